@@ -1,0 +1,3 @@
+//! pfw-ddf.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! pfw-engine.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

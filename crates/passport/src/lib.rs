@@ -1,0 +1,3 @@
+//! pfw-passport.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! pfw-syncml.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]

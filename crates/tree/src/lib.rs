@@ -1,0 +1,3 @@
+//! pfw-tree.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
