@@ -1,0 +1,559 @@
+//! The DDF loader: an OMA DM DDF 1.2 `MgmtTree` file with Microsoft's `MSFT:` extensions →
+//! [`Schema`].
+//!
+//! A byte-order mark, CRLF line ends and the DOCTYPE these files carry are accepted (its
+//! internal subset is skipped, never interpreted). Entity references other than the XML
+//! predefined ones are refused. Size, depth and node count are bounded. An element the model
+//! does not know is skipped and its name recorded, never fatal.
+
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+
+use crate::applicability::Applicability;
+use crate::error::LoadError;
+use crate::model::{
+    AccessType, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming, EnumValue, Format,
+    Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues, Verb,
+};
+
+/// Largest DDF file accepted, in bytes.
+pub const MAX_DDF_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest element nesting accepted in a DDF file.
+pub const MAX_DDF_DEPTH: usize = 128;
+/// Most `Node` elements accepted in a DDF file.
+pub const MAX_DDF_NODES: usize = 100_000;
+
+impl Schema {
+    /// Loads a DDF file from its bytes.
+    pub fn load(bytes: &[u8]) -> Result<Self, LoadError> {
+        if bytes.len() > MAX_DDF_BYTES {
+            return Err(LoadError::TooLarge {
+                len: bytes.len(),
+                max: MAX_DDF_BYTES,
+            });
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let root = parse_document(text)?;
+        if root.local != "MgmtTree" {
+            return Err(LoadError::WrongRoot { found: root.name });
+        }
+        let mut schema = Self {
+            ver_dtd: String::new(),
+            man: None,
+            model: None,
+            diagnostics: None,
+            roots: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for child in root.children {
+            match child.local.as_str() {
+                "VerDTD" => schema.ver_dtd = child.text,
+                "Man" => schema.man = Some(child.text),
+                "Mod" => schema.model = Some(child.text),
+                "Diagnostics" => schema.diagnostics = Some(child.text),
+                "Node" => schema.roots.push(node(child, "")?),
+                _ => schema.skipped.push(child.name),
+            }
+        }
+        Ok(schema)
+    }
+}
+
+/// A parsed XML element: just enough DOM to read a DDF file.
+struct Element {
+    name: String,
+    local: String,
+    attrs: Vec<(String, String)>,
+    text: String,
+    children: Vec<Self>,
+}
+
+impl Element {
+    fn new(start: &quick_xml::events::BytesStart<'_>) -> Result<Self, quick_xml::Error> {
+        let name = start.name().into_inner().to_owned();
+        let local = start.local_name().into_inner().to_owned();
+        let mut attrs = Vec::new();
+        for attr in start.attributes() {
+            let attr = attr.map_err(quick_xml::Error::from)?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)?
+                .into_owned();
+            attrs.push((attr.key.into_inner().to_owned(), value));
+        }
+        Ok(Self {
+            name,
+            local,
+            attrs,
+            text: String::new(),
+            children: Vec::new(),
+        })
+    }
+}
+
+fn parse_document(text: &str) -> Result<Element, LoadError> {
+    let mut reader = Reader::from_str(text);
+    let line_of = |pos: u64| {
+        text.as_bytes()[..usize::try_from(pos).unwrap_or(text.len()).min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    };
+    let xml_err = |pos: u64, e: &dyn std::fmt::Display| LoadError::Xml {
+        line: line_of(pos),
+        message: e.to_string(),
+    };
+    let mut stack: Vec<Element> = Vec::new();
+    let mut nodes = 0usize;
+    let mut root = None;
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| xml_err(reader.error_position(), &e))?;
+        match event {
+            Event::Start(start) | Event::Empty(start) if root.is_some() => {
+                return Err(xml_err(
+                    pos,
+                    &format!(
+                        "element `{}` after the root element",
+                        start.name().into_inner()
+                    ),
+                ));
+            }
+            Event::Start(start) => {
+                if stack.len() >= MAX_DDF_DEPTH {
+                    return Err(LoadError::TooDeep {
+                        max: MAX_DDF_DEPTH,
+                        line: line_of(pos),
+                    });
+                }
+                count_node(&start, &mut nodes)?;
+                stack.push(Element::new(&start).map_err(|e| xml_err(pos, &e))?);
+            }
+            Event::Empty(start) => {
+                count_node(&start, &mut nodes)?;
+                let element = Element::new(&start).map_err(|e| xml_err(pos, &e))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::End(_) => {
+                // Invariant: quick-xml checks end names, so an End always closes an open Start.
+                let Some(mut element) = stack.pop() else {
+                    return Err(xml_err(pos, &"unmatched end tag"));
+                };
+                element.text = element.text.trim().to_owned();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                match stack.last_mut() {
+                    Some(top) => top.text.push_str(&content),
+                    None if content.trim().is_empty() => {}
+                    None => return Err(xml_err(pos, &"text outside the root element")),
+                }
+            }
+            Event::CData(c) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&c.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved = if r.is_char_ref() {
+                    r.resolve_char_ref().map_err(|e| xml_err(pos, &e))?
+                } else {
+                    quick_xml::escape::resolve_predefined_entity(&r).and_then(|s| s.chars().next())
+                };
+                let Some(c) = resolved else {
+                    return Err(LoadError::Entity {
+                        name: r.into_inner().into_owned(),
+                        line: line_of(pos),
+                    });
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push(c);
+                }
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(LoadError::Xml {
+            line: line_of(text.len() as u64),
+            message: "the file ends inside an element".to_owned(),
+        });
+    }
+    root.ok_or_else(|| LoadError::Xml {
+        line: 1,
+        message: "no root element".to_owned(),
+    })
+}
+
+fn count_node(
+    start: &quick_xml::events::BytesStart<'_>,
+    nodes: &mut usize,
+) -> Result<(), LoadError> {
+    if start.local_name().into_inner() == "Node" {
+        *nodes += 1;
+        if *nodes > MAX_DDF_NODES {
+            return Err(LoadError::TooManyNodes { max: MAX_DDF_NODES });
+        }
+    }
+    Ok(())
+}
+
+fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
+    let mut name = None;
+    let mut path = None;
+    let mut props = None;
+    let mut skipped: Vec<String> = Vec::new();
+    let mut child_elements = Vec::new();
+    for child in element.children {
+        match child.local.as_str() {
+            "NodeName" => name = Some(child.text),
+            "Path" => path = Some(child.text),
+            "DFProperties" => props = Some(child),
+            "Node" => child_elements.push(child),
+            _ => skipped.push(child.name),
+        }
+    }
+    let name = match name {
+        None => {
+            return Err(LoadError::Missing {
+                node: format!("{parent}/?"),
+                element: "NodeName",
+            });
+        }
+        Some(n) if n.is_empty() => NodeName::Dynamic,
+        Some(n) => NodeName::Static(n),
+    };
+    let here = match (&name, &path) {
+        (NodeName::Static(n), Some(p)) => format!("{p}/{n}"),
+        (NodeName::Static(n), None) => format!("{parent}/{n}"),
+        (NodeName::Dynamic, _) => format!("{parent}/{{}}"),
+    };
+    let Some(props) = props else {
+        return Err(LoadError::Missing {
+            node: here,
+            element: "DFProperties",
+        });
+    };
+    let mut node = Node {
+        name,
+        path,
+        access: AccessType::default(),
+        default_value: None,
+        description: None,
+        format: Format::Node,
+        occurrence: Occurrence::One,
+        scope: NodeScope::Permanent,
+        title: None,
+        df_type: None,
+        case_sense: None,
+        applicability: None,
+        allowed: None,
+        supported_values: None,
+        dynamic_naming: None,
+        deprecated: None,
+        conflict_resolution: None,
+        gp_mapping: None,
+        children: Vec::new(),
+        skipped,
+    };
+    let mut saw_format = false;
+    for prop in props.children {
+        match prop.local.as_str() {
+            "AccessType" => {
+                for verb in prop.children {
+                    match Verb::from_name(&verb.local) {
+                        Some(v) => node.access = node.access.with(v),
+                        None => node.skipped.push(format!("AccessType/{}", verb.name)),
+                    }
+                }
+            }
+            "DefaultValue" => node.default_value = Some(prop.text),
+            "Description" => node.description = Some(prop.text),
+            "DFFormat" => {
+                let first = only_child(&prop, &here, "DFFormat")?;
+                node.format = Format::from_name(&first.local);
+                saw_format = true;
+            }
+            "Occurrence" => node.occurrence = occurrence(&prop, &here)?,
+            "Scope" => {
+                node.scope = match only_child(&prop, &here, "Scope")?.local.as_str() {
+                    "Permanent" => NodeScope::Permanent,
+                    "Dynamic" => NodeScope::Dynamic,
+                    other => {
+                        return Err(LoadError::Invalid {
+                            node: here,
+                            element: "Scope",
+                            value: other.to_owned(),
+                        });
+                    }
+                }
+            }
+            "DFTitle" => node.title = Some(prop.text),
+            "DFType" => {
+                let first = only_child(&prop, &here, "DFType")?;
+                node.df_type = Some(match first.local.as_str() {
+                    "MIME" => DfType::Mime(first.text.clone()),
+                    "DDFName" => DfType::DdfName(first.text.clone()),
+                    other => {
+                        return Err(LoadError::Invalid {
+                            node: here,
+                            element: "DFType",
+                            value: other.to_owned(),
+                        });
+                    }
+                });
+            }
+            "CaseSense" => {
+                node.case_sense = Some(
+                    match only_child(&prop, &here, "CaseSense")?.local.as_str() {
+                        "CS" => CaseSense::Sensitive,
+                        "CIS" => CaseSense::Insensitive,
+                        other => {
+                            return Err(LoadError::Invalid {
+                                node: here,
+                                element: "CaseSense",
+                                value: other.to_owned(),
+                            });
+                        }
+                    },
+                );
+            }
+            "Applicability" => node.applicability = Some(applicability(prop, &here)?),
+            "AllowedValues" => node.allowed = Some(allowed_values(prop, &here)?),
+            "SupportedValues" => {
+                node.supported_values = Some(SupportedValues {
+                    attributes: prop.attrs,
+                    values: prop.children.into_iter().map(|c| c.attrs).collect(),
+                });
+            }
+            "DynamicNodeNaming" => {
+                let first = only_child(&prop, &here, "DynamicNodeNaming")?;
+                node.dynamic_naming = Some(DynamicNaming {
+                    kind: first.name.clone(),
+                    text: first.text.clone(),
+                });
+            }
+            "Deprecated" => node.deprecated = Some(prop.attrs),
+            "ConflictResolution" => node.conflict_resolution = Some(prop.text),
+            "GpMapping" => node.gp_mapping = Some(prop.attrs),
+            _ => node.skipped.push(prop.name),
+        }
+    }
+    if !saw_format {
+        return Err(LoadError::Missing {
+            node: here,
+            element: "DFFormat",
+        });
+    }
+    for child in child_elements {
+        node.children.push(self::node(child, &here)?);
+    }
+    Ok(node)
+}
+
+fn only_child<'a>(
+    element: &'a Element,
+    node: &str,
+    name: &'static str,
+) -> Result<&'a Element, LoadError> {
+    element.children.first().ok_or_else(|| LoadError::Missing {
+        node: node.to_owned(),
+        element: name,
+    })
+}
+
+fn occurrence(element: &Element, node: &str) -> Result<Occurrence, LoadError> {
+    let first = only_child(element, node, "Occurrence")?;
+    let bound = || {
+        first.text.parse::<u32>().map_err(|_| LoadError::Invalid {
+            node: node.to_owned(),
+            element: "Occurrence",
+            value: first.text.clone(),
+        })
+    };
+    Ok(match first.local.as_str() {
+        "One" => Occurrence::One,
+        "ZeroOrOne" => Occurrence::ZeroOrOne,
+        "ZeroOrMore" => Occurrence::ZeroOrMore,
+        "OneOrMore" => Occurrence::OneOrMore,
+        "ZeroOrN" => Occurrence::ZeroOrN(bound()?),
+        "OneOrN" => Occurrence::OneOrN(bound()?),
+        other => {
+            return Err(LoadError::Invalid {
+                node: node.to_owned(),
+                element: "Occurrence",
+                value: other.to_owned(),
+            });
+        }
+    })
+}
+
+fn applicability(element: Element, node: &str) -> Result<Applicability, LoadError> {
+    let mut out = Applicability {
+        os_build_text: None,
+        os_builds: Vec::new(),
+        csp_version: None,
+        edition_text: None,
+        editions: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let wrap = |source| LoadError::Applicability {
+        node: node.to_owned(),
+        source,
+    };
+    for child in element.children {
+        match child.local.as_str() {
+            "OsBuildVersion" => {
+                out.os_builds = Applicability::parse_builds(&child.text).map_err(wrap)?;
+                out.os_build_text = Some(child.text);
+            }
+            "CspVersion" => out.csp_version = Some(child.text),
+            "EditionAllowList" => {
+                out.editions = Applicability::parse_editions(&child.text).map_err(wrap)?;
+                out.edition_text = Some(child.text);
+            }
+            _ => out.skipped.push(child.name),
+        }
+    }
+    Ok(out)
+}
+
+fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadError> {
+    let value_type = element
+        .attrs
+        .iter()
+        .find(|(k, _)| k == "ValueType")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let invalid = |value: String| LoadError::Invalid {
+        node: node.to_owned(),
+        element: "AllowedValues",
+        value,
+    };
+    let enums = |children: Vec<Element>| -> Vec<EnumValue> {
+        children
+            .into_iter()
+            .filter(|c| c.local == "Enum")
+            .map(|c| {
+                let mut value = String::new();
+                let mut description = None;
+                for part in c.children {
+                    match part.local.as_str() {
+                        "Value" => value = part.text,
+                        "ValueDescription" => description = Some(part.text),
+                        _ => {}
+                    }
+                }
+                EnumValue { value, description }
+            })
+            .collect()
+    };
+    let values = |children: &[Element]| -> Vec<String> {
+        children
+            .iter()
+            .filter(|c| c.local == "Value")
+            .map(|c| c.text.clone())
+            .collect()
+    };
+    let kind = match value_type.to_ascii_lowercase().as_str() {
+        "enum" => AllowedKind::Enum(enums(element.children)),
+        "flag" => AllowedKind::Flag(enums(element.children)),
+        "range" => {
+            let text = values(&element.children)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            let (min, max) = parse_range(&text).ok_or_else(|| invalid(text.clone()))?;
+            AllowedKind::Range { min, max }
+        }
+        "regex" => {
+            let text = values(&element.children)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            AllowedKind::RegEx(Pattern::new(&text))
+        }
+        _ => AllowedKind::Unchecked(values(&element.children)),
+    };
+    Ok(AllowedValues { value_type, kind })
+}
+
+/// Parses `[min-max]` (bounds may be negative: `[-1-5]`).
+fn parse_range(text: &str) -> Option<(i64, i64)> {
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let split = inner
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| c == '-')
+        .map(|(i, _)| i)?;
+    let min = inner[..split].trim().parse().ok()?;
+    let max = inner[split + 1..].trim().parse().ok()?;
+    (min <= max).then_some((min, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("[4-127]"), Some((4, 127)));
+        assert_eq!(parse_range("[-1-5]"), Some((-1, 5)));
+        assert_eq!(parse_range("[-10--5]"), Some((-10, -5)));
+        assert_eq!(parse_range("[5-4]"), None);
+        assert_eq!(parse_range("4-127"), None);
+    }
+
+    #[test]
+    fn refuses_unknown_entities_and_deep_nesting() {
+        let entity = b"<MgmtTree><VerDTD>&foo;</VerDTD></MgmtTree>";
+        assert!(matches!(
+            Schema::load(entity),
+            Err(LoadError::Entity { .. })
+        ));
+        let deep = format!(
+            "<MgmtTree>{}{}</MgmtTree>",
+            "<a>".repeat(200),
+            "</a>".repeat(200)
+        );
+        assert!(matches!(
+            Schema::load(deep.as_bytes()),
+            Err(LoadError::TooDeep { .. })
+        ));
+        assert!(matches!(
+            Schema::load(b"<Other/>"),
+            Err(LoadError::WrongRoot { .. })
+        ));
+        assert!(matches!(
+            Schema::load(b"<MgmtTree>"),
+            Err(LoadError::Xml { .. })
+        ));
+        assert!(matches!(
+            Schema::load(b"\xff\xfe"),
+            Err(LoadError::NotUtf8 { offset: 0 })
+        ));
+    }
+
+    #[test]
+    fn skips_unknown_extensions() {
+        let text = br#"<MgmtTree xmlns:MSFT="x"><VerDTD>1.2</VerDTD><MSFT:Future/>
+          <Node><NodeName>A</NodeName><Path>./Device/Vendor</Path><DFProperties><AccessType><Get/></AccessType>
+          <DFFormat><node/></DFFormat><MSFT:Shiny>1</MSFT:Shiny></DFProperties></Node></MgmtTree>"#;
+        let schema = Schema::load(text).unwrap();
+        assert_eq!(schema.skipped, ["MSFT:Future"]);
+        assert_eq!(schema.roots[0].skipped, ["MSFT:Shiny"]);
+    }
+}

@@ -1,0 +1,148 @@
+//! Schema lookup: a scope and a concrete URI's segments → the schema nodes along the path, or
+//! why there is none (the unknown segment and the closest sibling name).
+
+use crate::error::LookupError;
+use crate::model::{Node, NodeName, Schema};
+use crate::path::Scope;
+
+/// The schema nodes a concrete path walks through, from the CSP's root node to the target.
+#[derive(Clone, Debug)]
+pub struct Resolved<'a> {
+    /// Schema nodes from the root node (the one with a `Path`) to the target, one per segment
+    /// from the root's name on.
+    pub chain: Vec<&'a Node>,
+    /// How many segments before the root's name belong to the root's `Path`
+    /// (`Vendor/MSFT` → 2).
+    pub prefix_len: usize,
+}
+
+impl<'a> Resolved<'a> {
+    /// The target's schema node.
+    pub fn node(&self) -> &'a Node {
+        // Invariant: a Resolved is only built with the root node in its chain.
+        self.chain[self.chain.len() - 1]
+    }
+}
+
+impl Schema {
+    /// Finds the schema node for `segments` (decoded, after the scope) in `scope`'s tree.
+    /// Dynamic nodes match any name; a static name wins over a dynamic sibling.
+    pub fn resolve(&self, scope: Scope, segments: &[&str]) -> Result<Resolved<'_>, LookupError> {
+        let Some((root, consumed)) = self.root_for(scope, segments) else {
+            return Err(LookupError::OutsideSchema {
+                path: segments.join("/"),
+                scope: scope.as_str().to_owned(),
+                closest: self.closest_root(scope, segments),
+            });
+        };
+        let mut chain = vec![root];
+        let mut node = root;
+        let mut display = format!(
+            "{}/{}",
+            root.path.as_deref().unwrap_or("."),
+            root.display_name()
+        );
+        for (offset, segment) in segments[consumed..].iter().enumerate() {
+            let index = consumed + offset + 1;
+            if node.is_leaf() {
+                return Err(LookupError::BelowLeaf {
+                    index,
+                    leaf: display,
+                });
+            }
+            let Some(child) = node.child(segment) else {
+                return Err(LookupError::UnknownSegment {
+                    index,
+                    segment: (*segment).to_owned(),
+                    parent: display,
+                    closest: closest_name(
+                        segment,
+                        node.children.iter().filter_map(|c| c.name.as_static()),
+                    ),
+                });
+            };
+            display.push('/');
+            display.push_str(&child.display_name());
+            chain.push(child);
+            node = child;
+        }
+        Ok(Resolved {
+            chain,
+            prefix_len: consumed - 1,
+        })
+    }
+
+    /// A root name close to the segment where `segments` leave every root of `scope`.
+    fn closest_root(&self, scope: Scope, segments: &[&str]) -> Option<String> {
+        self.roots.iter().find_map(|root| {
+            let (root_scope, prefix) = root.root_location()?;
+            if root_scope != scope || segments.len() <= prefix.len() {
+                return None;
+            }
+            if !prefix.iter().zip(segments).all(|(a, b)| a == b) {
+                return None;
+            }
+            let name = root.name.as_static()?;
+            closest_name(segments[prefix.len()], std::iter::once(name))
+        })
+    }
+
+    /// Whether some node of `scope`'s tree sits at these segments; used to tell "no such node"
+    /// from "exists in the other scope".
+    pub fn has(&self, scope: Scope, segments: &[&str]) -> bool {
+        self.resolve(scope, segments).is_ok()
+    }
+}
+
+/// The candidate closest to `given`: an exact match ignoring case, else the one with the smallest
+/// edit distance when that distance is at most a third of the name's length (at least 2).
+pub fn closest_name<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        if candidate.eq_ignore_ascii_case(given) {
+            return Some(candidate.to_owned());
+        }
+        let distance = strsim::levenshtein(given, candidate);
+        if best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    let (distance, name) = best?;
+    let allowed = (given.chars().count() / 3).max(2);
+    (distance <= allowed).then(|| name.to_owned())
+}
+
+/// Whether a node's name is dynamic.
+pub fn is_dynamic(node: &Node) -> bool {
+    node.name == NodeName::Dynamic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names() {
+        let names = [
+            "UseBiometrics",
+            "FacialFeaturesUseEnhancedAntiSpoofing",
+            "EnableESSwithSupportedPeripherals",
+        ];
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "FacialFeatureUseEnhancedAntiSpoofing",
+                Some("FacialFeaturesUseEnhancedAntiSpoofing"),
+            ),
+            ("usebiometrics", Some("UseBiometrics")),
+            ("UseBiometric", Some("UseBiometrics")),
+            ("Nothing", None),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(
+                closest_name(given, names.iter().copied()).as_deref(),
+                *expected,
+                "{given}"
+            );
+        }
+    }
+}

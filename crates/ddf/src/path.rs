@@ -1,0 +1,401 @@
+//! Management-tree URIs: [`NodePath::parse`] turns a LocURI into a scope, decoded segments and
+//! an optional query, or says exactly what is wrong with it.
+//!
+//! Rules (OMA DM and Microsoft's "OMA DM protocol support" page): no leading `/`; no empty
+//! segment; `.` only as the first segment; no `..`; each segment percent-decoded (UTF-8) and
+//! still not empty, `.`, `..` or containing `/`. The scope comes from the first segment:
+//! `./Device/…` and `./User/…` name theirs, anything else (`./Vendor/…`, `./DevInfo/…`) is the
+//! device's. The leading `./` may be left out (a URI is relative to the root). Other characters,
+//! whitespace included, are part of the name: a name that does not exist is a lookup failure,
+//! not a syntax error (Windows answers such URIs 404).
+
+use std::fmt;
+
+use crate::error::UriError;
+
+/// The tree a URI addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The device's tree (`./Device/…`, or no scope segment).
+    Device,
+    /// A user's tree (`./User/…`).
+    User,
+}
+
+impl Scope {
+    /// `device` or `user`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::User => "user",
+        }
+    }
+
+    /// The URI prefix that names this scope (`./Device` or `./User`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Device => "./Device",
+            Self::User => "./User",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Bounds on a URI, from the project's one table of limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UriLimits {
+    /// Longest URI accepted, in bytes, as written.
+    pub max_uri_bytes: usize,
+    /// Longest segment (node name) accepted, in bytes, as written.
+    pub max_segment_bytes: usize,
+}
+
+/// A parsed LocURI.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NodePath {
+    scope: Scope,
+    segments: Vec<String>,
+    query: Option<Query>,
+}
+
+impl NodePath {
+    /// Parses `text` (already trimmed of surrounding whitespace).
+    pub fn parse(text: &str, limits: UriLimits) -> Result<Self, UriError> {
+        if text.len() > limits.max_uri_bytes {
+            return Err(UriError::TooLong {
+                len: text.len(),
+                max: limits.max_uri_bytes,
+            });
+        }
+        if text.is_empty() {
+            return Err(UriError::Empty);
+        }
+        if text.starts_with('/') {
+            return Err(UriError::LeadingSlash);
+        }
+        let (path, query) = match text.split_once('?') {
+            Some((path, query)) => (path, Some(Query::parse(query)?)),
+            None => (text, None),
+        };
+        let rest = if path == "." {
+            ""
+        } else if let Some(rest) = path.strip_prefix("./") {
+            if rest.is_empty() {
+                return Err(UriError::EmptySegment { index: 1 });
+            }
+            rest
+        } else {
+            path
+        };
+        let mut segments = Vec::new();
+        if !rest.is_empty() {
+            for (index, raw) in rest.split('/').enumerate() {
+                let index = index + 1;
+                if raw.len() > limits.max_segment_bytes {
+                    return Err(UriError::SegmentTooLong {
+                        index,
+                        len: raw.len(),
+                        max: limits.max_segment_bytes,
+                    });
+                }
+                let segment = percent_decode(raw).ok_or(UriError::BadPercentEncoding { index })?;
+                match segment.as_str() {
+                    "" => return Err(UriError::EmptySegment { index }),
+                    "." => return Err(UriError::DotSegment { index }),
+                    ".." => return Err(UriError::DotDotSegment { index }),
+                    s if s.contains('/') => return Err(UriError::EncodedSlash { index }),
+                    _ => segments.push(segment),
+                }
+            }
+        }
+        let scope = match segments.first().map(String::as_str) {
+            Some(first) if first.eq_ignore_ascii_case("Device") => {
+                segments.remove(0);
+                Scope::Device
+            }
+            Some(first) if first.eq_ignore_ascii_case("User") => {
+                segments.remove(0);
+                Scope::User
+            }
+            _ => Scope::Device,
+        };
+        Ok(Self {
+            scope,
+            segments,
+            query,
+        })
+    }
+
+    /// A path built from decoded parts.
+    pub fn new(scope: Scope, segments: Vec<String>) -> Self {
+        Self {
+            scope,
+            segments,
+            query: None,
+        }
+    }
+
+    /// The scope.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The decoded segments after the scope (`["Vendor", "MSFT", "PassportForWork", …]`).
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// The query (`?list=…`, `?prop=…`), if any.
+    pub fn query(&self) -> Option<&Query> {
+        self.query.as_ref()
+    }
+
+    /// The path without its query.
+    #[must_use]
+    pub fn without_query(&self) -> Self {
+        Self {
+            scope: self.scope,
+            segments: self.segments.clone(),
+            query: None,
+        }
+    }
+
+    /// The path of a child named `name`.
+    #[must_use]
+    pub fn child(&self, name: &str) -> Self {
+        let mut segments = self.segments.clone();
+        segments.push(name.to_owned());
+        Self {
+            scope: self.scope,
+            segments,
+            query: None,
+        }
+    }
+
+    /// The parent path, or `None` at the root.
+    pub fn parent(&self) -> Option<Self> {
+        let (_, rest) = self.segments.split_last()?;
+        Some(Self {
+            scope: self.scope,
+            segments: rest.to_vec(),
+            query: None,
+        })
+    }
+
+    /// The last segment (the node's name), or `None` at the root.
+    pub fn name(&self) -> Option<&str> {
+        self.segments.last().map(String::as_str)
+    }
+
+    /// The path after the scope, segments percent-encoded and joined with `/`
+    /// (`Vendor/MSFT/PassportForWork`), the form state keys use.
+    pub fn key(&self) -> String {
+        let mut out = String::new();
+        for (i, segment) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            out.push_str(&encode_segment(segment));
+        }
+        out
+    }
+}
+
+impl fmt::Display for NodePath {
+    /// The canonical URI: `./Device/…` or `./User/…`, segments percent-encoded, query
+    /// appended.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.scope.prefix())?;
+        for segment in &self.segments {
+            write!(f, "/{}", encode_segment(segment))?;
+        }
+        if let Some(query) = &self.query {
+            write!(f, "?{query}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The query part of a URI.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Query {
+    /// `?list=NAME` (`Struct`, `StructData`, `TNDS`, …).
+    List(String),
+    /// `?prop=NAME` (`Format`, `Type`, `ACL`, …).
+    Prop(String),
+    /// Any other `key=value`.
+    Other {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+    },
+}
+
+impl Query {
+    fn parse(text: &str) -> Result<Self, UriError> {
+        let (key, value) = text.split_once('=').ok_or(UriError::BadQuery)?;
+        if key.is_empty() || value.is_empty() {
+            return Err(UriError::BadQuery);
+        }
+        let value = percent_decode(value).ok_or(UriError::BadQuery)?;
+        Ok(match key {
+            "list" => Self::List(value),
+            "prop" => Self::Prop(value),
+            _ => Self::Other {
+                key: key.to_owned(),
+                value,
+            },
+        })
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::List(v) => write!(f, "list={v}"),
+            Self::Prop(v) => write!(f, "prop={v}"),
+            Self::Other { key, value } => write!(f, "{key}={value}"),
+        }
+    }
+}
+
+/// Percent-encodes a node name for a URI: everything but ASCII letters, digits and
+/// `-._~{}` is written `%XX` per UTF-8 byte. Braces stay as they are because Windows's own
+/// URIs carry them unencoded (`{GUID}` names).
+pub fn encode_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for &b in name.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'{' | b'}') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
+fn percent_decode(raw: &str) -> Option<String> {
+    if !raw.contains('%') {
+        return Some(raw.to_owned());
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hi = hex_value(*bytes.get(i + 1)?)?;
+            let lo = hex_value(*bytes.get(i + 2)?)?;
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: UriLimits = UriLimits {
+        max_uri_bytes: 64,
+        max_segment_bytes: 16,
+    };
+
+    fn parse(text: &str) -> Result<NodePath, UriError> {
+        NodePath::parse(text, LIMITS)
+    }
+
+    /// One line per case: URI → error. Source: DESIGN.md "Checks" row 3 and Microsoft's
+    /// "OMA DM protocol support" page (no leading `/`; `.` only first).
+    #[test]
+    fn syntax_errors() {
+        let cases: &[(&str, UriError)] = &[
+            ("", UriError::Empty),
+            ("/Vendor/MSFT", UriError::LeadingSlash),
+            ("./", UriError::EmptySegment { index: 1 }),
+            ("./Vendor//MSFT", UriError::EmptySegment { index: 2 }),
+            ("./Vendor/MSFT/", UriError::EmptySegment { index: 3 }),
+            ("./Vendor/./MSFT", UriError::DotSegment { index: 2 }),
+            ("./Vendor/../MSFT", UriError::DotDotSegment { index: 2 }),
+            ("./Vendor/%2E%2E/MSFT", UriError::DotDotSegment { index: 2 }),
+            ("./Vendor/%2e/MSFT", UriError::DotSegment { index: 2 }),
+            ("./Vendor/a%2Fb", UriError::EncodedSlash { index: 2 }),
+            ("./Vendor/a%2", UriError::BadPercentEncoding { index: 2 }),
+            ("./Vendor/a%zz", UriError::BadPercentEncoding { index: 2 }),
+            ("./Vendor/%FF", UriError::BadPercentEncoding { index: 2 }),
+            ("./Vendor/MSFT?list", UriError::BadQuery),
+            ("./Vendor/MSFT?=x", UriError::BadQuery),
+            (
+                "./Vendor/ABCDEFGHIJKLMNOPQ",
+                UriError::SegmentTooLong {
+                    index: 2,
+                    len: 17,
+                    max: 16,
+                },
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).as_ref(), Err(expected), "{text:?}");
+        }
+        let long = format!("./{}", "a/".repeat(40));
+        assert!(matches!(
+            parse(&long),
+            Err(UriError::TooLong { max: 64, .. })
+        ));
+    }
+
+    #[test]
+    fn scopes() {
+        let cases: &[(&str, Scope, &[&str])] = &[
+            ("./Vendor/MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            ("./Device/Vendor/MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            ("./User/Vendor/MSFT", Scope::User, &["Vendor", "MSFT"]),
+            ("./user/Vendor", Scope::User, &["Vendor"]),
+            ("./DevInfo/DevId", Scope::Device, &["DevInfo", "DevId"]),
+            ("Vendor/MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            (".", Scope::Device, &[]),
+        ];
+        for (text, scope, segments) in cases {
+            let path = parse(text).unwrap();
+            assert_eq!(path.scope(), *scope, "{text}");
+            assert_eq!(path.segments(), *segments, "{text}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding_and_display_round_trip() {
+        let path = parse("./Device/Vendor/a%20b/%7Bx%7D?list=Struct").unwrap();
+        assert_eq!(path.segments(), ["Vendor", "a b", "{x}"]);
+        assert_eq!(path.query(), Some(&Query::List("Struct".to_owned())));
+        assert_eq!(path.to_string(), "./Device/Vendor/a%20b/{x}?list=Struct");
+        assert_eq!(parse(&path.to_string()).unwrap(), path);
+        // Whitespace inside a name is part of the name, not a syntax error.
+        assert_eq!(
+            parse("./Vendor/ MSFT").unwrap().segments(),
+            ["Vendor", " MSFT"]
+        );
+    }
+}

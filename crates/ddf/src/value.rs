@@ -1,0 +1,328 @@
+//! Value typing: the text of a SyncML `Data` → a typed [`NodeValue`] for a node's format,
+//! checked against the node's allowed values.
+//!
+//! Rules (DESIGN.md "Values"): `bool` is `true`/`false` in any case (`1`, `0`, `yes` are
+//! refused); `int` is a decimal `i32` with an optional leading `-`; a DDF `RegEx` is anchored
+//! to the whole value, and a leading literal `{` (as Microsoft writes its GUID patterns) is
+//! escaped for the regex engine; list nodes (comma-separated, such as DeviceUnlock/GroupA)
+//! check each item; enumerations compare as the node's `CaseSense` says (case-sensitive by
+//! default, `bool` always insensitive).
+
+use std::fmt;
+
+use regex::Regex;
+
+use crate::error::{ValueError, ValueErrorKind};
+use crate::model::{AllowedKind, AllowedValues, CaseSense, EnumValue, Format, Node};
+
+/// A value typed for its node's format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeValue {
+    /// `b64`: the base64 text as sent.
+    B64(String),
+    /// `bool`.
+    Bool(bool),
+    /// `chr`, and the formats kept as text (`xml`, `date`, `time`, `float`, `bin`, unknown ones).
+    Chr(String),
+    /// `int`.
+    Int(i32),
+    /// `null`.
+    Null,
+}
+
+impl NodeValue {
+    /// The canonical text stored and returned by Get: `true`/`false`, decimal integers without
+    /// leading zeros, other text as given.
+    pub fn canonical(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for NodeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::B64(text) | Self::Chr(text) => f.write_str(text),
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Null => Ok(()),
+        }
+    }
+}
+
+/// How to read a node's value beyond what its DDF says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ValueOptions {
+    /// The node holds a list whose items are separated by this character; each item is checked
+    /// against the allowed values.
+    pub list_separator: Option<char>,
+}
+
+/// Parses `text` for `node`'s format and checks it against the node's allowed values.
+pub fn parse_value(
+    node: &Node,
+    text: &str,
+    options: ValueOptions,
+) -> Result<NodeValue, ValueError> {
+    let name = node.display_name();
+    let err = |kind| ValueError {
+        node: name.clone(),
+        kind,
+    };
+    let value = match &node.format {
+        Format::Bool => {
+            parse_bool(text).ok_or_else(|| err(ValueErrorKind::NotBool(shown(text))))?
+        }
+        Format::Int => NodeValue::Int(parse_int(text).map_err(err)?),
+        Format::B64 => {
+            if !is_base64(text) {
+                return Err(err(ValueErrorKind::NotBase64(shown(text))));
+            }
+            NodeValue::B64(text.to_owned())
+        }
+        Format::Null => {
+            if !text.is_empty() {
+                return Err(err(ValueErrorKind::NotNull(shown(text))));
+            }
+            NodeValue::Null
+        }
+        Format::Float => {
+            if !text.parse::<f64>().is_ok_and(f64::is_finite) {
+                return Err(err(ValueErrorKind::NotFloat(shown(text))));
+            }
+            NodeValue::Chr(text.to_owned())
+        }
+        _ => NodeValue::Chr(text.to_owned()),
+    };
+    if let Some(allowed) = &node.allowed {
+        check_allowed(node, allowed, &value, options).map_err(err)?;
+    }
+    Ok(value)
+}
+
+/// `true`/`false` in any case.
+pub fn parse_bool(text: &str) -> Option<NodeValue> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(NodeValue::Bool(true))
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(NodeValue::Bool(false))
+    } else {
+        None
+    }
+}
+
+/// A decimal `i32` with an optional leading `-`.
+pub fn parse_int(text: &str) -> Result<i32, ValueErrorKind> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValueErrorKind::NotInt(shown(text)));
+    }
+    text.parse()
+        .map_err(|_| ValueErrorKind::IntOverflow(shown(text)))
+}
+
+fn check_allowed(
+    node: &Node,
+    allowed: &AllowedValues,
+    value: &NodeValue,
+    options: ValueOptions,
+) -> Result<(), ValueErrorKind> {
+    let text = value.canonical();
+    let items: Vec<&str> = match options.list_separator {
+        Some(sep) => text.split(sep).collect(),
+        None => vec![text.as_str()],
+    };
+    for item in items {
+        check_item(node, &allowed.kind, value, item)?;
+    }
+    Ok(())
+}
+
+fn check_item(
+    node: &Node,
+    kind: &AllowedKind,
+    value: &NodeValue,
+    item: &str,
+) -> Result<(), ValueErrorKind> {
+    match kind {
+        AllowedKind::Enum(values) => {
+            let insensitive = matches!(value, NodeValue::Bool(_))
+                || node.case_sense == Some(CaseSense::Insensitive);
+            let found = values.iter().any(|v| {
+                let v = v.value.as_str();
+                if insensitive {
+                    v.to_lowercase() == item.to_lowercase()
+                } else {
+                    v == item
+                }
+            });
+            if found {
+                Ok(())
+            } else {
+                Err(ValueErrorKind::NotAllowed {
+                    allowed: enum_texts(values),
+                    got: shown(item),
+                })
+            }
+        }
+        AllowedKind::Flag(values) => {
+            let flags: Vec<i64> = values.iter().filter_map(|v| parse_flag(&v.value)).collect();
+            let mask = flags.iter().fold(0, |acc, f| acc | f);
+            match parse_flag(item) {
+                Some(v) if v & !mask == 0 => Ok(()),
+                _ => Err(ValueErrorKind::NotFlags {
+                    allowed: enum_texts(values),
+                    got: shown(item),
+                }),
+            }
+        }
+        AllowedKind::Range { min, max } => {
+            let got: i64 = item
+                .parse()
+                .map_err(|_| ValueErrorKind::NotInt(shown(item)))?;
+            if (*min..=*max).contains(&got) {
+                Ok(())
+            } else {
+                Err(ValueErrorKind::OutOfRange {
+                    min: *min,
+                    max: *max,
+                    got,
+                })
+            }
+        }
+        AllowedKind::RegEx(pattern) => match pattern.regex() {
+            Some(regex) if regex.is_match(item) => Ok(()),
+            Some(_) => Err(ValueErrorKind::NoMatch {
+                pattern: pattern.source().to_owned(),
+                got: shown(item),
+            }),
+            // A pattern the engine cannot compile states nothing checkable.
+            None => Ok(()),
+        },
+        AllowedKind::Unchecked(_) => Ok(()),
+    }
+}
+
+/// Compiles a DDF pattern anchored to the whole value. A `{` that cannot start a repetition
+/// (first in the pattern or a group, or after `|`) is a literal, as Microsoft writes it.
+pub fn compile_pattern(pattern: &str) -> Option<Regex> {
+    let mut escaped = String::with_capacity(pattern.len() + 8);
+    let mut prev: Option<char> = None;
+    let mut in_escape = false;
+    for c in pattern.chars() {
+        if in_escape {
+            escaped.push(c);
+            in_escape = false;
+            prev = Some('a');
+            continue;
+        }
+        if c == '\\' {
+            in_escape = true;
+            escaped.push(c);
+            continue;
+        }
+        if c == '{' && matches!(prev, None | Some('(' | '|')) {
+            escaped.push_str("\\{");
+        } else {
+            escaped.push(c);
+        }
+        prev = Some(c);
+    }
+    Regex::new(&format!("^(?:{escaped})$")).ok()
+}
+
+fn parse_flag(text: &str) -> Option<i64> {
+    let text = text.trim();
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+}
+
+fn enum_texts(values: &[EnumValue]) -> Vec<String> {
+    values.iter().map(|v| v.value.clone()).collect()
+}
+
+fn is_base64(text: &str) -> bool {
+    let body: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !body.len().is_multiple_of(4) {
+        return false;
+    }
+    let padding = body.iter().rev().take_while(|&&b| b == b'=').count();
+    padding <= 2
+        && body[..body.len() - padding]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+}
+
+/// The text shown in an error: at most 64 characters, then `…`.
+fn shown(text: &str) -> String {
+    const MAX: usize = 64;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microsoft_guid_pattern_compiles_with_literal_brace() {
+        let pattern =
+            r"{[0-9A-Fa-f]{8}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{12}\}";
+        let regex = compile_pattern(pattern).unwrap();
+        assert!(regex.is_match("{D6886603-9D2F-4EB2-B667-1971041FA96B}"));
+        assert!(!regex.is_match("D6886603-9D2F-4EB2-B667-1971041FA96B"));
+        assert!(
+            !regex.is_match("{D6886603-9D2F-4EB2-B667-1971041FA96B}x"),
+            "anchored at the end"
+        );
+        assert!(
+            !regex.is_match("x{D6886603-9D2F-4EB2-B667-1971041FA96B}"),
+            "anchored at the start"
+        );
+    }
+
+    #[test]
+    fn ints() {
+        let cases: &[(&str, Result<i32, ()>)] = &[
+            ("0", Ok(0)),
+            ("-5", Ok(-5)),
+            ("007", Ok(7)),
+            ("2147483647", Ok(i32::MAX)),
+            ("2147483648", Err(())),
+            ("-2147483649", Err(())),
+            ("+5", Err(())),
+            (" 5", Err(())),
+            ("", Err(())),
+            ("-", Err(())),
+            ("1e3", Err(())),
+            ("0x10", Err(())),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_int(text).map_err(|_| ()), *expected, "{text:?}");
+        }
+        assert!(matches!(
+            parse_int("99999999999"),
+            Err(ValueErrorKind::IntOverflow(_))
+        ));
+    }
+
+    #[test]
+    fn base64() {
+        for good in ["", "QQ==", "QUJD", "QUJDRA==", "QUJD\r\nRA=="] {
+            assert!(is_base64(good), "{good:?}");
+        }
+        for bad in ["Q", "QQ=", "Q===", "QU?D", "=QQQ"] {
+            assert!(!is_base64(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shown_truncates_long_values() {
+        let long = "é".repeat(100);
+        assert_eq!(shown(&long).chars().count(), 65);
+        assert_eq!(shown("short"), "short");
+    }
+}
