@@ -282,6 +282,12 @@ pub fn encode_segment(name: &str) -> String {
     out
 }
 
+/// Decodes one percent-encoded segment (the inverse of [`encode_segment`]); `None` when an
+/// escape is malformed or the result is not UTF-8.
+pub fn decode_segment(raw: &str) -> Option<String> {
+    percent_decode(raw)
+}
+
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
 fn percent_decode(raw: &str) -> Option<String> {
     if !raw.contains('%') {

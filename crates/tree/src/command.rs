@@ -1,0 +1,664 @@
+//! OMA-DM command semantics on a management tree: [`Tree::execute`] runs one Add, Copy, Delete,
+//! Exec, Get or Replace item against the schema and the store.
+//!
+//! [`Tree::check`] holds DESIGN.md's ordered checks, rows 3 to 10, in one place: the first that
+//! fails decides the command's outcome (rows 1 and 2, CmdID and element name, belong to the
+//! message and are the engine's). Then [`Tree::execute`] applies what the checks planned:
+//! implicit creation of missing parents on Add (Windows's rule), whole-subtree Delete, Get of a
+//! leaf's value or an interior node's child names, `?list=Struct[Data]` and `?prop=`.
+
+use std::collections::BTreeMap;
+
+use pfw_ddf::{
+    Format, Node, NodeName, NodePath, NodeScope, NodeValue, Query, Resolved, UriLimits, Verb,
+    decode_segment, encode_segment, parse_value,
+};
+
+use crate::csp::{Csp, Registry};
+use crate::device::Device;
+use crate::error::{TreeError, Unsupported};
+use crate::store::{InstanceId, Store};
+
+/// Bounds the tree enforces, taken from the project's one table of limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeLimits {
+    /// URI and segment lengths (414 beyond).
+    pub uri: UriLimits,
+    /// Longest Data accepted for a value (413 beyond).
+    pub max_value_bytes: usize,
+    /// Most nodes one tree instance may hold.
+    pub max_nodes_per_tree: usize,
+}
+
+/// One item of a command, as the tree sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Command<'c> {
+    /// The verb.
+    pub verb: Verb,
+    /// The Target LocURI (trimmed), if any.
+    pub target: Option<&'c str>,
+    /// The Meta Format (item's, else command's), if any.
+    pub format: Option<&'c str>,
+    /// The Data, if any.
+    pub data: Option<&'c str>,
+    /// Whether the item is a large-object chunk (`MoreData`).
+    pub more_data: bool,
+}
+
+/// What a command did or read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// The tree changed (Add, Replace, Delete).
+    Done,
+    /// Get of a leaf.
+    Value {
+        /// The node's format.
+        format: Format,
+        /// The node's MIME type.
+        mime: String,
+        /// The value.
+        data: String,
+    },
+    /// Get of an interior node: its children's names, URI-encoded, in schema order.
+    Children(Vec<String>),
+    /// Get with `?list=Struct` or `?list=StructData`: the node and every node below it.
+    Struct(Vec<StructEntry>),
+    /// Get with `?prop=`: the property's value.
+    Property(String),
+}
+
+/// One node of a `?list=` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructEntry {
+    /// Path relative to the Get's target, URI-encoded (`""` for the target itself).
+    pub relative: String,
+    /// The node's format.
+    pub format: Format,
+    /// The node's MIME type (or DDF name for interior nodes).
+    pub mime: String,
+    /// The value, for leaves with `StructData`.
+    pub data: Option<String>,
+}
+
+/// A view of the store as the device's or a user's management tree, under a registry of CSPs.
+pub struct Tree<'t> {
+    store: &'t mut dyn Store,
+    registry: &'t Registry,
+    device: Device,
+    limits: TreeLimits,
+    user: Option<&'t str>,
+    strict: bool,
+}
+
+impl<'t> Tree<'t> {
+    /// A tree over `store`. `user` is the account `./User/…` URIs address (none: such URIs are
+    /// refused with 405). `strict` enforces the CSPs' dynamic-naming rules (400).
+    pub fn new(
+        store: &'t mut dyn Store,
+        registry: &'t Registry,
+        device: Device,
+        limits: TreeLimits,
+        user: Option<&'t str>,
+        strict: bool,
+    ) -> Self {
+        Self {
+            store,
+            registry,
+            device,
+            limits,
+            user,
+            strict,
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&mut self) -> &mut dyn Store {
+        self.store
+    }
+
+    /// The emulated device.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Runs one command item: the ordered checks, then the change or the read.
+    pub fn execute(&mut self, command: &Command<'_>) -> Result<Effect, TreeError> {
+        let plan = self.check(command)?;
+        self.apply(command, plan)
+    }
+
+    /// DESIGN.md's ordered checks, rows 3–10, in order: the first failure is the answer.
+    pub fn check<'p>(&mut self, command: &Command<'_>) -> Result<Plan<'p>, TreeError>
+    where
+        't: 'p,
+    {
+        let registry: &'t Registry = self.registry;
+        let verb = command.verb;
+
+        // Row 3: LocURI syntax (400; too long 414).
+        let text = command.target.ok_or(TreeError::MissingTarget)?;
+        let path = NodePath::parse(text, self.limits.uri)?;
+
+        // Row 4: scope. A ./User URI needs a user.
+        let instance = match path.scope() {
+            pfw_ddf::Scope::Device => Some(InstanceId::DEVICE),
+            pfw_ddf::Scope::User => {
+                let user = self.user.ok_or(TreeError::NoUser)?;
+                self.store.instance(Some(user), false)?
+            }
+        };
+
+        // Row 5: in the schema for this scope, build and edition (404).
+        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let (csp, resolved) = registry.resolve(path.scope(), &segments)?;
+        self.check_applicable(&resolved)?;
+        let node = resolved.node();
+
+        // Copy is answered 406 once its target is known to be valid (row 10); rows 6-9 would
+        // always refuse it, since no node grants Copy.
+        if verb == Verb::Copy {
+            return Err(TreeError::Unsupported(Unsupported::Copy));
+        }
+
+        // Row 6: the verb is in the node's AccessType (405).
+        let keys = keys_of(&segments);
+        let exists = self.exists(csp, instance, &path, &resolved, &keys)?;
+        let not_allowed = || TreeError::NotAllowed {
+            verb,
+            node: display(&resolved),
+            allowed: allowed_verbs(node),
+        };
+        let permanent_add = verb == Verb::Add && node.scope == NodeScope::Permanent && exists;
+        let interior_replace = verb == Verb::Replace && !node.is_leaf();
+        if permanent_add || interior_replace || !node.access.allows(verb) {
+            return Err(not_allowed());
+        }
+
+        // Row 7: existence (418 / 404 / 405).
+        match verb {
+            Verb::Add if exists => return Err(TreeError::AlreadyExists(path.to_string())),
+            Verb::Get | Verb::Replace | Verb::Delete if !exists => {
+                return Err(TreeError::Missing(path.to_string()));
+            }
+            Verb::Delete if node.scope == NodeScope::Permanent => {
+                return Err(TreeError::Permanent(path.to_string()));
+            }
+            _ => {}
+        }
+
+        // Row 8: Meta Format, when given, is the node's (415).
+        if matches!(verb, Verb::Add | Verb::Replace)
+            && let Some(given) = command.format
+            && !given.eq_ignore_ascii_case(node.format.as_str())
+        {
+            return Err(TreeError::Format {
+                given: given.to_owned(),
+                expected: node.format.as_str().to_owned(),
+                node: node.display_name(),
+            });
+        }
+
+        // Row 9: the value parses and is allowed (400; too large 413); new names follow the
+        // CSP's rule in strict mode (400).
+        let mut value = None;
+        let mut create = Vec::new();
+        if matches!(verb, Verb::Add | Verb::Replace) && node.is_leaf() {
+            let data = command.data.unwrap_or("");
+            if data.len() > self.limits.max_value_bytes {
+                return Err(TreeError::ValueTooLarge {
+                    len: data.len(),
+                    max: self.limits.max_value_bytes,
+                });
+            }
+            value = Some(parse_value(node, data, csp.value_options(node))?);
+        }
+        if verb == Verb::Add {
+            create = self.missing_ancestors(instance, &resolved, &keys)?;
+            for &i in &create {
+                let schema_node = resolved.chain[i];
+                if schema_node.name == NodeName::Dynamic {
+                    let name = segments[resolved.prefix_len + i];
+                    csp.check_name(schema_node, name, self.strict)
+                        .map_err(|rule| TreeError::Name {
+                            name: name.to_owned(),
+                            node: display_upto(&resolved, i),
+                            rule,
+                        })?;
+                }
+            }
+            let count = match instance {
+                Some(i) => self.store.count(i)?,
+                None => 0,
+            };
+            if count + create.len() > self.limits.max_nodes_per_tree {
+                return Err(TreeError::TreeFull {
+                    max: self.limits.max_nodes_per_tree,
+                });
+            }
+        }
+
+        // Row 10: large objects, Exec without a handler, unsupported queries (406).
+        if command.more_data {
+            return Err(TreeError::Unsupported(Unsupported::MoreData));
+        }
+        if verb == Verb::Exec {
+            return Err(TreeError::Unsupported(Unsupported::Exec(display(
+                &resolved,
+            ))));
+        }
+        check_query(verb, path.query(), node)?;
+
+        Ok(Plan {
+            csp,
+            path,
+            instance,
+            resolved,
+            keys,
+            create,
+            value,
+        })
+    }
+
+    fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
+        let Plan {
+            csp,
+            path,
+            instance,
+            resolved,
+            keys,
+            create,
+            value,
+        } = plan;
+        let target_key = keys.last().map(String::as_str).unwrap_or("");
+        match command.verb {
+            Verb::Add => {
+                let instance = match instance {
+                    Some(i) => i,
+                    // Invariant: a user instance is missing only for ./User paths, which have a
+                    // user (row 4).
+                    None => self
+                        .store
+                        .instance(self.user, true)?
+                        .ok_or(TreeError::NoUser)?,
+                };
+                for i in create {
+                    let key = &keys[resolved.prefix_len + i];
+                    let is_target = i + 1 == resolved.chain.len();
+                    let stored = if is_target {
+                        value.as_ref().map(NodeValue::canonical)
+                    } else {
+                        None
+                    };
+                    self.store.put(instance, key, stored.as_deref())?;
+                }
+                Ok(Effect::Done)
+            }
+            Verb::Replace => {
+                let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
+                let stored = value.as_ref().map(NodeValue::canonical);
+                self.store.put(instance, target_key, stored.as_deref())?;
+                Ok(Effect::Done)
+            }
+            Verb::Delete => {
+                let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
+                self.store.delete_subtree(instance, target_key)?;
+                Ok(Effect::Done)
+            }
+            Verb::Get => self.get(csp, instance, &path, &resolved, target_key),
+            // Invariant: check() refuses Copy and Exec (rows 6 and 10).
+            Verb::Copy => Err(TreeError::Unsupported(Unsupported::Copy)),
+            Verb::Exec => Err(TreeError::Unsupported(Unsupported::Exec(display(
+                &resolved,
+            )))),
+        }
+    }
+
+    fn get(
+        &mut self,
+        csp: &dyn Csp,
+        instance: Option<InstanceId>,
+        path: &NodePath,
+        resolved: &Resolved<'_>,
+        key: &str,
+    ) -> Result<Effect, TreeError> {
+        let node = resolved.node();
+        let stored: BTreeMap<String, Option<String>> = match instance {
+            Some(i) if !node.is_leaf() => self.store.descendants(i, key)?.into_iter().collect(),
+            _ => BTreeMap::new(),
+        };
+        match path.query() {
+            Some(Query::Prop(name)) => {
+                let value = match name.as_str() {
+                    "Format" => node.format.as_str().to_owned(),
+                    "Type" => mime_of(node),
+                    "Name" => path.name().unwrap_or(".").to_owned(),
+                    "Title" => node.title.clone().unwrap_or_default(),
+                    // Invariant: check_query admits Size only on leaves.
+                    _ => self
+                        .leaf_value(csp, instance, path, node, key)?
+                        .len()
+                        .to_string(),
+                };
+                Ok(Effect::Property(value))
+            }
+            Some(Query::List(kind)) => {
+                let with_data = kind == "StructData";
+                let mut out = Vec::new();
+                if node.is_leaf() {
+                    let data = if with_data {
+                        Some(self.leaf_value(csp, instance, path, node, key)?)
+                    } else {
+                        None
+                    };
+                    out.push(StructEntry {
+                        relative: String::new(),
+                        format: node.format.clone(),
+                        mime: mime_of(node),
+                        data,
+                    });
+                } else {
+                    self.walk_struct(csp, node, path, key, "", &stored, with_data, &mut out);
+                }
+                Ok(Effect::Struct(out))
+            }
+            _ if node.is_leaf() => {
+                let data = self.leaf_value(csp, instance, path, node, key)?;
+                Ok(Effect::Value {
+                    format: node.format.clone(),
+                    mime: mime_of(node),
+                    data,
+                })
+            }
+            _ => Ok(Effect::Children(self.children(node, key, &stored))),
+        }
+    }
+
+    fn leaf_value(
+        &self,
+        csp: &dyn Csp,
+        instance: Option<InstanceId>,
+        path: &NodePath,
+        node: &Node,
+        key: &str,
+    ) -> Result<String, TreeError> {
+        if let Some(value) = csp.computed_value(&self.device, path, node) {
+            return Ok(value);
+        }
+        Ok(match instance {
+            Some(i) => self.store.get(i, key)?.flatten().unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+
+    /// The names of `node`'s existing children (URI-encoded, schema order): permanent children
+    /// the device has, stored ones, and every stored instance of a dynamic child.
+    fn children(
+        &self,
+        node: &Node,
+        key: &str,
+        stored: &BTreeMap<String, Option<String>>,
+    ) -> Vec<String> {
+        let stored_names = crate::store::direct_children(key, stored.keys().map(String::as_str));
+        let static_names: Vec<String> = node
+            .children
+            .iter()
+            .filter_map(|c| c.name.as_static())
+            .map(encode_segment)
+            .collect();
+        let mut out = Vec::new();
+        for child in &node.children {
+            match &child.name {
+                NodeName::Static(name) => {
+                    let encoded = encode_segment(name);
+                    let present = (child.scope == NodeScope::Permanent && self.applicable(child))
+                        || stored_names.contains(&encoded);
+                    if present && !out.contains(&encoded) {
+                        out.push(encoded);
+                    }
+                }
+                NodeName::Dynamic => {
+                    for name in &stored_names {
+                        if !static_names.contains(name) && !out.contains(name) {
+                            out.push(name.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk_struct(
+        &self,
+        csp: &dyn Csp,
+        node: &Node,
+        path: &NodePath,
+        key: &str,
+        relative: &str,
+        stored: &BTreeMap<String, Option<String>>,
+        with_data: bool,
+        out: &mut Vec<StructEntry>,
+    ) {
+        let data = match (node.is_leaf(), with_data) {
+            (true, true) => Some(
+                csp.computed_value(&self.device, path, node)
+                    .or_else(|| stored.get(key).cloned().flatten())
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        };
+        out.push(StructEntry {
+            relative: relative.to_owned(),
+            format: node.format.clone(),
+            mime: mime_of(node),
+            data,
+        });
+        if node.is_leaf() {
+            return;
+        }
+        for name in self.children(node, key, stored) {
+            let child_key = if key.is_empty() {
+                name.clone()
+            } else {
+                format!("{key}/{name}")
+            };
+            let child_relative = if relative.is_empty() {
+                name.clone()
+            } else {
+                format!("{relative}/{name}")
+            };
+            let Some(child) = node.child(&decode_lossy(&name)) else {
+                continue;
+            };
+            let child_path = path.without_query().child(&decode_lossy(&name));
+            self.walk_struct(
+                csp,
+                child,
+                &child_path,
+                &child_key,
+                &child_relative,
+                stored,
+                with_data,
+                out,
+            );
+        }
+    }
+
+    /// Whether the node at `path` exists: a stored node does; a permanent node does when its
+    /// nearest non-permanent ancestor does (or it has none). Ancestors of a stored node are
+    /// always stored (Add creates them, Delete removes whole subtrees).
+    fn exists(
+        &self,
+        csp: &dyn Csp,
+        instance: Option<InstanceId>,
+        path: &NodePath,
+        resolved: &Resolved<'_>,
+        keys: &[String],
+    ) -> Result<bool, TreeError> {
+        let node = resolved.node();
+        if node.is_leaf() && csp.computed_value(&self.device, path, node).is_some() {
+            return Ok(true);
+        }
+        let Some(instance) = instance else {
+            return Ok(resolved
+                .chain
+                .iter()
+                .all(|n| n.scope == NodeScope::Permanent));
+        };
+        for (i, schema_node) in resolved.chain.iter().enumerate().rev() {
+            if schema_node.scope != NodeScope::Permanent {
+                return Ok(self
+                    .store
+                    .get(instance, &keys[resolved.prefix_len + i])?
+                    .is_some());
+            }
+        }
+        Ok(true)
+    }
+
+    /// Chain indexes (from the root node) of the non-permanent nodes an Add must create: the
+    /// target and its missing ancestors, top-down.
+    fn missing_ancestors(
+        &self,
+        instance: Option<InstanceId>,
+        resolved: &Resolved<'_>,
+        keys: &[String],
+    ) -> Result<Vec<usize>, TreeError> {
+        let mut missing = Vec::new();
+        for (i, schema_node) in resolved.chain.iter().enumerate().rev() {
+            if schema_node.scope == NodeScope::Permanent {
+                continue;
+            }
+            let is_target = i + 1 == resolved.chain.len();
+            let present = match instance {
+                Some(inst) if !is_target => self
+                    .store
+                    .get(inst, &keys[resolved.prefix_len + i])?
+                    .is_some(),
+                _ => false,
+            };
+            if present {
+                break;
+            }
+            missing.push(i);
+        }
+        missing.reverse();
+        Ok(missing)
+    }
+
+    fn check_applicable(&self, resolved: &Resolved<'_>) -> Result<(), TreeError> {
+        for (i, node) in resolved.chain.iter().enumerate() {
+            let Some(app) = &node.applicability else {
+                continue;
+            };
+            if !app.allows_build(self.device.build) {
+                let builds = app.os_build_text.clone().unwrap_or_default();
+                return Err(TreeError::NotApplicable {
+                    node: display_upto(resolved, i),
+                    why: format!(
+                        "it needs one of the builds {builds} (the device is {})",
+                        self.device.build
+                    ),
+                });
+            }
+            if !app.allows_edition(self.device.edition) {
+                return Err(TreeError::NotApplicable {
+                    node: display_upto(resolved, i),
+                    why: format!("edition 0x{:X} does not have it", self.device.edition),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn applicable(&self, node: &Node) -> bool {
+        node.applicability
+            .as_ref()
+            .is_none_or(|a| a.allows(self.device.build, self.device.edition))
+    }
+}
+
+/// What the checks established for [`Tree::execute`] to apply.
+pub struct Plan<'p> {
+    csp: &'p dyn Csp,
+    path: NodePath,
+    instance: Option<InstanceId>,
+    resolved: Resolved<'p>,
+    /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
+    keys: Vec<String>,
+    /// Chain indexes to create (Add).
+    create: Vec<usize>,
+    value: Option<NodeValue>,
+}
+
+fn check_query(verb: Verb, query: Option<&Query>, node: &Node) -> Result<(), TreeError> {
+    let unsupported = |u| Err(TreeError::Unsupported(u));
+    match (verb, query) {
+        (_, None) => Ok(()),
+        (_, Some(Query::Other { key, .. })) => unsupported(Unsupported::Query(key.clone())),
+        (Verb::Get, Some(Query::List(kind))) if kind == "Struct" || kind == "StructData" => Ok(()),
+        (Verb::Get, Some(Query::List(kind))) => unsupported(Unsupported::List(kind.clone())),
+        (Verb::Get, Some(Query::Prop(p))) if matches!(p.as_str(), "Format" | "Name" | "Type") => {
+            Ok(())
+        }
+        (Verb::Get, Some(Query::Prop(p))) if p == "Size" && node.is_leaf() => Ok(()),
+        (Verb::Get, Some(Query::Prop(p))) if p == "Title" && node.title.is_some() => Ok(()),
+        (Verb::Get, Some(Query::Prop(p))) => unsupported(Unsupported::Property(p.clone())),
+        (_, Some(Query::List(_))) => unsupported(Unsupported::QueryOnVerb("list".to_owned())),
+        (_, Some(Query::Prop(_))) => unsupported(Unsupported::QueryOnVerb("prop".to_owned())),
+    }
+}
+
+/// Store keys of every prefix of `segments`.
+fn keys_of(segments: &[&str]) -> Vec<String> {
+    let mut keys = Vec::with_capacity(segments.len());
+    let mut key = String::new();
+    for segment in segments {
+        if !key.is_empty() {
+            key.push('/');
+        }
+        key.push_str(&encode_segment(segment));
+        keys.push(key.clone());
+    }
+    keys
+}
+
+fn display(resolved: &Resolved<'_>) -> String {
+    display_upto(resolved, resolved.chain.len() - 1)
+}
+
+fn display_upto(resolved: &Resolved<'_>, last: usize) -> String {
+    let root = resolved.chain[0];
+    let mut out = root.path.clone().unwrap_or_else(|| ".".to_owned());
+    for node in &resolved.chain[..=last] {
+        out.push('/');
+        out.push_str(&node.display_name());
+    }
+    out
+}
+
+fn allowed_verbs(node: &Node) -> String {
+    let verbs: Vec<&str> = node.access.verbs().map(Verb::as_str).collect();
+    if verbs.is_empty() {
+        "none".to_owned()
+    } else {
+        verbs.join(", ")
+    }
+}
+
+/// A node's `Type` property: its MIME type for a leaf (`text/plain` when the DDF gives none),
+/// its DDF name for an interior node.
+fn mime_of(node: &Node) -> String {
+    match &node.df_type {
+        Some(pfw_ddf::DfType::Mime(m)) if !m.is_empty() => m.clone(),
+        Some(pfw_ddf::DfType::DdfName(n)) if !node.is_leaf() => n.clone(),
+        _ if node.is_leaf() => "text/plain".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Decodes a segment produced by [`encode_segment`] (always well-formed).
+fn decode_lossy(encoded: &str) -> String {
+    decode_segment(encoded).unwrap_or_else(|| encoded.to_owned())
+}

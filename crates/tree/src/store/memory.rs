@@ -1,0 +1,257 @@
+//! [`MemoryStore`]: a [`Store`] in ordered maps, with an undo journal for transactions and
+//! savepoints. For tests, benchmarks and embedding without a file.
+
+use std::collections::BTreeMap;
+
+use crate::error::StoreError;
+use crate::store::{InstanceId, Store, below};
+
+/// A store held in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    nodes: BTreeMap<(InstanceId, String), Option<String>>,
+    users: BTreeMap<String, InstanceId>,
+    properties: BTreeMap<String, String>,
+    records: BTreeMap<(String, String, String), Vec<u8>>,
+    /// Undo entries of the open transaction; `None` outside one.
+    journal: Option<Vec<Undo>>,
+    /// Journal lengths at each open savepoint.
+    savepoints: Vec<usize>,
+}
+
+/// What to restore to undo one write.
+#[derive(Debug)]
+enum Undo {
+    Node(InstanceId, String, Option<Option<String>>),
+    User(String),
+    Property(String, Option<String>),
+    Record((String, String, String), Option<Vec<u8>>),
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn journal(&mut self) -> Result<&mut Vec<Undo>, StoreError> {
+        self.journal.as_mut().ok_or(StoreError::NoTransaction)
+    }
+
+    fn undo_to(&mut self, len: usize) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let undone: Vec<Undo> = journal.drain(len..).rev().collect();
+        for undo in undone {
+            match undo {
+                Undo::Node(instance, key, Some(old)) => {
+                    self.nodes.insert((instance, key), old);
+                }
+                Undo::Node(instance, key, None) => {
+                    self.nodes.remove(&(instance, key));
+                }
+                Undo::User(name) => {
+                    self.users.remove(&name);
+                }
+                Undo::Property(name, Some(old)) => {
+                    self.properties.insert(name, old);
+                }
+                Undo::Property(name, None) => {
+                    self.properties.remove(&name);
+                }
+                Undo::Record(key, Some(old)) => {
+                    self.records.insert(key, old);
+                }
+                Undo::Record(key, None) => {
+                    self.records.remove(&key);
+                }
+            }
+        }
+    }
+
+    fn keys_below(
+        &self,
+        instance: InstanceId,
+        key: &str,
+    ) -> impl Iterator<Item = (&String, &Option<String>)> {
+        let (low, high) = below(key);
+        self.nodes
+            .range((instance, low)..)
+            .take_while(move |((i, k), _)| *i == instance && high.as_ref().is_none_or(|h| k < h))
+            .map(|((_, k), v)| (k, v))
+    }
+}
+
+impl Store for MemoryStore {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if self.journal.is_some() {
+            return Err(StoreError::NestedTransaction);
+        }
+        self.journal = Some(Vec::new());
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.journal.take().ok_or(StoreError::NoTransaction)?;
+        self.savepoints.clear();
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<(), StoreError> {
+        if self.journal.is_none() {
+            return Err(StoreError::NoTransaction);
+        }
+        self.undo_to(0);
+        self.journal = None;
+        self.savepoints.clear();
+        Ok(())
+    }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        let len = self.journal()?.len();
+        self.savepoints.push(len);
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.savepoints
+            .pop()
+            .map(drop)
+            .ok_or(StoreError::NoSavepoint)
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        let len = self.savepoints.pop().ok_or(StoreError::NoSavepoint)?;
+        self.undo_to(len);
+        Ok(())
+    }
+
+    fn instance(
+        &mut self,
+        user: Option<&str>,
+        create: bool,
+    ) -> Result<Option<InstanceId>, StoreError> {
+        let Some(user) = user else {
+            return Ok(Some(InstanceId::DEVICE));
+        };
+        if let Some(id) = self.users.get(user) {
+            return Ok(Some(*id));
+        }
+        if !create {
+            return Ok(None);
+        }
+        self.journal()?;
+        let id = InstanceId(self.users.values().map(|i| i.0).max().unwrap_or(0) + 1);
+        self.journal()?.push(Undo::User(user.to_owned()));
+        self.users.insert(user.to_owned(), id);
+        Ok(Some(id))
+    }
+
+    fn users(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.users.keys().cloned().collect())
+    }
+
+    fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self.nodes.get(&(instance, key.to_owned())).cloned())
+    }
+
+    fn put(
+        &mut self,
+        instance: InstanceId,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.journal()?;
+        let old = self
+            .nodes
+            .insert((instance, key.to_owned()), value.map(str::to_owned));
+        self.journal()?
+            .push(Undo::Node(instance, key.to_owned(), old));
+        Ok(())
+    }
+
+    fn delete_subtree(&mut self, instance: InstanceId, key: &str) -> Result<usize, StoreError> {
+        self.journal()?;
+        let mut keys: Vec<String> = self
+            .keys_below(instance, key)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if self.nodes.contains_key(&(instance, key.to_owned())) {
+            keys.push(key.to_owned());
+        }
+        let count = keys.len();
+        for k in keys {
+            let old = self.nodes.remove(&(instance, k.clone()));
+            self.journal()?.push(Undo::Node(instance, k, old));
+        }
+        Ok(count)
+    }
+
+    fn descendants(
+        &self,
+        instance: InstanceId,
+        key: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        Ok(self
+            .keys_below(instance, key)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn count(&self, instance: InstanceId) -> Result<usize, StoreError> {
+        Ok(self.keys_below(instance, "").count())
+    }
+
+    fn property(&self, name: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.properties.get(name).cloned())
+    }
+
+    fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), StoreError> {
+        self.journal()?;
+        let old = match value {
+            Some(v) => self.properties.insert(name.to_owned(), v.to_owned()),
+            None => self.properties.remove(name),
+        };
+        self.journal()?.push(Undo::Property(name.to_owned(), old));
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        namespace: &str,
+        owner: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .records
+            .get(&(namespace.to_owned(), owner.to_owned(), key.to_owned()))
+            .cloned())
+    }
+
+    fn set_record(
+        &mut self,
+        namespace: &str,
+        owner: &str,
+        key: &str,
+        value: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.journal()?;
+        let k = (namespace.to_owned(), owner.to_owned(), key.to_owned());
+        let old = match value {
+            Some(v) => self.records.insert(k.clone(), v.to_vec()),
+            None => self.records.remove(&k),
+        };
+        self.journal()?.push(Undo::Record(k, old));
+        Ok(())
+    }
+
+    fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .records
+            .keys()
+            .filter(|(n, o, _)| n == namespace && o == owner)
+            .map(|(_, _, k)| k.clone())
+            .collect())
+    }
+}

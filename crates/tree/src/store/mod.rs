@@ -1,0 +1,118 @@
+//! Where management trees live: the [`Store`] trait and its two backends, [`MemoryStore`] and
+//! [`SqliteStore`].
+//!
+//! A store holds one tree instance for the device and one per user, each a map from node key
+//! (the path after the scope, segments percent-encoded, `/`-separated) to the node's value
+//! (`None` for an interior node). It also holds device properties (build, edition, …) and
+//! private records that a CSP keeps beside its tree (PIN hashes, enrollments), in namespaces.
+//!
+//! Writes happen inside a transaction ([`Store::begin`] … [`Store::commit`]); savepoints nest
+//! inside it for `Atomic`. Both backends give the same answers: one test battery runs against
+//! both.
+
+pub mod memory;
+pub mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::StoreError;
+
+/// A tree instance: the device's, or one user's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId(pub i64);
+
+impl InstanceId {
+    /// The device's instance.
+    pub const DEVICE: Self = Self(0);
+}
+
+/// Storage for management trees, device properties and CSP records.
+pub trait Store {
+    /// Starts the transaction that every write happens in. Takes the write lock at once, so
+    /// concurrent processes queue here rather than fail later.
+    fn begin(&mut self) -> Result<(), StoreError>;
+    /// Makes the transaction's writes durable.
+    fn commit(&mut self) -> Result<(), StoreError>;
+    /// Discards the transaction's writes.
+    fn rollback(&mut self) -> Result<(), StoreError>;
+    /// Opens a savepoint inside the transaction (they nest).
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Closes the innermost savepoint, keeping its writes.
+    fn release_savepoint(&mut self) -> Result<(), StoreError>;
+    /// Undoes the writes since the innermost savepoint and closes it.
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+
+    /// The instance of `user` (`None`: the device), created when `create` is set.
+    fn instance(
+        &mut self,
+        user: Option<&str>,
+        create: bool,
+    ) -> Result<Option<InstanceId>, StoreError>;
+    /// Every user that has an instance, sorted.
+    fn users(&self) -> Result<Vec<String>, StoreError>;
+
+    /// The node at `key`: `Some(Some(value))` for a leaf, `Some(None)` for an interior node,
+    /// `None` when absent.
+    fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// Stores the node at `key` (value `None` for an interior node).
+    fn put(
+        &mut self,
+        instance: InstanceId,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Removes the node at `key` and everything below it; returns how many nodes went.
+    fn delete_subtree(&mut self, instance: InstanceId, key: &str) -> Result<usize, StoreError>;
+    /// Every stored node strictly below `key` (`""`: the whole instance), sorted by key.
+    fn descendants(
+        &self,
+        instance: InstanceId,
+        key: &str,
+    ) -> Result<Vec<(String, Option<String>)>, StoreError>;
+    /// How many nodes the instance holds.
+    fn count(&self, instance: InstanceId) -> Result<usize, StoreError>;
+
+    /// A device property.
+    fn property(&self, name: &str) -> Result<Option<String>, StoreError>;
+    /// Sets (`Some`) or clears (`None`) a device property.
+    fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), StoreError>;
+
+    /// A CSP's private record.
+    fn record(
+        &self,
+        namespace: &str,
+        owner: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sets (`Some`) or removes (`None`) a CSP's private record.
+    fn set_record(
+        &mut self,
+        namespace: &str,
+        owner: &str,
+        key: &str,
+        value: Option<&[u8]>,
+    ) -> Result<(), StoreError>;
+    /// The keys of a CSP's records for `owner`, sorted.
+    fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// The direct children's names among the keys of `key`'s descendants (sorted).
+pub fn direct_children<'a>(key: &str, descendants: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let skip = if key.is_empty() { 0 } else { key.len() + 1 };
+    descendants
+        .filter_map(|k| k.get(skip..))
+        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The key range `[low, high)` holding every key strictly below `key`: `key/` up to `key0`
+/// (`0` sorts right after `/`). For the root (`""`) every key.
+pub(crate) fn below(key: &str) -> (String, Option<String>) {
+    if key.is_empty() {
+        (String::new(), None)
+    } else {
+        (format!("{key}/"), Some(format!("{key}0")))
+    }
+}
