@@ -206,6 +206,7 @@ mod tests {
         let good = PhcHash::hash("1234", HashParams::TESTING).unwrap();
         let (_, tail) = good.as_str().split_once("$m=8,t=1,p=1").unwrap();
         let with = |head: &str| format!("{head}{tail}");
+        #[rustfmt::skip]
         let cases = [
             // Too much memory: an edited state must not make a check allocate without bound.
             (with("$argon2id$v=19$m=1048576,t=1,p=1"), "cost"),
@@ -216,10 +217,7 @@ mod tests {
             (with("$argon2id$m=8,t=1,p=1"), "not"),
             ("$argon2id$v=19$m=8,t=1,p=1".to_owned(), "not"),
             ("not a hash".to_owned(), "malformed"),
-            (
-                format!("{}{}", good.as_str(), "A".repeat(MAX_PHC_BYTES)),
-                "long",
-            ),
+            (format!("{}{}", good.as_str(), "A".repeat(MAX_PHC_BYTES)), "long"),
         ];
         for (phc, expected) in cases {
             let got = PhcHash::parse(&phc);

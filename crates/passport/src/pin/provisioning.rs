@@ -122,6 +122,7 @@ mod tests {
             tpm,
         };
         use ProvisioningRefusal as R;
+        #[rustfmt::skip]
         let cases = [
             // DESIGN.md: UsePassportForWork false refuses, whatever the TPM.
             (p(false, false, false, Tpm::V20), Err(R::Disabled)),

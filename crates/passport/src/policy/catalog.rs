@@ -13,7 +13,7 @@ use crate::error::InvalidValue;
 use crate::policy::value::PolicyValue;
 
 /// Where a policy's leaf lives in the CSP.
-#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Placement {
     /// At the CSP root, for the whole device (`Biometrics/UseBiometrics`): its key is the path

@@ -151,6 +151,7 @@ mod tests {
     fn parses_each_kind() {
         let int = ValueKind::Int { min: 4, max: 127 };
         let guids = ValueKind::Text(TextForm::BracedGuidList);
+        #[rustfmt::skip]
         let cases: &[(ValueKind, &str, Result<PolicyValue, InvalidValue>)] = &[
             // DESIGN.md "Values": bool is true/false in any case; 1, 0, yes are refused.
             (ValueKind::Bool, "true", Ok(PolicyValue::Bool(true))),
@@ -164,47 +165,15 @@ mod tests {
             (int, "-", Err(InvalidValue::NotInt)),
             (int, "99999999999", Err(InvalidValue::NotInt)),
             // nodes.tsv: MinimumPINLength Range [4-127].
-            (
-                int,
-                "3",
-                Err(InvalidValue::OutOfRange {
-                    value: 3,
-                    min: 4,
-                    max: 127,
-                }),
-            ),
-            (
-                int,
-                "-4",
-                Err(InvalidValue::OutOfRange {
-                    value: -4,
-                    min: 4,
-                    max: 127,
-                }),
-            ),
+            (int, "3", Err(InvalidValue::OutOfRange { value: 3, min: 4, max: 127 })),
+            (int, "-4", Err(InvalidValue::OutOfRange { value: -4, min: 4, max: 127 })),
             // DESIGN.md "Values": GroupA/GroupB hold comma-separated lists; each item must match.
             (guids, GUID, Ok(PolicyValue::Text(GUID.to_owned()))),
-            (
-                guids,
-                &format!("{GUID},{GUID}")[..],
-                Ok(PolicyValue::Text(format!("{GUID},{GUID}"))),
-            ),
-            (
-                guids,
-                "0B2E7A5C-1D3F-4A6B-8C9D-0E1F2A3B4C5D",
-                Err(InvalidValue::NotGuidList),
-            ),
-            (
-                guids,
-                &format!("{GUID}, {GUID}")[..],
-                Err(InvalidValue::NotGuidList),
-            ),
+            (guids, &format!("{GUID},{GUID}")[..], Ok(PolicyValue::Text(format!("{GUID},{GUID}")))),
+            (guids, "0B2E7A5C-1D3F-4A6B-8C9D-0E1F2A3B4C5D", Err(InvalidValue::NotGuidList)),
+            (guids, &format!("{GUID}, {GUID}")[..], Err(InvalidValue::NotGuidList)),
             (guids, "", Err(InvalidValue::NotGuidList)),
-            (
-                ValueKind::Text(TextForm::Any),
-                "a,b",
-                Ok(PolicyValue::Text("a,b".to_owned())),
-            ),
+            (ValueKind::Text(TextForm::Any), "a,b", Ok(PolicyValue::Text("a,b".to_owned()))),
         ];
         for (kind, raw, expected) in cases {
             assert_eq!(&parse(*kind, raw), expected, "{kind:?} {raw:?}");
