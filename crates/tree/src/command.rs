@@ -144,7 +144,7 @@ impl<'t> Tree<'t> {
             pfw_ddf::Scope::Device => Some(InstanceId::DEVICE),
             pfw_ddf::Scope::User => {
                 let user = self.user.ok_or(TreeError::NoUser)?;
-                self.store.instance(Some(user), false)?
+                self.store.find_instance(Some(user))?
             }
         };
 
@@ -278,8 +278,7 @@ impl<'t> Tree<'t> {
                     // user (row 4).
                     None => self
                         .store
-                        .instance(self.user, true)?
-                        .ok_or(TreeError::NoUser)?,
+                        .create_instance(self.user.ok_or(TreeError::NoUser)?)?,
                 };
                 for i in create {
                     let key = &keys[resolved.prefix_len + i];

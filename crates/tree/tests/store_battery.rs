@@ -102,26 +102,24 @@ fn rollback_and_savepoints(store: &mut dyn Store) {
 }
 
 fn users_are_separate_instances(store: &mut dyn Store) {
-    assert_eq!(store.instance(Some("alice"), false).unwrap(), None);
+    assert_eq!(store.find_instance(Some("alice")).unwrap(), None);
+    assert_eq!(store.find_instance(None).unwrap(), Some(D));
     store.begin().unwrap();
-    let alice = store.instance(Some("alice"), true).unwrap().unwrap();
-    let bob = store.instance(Some("bob"), true).unwrap().unwrap();
+    let alice = store.create_instance("alice").unwrap();
+    let bob = store.create_instance("bob").unwrap();
     assert_ne!(alice, bob);
     assert_ne!(alice, D);
     store.put(alice, "k", Some("a")).unwrap();
     store.put(bob, "k", Some("b")).unwrap();
     store.commit().unwrap();
-    assert_eq!(
-        store.instance(Some("alice"), true).unwrap(),
-        Some(alice),
-        "stable id"
-    );
+    assert_eq!(store.create_instance("alice").unwrap(), alice, "stable id");
+    assert_eq!(store.find_instance(Some("alice")).unwrap(), Some(alice));
     assert_eq!(store.get(alice, "k").unwrap(), Some(Some("a".to_owned())));
     assert_eq!(store.get(bob, "k").unwrap(), Some(Some("b".to_owned())));
     assert_eq!(store.get(D, "k").unwrap(), None);
     assert_eq!(store.users().unwrap(), ["alice", "bob"]);
     store.begin().unwrap();
-    store.instance(Some("carol"), true).unwrap();
+    store.create_instance("carol").unwrap();
     store.rollback().unwrap();
     assert_eq!(
         store.users().unwrap(),

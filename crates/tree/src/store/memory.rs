@@ -127,25 +127,22 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn instance(
-        &mut self,
-        user: Option<&str>,
-        create: bool,
-    ) -> Result<Option<InstanceId>, StoreError> {
-        let Some(user) = user else {
-            return Ok(Some(InstanceId::DEVICE));
-        };
+    fn find_instance(&self, user: Option<&str>) -> Result<Option<InstanceId>, StoreError> {
+        Ok(match user {
+            None => Some(InstanceId::DEVICE),
+            Some(user) => self.users.get(user).copied(),
+        })
+    }
+
+    fn create_instance(&mut self, user: &str) -> Result<InstanceId, StoreError> {
         if let Some(id) = self.users.get(user) {
-            return Ok(Some(*id));
-        }
-        if !create {
-            return Ok(None);
+            return Ok(*id);
         }
         self.journal()?;
         let id = InstanceId(self.users.values().map(|i| i.0).max().unwrap_or(0) + 1);
         self.journal()?.push(Undo::User(user.to_owned()));
         self.users.insert(user.to_owned(), id);
-        Ok(Some(id))
+        Ok(id)
     }
 
     fn users(&self) -> Result<Vec<String>, StoreError> {

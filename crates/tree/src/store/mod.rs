@@ -43,12 +43,10 @@ pub trait Store {
     /// Undoes the writes since the innermost savepoint and closes it.
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
 
-    /// The instance of `user` (`None`: the device), created when `create` is set.
-    fn instance(
-        &mut self,
-        user: Option<&str>,
-        create: bool,
-    ) -> Result<Option<InstanceId>, StoreError>;
+    /// The instance of `user` (`None`: the device), if it exists.
+    fn find_instance(&self, user: Option<&str>) -> Result<Option<InstanceId>, StoreError>;
+    /// The instance of `user`, created if missing (inside the transaction).
+    fn create_instance(&mut self, user: &str) -> Result<InstanceId, StoreError>;
     /// Every user that has an instance, sorted.
     fn users(&self) -> Result<Vec<String>, StoreError>;
 
@@ -95,6 +93,29 @@ pub trait Store {
     ) -> Result<(), StoreError>;
     /// The keys of a CSP's records for `owner`, sorted.
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError>;
+}
+
+/// Every stored node of every instance, as `(user, key, value)` (user `None` for the device),
+/// sorted: a logical dump for comparing two states.
+pub fn dump(
+    store: &dyn Store,
+) -> Result<Vec<(Option<String>, String, Option<String>)>, StoreError> {
+    let mut out: Vec<(Option<String>, String, Option<String>)> = store
+        .descendants(InstanceId::DEVICE, "")?
+        .into_iter()
+        .map(|(k, v)| (None, k, v))
+        .collect();
+    for user in store.users()? {
+        if let Some(id) = store.find_instance(Some(&user))? {
+            out.extend(
+                store
+                    .descendants(id, "")?
+                    .into_iter()
+                    .map(|(k, v)| (Some(user.clone()), k, v)),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// The direct children's names among the keys of `key`'s descendants (sorted).

@@ -270,30 +270,27 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn instance(
-        &mut self,
-        user: Option<&str>,
-        create: bool,
-    ) -> Result<Option<InstanceId>, StoreError> {
+    fn find_instance(&self, user: Option<&str>) -> Result<Option<InstanceId>, StoreError> {
         let Some(user) = user else {
             return Ok(Some(InstanceId::DEVICE));
         };
-        let found: Option<i64> = self
+        Ok(self
             .conn
             .prepare_cached("SELECT id FROM users WHERE name = ?1")?
             .query_row([user], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = found {
-            return Ok(Some(InstanceId(id)));
-        }
-        if !create {
-            return Ok(None);
+            .optional()?
+            .map(InstanceId))
+    }
+
+    fn create_instance(&mut self, user: &str) -> Result<InstanceId, StoreError> {
+        if let Some(id) = self.find_instance(Some(user))? {
+            return Ok(id);
         }
         self.in_transaction()?;
         self.conn
             .prepare_cached("INSERT INTO users (name) VALUES (?1)")?
             .execute([user])?;
-        Ok(Some(InstanceId(self.conn.last_insert_rowid())))
+        Ok(InstanceId(self.conn.last_insert_rowid()))
     }
 
     fn users(&self) -> Result<Vec<String>, StoreError> {
