@@ -17,7 +17,13 @@ fn checks(c: &mut Criterion) {
         history: 20,
         expiration_days: 70,
     };
-    let pins = ["abcD1234", "AB1!", "abcdefgh123456789", "12 34\u{e9}", "x9y8z7w6v5u4"];
+    let pins = [
+        "abcD1234",
+        "AB1!",
+        "abcdefgh123456789",
+        "12 34\u{e9}",
+        "x9y8z7w6v5u4",
+    ];
     let mut group = c.benchmark_group("check");
     group.throughput(Throughput::Elements(pins.len() as u64));
     group.bench_function("five typical PINs", |b| {
