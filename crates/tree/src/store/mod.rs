@@ -95,24 +95,35 @@ pub trait Store {
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError>;
 }
 
-/// Every stored node of every instance, as `(user, key, value)` (user `None` for the device),
-/// sorted: a logical dump for comparing two states.
-pub fn dump(
-    store: &dyn Store,
-) -> Result<Vec<(Option<String>, String, Option<String>)>, StoreError> {
-    let mut out: Vec<(Option<String>, String, Option<String>)> = store
+/// One stored node in a [`dump`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DumpRow {
+    /// The user whose tree holds it; `None` for the device's.
+    pub user: Option<String>,
+    /// The node's key.
+    pub key: String,
+    /// The value (`None` for an interior node).
+    pub value: Option<String>,
+}
+
+/// Every stored node of every instance (the device's first, then users by name): a logical
+/// dump for comparing two states.
+pub fn dump(store: &dyn Store) -> Result<Vec<DumpRow>, StoreError> {
+    let row = |user: Option<&String>| {
+        move |(key, value)| DumpRow {
+            user: user.cloned(),
+            key,
+            value,
+        }
+    };
+    let mut out: Vec<DumpRow> = store
         .descendants(InstanceId::DEVICE, "")?
         .into_iter()
-        .map(|(k, v)| (None, k, v))
+        .map(row(None))
         .collect();
     for user in store.users()? {
         if let Some(id) = store.find_instance(Some(&user))? {
-            out.extend(
-                store
-                    .descendants(id, "")?
-                    .into_iter()
-                    .map(|(k, v)| (Some(user.clone()), k, v)),
-            );
+            out.extend(store.descendants(id, "")?.into_iter().map(row(Some(&user))));
         }
     }
     Ok(out)
