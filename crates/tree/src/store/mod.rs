@@ -109,21 +109,17 @@ pub struct DumpRow {
 /// Every stored node of every instance (the device's first, then users by name): a logical
 /// dump for comparing two states.
 pub fn dump(store: &dyn Store) -> Result<Vec<DumpRow>, StoreError> {
-    let row = |user: Option<&String>| {
-        move |(key, value)| DumpRow {
-            user: user.cloned(),
+    let rows = |user: Option<&str>, nodes: Vec<(String, Option<String>)>| {
+        nodes.into_iter().map(move |(key, value)| DumpRow {
+            user: user.map(str::to_owned),
             key,
             value,
-        }
+        })
     };
-    let mut out: Vec<DumpRow> = store
-        .descendants(InstanceId::DEVICE, "")?
-        .into_iter()
-        .map(row(None))
-        .collect();
+    let mut out: Vec<DumpRow> = rows(None, store.descendants(InstanceId::DEVICE, "")?).collect();
     for user in store.users()? {
         if let Some(id) = store.find_instance(Some(&user))? {
-            out.extend(store.descendants(id, "")?.into_iter().map(row(Some(&user))));
+            out.extend(rows(Some(&user), store.descendants(id, "")?));
         }
     }
     Ok(out)
