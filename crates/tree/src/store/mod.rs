@@ -109,20 +109,22 @@ pub struct DumpRow {
 /// Every stored node of every instance (the device's first, then users by name): a logical
 /// dump for comparing two states.
 pub fn dump(store: &dyn Store) -> Result<Vec<DumpRow>, StoreError> {
-    let rows = |user: Option<&str>, nodes: Vec<(String, Option<String>)>| {
-        nodes.into_iter().map(move |(key, value)| DumpRow {
-            user: user.map(str::to_owned),
-            key,
-            value,
-        })
-    };
-    let mut out: Vec<DumpRow> = rows(None, store.descendants(InstanceId::DEVICE, "")?).collect();
+    let mut out = Vec::new();
+    push_rows(&mut out, None, store.descendants(InstanceId::DEVICE, "")?);
     for user in store.users()? {
         if let Some(id) = store.find_instance(Some(&user))? {
-            out.extend(rows(Some(&user), store.descendants(id, "")?));
+            push_rows(&mut out, Some(&user), store.descendants(id, "")?);
         }
     }
     Ok(out)
+}
+
+fn push_rows(out: &mut Vec<DumpRow>, user: Option<&str>, nodes: Vec<(String, Option<String>)>) {
+    out.extend(nodes.into_iter().map(|(key, value)| DumpRow {
+        user: user.map(str::to_owned),
+        key,
+        value,
+    }));
 }
 
 /// The direct children's names among the keys of `key`'s descendants (sorted).
