@@ -1,0 +1,399 @@
+//! The errors of pfw-session: one enum per layer ([`HttpError`] for the transport,
+//! [`XmlError`] for reading hostile XML, [`KeyError`] for the device key and its request,
+//! [`ProvisioningError`] for the provisioning document, [`EnrollError`] for the whole
+//! enrollment, [`RecordError`] for the stored record). Each names what was wrong; text
+//! quoted from a server is shortened before it is kept.
+
+use std::fmt;
+
+use crate::enroll::AuthPolicy;
+use crate::enroll::soap::SoapFault;
+
+/// A failure of the HTTPS transport.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The response body was larger than the transport's limit.
+    #[error("{url}: response body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The client certificate or its private key cannot be used.
+    #[error("client certificate: {0}")]
+    ClientIdentity(&'static str),
+    /// The extra trusted CA is not a PEM file holding at least one certificate.
+    #[error("extra trusted CA: {0}")]
+    InvalidCaPem(&'static str),
+    /// The URL cannot be used (not parsable, not `https`, no host).
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as given (shortened).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The network failed: connection refused or reset, closed before a full response.
+    #[error("{url}: {source}")]
+    Io {
+        /// The URL requested.
+        url: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The exchange broke the HTTP protocol (malformed status line or headers, bad
+    /// chunking, a header block over the limit).
+    #[error("{url}: HTTP: {source}")]
+    Protocol {
+        /// The URL requested.
+        url: String,
+        /// The underlying error.
+        source: Box<ureq::Error>,
+    },
+    /// No trusted root at all: the system store is empty and no extra CA was given.
+    #[error("no trusted root certificates (system store empty and no extra CA given)")]
+    NoRoots,
+    /// The server did not answer within a time limit.
+    #[error("{url}: timed out ({stage})")]
+    Timeout {
+        /// The URL requested.
+        url: String,
+        /// Which limit fired.
+        stage: &'static str,
+    },
+    /// The TLS handshake failed (certificate not trusted, name mismatch, alert…).
+    #[error("{url}: TLS: {source}")]
+    Tls {
+        /// The URL requested.
+        url: String,
+        /// The underlying rustls error.
+        source: rustls::Error,
+    },
+    /// The server answered HTTP 429 on every attempt.
+    #[error("{url}: HTTP 429 Too Many Requests on all {attempts} attempts")]
+    TooManyRequests {
+        /// The URL requested.
+        url: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+}
+
+/// A document that is not acceptable XML, or breaks a size limit.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum XmlError {
+    /// The document has a document type declaration (DTDs and entities are refused).
+    #[error("a DOCTYPE declaration (refused)")]
+    Dtd,
+    /// The document holds no element.
+    #[error("no root element")]
+    NoRoot,
+    /// The document is not UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// Content after the root element.
+    #[error("content after the root element")]
+    TrailingContent,
+    /// Elements nested deeper than the limit.
+    #[error("nested deeper than {limit} elements")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// The document is larger than the limit.
+    #[error("larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// An element has more attributes than the limit.
+    #[error("an element with more than {limit} attributes")]
+    TooManyAttributes {
+        /// The limit.
+        limit: usize,
+    },
+    /// More elements than the limit.
+    #[error("more than {limit} elements")]
+    TooManyElements {
+        /// The limit.
+        limit: usize,
+    },
+    /// The document ends inside an element.
+    #[error("truncated (an element is not closed)")]
+    Truncated,
+    /// A namespace prefix is used without a declaration.
+    #[error("undeclared namespace prefix {0:?}")]
+    UnboundPrefix(String),
+    /// An entity reference other than the five predefined ones or a character reference.
+    #[error("unknown entity reference &{0};")]
+    UnknownEntity(String),
+    /// The document is not well-formed.
+    #[error("not well-formed: {0}")]
+    Syntax(#[source] quick_xml::Error),
+}
+
+impl XmlError {
+    pub(crate) fn from_quick(error: quick_xml::Error) -> Self {
+        match error {
+            quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(_)) => {
+                Self::Truncated
+            }
+            other => Self::Syntax(other),
+        }
+    }
+}
+
+/// A failure to make the device key or its certificate request.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// DER encoding failed.
+    #[error("DER encoding: {0}")]
+    Der(#[from] der::Error),
+    /// RSA key generation failed.
+    #[error("RSA key generation: {0}")]
+    Generate(#[source] rsa::Error),
+    /// The key is not a valid PKCS#8 RSA private key.
+    #[error("PKCS#8 private key: {0}")]
+    Pkcs8(#[from] rsa::pkcs8::Error),
+    /// The public key could not be encoded.
+    #[error("public key encoding: {0}")]
+    PublicKey(#[from] spki::Error),
+    /// Signing the request failed.
+    #[error("signing the certificate request: {0}")]
+    Sign(#[from] rsa::signature::Error),
+    /// The server asks for a key larger than pfw will generate.
+    #[error("the server asks for a {requested}-bit key; the limit is {max} bits")]
+    TooLarge {
+        /// Bits asked for.
+        requested: u32,
+        /// The limit.
+        max: u32,
+    },
+}
+
+/// A provisioning document pfw cannot act on.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisioningError {
+    /// A certificate's `EncodedCertificate` is not base64.
+    #[error("certificate {thumbprint} in {store}: EncodedCertificate is not base64")]
+    BadBase64 {
+        /// The certificate store path (e.g. `Root/System`).
+        store: String,
+        /// The characteristic name (the thumbprint, shortened).
+        thumbprint: String,
+    },
+    /// A certificate does not parse as X.509.
+    #[error("certificate {thumbprint} in {store}: not an X.509 certificate: {source}")]
+    BadCertificate {
+        /// The certificate store path (e.g. `Root/System`).
+        store: String,
+        /// The characteristic name (the thumbprint, shortened).
+        thumbprint: String,
+        /// The decoding error.
+        source: der::Error,
+    },
+    /// None of the certificates in the `My` store holds the device's public key.
+    #[error(
+        "no certificate in the My store matches the device's key ({found} certificate(s) there)"
+    )]
+    ClientCertKeyMismatch {
+        /// How many certificates the `My` store held.
+        found: usize,
+    },
+    /// The management address is not an `https` URL.
+    #[error("management address {0:?} is not an https URL")]
+    InsecureAddress(String),
+    /// A parm has a value of the wrong type.
+    #[error("{characteristic}/{parm}: invalid value {value:?} (expected {expected})")]
+    InvalidParm {
+        /// The characteristic holding it.
+        characteristic: &'static str,
+        /// The parm name.
+        parm: &'static str,
+        /// The value (shortened).
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The document has no `APPLICATION` characteristic with `APPID` `w7`.
+    #[error("no APPLICATION characteristic with APPID w7")]
+    MissingApplication,
+    /// The document has no certificate in the `My` store.
+    #[error("no client certificate (CertificateStore/My is empty)")]
+    MissingClientCert,
+    /// A required parm is absent.
+    #[error("{characteristic}: no {parm} parm")]
+    MissingParm {
+        /// The characteristic that should hold it.
+        characteristic: &'static str,
+        /// The parm name.
+        parm: &'static str,
+    },
+    /// The document is not well-formed or breaks a limit.
+    #[error("not acceptable XML: {0}")]
+    Xml(#[from] XmlError),
+    /// The root element is not `wap-provisioningdoc`.
+    #[error("root element is {0:?}, not wap-provisioningdoc")]
+    WrongRoot(String),
+    /// More certificates than pfw accepts.
+    #[error("more than {limit} certificates")]
+    TooManyCertificates {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Which enrollment exchange failed.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The optional GET probe of the discovery service.
+    Probe,
+    /// The SOAP `Discover` exchange (MS-MDE2 discovery).
+    Discover,
+    /// The MS-XCEP `GetPolicies` exchange.
+    GetPolicies,
+    /// The MS-WSTEP `RequestSecurityToken` exchange.
+    RequestSecurityToken,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Probe => "discovery probe",
+            Self::Discover => "Discover",
+            Self::GetPolicies => "GetPolicies",
+            Self::RequestSecurityToken => "RequestSecurityToken",
+        })
+    }
+}
+
+/// A failed enrollment.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    /// The server chose an authentication policy pfw does not implement.
+    #[error("the server asks for {0} authentication, which pfw does not implement")]
+    AuthPolicyNotSupported(AuthPolicy),
+    /// The credential given does not suit the server's authentication policy.
+    #[error("the server asks for {server} authentication; {given}")]
+    CredentialMismatch {
+        /// The policy the server chose.
+        server: AuthPolicy,
+        /// What was given instead.
+        given: &'static str,
+    },
+    /// The server URL cannot be used.
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidServerUrl {
+        /// The URL (shortened).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A reply element has an unusable value.
+    #[error("{step} reply: {element}: {reason}")]
+    InvalidElement {
+        /// The exchange.
+        step: Step,
+        /// The element.
+        element: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The HTTP exchange failed.
+    #[error("{step}: {source}")]
+    Http {
+        /// The exchange.
+        step: Step,
+        /// The transport error.
+        source: HttpError,
+    },
+    /// The device key or its request could not be made.
+    #[error("device key: {0}")]
+    Key(#[from] KeyError),
+    /// A reply lacks a required element.
+    #[error("{step} reply: missing {element}")]
+    MissingElement {
+        /// The exchange.
+        step: Step,
+        /// The element.
+        element: &'static str,
+    },
+    /// OnPremise authentication needs a user name and none was given.
+    #[error("the server asks for OnPremise authentication, which needs a user name")]
+    MissingUser,
+    /// The provisioning document cannot be acted on.
+    #[error("provisioning document: {0}")]
+    Provisioning(#[from] ProvisioningError),
+    /// The server answered with a SOAP fault.
+    #[error("{step}: server fault: {fault}")]
+    Fault {
+        /// The exchange.
+        step: Step,
+        /// The fault.
+        fault: SoapFault,
+    },
+    /// An unexpected HTTP status without a SOAP fault.
+    #[error("{step}: HTTP status {status}")]
+    Status {
+        /// The exchange.
+        step: Step,
+        /// The status code.
+        status: u16,
+    },
+    /// The reply body is not the expected SOAP message.
+    #[error("{step} reply: unexpected {found} (expected {expected})")]
+    UnexpectedReply {
+        /// The exchange.
+        step: Step,
+        /// The element expected.
+        expected: &'static str,
+        /// The element found (shortened).
+        found: String,
+    },
+    /// The reply is not acceptable XML.
+    #[error("{step} reply: not acceptable XML: {source}")]
+    Xml {
+        /// The exchange.
+        step: Step,
+        /// The XML error.
+        source: XmlError,
+    },
+}
+
+/// A failure to read or write an enrollment record.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The device identifier is not 32 hexadecimal digits.
+    #[error("invalid device id {0:?} (expected 32 hexadecimal digits)")]
+    InvalidDeviceId(String),
+    /// JSON encoding or decoding failed.
+    #[error("enrollment record JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// A failure to start the test server.
+#[cfg(feature = "testserver")]
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum TestServerError {
+    /// Generating a certificate failed.
+    #[error("certificate generation: {0}")]
+    Cert(#[from] rcgen::Error),
+    /// Binding or spawning failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// Building the TLS configuration failed.
+    #[error("TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+    /// Building the client-certificate verifier failed.
+    #[error("client certificate verifier: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+}

@@ -1,0 +1,55 @@
+//! pfw-session: the emulated Windows device on the wire.
+//!
+//! This crate speaks the device side of MS-MDE2 enrollment over HTTPS: discovery, the
+//! MS-XCEP enrollment policy, the MS-WSTEP certificate request with a PKCS#10 request shaped
+//! like a real Windows device's, and the WAP provisioning document that comes back. The
+//! result is an [`Enrollment`] record (serde/JSON) that later MS-MDM management sessions use
+//! to reach the server with the issued client certificate.
+//!
+//! Every reply, provisioning document and certificate from a server is read as hostile
+//! input: no DTD or entity expansion, bounded sizes and depth, typed errors, no panics.
+//!
+//! With the `testserver` feature, [`testserver::TestServer`] plays the server's side over
+//! real HTTPS on 127.0.0.1, checks what the device sends, and can be told to misbehave.
+//!
+//! ```
+//! use pfw_session::{DeviceId, DeviceInfo, discovery_url};
+//!
+//! // A bare https://host gets the constant discovery path.
+//! let url = discovery_url("https://mdm.example.com").unwrap();
+//! assert_eq!(url, "https://mdm.example.com/EnrollmentServer/Discovery.svc");
+//!
+//! // A device identity is generated once and kept.
+//! let device = DeviceInfo::new(DeviceId::generate());
+//! assert_eq!(device.device_id.as_str().len(), 32);
+//! assert_eq!(device.hw_dev_id.len(), 64);
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod enroll;
+pub mod error;
+pub mod http;
+#[cfg(feature = "testserver")]
+pub mod testserver;
+mod xml;
+
+pub use enroll::csr::{DeviceKey, SignatureHash};
+pub use enroll::device::{DeviceId, DeviceInfo, EnrollmentType};
+pub use enroll::provisioning::{
+    AppAuth, CertStore, DmAccount, DmClientSettings, PollSchedule, ProvisioningDoc, Renewal,
+};
+pub use enroll::record::{Enrollment, Pkcs8Key};
+pub use enroll::{
+    AuthPolicy, Credential, EnrollOptions, EnrollRequest, SoapFault, discovery_url, enroll,
+};
+pub use error::{EnrollError, HttpError, KeyError, ProvisioningError, RecordError, Step, XmlError};
+pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
+
+/// One RSA key per test binary: generating keys is slow in debug builds.
+#[cfg(test)]
+pub(crate) fn test_key() -> DeviceKey {
+    static KEY: std::sync::OnceLock<DeviceKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| DeviceKey::generate(2048).expect("RSA key generation in tests"))
+        .clone()
+}
