@@ -1,0 +1,289 @@
+//! The grammar-level reading context shared by every element's `read`.
+//!
+//! Element readers pull tokens from a [`Reader`] and report two kinds of failure
+//! through [`Fault`]: a fatal [`DecodeError`] (the message is refused) or a grammar
+//! error local to the element being read, which the caller turns into
+//! [`crate::Command::Malformed`] (inside a command) or into
+//! [`DecodeError::Grammar`] (in the message frame). The reader also counts commands
+//! and items against the [`Limits`].
+
+use crate::codec::lexer::{Lexer, Open, Tok, trim_xml_ws};
+use crate::error::DecodeError;
+use crate::limits::Limits;
+use crate::model::{CmdId, MalformedReason};
+use crate::pos::Pos;
+
+/// Why an element reader stopped.
+#[derive(Debug)]
+pub(crate) enum Fault {
+    /// The whole message is refused.
+    Fatal(DecodeError),
+    /// The element being read breaks its grammar.
+    Grammar {
+        /// What is wrong.
+        reason: MalformedReason,
+        /// Where.
+        pos: Pos,
+    },
+}
+
+impl From<DecodeError> for Fault {
+    fn from(error: DecodeError) -> Self {
+        Self::Fatal(error)
+    }
+}
+
+/// The result of an element reader.
+pub(crate) type Res<T> = Result<T, Fault>;
+
+/// The text content of an element.
+#[derive(Debug)]
+pub(crate) struct Text {
+    /// The decoded text, as written (not trimmed).
+    pub(crate) value: String,
+    /// Byte offset of its first character that is not whitespace, if any.
+    pub(crate) first_content: Option<usize>,
+}
+
+/// Reads one message: tokens, positions, counters.
+pub(crate) struct Reader<'a> {
+    lx: Lexer<'a>,
+    limits: Limits,
+    commands: usize,
+    items: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(input: &'a str, limits: &Limits) -> Self {
+        Self {
+            lx: Lexer::new(input, limits),
+            limits: *limits,
+            commands: 0,
+            items: 0,
+        }
+    }
+
+    /// The next token.
+    pub(crate) fn next(&mut self) -> Result<Tok<'a>, DecodeError> {
+        self.lx.next()
+    }
+
+    /// The lexer, for attributes and namespaces of the last start tag.
+    pub(crate) fn lexer(&self) -> &Lexer<'a> {
+        &self.lx
+    }
+
+    /// Position of a byte offset (ask in document order).
+    pub(crate) fn pos(&mut self, offset: usize) -> Pos {
+        self.lx.pos(offset)
+    }
+
+    /// Number of open elements.
+    pub(crate) fn depth(&self) -> usize {
+        self.lx.depth()
+    }
+
+    /// The input between two offsets.
+    pub(crate) fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.lx.slice(start, end)
+    }
+
+    /// Counts one command starting at `offset` against `max_commands`.
+    pub(crate) fn count_command(&mut self, offset: usize) -> Result<(), DecodeError> {
+        self.commands += 1;
+        if self.commands > self.limits.max_commands {
+            return Err(DecodeError::TooManyCommands {
+                limit: self.limits.max_commands,
+                pos: self.pos(offset),
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts one item starting at `offset` against `max_items`.
+    pub(crate) fn count_item(&mut self, offset: usize) -> Result<(), DecodeError> {
+        self.items += 1;
+        if self.items > self.limits.max_items {
+            return Err(DecodeError::TooManyItems {
+                limit: self.limits.max_items,
+                pos: self.pos(offset),
+            });
+        }
+        Ok(())
+    }
+
+    /// The next child element of a structural element (one holding only elements),
+    /// or `None` once the element closes. Whitespace between children is skipped;
+    /// other text is a grammar error.
+    pub(crate) fn child(&mut self) -> Res<Option<Open<'a>>> {
+        loop {
+            match self.next()? {
+                Tok::Open(open) => return Ok(Some(open)),
+                Tok::Close(_) => return Ok(None),
+                Tok::Text(piece) => {
+                    if !piece.text.is_whitespace() {
+                        let pos = self.pos(piece.first_content.unwrap_or_default());
+                        return Err(Fault::Grammar {
+                            reason: MalformedReason::UnexpectedText,
+                            pos,
+                        });
+                    }
+                }
+                Tok::Eof => return Err(self.truncated()),
+            }
+        }
+    }
+
+    /// The text of a text-only element whose start tag was just read. A child
+    /// element is a grammar error.
+    pub(crate) fn text(&mut self, open: &Open<'_>) -> Res<Text> {
+        let mut text = Text {
+            value: String::new(),
+            first_content: None,
+        };
+        loop {
+            match self.next()? {
+                Tok::Text(piece) => {
+                    if text.first_content.is_none() {
+                        text.first_content = piece.first_content;
+                    }
+                    piece.text.push_to(&mut text.value);
+                    self.check_text(text.value.len(), open)?;
+                }
+                Tok::Close(_) => return Ok(text),
+                Tok::Open(child) => return Err(self.unexpected(&child)),
+                Tok::Eof => return Err(self.truncated()),
+            }
+        }
+    }
+
+    /// Reads an element that must be empty (`<Final/>`, `<NoResp/>`,
+    /// `<MoreData/>`); whitespace inside is accepted.
+    pub(crate) fn empty(&mut self) -> Res<()> {
+        match self.child()? {
+            None => Ok(()),
+            Some(child) => Err(self.unexpected(&child)),
+        }
+    }
+
+    /// Skips the rest of the element whose start tag was just read.
+    pub(crate) fn skip(&mut self) -> Result<(), DecodeError> {
+        let depth = self.depth();
+        self.skip_from(depth, false).map(|_| ())
+    }
+
+    /// After a grammar error inside the command opened at `depth`, skips to the end
+    /// of that command, capturing the first `CmdID` child met on the way when
+    /// `want_cmd_id` is set. Does nothing if the command is already closed.
+    pub(crate) fn recover(
+        &mut self,
+        depth: usize,
+        want_cmd_id: bool,
+    ) -> Result<Option<CmdId>, DecodeError> {
+        self.skip_from(depth, want_cmd_id)
+    }
+
+    /// Skips tokens until the element open at `depth` closes; optionally captures
+    /// the text of its first direct `CmdID` child (ignored if that child holds
+    /// elements).
+    fn skip_from(&mut self, depth: usize, want_cmd_id: bool) -> Result<Option<CmdId>, DecodeError> {
+        let mut found = None;
+        // `Some(text)` while inside a direct `CmdID` child being captured.
+        let mut capture: Option<String> = None;
+        while self.depth() >= depth && depth > 0 {
+            match self.next()? {
+                Tok::Open(open) => {
+                    if capture.take().is_none()
+                        && want_cmd_id
+                        && found.is_none()
+                        && self.depth() == depth + 1
+                        && open.name == "CmdID"
+                    {
+                        capture = Some(String::new());
+                    }
+                }
+                Tok::Text(piece) => {
+                    if let Some(text) = capture.as_mut() {
+                        piece.text.push_to(text);
+                        if text.len() > self.limits.max_text_bytes {
+                            capture = None;
+                        }
+                    }
+                }
+                Tok::Close(_) => {
+                    if self.depth() == depth
+                        && let Some(text) = capture.take()
+                    {
+                        found = Some(CmdId::new(text));
+                    }
+                }
+                Tok::Eof => return Err(self.truncated_error()),
+            }
+        }
+        Ok(found)
+    }
+
+    /// The grammar error for an element `open` that is not allowed where it is.
+    pub(crate) fn unexpected(&mut self, open: &Open<'_>) -> Fault {
+        Fault::Grammar {
+            reason: MalformedReason::UnexpectedElement {
+                element: open.name.to_owned(),
+            },
+            pos: self.pos(open.offset),
+        }
+    }
+
+    /// The grammar error for a second `element` where one is allowed.
+    pub(crate) fn duplicate(&mut self, element: &'static str, open: &Open<'_>) -> Fault {
+        Fault::Grammar {
+            reason: MalformedReason::DuplicateElement { element },
+            pos: self.pos(open.offset),
+        }
+    }
+
+    /// The grammar error for a missing mandatory `element` in the element at `pos`.
+    pub(crate) fn missing(element: &'static str, pos: Pos) -> Fault {
+        Fault::Grammar {
+            reason: MalformedReason::MissingElement { element },
+            pos,
+        }
+    }
+
+    /// Reads the text of `open` and trims it, for a `LocURI`: the text, the position
+    /// of its first non-whitespace character (the element's when there is none) and
+    /// whether whitespace was removed.
+    pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, bool)> {
+        let text = self.text(open)?;
+        let pos = self.pos(text.first_content.unwrap_or(open.offset));
+        let trimmed = trim_xml_ws(&text.value);
+        if trimmed.len() == text.value.len() {
+            return Ok((text.value, pos, false));
+        }
+        Ok((trimmed.to_owned(), pos, true))
+    }
+
+    /// Checks an element's accumulated text length.
+    pub(crate) fn check_text(&mut self, len: usize, open: &Open<'_>) -> Result<(), DecodeError> {
+        if len > self.limits.max_text_bytes {
+            return Err(DecodeError::TextTooLong {
+                element: open.name.to_owned(),
+                limit: self.limits.max_text_bytes,
+                pos: self.pos(open.offset),
+            });
+        }
+        Ok(())
+    }
+
+    fn truncated(&mut self) -> Fault {
+        Fault::Fatal(self.truncated_error())
+    }
+
+    /// The lexer reports a truncated document itself; `Eof` inside an element cannot
+    /// reach the grammar, but map it to the same error if it ever does.
+    fn truncated_error(&mut self) -> DecodeError {
+        DecodeError::Truncated {
+            element: String::new(),
+            pos: Pos::default(),
+        }
+    }
+}

@@ -1,0 +1,926 @@
+//! The commands of a `SyncBody` (an `xs:choice`, modelled as [`Command`]), each with
+//! its reader and writer, and the reading of command lists with `Atomic` and
+//! `Sequence` nesting.
+//!
+//! Child order inside a command is not enforced on decode (the encoder writes the
+//! SyncML DTD order). A known command whose content breaks its grammar decodes as
+//! [`Command::Malformed`]; an element that is not a command decodes as
+//! [`Command::Unknown`]. Either way the rest of the message still decodes.
+
+use std::fmt;
+
+use crate::codec::lexer::{Open, Tok};
+use crate::codec::reader::{Fault, Reader, Res};
+use crate::codec::writer;
+use crate::error::DecodeError;
+use crate::model::common::{Chal, Cred, Data, Item, Meta};
+use crate::pos::Pos;
+
+/// A `CmdID`: the message-unique identifier of a command.
+///
+/// SyncML defines it as text; Windows and most servers use decimal numbers. It is
+/// kept exactly as written (not trimmed, not parsed), so the engine can check it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CmdId(String);
+
+impl CmdId {
+    /// A command identifier with this text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The identifier's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for CmdId {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+}
+
+impl From<String> for CmdId {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<u32> for CmdId {
+    fn from(number: u32) -> Self {
+        Self(number.to_string())
+    }
+}
+
+impl fmt::Display for CmdId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One element in command position: in a `SyncBody`, `Atomic` or `Sequence`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `Add`: create nodes.
+    Add(ItemCommand),
+    /// `Alert`: a notification (session start, client event, generic alert, …).
+    Alert(Alert),
+    /// `Atomic`: members run all or none.
+    Atomic(Container),
+    /// `Copy`: copy a node (Windows does not support it).
+    Copy(ItemCommand),
+    /// `Delete`: remove nodes.
+    Delete(ItemCommand),
+    /// `Exec`: run a node.
+    Exec(ItemCommand),
+    /// `Get`: read nodes.
+    Get(ItemCommand),
+    /// `Replace`: set existing nodes.
+    Replace(ItemCommand),
+    /// `Results`: the data a `Get` read.
+    Results(Results),
+    /// `Sequence`: members run in order.
+    Sequence(Container),
+    /// `Status`: the outcome of a command.
+    Status(Status),
+    /// An element that is not a SyncML command (the engine answers it 400).
+    Unknown(UnknownElement),
+    /// A known command whose content breaks its grammar (the engine answers it 400).
+    Malformed(Malformed),
+}
+
+impl Command {
+    /// The command's `CmdID`, if it has one.
+    pub fn cmd_id(&self) -> Option<&CmdId> {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => c.cmd_id.as_ref(),
+            Self::Alert(c) => c.cmd_id.as_ref(),
+            Self::Atomic(c) | Self::Sequence(c) => c.cmd_id.as_ref(),
+            Self::Results(c) => c.cmd_id.as_ref(),
+            Self::Status(c) => c.cmd_id.as_ref(),
+            Self::Unknown(c) => c.cmd_id.as_ref(),
+            Self::Malformed(c) => c.cmd_id.as_ref(),
+        }
+    }
+
+    /// The element name: `"Add"`, `"Atomic"`, …, or the unknown element's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Add(_) => "Add",
+            Self::Alert(_) => "Alert",
+            Self::Atomic(_) => "Atomic",
+            Self::Copy(_) => "Copy",
+            Self::Delete(_) => "Delete",
+            Self::Exec(_) => "Exec",
+            Self::Get(_) => "Get",
+            Self::Replace(_) => "Replace",
+            Self::Results(_) => "Results",
+            Self::Sequence(_) => "Sequence",
+            Self::Status(_) => "Status",
+            Self::Unknown(c) => &c.name,
+            Self::Malformed(c) => c.element,
+        }
+    }
+
+    /// Position of the command's start tag.
+    pub fn pos(&self) -> Pos {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => c.pos,
+            Self::Alert(c) => c.pos,
+            Self::Atomic(c) | Self::Sequence(c) => c.pos,
+            Self::Results(c) => c.pos,
+            Self::Status(c) => c.pos,
+            Self::Unknown(c) => c.pos,
+            Self::Malformed(c) => c.pos,
+        }
+    }
+
+    /// The command's items (none for containers, unknown and malformed commands).
+    pub fn items(&self) -> &[Item] {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => &c.items,
+            Self::Alert(c) => &c.items,
+            Self::Results(c) => &c.items,
+            Self::Status(c) => &c.items,
+            Self::Atomic(_) | Self::Sequence(_) | Self::Unknown(_) | Self::Malformed(_) => &[],
+        }
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        match self {
+            Self::Add(c) => c.write(out, "Add"),
+            Self::Alert(c) => c.write(out),
+            Self::Atomic(c) => c.write(out, "Atomic"),
+            Self::Copy(c) => c.write(out, "Copy"),
+            Self::Delete(c) => c.write(out, "Delete"),
+            Self::Exec(c) => c.write(out, "Exec"),
+            Self::Get(c) => c.write(out, "Get"),
+            Self::Replace(c) => c.write(out, "Replace"),
+            Self::Results(c) => c.write(out),
+            Self::Sequence(c) => c.write(out, "Sequence"),
+            Self::Status(c) => c.write(out),
+            Self::Unknown(c) => write_stub(out, &c.name, c.cmd_id.as_ref()),
+            Self::Malformed(c) => write_stub(out, c.element, c.cmd_id.as_ref()),
+        }
+    }
+
+    /// Whether any `Data` in the command carries `msft:originalerror`.
+    pub(crate) fn has_original_error(&self) -> bool {
+        let in_items = |items: &[Item]| {
+            items
+                .iter()
+                .any(|i| i.data.as_ref().is_some_and(|d| d.original_error.is_some()))
+        };
+        match self {
+            Self::Atomic(c) | Self::Sequence(c) => c.commands.iter().any(Self::has_original_error),
+            Self::Status(c) => c.data.original_error.is_some() || in_items(&c.items),
+            other => in_items(other.items()),
+        }
+    }
+}
+
+/// The shape shared by `Add`, `Copy`, `Delete`, `Exec`, `Get` and `Replace`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemCommand {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// `NoResp`: no status wanted.
+    pub no_resp: bool,
+    /// `Cred` (OMA-DM forbids it at command level; kept so the engine can say so).
+    pub cred: Option<Cred>,
+    /// `Meta` for the whole command: applies to items without their own (see
+    /// [`ItemCommand::format_of`]).
+    pub meta: Option<Meta>,
+    /// `Item`s, at least one in a decoded command.
+    pub items: Vec<Item>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+impl ItemCommand {
+    /// The `Format` in force for `item`: the item's own, else the command's. The
+    /// fallback is per field (an item `Meta` with only a `Type` still takes the
+    /// command's `Format`).
+    pub fn format_of<'s>(&'s self, item: &'s Item) -> Option<&'s str> {
+        self.meta_field(item, |m| m.format.as_deref())
+    }
+
+    /// The `Type` in force for `item`, with the same fallback as
+    /// [`ItemCommand::format_of`].
+    pub fn type_of<'s>(&'s self, item: &'s Item) -> Option<&'s str> {
+        self.meta_field(item, |m| m.type_.as_deref())
+    }
+
+    fn meta_field<'s>(
+        &'s self,
+        item: &'s Item,
+        field: impl Fn(&'s Meta) -> Option<&'s str>,
+    ) -> Option<&'s str> {
+        item.meta
+            .as_ref()
+            .and_then(&field)
+            .or_else(|| self.meta.as_ref().and_then(&field))
+    }
+
+    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+        let mut cmd = Self {
+            pos,
+            ..Self::default()
+        };
+        while let Some(child) = r.child()? {
+            match child.name {
+                "CmdID" => read_cmd_id(r, &child, cmd_id)?,
+                "NoResp" => read_flag(r, &child, "NoResp", &mut cmd.no_resp)?,
+                "Cred" => read_once(r, &child, "Cred", &mut cmd.cred, Cred::read)?,
+                "Meta" => read_once(r, &child, "Meta", &mut cmd.meta, Meta::read)?,
+                "Item" => cmd.items.push(Item::read(r, &child)?),
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        if cmd.items.is_empty() {
+            return Err(Reader::missing("Item", pos));
+        }
+        cmd.cmd_id = cmd_id.take();
+        Ok(cmd)
+    }
+
+    fn write(&self, out: &mut String, name: &str) {
+        writer::open(out, name);
+        write_cmd_id(out, self.cmd_id.as_ref());
+        writer::flag(out, "NoResp", self.no_resp);
+        if let Some(cred) = &self.cred {
+            cred.write(out);
+        }
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        for item in &self.items {
+            item.write(out);
+        }
+        writer::close(out, name);
+    }
+}
+
+/// An `Alert`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Alert {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// `NoResp`.
+    pub no_resp: bool,
+    /// `Cred`.
+    pub cred: Option<Cred>,
+    /// `Data`: the alert code as written (see [`Alert::code`]).
+    pub data: Option<String>,
+    /// `Item`s: the alert's parameters (for 1224 and 1226, each with a `Meta` `Type`).
+    pub items: Vec<Item>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+impl Alert {
+    /// The alert code, if `data` is a decimal number.
+    pub fn code(&self) -> Option<crate::AlertCode> {
+        self.data.as_deref()?.parse().ok()
+    }
+
+    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+        let mut alert = Self {
+            pos,
+            ..Self::default()
+        };
+        while let Some(child) = r.child()? {
+            match child.name {
+                "CmdID" => read_cmd_id(r, &child, cmd_id)?,
+                "NoResp" => read_flag(r, &child, "NoResp", &mut alert.no_resp)?,
+                "Cred" => read_once(r, &child, "Cred", &mut alert.cred, Cred::read)?,
+                "Data" => read_once(r, &child, "Data", &mut alert.data, read_text)?,
+                "Item" => alert.items.push(Item::read(r, &child)?),
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        alert.cmd_id = cmd_id.take();
+        Ok(alert)
+    }
+
+    fn write(&self, out: &mut String) {
+        writer::open(out, "Alert");
+        write_cmd_id(out, self.cmd_id.as_ref());
+        writer::flag(out, "NoResp", self.no_resp);
+        if let Some(cred) = &self.cred {
+            cred.write(out);
+        }
+        writer::optional(out, "Data", self.data.as_deref());
+        for item in &self.items {
+            item.write(out);
+        }
+        writer::close(out, "Alert");
+    }
+}
+
+/// A `Status`: the outcome of one command (or of the `SyncHdr`, with `CmdRef` 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Status {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// `MsgRef`: the `MsgID` of the message holding the command.
+    pub msg_ref: Option<String>,
+    /// `CmdRef`: the `CmdID` of the command (`0` for the `SyncHdr`). Mandatory.
+    pub cmd_ref: String,
+    /// `Cmd`: the command's element name (`SyncHdr` for the header). Mandatory.
+    pub cmd: String,
+    /// `Cred`.
+    pub cred: Option<Cred>,
+    /// `Chal`: an authentication challenge.
+    pub chal: Option<Chal>,
+    /// `TargetRef`s: the targets this status covers.
+    pub target_refs: Vec<String>,
+    /// `SourceRef`s: the sources this status covers.
+    pub source_refs: Vec<String>,
+    /// `Data`: the status code (see [`Status::code`]), possibly with
+    /// `msft:originalerror`. Mandatory.
+    pub data: Data,
+    /// `Item`s.
+    pub items: Vec<Item>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+impl Status {
+    /// The status code, if `data` is a decimal number.
+    pub fn code(&self) -> Option<crate::StatusCode> {
+        self.data.text.parse().ok()
+    }
+
+    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+        let mut status = Self {
+            pos,
+            ..Self::default()
+        };
+        let mut cmd_ref = None;
+        let mut cmd = None;
+        let mut data = None;
+        while let Some(child) = r.child()? {
+            match child.name {
+                "CmdID" => read_cmd_id(r, &child, cmd_id)?,
+                "MsgRef" => read_once(r, &child, "MsgRef", &mut status.msg_ref, read_text)?,
+                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
+                "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
+                "Cred" => read_once(r, &child, "Cred", &mut status.cred, Cred::read)?,
+                "Chal" => read_once(r, &child, "Chal", &mut status.chal, Chal::read)?,
+                "TargetRef" => status.target_refs.push(r.text(&child)?.value),
+                "SourceRef" => status.source_refs.push(r.text(&child)?.value),
+                "Data" => read_once(r, &child, "Data", &mut data, Data::read)?,
+                "Item" => status.items.push(Item::read(r, &child)?),
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        status.cmd_ref = cmd_ref.ok_or_else(|| Reader::missing("CmdRef", pos))?;
+        status.cmd = cmd.ok_or_else(|| Reader::missing("Cmd", pos))?;
+        status.data = data.ok_or_else(|| Reader::missing("Data", pos))?;
+        status.cmd_id = cmd_id.take();
+        Ok(status)
+    }
+
+    fn write(&self, out: &mut String) {
+        writer::open(out, "Status");
+        write_cmd_id(out, self.cmd_id.as_ref());
+        writer::optional(out, "MsgRef", self.msg_ref.as_deref());
+        writer::element(out, "CmdRef", &self.cmd_ref);
+        writer::element(out, "Cmd", &self.cmd);
+        for target in &self.target_refs {
+            writer::element(out, "TargetRef", target);
+        }
+        for source in &self.source_refs {
+            writer::element(out, "SourceRef", source);
+        }
+        if let Some(cred) = &self.cred {
+            cred.write(out);
+        }
+        if let Some(chal) = &self.chal {
+            chal.write(out);
+        }
+        self.data.write(out);
+        for item in &self.items {
+            item.write(out);
+        }
+        writer::close(out, "Status");
+    }
+}
+
+/// A `Results`: data read by a `Get`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Results {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// `MsgRef`.
+    pub msg_ref: Option<String>,
+    /// `CmdRef`: the `CmdID` of the `Get`. Mandatory.
+    pub cmd_ref: String,
+    /// `Cmd`: normally `Get`.
+    pub cmd: Option<String>,
+    /// `Meta` for all items.
+    pub meta: Option<Meta>,
+    /// `TargetRef`s.
+    pub target_refs: Vec<String>,
+    /// `SourceRef`s.
+    pub source_refs: Vec<String>,
+    /// `Item`s, at least one in a decoded `Results`.
+    pub items: Vec<Item>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+impl Results {
+    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+        let mut results = Self {
+            pos,
+            ..Self::default()
+        };
+        let mut cmd_ref = None;
+        while let Some(child) = r.child()? {
+            match child.name {
+                "CmdID" => read_cmd_id(r, &child, cmd_id)?,
+                "MsgRef" => read_once(r, &child, "MsgRef", &mut results.msg_ref, read_text)?,
+                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
+                "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
+                "Meta" => read_once(r, &child, "Meta", &mut results.meta, Meta::read)?,
+                "TargetRef" => results.target_refs.push(r.text(&child)?.value),
+                "SourceRef" => results.source_refs.push(r.text(&child)?.value),
+                "Item" => results.items.push(Item::read(r, &child)?),
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        results.cmd_ref = cmd_ref.ok_or_else(|| Reader::missing("CmdRef", pos))?;
+        if results.items.is_empty() {
+            return Err(Reader::missing("Item", pos));
+        }
+        results.cmd_id = cmd_id.take();
+        Ok(results)
+    }
+
+    fn write(&self, out: &mut String) {
+        writer::open(out, "Results");
+        write_cmd_id(out, self.cmd_id.as_ref());
+        writer::optional(out, "MsgRef", self.msg_ref.as_deref());
+        writer::element(out, "CmdRef", &self.cmd_ref);
+        writer::optional(out, "Cmd", self.cmd.as_deref());
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        for target in &self.target_refs {
+            writer::element(out, "TargetRef", target);
+        }
+        for source in &self.source_refs {
+            writer::element(out, "SourceRef", source);
+        }
+        for item in &self.items {
+            item.write(out);
+        }
+        writer::close(out, "Results");
+    }
+}
+
+/// An `Atomic` or `Sequence`: a container of commands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Container {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// `NoResp`.
+    pub no_resp: bool,
+    /// `Meta`.
+    pub meta: Option<Meta>,
+    /// The member commands, in order (may be empty).
+    pub commands: Vec<Command>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+impl Container {
+    fn write(&self, out: &mut String, name: &str) {
+        writer::open(out, name);
+        write_cmd_id(out, self.cmd_id.as_ref());
+        writer::flag(out, "NoResp", self.no_resp);
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        for command in &self.commands {
+            command.write(out);
+        }
+        writer::close(out, name);
+    }
+}
+
+/// An element in command position that is not a SyncML command.
+///
+/// Only its name and its `CmdID` child (if any, so a `Status` can reference it) are
+/// kept; the rest of its content is checked as XML and skipped. The encoder writes
+/// it back as `<name><CmdID>…</CmdID></name>`; `name` must be an XML name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnknownElement {
+    /// The element name as written (prefix included).
+    pub name: String,
+    /// Its first direct `CmdID` child.
+    pub cmd_id: Option<CmdId>,
+    /// Position of the start tag.
+    pub pos: Pos,
+}
+
+/// A known command whose content breaks the SyncML grammar.
+///
+/// The message still decodes; the engine answers this command 400. Only the element
+/// name and the `CmdID` (when one was found) are kept, so a `Malformed` does not
+/// round-trip: the encoder writes just `<element><CmdID>…</CmdID></element>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    /// The command's element name (`"Add"`, `"Status"`, …).
+    pub element: &'static str,
+    /// Its `CmdID`, when one was found.
+    pub cmd_id: Option<CmdId>,
+    /// What is wrong.
+    pub reason: MalformedReason,
+    /// Where the problem is (the offending child, or the command for a missing one).
+    pub reason_pos: Pos,
+    /// Position of the command's start tag.
+    pub pos: Pos,
+}
+
+/// How an element breaks the SyncML grammar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MalformedReason {
+    /// A child element that the element does not allow, or any child element in an
+    /// element that holds only text or nothing.
+    UnexpectedElement {
+        /// The child's name as written.
+        element: String,
+    },
+    /// A child that may appear once appears again.
+    DuplicateElement {
+        /// The repeated child.
+        element: &'static str,
+    },
+    /// A mandatory child is missing (`Item` in `Add`, `CmdRef` in `Status`, `LocURI`
+    /// in `Target`, …).
+    MissingElement {
+        /// The missing child.
+        element: &'static str,
+    },
+    /// Text where only elements belong, or inside an element that must be empty.
+    UnexpectedText,
+}
+
+impl fmt::Display for MalformedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedElement { element } => write!(f, "<{element}> is not allowed here"),
+            Self::DuplicateElement { element } => write!(f, "<{element}> appears twice"),
+            Self::MissingElement { element } => write!(f, "<{element}> is missing"),
+            Self::UnexpectedText => f.write_str("text is not allowed here"),
+        }
+    }
+}
+
+/// Reads the commands of a `SyncBody` whose start tag was just read, up to and
+/// including its end tag: the commands and whether `Final` was present.
+///
+/// `Atomic` and `Sequence` are handled with an explicit stack, so nesting costs no
+/// recursion; everything else has a fixed depth.
+pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), DecodeError> {
+    let mut top = Vec::new();
+    let mut final_ = false;
+    let mut stack: Vec<Building> = Vec::new();
+    loop {
+        match r.next()? {
+            Tok::Open(open) => {
+                if let Some(building) = stack.last_mut() {
+                    if matches!(open.name, "CmdID" | "NoResp" | "Meta") {
+                        match building.read_own(r, &open) {
+                            Ok(()) => {}
+                            Err(Fault::Fatal(e)) => return Err(e),
+                            Err(Fault::Grammar { reason, pos }) => {
+                                fail_container(r, &mut stack, &mut top, reason, pos)?;
+                            }
+                        }
+                        continue;
+                    }
+                } else if open.name == "Final" {
+                    if final_ {
+                        return Err(body_grammar(r.duplicate("Final", &open)));
+                    }
+                    r.empty().map_err(body_grammar)?;
+                    final_ = true;
+                    continue;
+                }
+                r.count_command(open.offset)?;
+                let command = match Element::of(open.name) {
+                    Some(Element::Container(kind)) => {
+                        stack.push(Building {
+                            kind,
+                            container: Container {
+                                pos: r.pos(open.offset),
+                                ..Container::default()
+                            },
+                            depth: r.depth(),
+                        });
+                        continue;
+                    }
+                    Some(Element::Leaf(kind)) => read_command(r, kind, &open)?,
+                    None => read_unknown(r, &open)?,
+                };
+                push(&mut stack, &mut top, command);
+            }
+            Tok::Text(piece) => {
+                if piece.text.is_whitespace() {
+                    continue;
+                }
+                let pos = r.pos(piece.first_content.unwrap_or_default());
+                if stack.is_empty() {
+                    return Err(DecodeError::Grammar {
+                        within: "SyncBody",
+                        reason: MalformedReason::UnexpectedText,
+                        pos,
+                    });
+                }
+                fail_container(
+                    r,
+                    &mut stack,
+                    &mut top,
+                    MalformedReason::UnexpectedText,
+                    pos,
+                )?;
+            }
+            Tok::Close(_) => match stack.pop() {
+                Some(building) => {
+                    let command = building.finish();
+                    push(&mut stack, &mut top, command);
+                }
+                None => return Ok((top, final_)),
+            },
+            Tok::Eof => {
+                return Err(DecodeError::Truncated {
+                    element: "SyncBody".to_owned(),
+                    pos: Pos::default(),
+                });
+            }
+        }
+    }
+}
+
+/// What an element in command position is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Element {
+    /// `Atomic` or `Sequence`.
+    Container(ContainerKind),
+    /// A command that holds no commands.
+    Leaf(Kind),
+}
+
+impl Element {
+    fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "Add" => Self::Leaf(Kind::Add),
+            "Alert" => Self::Leaf(Kind::Alert),
+            "Atomic" => Self::Container(ContainerKind::Atomic),
+            "Copy" => Self::Leaf(Kind::Copy),
+            "Delete" => Self::Leaf(Kind::Delete),
+            "Exec" => Self::Leaf(Kind::Exec),
+            "Get" => Self::Leaf(Kind::Get),
+            "Replace" => Self::Leaf(Kind::Replace),
+            "Results" => Self::Leaf(Kind::Results),
+            "Sequence" => Self::Container(ContainerKind::Sequence),
+            "Status" => Self::Leaf(Kind::Status),
+            _ => return None,
+        })
+    }
+}
+
+/// The commands that hold no commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Add,
+    Alert,
+    Copy,
+    Delete,
+    Exec,
+    Get,
+    Replace,
+    Results,
+    Status,
+}
+
+impl Kind {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Add => "Add",
+            Self::Alert => "Alert",
+            Self::Copy => "Copy",
+            Self::Delete => "Delete",
+            Self::Exec => "Exec",
+            Self::Get => "Get",
+            Self::Replace => "Replace",
+            Self::Results => "Results",
+            Self::Status => "Status",
+        }
+    }
+}
+
+/// The containers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContainerKind {
+    Atomic,
+    Sequence,
+}
+
+impl ContainerKind {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Atomic => "Atomic",
+            Self::Sequence => "Sequence",
+        }
+    }
+}
+
+/// A container being read.
+struct Building {
+    kind: ContainerKind,
+    container: Container,
+    /// Depth of its element.
+    depth: usize,
+}
+
+impl Building {
+    /// Reads one of the container's own children (`CmdID`, `NoResp`, `Meta`).
+    fn read_own(&mut self, r: &mut Reader<'_>, open: &Open<'_>) -> Res<()> {
+        let c = &mut self.container;
+        match open.name {
+            "CmdID" => read_cmd_id(r, open, &mut c.cmd_id),
+            "NoResp" => read_flag(r, open, "NoResp", &mut c.no_resp),
+            _ => read_once(r, open, "Meta", &mut c.meta, Meta::read),
+        }
+    }
+
+    fn finish(self) -> Command {
+        match self.kind {
+            ContainerKind::Atomic => Command::Atomic(self.container),
+            ContainerKind::Sequence => Command::Sequence(self.container),
+        }
+    }
+}
+
+/// Turns the innermost container into a `Malformed` after a grammar error in its own
+/// content, skipping the rest of it.
+fn fail_container(
+    r: &mut Reader<'_>,
+    stack: &mut Vec<Building>,
+    top: &mut Vec<Command>,
+    reason: MalformedReason,
+    reason_pos: Pos,
+) -> Result<(), DecodeError> {
+    let Some(building) = stack.pop() else {
+        return Ok(());
+    };
+    let mut cmd_id = building.container.cmd_id;
+    let found = r.recover(building.depth, cmd_id.is_none())?;
+    cmd_id = cmd_id.or(found);
+    let malformed = Malformed {
+        element: building.kind.name(),
+        cmd_id,
+        reason,
+        reason_pos,
+        pos: building.container.pos,
+    };
+    push(stack, top, Command::Malformed(malformed));
+    Ok(())
+}
+
+fn push(stack: &mut [Building], top: &mut Vec<Command>, command: Command) {
+    match stack.last_mut() {
+        Some(building) => building.container.commands.push(command),
+        None => top.push(command),
+    }
+}
+
+/// Reads a non-container command whose start tag was just read.
+fn read_command(r: &mut Reader<'_>, kind: Kind, open: &Open<'_>) -> Result<Command, DecodeError> {
+    let depth = r.depth();
+    let pos = r.pos(open.offset);
+    let mut cmd_id = None;
+    let id = &mut cmd_id;
+    let result = match kind {
+        Kind::Add => ItemCommand::read(r, pos, id).map(Command::Add),
+        Kind::Alert => Alert::read(r, pos, id).map(Command::Alert),
+        Kind::Copy => ItemCommand::read(r, pos, id).map(Command::Copy),
+        Kind::Delete => ItemCommand::read(r, pos, id).map(Command::Delete),
+        Kind::Exec => ItemCommand::read(r, pos, id).map(Command::Exec),
+        Kind::Get => ItemCommand::read(r, pos, id).map(Command::Get),
+        Kind::Replace => ItemCommand::read(r, pos, id).map(Command::Replace),
+        Kind::Results => Results::read(r, pos, id).map(Command::Results),
+        Kind::Status => Status::read(r, pos, id).map(Command::Status),
+    };
+    match result {
+        Ok(command) => Ok(command),
+        Err(Fault::Fatal(e)) => Err(e),
+        Err(Fault::Grammar {
+            reason,
+            pos: reason_pos,
+        }) => {
+            let found = r.recover(depth, cmd_id.is_none())?;
+            Ok(Command::Malformed(Malformed {
+                element: kind.name(),
+                cmd_id: cmd_id.or(found),
+                reason,
+                reason_pos,
+                pos,
+            }))
+        }
+    }
+}
+
+/// Reads an unknown element whose start tag was just read.
+fn read_unknown(r: &mut Reader<'_>, open: &Open<'_>) -> Result<Command, DecodeError> {
+    let pos = r.pos(open.offset);
+    let depth = r.depth();
+    let cmd_id = r.recover(depth, true)?;
+    Ok(Command::Unknown(UnknownElement {
+        name: open.name.to_owned(),
+        cmd_id,
+        pos,
+    }))
+}
+
+fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut Option<CmdId>) -> Res<()> {
+    if slot.is_some() {
+        return Err(r.duplicate("CmdID", open));
+    }
+    *slot = Some(CmdId(r.text(open)?.value));
+    Ok(())
+}
+
+fn read_flag(r: &mut Reader<'_>, open: &Open<'_>, name: &'static str, flag: &mut bool) -> Res<()> {
+    if *flag {
+        return Err(r.duplicate(name, open));
+    }
+    r.empty()?;
+    *flag = true;
+    Ok(())
+}
+
+fn read_once<'a, 'o, T>(
+    r: &mut Reader<'a>,
+    open: &Open<'o>,
+    name: &'static str,
+    slot: &mut Option<T>,
+    read: impl FnOnce(&mut Reader<'a>, &Open<'o>) -> Res<T>,
+) -> Res<()> {
+    if slot.is_some() {
+        return Err(r.duplicate(name, open));
+    }
+    *slot = Some(read(r, open)?);
+    Ok(())
+}
+
+fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
+    Ok(r.text(open)?.value)
+}
+
+fn body_grammar(fault: Fault) -> DecodeError {
+    match fault {
+        Fault::Fatal(e) => e,
+        Fault::Grammar { reason, pos } => DecodeError::Grammar {
+            within: "SyncBody",
+            reason,
+            pos,
+        },
+    }
+}
+
+fn write_cmd_id(out: &mut String, cmd_id: Option<&CmdId>) {
+    writer::optional(out, "CmdID", cmd_id.map(CmdId::as_str));
+}
+
+fn write_stub(out: &mut String, name: &str, cmd_id: Option<&CmdId>) {
+    match cmd_id {
+        Some(id) => {
+            writer::open(out, name);
+            write_cmd_id(out, Some(id));
+            writer::close(out, name);
+        }
+        None => writer::flag(out, name, true),
+    }
+}

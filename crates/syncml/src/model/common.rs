@@ -1,0 +1,544 @@
+//! Elements shared by several commands: `Item`, `Target`/`Source` with their
+//! `LocURI`, `Data`, `Meta`, `Cred` and `Chal`, each with its reader and writer.
+
+use crate::codec::lexer::{Open, Tok};
+use crate::codec::reader::{Fault, Reader, Res};
+use crate::codec::writer;
+use crate::pos::Pos;
+
+/// An `Item`: one piece of data a command acts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Item {
+    /// `Target`: where the command applies (Add, Replace, Get, …).
+    pub target: Option<Target>,
+    /// `Source`: where the data comes from (Results, the DevInfo Replace, Copy).
+    pub source: Option<Source>,
+    /// `Meta` of this item; when absent, the command's `Meta` applies.
+    pub meta: Option<Meta>,
+    /// `Data`: the value.
+    pub data: Option<Data>,
+    /// `MoreData`: the value continues in a later message (large objects).
+    pub more_data: bool,
+    /// Position of `<Item`.
+    pub pos: Pos,
+}
+
+impl Item {
+    /// The target's `LocURI` text, if the item has a target.
+    pub fn target_uri(&self) -> Option<&str> {
+        self.target.as_ref().map(|t| t.loc_uri.text.as_str())
+    }
+
+    /// The source's `LocURI` text, if the item has a source.
+    pub fn source_uri(&self) -> Option<&str> {
+        self.source.as_ref().map(|s| s.loc_uri.text.as_str())
+    }
+
+    /// The `Data` text, if the item has data.
+    pub fn data_text(&self) -> Option<&str> {
+        self.data.as_ref().map(|d| d.text.as_str())
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        r.count_item(open.offset)?;
+        let mut item = Self {
+            pos: r.pos(open.offset),
+            ..Self::default()
+        };
+        while let Some(child) = r.child()? {
+            match child.name {
+                "Target" => {
+                    if item.target.is_some() {
+                        return Err(r.duplicate("Target", &child));
+                    }
+                    item.target = Some(Target::read(r, &child)?);
+                }
+                "Source" => {
+                    if item.source.is_some() {
+                        return Err(r.duplicate("Source", &child));
+                    }
+                    item.source = Some(Source::read(r, &child)?);
+                }
+                "Meta" => {
+                    if item.meta.is_some() {
+                        return Err(r.duplicate("Meta", &child));
+                    }
+                    item.meta = Some(Meta::read(r, &child)?);
+                }
+                "Data" => {
+                    if item.data.is_some() {
+                        return Err(r.duplicate("Data", &child));
+                    }
+                    item.data = Some(Data::read(r, &child)?);
+                }
+                "MoreData" => {
+                    if item.more_data {
+                        return Err(r.duplicate("MoreData", &child));
+                    }
+                    r.empty()?;
+                    item.more_data = true;
+                }
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        Ok(item)
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        writer::open(out, "Item");
+        if let Some(target) = &self.target {
+            target.write(out);
+        }
+        if let Some(source) = &self.source {
+            source.write(out);
+        }
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        if let Some(data) = &self.data {
+            data.write(out);
+        }
+        writer::flag(out, "MoreData", self.more_data);
+        writer::close(out, "Item");
+    }
+}
+
+/// A `Target`: the address a command acts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    /// `LocURI`: the address.
+    pub loc_uri: LocUri,
+    /// `LocName`: a display name (OMA-DM: the user name for MD5 authentication).
+    pub loc_name: Option<String>,
+    /// Position of `<Target`.
+    pub pos: Pos,
+}
+
+impl Target {
+    /// A target at `uri`, without a name.
+    pub fn new(uri: impl Into<String>) -> Self {
+        Self {
+            loc_uri: LocUri::new(uri),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let (loc_uri, loc_name, pos) = read_location(r, open)?;
+        Ok(Self {
+            loc_uri,
+            loc_name,
+            pos,
+        })
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        write_location(out, "Target", &self.loc_uri, self.loc_name.as_deref());
+    }
+}
+
+/// A `Source`: the address data comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Source {
+    /// `LocURI`: the address.
+    pub loc_uri: LocUri,
+    /// `LocName`: a display name (OMA-DM: the user name for MD5 authentication).
+    pub loc_name: Option<String>,
+    /// Position of `<Source`.
+    pub pos: Pos,
+}
+
+impl Source {
+    /// A source at `uri`, without a name.
+    pub fn new(uri: impl Into<String>) -> Self {
+        Self {
+            loc_uri: LocUri::new(uri),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let (loc_uri, loc_name, pos) = read_location(r, open)?;
+        Ok(Self {
+            loc_uri,
+            loc_name,
+            pos,
+        })
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        write_location(out, "Source", &self.loc_uri, self.loc_name.as_deref());
+    }
+}
+
+/// A `LocURI`, with surrounding whitespace removed.
+///
+/// Microsoft's 2019 PassportForWork example puts a newline and spaces around every
+/// `LocURI`; the decoder trims XML whitespace (space, tab, CR, LF) from both ends and
+/// records that it did. Whitespace inside the URI is kept as written. Only `text` is
+/// compared by `==` and written by the encoder; `pos` and `trimmed` are metadata.
+#[derive(Clone, Debug, Default)]
+pub struct LocUri {
+    /// The URI, trimmed.
+    pub text: String,
+    /// Position of the first non-whitespace character of the URI (of `<LocURI` when
+    /// the element is empty or blank), so a diagnostic can point at the URI itself.
+    pub pos: Pos,
+    /// Whether whitespace was trimmed from either end.
+    pub trimmed: bool,
+}
+
+impl LocUri {
+    /// A URI built in code (nothing trimmed, no position).
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The URI text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Compares `text` only: `pos` and `trimmed` are outside equality.
+impl PartialEq for LocUri {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for LocUri {}
+
+/// A `Data` element.
+///
+/// `text` is the content after entity decoding (CDATA sections are text), not
+/// trimmed: whitespace in data is significant. When the element holds child elements
+/// (inline XML, as some servers send for Format `xml`), `text` is the inner markup
+/// exactly as written in the message, references undecoded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Data {
+    /// The content.
+    pub text: String,
+    /// The `msft:originalerror` attribute: the HRESULT behind an error status
+    /// (MS-MDM §2.2.5.1), for example `0x86000002`.
+    pub original_error: Option<String>,
+    /// Position of `<Data`.
+    pub pos: Pos,
+}
+
+impl Data {
+    /// Data with `text` and no original error.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let pos = r.pos(open.offset);
+        let original_error = original_error(r);
+        let mut text = String::new();
+        let mut markup = false;
+        loop {
+            match r.next()? {
+                Tok::Text(piece) => {
+                    if !markup {
+                        piece.text.push_to(&mut text);
+                        r.check_text(text.len(), open)?;
+                    }
+                }
+                Tok::Open(_) => {
+                    markup = true;
+                    r.skip()?;
+                }
+                Tok::Close(end) => {
+                    if markup {
+                        let inner = r.slice(open.content_start, end);
+                        r.check_text(inner.len(), open)?;
+                        text = inner.to_owned();
+                    }
+                    return Ok(Self {
+                        text,
+                        original_error,
+                        pos,
+                    });
+                }
+                Tok::Eof => {
+                    return Err(Fault::Fatal(crate::DecodeError::Truncated {
+                        element: "Data".to_owned(),
+                        pos,
+                    }));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        match &self.original_error {
+            Some(code) => {
+                out.push_str("<Data msft:originalerror=\"");
+                writer::escape_attr(out, code);
+                out.push_str("\">");
+            }
+            None => out.push_str("<Data>"),
+        }
+        writer::escape_text(out, &self.text);
+        out.push_str("</Data>");
+    }
+}
+
+/// A `Meta` element: meta-information from the `syncml:metinf` namespace.
+///
+/// Children are accepted without a namespace, with `xmlns="syncml:metinf"` (in any
+/// case), or with a prefix bound to `syncml:metinf`; children this model does not
+/// name (`EMI`, `Anchor`, `Mem`, …) and children in another namespace are skipped.
+/// Values are kept as written (not trimmed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// `Format`: `chr`, `int`, `bool`, `b64`, `node`, `xml`, …
+    pub format: Option<String>,
+    /// `Type`: a MIME type such as `text/plain`, or an alert event type.
+    pub type_: Option<String>,
+    /// `Mark`.
+    pub mark: Option<String>,
+    /// `Size`: total size of a large object, in its first chunk.
+    pub size: Option<String>,
+    /// `NextNonce`: the next authentication nonce (b64).
+    pub next_nonce: Option<String>,
+    /// `Version`.
+    pub version: Option<String>,
+    /// `MaxMsgSize`: largest message the sender accepts.
+    pub max_msg_size: Option<String>,
+    /// `MaxObjSize`: largest object the sender accepts.
+    pub max_obj_size: Option<String>,
+    /// Position of `<Meta`.
+    pub pos: Pos,
+}
+
+impl Meta {
+    /// Meta with only a `Format`.
+    pub fn with_format(format: impl Into<String>) -> Self {
+        Self {
+            format: Some(format.into()),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let mut meta = Self {
+            pos: r.pos(open.offset),
+            ..Self::default()
+        };
+        while let Some(child) = r.child()? {
+            let Some(local) = metinf_name(r, &child) else {
+                r.skip()?;
+                continue;
+            };
+            let (name, slot) = match local {
+                "Format" => ("Format", &mut meta.format),
+                "Type" => ("Type", &mut meta.type_),
+                "Mark" => ("Mark", &mut meta.mark),
+                "Size" => ("Size", &mut meta.size),
+                "NextNonce" => ("NextNonce", &mut meta.next_nonce),
+                "Version" => ("Version", &mut meta.version),
+                "MaxMsgSize" => ("MaxMsgSize", &mut meta.max_msg_size),
+                "MaxObjSize" => ("MaxObjSize", &mut meta.max_obj_size),
+                _ => {
+                    r.skip()?;
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(r.duplicate(name, &child));
+            }
+            *slot = Some(r.text(&child)?.value);
+        }
+        Ok(meta)
+    }
+
+    /// Writes the fields in the order of the MetInf DTD, each with
+    /// `xmlns="syncml:metinf"`.
+    pub(crate) fn write(&self, out: &mut String) {
+        writer::open(out, "Meta");
+        for (name, value) in [
+            ("Format", &self.format),
+            ("Type", &self.type_),
+            ("Mark", &self.mark),
+            ("Size", &self.size),
+            ("Version", &self.version),
+            ("NextNonce", &self.next_nonce),
+            ("MaxMsgSize", &self.max_msg_size),
+            ("MaxObjSize", &self.max_obj_size),
+        ] {
+            if let Some(value) = value {
+                out.push('<');
+                out.push_str(name);
+                out.push_str(" xmlns=\"");
+                out.push_str(METINF);
+                out.push_str("\">");
+                writer::escape_text(out, value);
+                writer::close(out, name);
+            }
+        }
+        writer::close(out, "Meta");
+    }
+}
+
+/// A `Cred` element: authentication credentials.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cred {
+    /// `Meta`: the scheme (`Type`, such as `syncml:auth-md5`) and `Format` (`b64`).
+    pub meta: Option<Meta>,
+    /// `Data`: the credential.
+    pub data: String,
+    /// Position of `<Cred`.
+    pub pos: Pos,
+}
+
+impl Cred {
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let pos = r.pos(open.offset);
+        let mut meta = None;
+        let mut data = None;
+        while let Some(child) = r.child()? {
+            match child.name {
+                "Meta" => {
+                    if meta.is_some() {
+                        return Err(r.duplicate("Meta", &child));
+                    }
+                    meta = Some(Meta::read(r, &child)?);
+                }
+                "Data" => {
+                    if data.is_some() {
+                        return Err(r.duplicate("Data", &child));
+                    }
+                    data = Some(r.text(&child)?.value);
+                }
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        let data = data.ok_or_else(|| Reader::missing("Data", pos))?;
+        Ok(Self { meta, data, pos })
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        writer::open(out, "Cred");
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        writer::element(out, "Data", &self.data);
+        writer::close(out, "Cred");
+    }
+}
+
+/// A `Chal` element: an authentication challenge in a `Status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chal {
+    /// `Meta`: the scheme (`Type`), `Format` and `NextNonce`.
+    pub meta: Meta,
+    /// Position of `<Chal`.
+    pub pos: Pos,
+}
+
+impl Chal {
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let pos = r.pos(open.offset);
+        let mut meta = None;
+        while let Some(child) = r.child()? {
+            match child.name {
+                "Meta" => {
+                    if meta.is_some() {
+                        return Err(r.duplicate("Meta", &child));
+                    }
+                    meta = Some(Meta::read(r, &child)?);
+                }
+                _ => return Err(r.unexpected(&child)),
+            }
+        }
+        let meta = meta.ok_or_else(|| Reader::missing("Meta", pos))?;
+        Ok(Self { meta, pos })
+    }
+
+    pub(crate) fn write(&self, out: &mut String) {
+        writer::open(out, "Chal");
+        self.meta.write(out);
+        writer::close(out, "Chal");
+    }
+}
+
+/// The Microsoft MDM namespace of the `msft:originalerror` attribute.
+pub(crate) const MSFT_NS: &str = "http://schemas.microsoft.com/MobileDevice/MDM";
+
+/// The SyncML meta-information namespace.
+const METINF: &str = "syncml:metinf";
+
+/// Reads `LocURI` and `LocName` of a `Target` or `Source`.
+fn read_location(r: &mut Reader<'_>, open: &Open<'_>) -> Res<(LocUri, Option<String>, Pos)> {
+    let pos = r.pos(open.offset);
+    let mut loc_uri = None;
+    let mut loc_name = None;
+    while let Some(child) = r.child()? {
+        match child.name {
+            "LocURI" => {
+                if loc_uri.is_some() {
+                    return Err(r.duplicate("LocURI", &child));
+                }
+                let (text, pos, trimmed) = r.trimmed_text(&child)?;
+                loc_uri = Some(LocUri { text, pos, trimmed });
+            }
+            "LocName" => {
+                if loc_name.is_some() {
+                    return Err(r.duplicate("LocName", &child));
+                }
+                loc_name = Some(r.text(&child)?.value);
+            }
+            _ => return Err(r.unexpected(&child)),
+        }
+    }
+    let loc_uri = loc_uri.ok_or_else(|| Reader::missing("LocURI", pos))?;
+    Ok((loc_uri, loc_name, pos))
+}
+
+fn write_location(out: &mut String, name: &str, uri: &LocUri, loc_name: Option<&str>) {
+    writer::open(out, name);
+    writer::element(out, "LocURI", &uri.text);
+    writer::optional(out, "LocName", loc_name);
+    writer::close(out, name);
+}
+
+/// The local name of a `Meta` child if it is in the metinf namespace (or in none),
+/// `None` if it belongs to another namespace.
+fn metinf_name<'a>(r: &Reader<'a>, open: &Open<'a>) -> Option<&'a str> {
+    let lexer = r.lexer();
+    match open.name.split_once(':') {
+        Some((prefix, local)) => lexer
+            .namespace(prefix)
+            .is_some_and(|ns| ns.eq_ignore_ascii_case(METINF))
+            .then_some(local),
+        None => match lexer.attr("xmlns") {
+            Some(ns) if !ns.is_empty() && !ns.eq_ignore_ascii_case(METINF) => None,
+            _ => Some(open.name),
+        },
+    }
+}
+
+/// The `originalerror` attribute of the last start tag, when its prefix is bound to
+/// the Microsoft MDM namespace, or is `msft` and bound to nothing.
+fn original_error(r: &Reader<'_>) -> Option<String> {
+    let lexer = r.lexer();
+    lexer.attrs().iter().find_map(|attr| {
+        let (prefix, local) = attr.name.split_once(':')?;
+        if local != "originalerror" {
+            return None;
+        }
+        let known = match lexer.namespace(prefix) {
+            Some(ns) => ns == MSFT_NS,
+            None => prefix == "msft",
+        };
+        known.then(|| attr.value.clone().into_owned())
+    })
+}

@@ -1,0 +1,287 @@
+//! The message frame: `SyncML`, `SyncHdr` and `SyncBody`, and the entry points
+//! [`SyncMl::decode`] and [`SyncMl::encode`].
+
+use crate::codec::lexer::{self, Open, Tok};
+use crate::codec::reader::{Fault, Reader, Res};
+use crate::codec::writer;
+use crate::error::DecodeError;
+use crate::limits::Limits;
+use crate::model::command::{self, Command};
+use crate::model::common::{Cred, MSFT_NS, Meta, Source, Target};
+use crate::pos::Pos;
+
+/// A whole SyncML message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncMl {
+    /// `SyncHdr`: optional here (Microsoft's own examples and local provisioning
+    /// files have none).
+    pub hdr: Option<SyncHdr>,
+    /// `SyncBody`.
+    pub body: SyncBody,
+    /// Position of `<SyncML`.
+    pub pos: Pos,
+}
+
+impl SyncMl {
+    /// Decodes a whole message, or refuses it whole.
+    ///
+    /// The size limit is checked first, before anything is read or allocated; then
+    /// the input must be UTF-8 without characters XML 1.0 forbids, and well-formed
+    /// XML 1.0 with no DOCTYPE, no processing instruction and no entity but the five
+    /// predefined ones. The root must be `SyncML`, with no namespace or
+    /// `SYNCML:SYNCML1.2` in any case, holding an optional `SyncHdr` and a
+    /// `SyncBody`. Depth, command count, item count and text size are checked against
+    /// `limits` as the input is read, so an oversized message is refused before it is
+    /// built. A grammar error inside a command gives [`Command::Malformed`], and an
+    /// element that is not a command gives [`Command::Unknown`]; the message still
+    /// decodes. A UTF-8 byte order mark is skipped.
+    pub fn decode(input: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        if input.len() > limits.max_message_bytes {
+            return Err(DecodeError::MessageTooLarge {
+                size: input.len(),
+                limit: limits.max_message_bytes,
+            });
+        }
+        let Ok(text) = std::str::from_utf8(input) else {
+            return Err(
+                lexer::not_utf8(input).unwrap_or_else(|| DecodeError::NotUtf8 {
+                    offset: 0,
+                    pos: Pos::default(),
+                }),
+            );
+        };
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        lexer::check_chars(text)?;
+        let mut r = Reader::new(text, limits);
+        let message = Self::read(&mut r)?;
+        match r.next()? {
+            Tok::Eof => Ok(message),
+            // The lexer refuses anything after the root; this cannot be reached.
+            _ => Err(DecodeError::ContentOutsideRoot {
+                pos: Pos::default(),
+            }),
+        }
+    }
+
+    /// Encodes the message the way Windows writes it: no XML declaration, no
+    /// indentation, `<SyncML xmlns="SYNCML:SYNCML1.2">`, children in SyncML DTD
+    /// order.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(1024);
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the encoded message to `out` (see [`SyncMl::encode`]).
+    pub fn encode_into(&self, out: &mut String) {
+        out.push_str("<SyncML xmlns=\"SYNCML:SYNCML1.2\">");
+        if let Some(hdr) = &self.hdr {
+            hdr.write(out);
+        }
+        self.body.write(out);
+        out.push_str("</SyncML>");
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        // The lexer hands out nothing but a start tag before the root.
+        let Tok::Open(root) = r.next()? else {
+            return Err(DecodeError::MissingRoot {
+                pos: Pos::default(),
+            });
+        };
+        let pos = r.pos(root.offset);
+        if root.name != "SyncML" {
+            return Err(DecodeError::WrongRoot {
+                found: root.name.to_owned(),
+                pos,
+            });
+        }
+        if let Some(ns) = r.lexer().attr("xmlns")
+            && !ns.eq_ignore_ascii_case(SYNCML_NS)
+        {
+            return Err(DecodeError::WrongNamespace {
+                found: ns.to_owned(),
+                pos,
+            });
+        }
+        let mut hdr = None;
+        let mut body = None;
+        while let Some(child) = r.child().map_err(|f| frame_error("SyncML", f))? {
+            match child.name {
+                "SyncHdr" if hdr.is_none() && body.is_none() => {
+                    hdr = Some(SyncHdr::read(r, &child).map_err(|f| frame_error("SyncHdr", f))?);
+                }
+                "SyncBody" if body.is_none() => {
+                    let body_pos = r.pos(child.offset);
+                    let (commands, final_) = command::read_body(r)?;
+                    body = Some(SyncBody {
+                        commands,
+                        final_,
+                        pos: body_pos,
+                    });
+                }
+                _ => {
+                    // A second header or body, a header after the body, or anything else.
+                    let fault = match child.name {
+                        "SyncHdr" if hdr.is_some() => r.duplicate("SyncHdr", &child),
+                        "SyncBody" => r.duplicate("SyncBody", &child),
+                        _ => r.unexpected(&child),
+                    };
+                    return Err(frame_error("SyncML", fault));
+                }
+            }
+        }
+        let body = body.ok_or(DecodeError::MissingBody { pos })?;
+        Ok(Self { hdr, body, pos })
+    }
+}
+
+/// A `SyncHdr`: the message header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncHdr {
+    /// `VerDTD` (`1.2`).
+    pub ver_dtd: String,
+    /// `VerProto` (`DM/1.2`).
+    pub ver_proto: String,
+    /// `SessionID`.
+    pub session_id: String,
+    /// `MsgID`.
+    pub msg_id: String,
+    /// `Target`: the recipient (the server URL, or the device ID).
+    pub target: Option<Target>,
+    /// `Source`: the sender.
+    pub source: Option<Source>,
+    /// `RespURI`: where the reply should go (OMA-DM §4.1.1.17).
+    pub resp_uri: Option<String>,
+    /// `Cred`: authentication.
+    pub cred: Option<Cred>,
+    /// `Meta` (`MaxMsgSize`, `MaxObjSize`).
+    pub meta: Option<Meta>,
+    /// Position of `<SyncHdr`.
+    pub pos: Pos,
+}
+
+impl SyncHdr {
+    fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let pos = r.pos(open.offset);
+        let mut hdr = Self {
+            pos,
+            ..Self::default()
+        };
+        let [mut ver_dtd, mut ver_proto, mut session_id, mut msg_id] = [None, None, None, None];
+        while let Some(child) = r.child()? {
+            let (name, slot) = match child.name {
+                "VerDTD" => ("VerDTD", &mut ver_dtd),
+                "VerProto" => ("VerProto", &mut ver_proto),
+                "SessionID" => ("SessionID", &mut session_id),
+                "MsgID" => ("MsgID", &mut msg_id),
+                "RespURI" => ("RespURI", &mut hdr.resp_uri),
+                "Target" => {
+                    if hdr.target.is_some() {
+                        return Err(r.duplicate("Target", &child));
+                    }
+                    hdr.target = Some(Target::read(r, &child)?);
+                    continue;
+                }
+                "Source" => {
+                    if hdr.source.is_some() {
+                        return Err(r.duplicate("Source", &child));
+                    }
+                    hdr.source = Some(Source::read(r, &child)?);
+                    continue;
+                }
+                "Cred" => {
+                    if hdr.cred.is_some() {
+                        return Err(r.duplicate("Cred", &child));
+                    }
+                    hdr.cred = Some(Cred::read(r, &child)?);
+                    continue;
+                }
+                "Meta" => {
+                    if hdr.meta.is_some() {
+                        return Err(r.duplicate("Meta", &child));
+                    }
+                    hdr.meta = Some(Meta::read(r, &child)?);
+                    continue;
+                }
+                _ => return Err(r.unexpected(&child)),
+            };
+            if slot.is_some() {
+                return Err(r.duplicate(name, &child));
+            }
+            *slot = Some(r.text(&child)?.value);
+        }
+        hdr.ver_dtd = ver_dtd.ok_or_else(|| Reader::missing("VerDTD", pos))?;
+        hdr.ver_proto = ver_proto.ok_or_else(|| Reader::missing("VerProto", pos))?;
+        hdr.session_id = session_id.ok_or_else(|| Reader::missing("SessionID", pos))?;
+        hdr.msg_id = msg_id.ok_or_else(|| Reader::missing("MsgID", pos))?;
+        Ok(hdr)
+    }
+
+    fn write(&self, out: &mut String) {
+        writer::open(out, "SyncHdr");
+        writer::element(out, "VerDTD", &self.ver_dtd);
+        writer::element(out, "VerProto", &self.ver_proto);
+        writer::element(out, "SessionID", &self.session_id);
+        writer::element(out, "MsgID", &self.msg_id);
+        if let Some(target) = &self.target {
+            target.write(out);
+        }
+        if let Some(source) = &self.source {
+            source.write(out);
+        }
+        writer::optional(out, "RespURI", self.resp_uri.as_deref());
+        if let Some(cred) = &self.cred {
+            cred.write(out);
+        }
+        if let Some(meta) = &self.meta {
+            meta.write(out);
+        }
+        writer::close(out, "SyncHdr");
+    }
+}
+
+/// A `SyncBody`: the commands and the `Final` flag.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncBody {
+    /// The commands, in document order.
+    pub commands: Vec<Command>,
+    /// `Final`: this is the last message of the package. Where `Final` stands among
+    /// the commands is not kept; the encoder writes it last.
+    pub final_: bool,
+    /// Position of `<SyncBody`.
+    pub pos: Pos,
+}
+
+impl SyncBody {
+    /// Writes the body; declares the `msft` prefix when any `Data` carries
+    /// `msft:originalerror`.
+    fn write(&self, out: &mut String) {
+        if self.commands.iter().any(Command::has_original_error) {
+            out.push_str("<SyncBody xmlns:msft=\"");
+            out.push_str(MSFT_NS);
+            out.push_str("\">");
+        } else {
+            writer::open(out, "SyncBody");
+        }
+        for command in &self.commands {
+            command.write(out);
+        }
+        writer::flag(out, "Final", self.final_);
+        writer::close(out, "SyncBody");
+    }
+}
+
+/// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
+const SYNCML_NS: &str = "SYNCML:SYNCML1.2";
+
+fn frame_error(within: &'static str, fault: Fault) -> DecodeError {
+    match fault {
+        Fault::Fatal(e) => e,
+        Fault::Grammar { reason, pos } => DecodeError::Grammar {
+            within,
+            reason,
+            pos,
+        },
+    }
+}

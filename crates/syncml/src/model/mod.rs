@@ -1,0 +1,19 @@
+//! The SyncML message model: one Rust type per SyncML element, each with its reader
+//! and writer beside it.
+//!
+//! Every element struct carries a `pos` ([`Pos`]) that takes no part in equality, so
+//! `decode(encode(m)) == m` compares content only. Built messages use
+//! `Pos::default()`; most structs implement [`Default`] for `..Default::default()`.
+//!
+//! [`Pos`]: crate::Pos
+
+mod command;
+mod common;
+mod message;
+
+pub use command::{
+    Alert, CmdId, Command, Container, ItemCommand, Malformed, MalformedReason, Results, Status,
+    UnknownElement,
+};
+pub use common::{Chal, Cred, Data, Item, LocUri, Meta, Source, Target};
+pub use message::{SyncBody, SyncHdr, SyncMl};

@@ -1,0 +1,138 @@
+//! Source positions: where an element starts in the decoded message.
+//!
+//! A [`Pos`] is a 1-based line and column, the column counted in Unicode scalar values
+//! (characters), not bytes, so `é` and `😀` each count one. Only a line feed ends a
+//! line (a CR LF pair therefore ends one line, like in every editor). Positions are
+//! computed by one forward scan over the input while it is decoded.
+//!
+//! Positions are metadata, not content: two [`Pos`] values always compare equal, so a
+//! decoded message equals the same message built in code (whose positions are `0:0`).
+
+use std::fmt;
+
+/// A 1-based line and column (in characters) in the decoded input.
+///
+/// `Pos` takes no part in equality: [`PartialEq`] always returns `true`, so model values
+/// that differ only in where they were read compare equal. Compare [`Pos::line`] and
+/// [`Pos::column`] directly when the location itself matters. A message built in code
+/// carries [`Pos::default`], `0:0`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pos {
+    /// Line number, starting at 1 (0 when the value was not decoded).
+    pub line: u32,
+    /// Column in characters, starting at 1 (0 when the value was not decoded).
+    pub column: u32,
+}
+
+impl Pos {
+    /// A position at `line`, `column` (both 1-based).
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+
+    /// Whether this position came from decoding (a built value has line 0).
+    pub const fn is_known(self) -> bool {
+        self.line != 0
+    }
+}
+
+/// Always `true`: positions are outside equality (see the type's documentation).
+impl PartialEq for Pos {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Pos {}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// Turns byte offsets into [`Pos`] values, scanning the input forward once.
+///
+/// Requests are expected in increasing offset order (the decoder asks in document
+/// order); an earlier offset restarts the scan from the beginning, which only happens
+/// on error paths.
+#[derive(Debug)]
+pub(crate) struct LineTracker<'a> {
+    input: &'a [u8],
+    offset: usize,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> LineTracker<'a> {
+    pub(crate) fn new(input: &'a str) -> Self {
+        Self {
+            input: input.as_bytes(),
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// The position of the byte at `offset` (clamped to the input's length).
+    pub(crate) fn pos(&mut self, offset: usize) -> Pos {
+        let offset = offset.min(self.input.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+            self.column = 1;
+        }
+        let span = self.input.get(self.offset..offset).unwrap_or_default();
+        let newlines = span.iter().filter(|&&b| b == b'\n').count();
+        if newlines == 0 {
+            self.column = self.column.saturating_add(count_chars(span));
+        } else {
+            self.line = self.line.saturating_add(saturate(newlines));
+            let last_line = span
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(span, |nl| span.get(nl + 1..).unwrap_or_default());
+            self.column = count_chars(last_line).saturating_add(1);
+        }
+        self.offset = offset;
+        Pos::new(self.line, self.column)
+    }
+}
+
+/// Characters in a UTF-8 byte slice: every byte that does not continue a sequence.
+fn count_chars(bytes: &[u8]) -> u32 {
+    saturate(bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count())
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_lines() {
+        let text = "ab\né😀x\r\nz";
+        let mut t = LineTracker::new(text);
+        let at = |t: &mut LineTracker<'_>, needle: &str| {
+            let p = t.pos(text.find(needle).unwrap());
+            (p.line, p.column)
+        };
+        assert_eq!(at(&mut t, "b"), (1, 2));
+        assert_eq!(at(&mut t, "é"), (2, 1));
+        // é is one character, 😀 another: x is the third character of line 2.
+        assert_eq!(at(&mut t, "x"), (2, 3));
+        assert_eq!(at(&mut t, "z"), (3, 1));
+        // Going backwards restarts the scan and still answers correctly.
+        assert_eq!(at(&mut t, "😀"), (2, 2));
+    }
+
+    #[test]
+    fn positions_are_outside_equality() {
+        assert_eq!(Pos::new(1, 2), Pos::new(3, 4));
+        assert_eq!(Pos::new(7, 9).to_string(), "7:9");
+        assert!(!Pos::default().is_known());
+    }
+}

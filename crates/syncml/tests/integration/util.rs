@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+
+use pfw_syncml::{Command, DecodeError, ItemCommand, Limits, SyncMl};
+
+/// Decodes `text` with the default limits, failing the test with the error.
+pub(crate) fn decode(text: &str) -> SyncMl {
+    match SyncMl::decode(text.as_bytes(), &Limits::DEFAULT) {
+        Ok(message) => message,
+        Err(e) => panic!("decode failed: {e}"),
+    }
+}
+
+/// The error `input` is refused with (the test fails if it decodes).
+pub(crate) fn refuse(input: &[u8]) -> DecodeError {
+    refuse_with(input, &Limits::DEFAULT)
+}
+
+/// The error `input` is refused with under `limits`.
+pub(crate) fn refuse_with(input: &[u8], limits: &Limits) -> DecodeError {
+    match SyncMl::decode(input, limits) {
+        Ok(message) => panic!("decoded, expected a refusal: {message:?}"),
+        Err(e) => e,
+    }
+}
+
+/// Encodes `message`, decodes the result and checks it equals `message`; also checks
+/// the encoding is stable (encoding the decoded copy gives the same text).
+pub(crate) fn assert_round_trip(message: &SyncMl) {
+    let encoded = message.encode();
+    let again = decode(&encoded);
+    assert_eq!(
+        &again, message,
+        "decode(encode(m)) != m; encoded: {encoded}"
+    );
+    assert_eq!(again.encode(), encoded);
+}
+
+/// The item command inside `command`, for the six item verbs.
+pub(crate) fn item_command(command: &Command) -> &ItemCommand {
+    match command {
+        Command::Add(c)
+        | Command::Copy(c)
+        | Command::Delete(c)
+        | Command::Exec(c)
+        | Command::Get(c)
+        | Command::Replace(c) => c,
+        other => panic!("not an item command: {other:?}"),
+    }
+}
+
+/// A message with `body` as the content of `SyncBody`.
+pub(crate) fn body(body: &str) -> String {
+    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}</SyncBody></SyncML>"#)
+}
