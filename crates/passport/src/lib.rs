@@ -5,6 +5,8 @@
 //!   value came from and why;
 //! - [`pin`]: the PIN rules that policy sets, the check of a PIN against them, and the
 //!   per-user PIN record (argon2id hashes, history, expiration);
+//! - [`schema`]: the CSP as the management tree sees it: pfw's own DDF file and the node
+//!   rules a DDF cannot state;
 //! - [`clock`]: where the current time comes from.
 //!
 //! Everything here is pure: inputs are plain maps of stored values, outputs plain structs.
@@ -30,6 +32,7 @@ pub mod clock;
 pub mod error;
 pub mod pin;
 pub mod policy;
+pub mod schema;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{
