@@ -393,6 +393,9 @@ pub enum TestServerError {
     /// Building the TLS configuration failed.
     #[error("TLS configuration: {0}")]
     Tls(#[from] rustls::Error),
+    /// A public key given to the server is not a DER SubjectPublicKeyInfo.
+    #[error("not a DER SubjectPublicKeyInfo")]
+    InvalidPublicKey,
     /// Building the client-certificate verifier failed.
     #[error("client certificate verifier: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),

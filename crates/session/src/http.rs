@@ -21,6 +21,7 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use ureq::Agent;
 use ureq::config::AutoHeaderValue;
+use ureq::http as http_types;
 use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
 
 use crate::error::HttpError;
@@ -472,8 +473,6 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
-
-use ureq::http as http_types;
 
 /// Default largest response body, in bytes (4 MiB: enrollment replies are a few kilobytes,
 /// MS-MDM messages are commonly capped at 512 KiB).

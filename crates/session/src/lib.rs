@@ -9,7 +9,7 @@
 //! Every reply, provisioning document and certificate from a server is read as hostile
 //! input: no DTD or entity expansion, bounded sizes and depth, typed errors, no panics.
 //!
-//! With the `testserver` feature, [`testserver::TestServer`] plays the server's side over
+//! With the `testserver` feature, `testserver::TestServer` plays the server's side over
 //! real HTTPS on 127.0.0.1, checks what the device sends, and can be told to misbehave.
 //!
 //! ```

@@ -117,6 +117,7 @@ impl DeviceInfo {
         let digest = Sha256::digest(format!("pfw-hwdevid:{}", device_id.as_str()));
         let hw_dev_id = hex_upper(&digest);
         let name_suffix: String = device_id.as_str().chars().take(7).collect();
+        // A SHA-256 digest is 32 bytes: indexes 0..3 exist.
         let mac_bytes = Sha256::digest(format!("pfw-mac:{}", device_id.as_str()));
         let mac = format!(
             "{MAC_OUI}-{:02X}-{:02X}-{:02X}",
@@ -150,6 +151,7 @@ pub(crate) fn uuid_v4() -> String {
     OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
+    // 16 bytes give 32 ASCII hex digits: every range below is in bounds.
     let h = hex_lower(&b);
     format!(
         "{}-{}-{}-{}-{}",

@@ -5,7 +5,7 @@
 //! Two authentication policies are implemented: OnPremise (user name and password in a
 //! `wsse:UsernameToken`) and Federated (a token from the server's security token service,
 //! given by the caller, in a `wsse:BinarySecurityToken`; pfw does not drive the web sign-in
-//! that produces it). Every reply is read as hostile input (see [`crate::xml`]).
+//! that produces it). Every reply is read as hostile input: no DTD, bounded size and depth.
 
 pub mod csr;
 pub mod device;
@@ -155,6 +155,12 @@ pub fn discovery_url(server: &str) -> Result<String, EnrollError> {
 /// Enrolls the device: discovery, policy, certificate request, provisioning document.
 pub fn enroll(request: &EnrollRequest, options: EnrollOptions) -> Result<Enrollment, EnrollError> {
     let discovery = discovery_url(&request.server)?;
+    // A password is only ever OnPremise, which needs the user name: refuse before sending.
+    if matches!(request.credential, Credential::Password(_))
+        && request.user.as_deref().is_none_or(str::is_empty)
+    {
+        return Err(EnrollError::MissingUser);
+    }
     let mut trust = if options.system_roots {
         Trust::system()
     } else {

@@ -115,8 +115,13 @@ pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply)
             .child(NS_ENROLLMENT, name)
             .map(Element::trimmed_text)
     };
-    if text("EmailAddress").is_none_or(str::is_empty) {
-        v.push("Discover: EmailAddress missing or empty".to_owned());
+    // MS-MDE2 3.1.4.1.3.1: EmailAddress is required; OnPremise needs a user in it.
+    match text("EmailAddress") {
+        None => v.push("Discover: no EmailAddress".to_owned()),
+        Some("") if matches!(ctx.config.auth, ServerAuth::OnPremise { .. }) => {
+            v.push("Discover: EmailAddress is empty".to_owned());
+        }
+        Some(_) => {}
     }
     if !matches!(text("RequestVersion"), Some("4.0" | "5.0" | "6.0" | "7.0")) {
         v.push(format!(

@@ -298,7 +298,7 @@ impl TestServer {
     ) -> Result<Vec<u8>, TestServerError> {
         use der::Decode;
         let spki = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-            .map_err(|_| rcgen::Error::CouldNotParseKeyPair)?;
+            .map_err(|_| TestServerError::InvalidPublicKey)?;
         let key = pki::RsaKeyData {
             pkcs1: spki.subject_public_key.raw_bytes().to_vec(),
         };
@@ -351,6 +351,7 @@ impl Shared {
     fn take_misbehavior(&self, endpoint: Endpoint) -> Option<Misbehavior> {
         let mut list = lock(&self.misbehaviors);
         let at = list.iter().position(|(e, _, n)| *e == endpoint && *n > 0)?;
+        // `at` comes from `position` on this same list.
         let entry = &mut list[at];
         entry.2 -= 1;
         let misbehavior = entry.1.clone();

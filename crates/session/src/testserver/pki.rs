@@ -194,6 +194,7 @@ fn check_subject(req: &CertReq, device_id: &str, problems: &mut Vec<String>) {
         problems.push("CSR: subject is not one common name".to_owned());
         return;
     }
+    // The check above makes `atvs` exactly one long.
     let value = &atvs[0].value;
     if value.tag() != Tag::PrintableString {
         problems.push(format!(

@@ -42,8 +42,10 @@ pub(crate) fn read_request(stream: &mut impl Read) -> io::Result<HttpRequest> {
                 "connection closed before a full request head",
             ));
         }
+        // `read` returns at most the buffer's length.
         buf.extend_from_slice(&chunk[..n]);
     };
+    // `head_end` is where "\r\n\r\n" starts in `buf`, so it and `head_end + 4` are in range.
     let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| invalid("head not UTF-8"))?;
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
@@ -89,6 +91,7 @@ pub(crate) fn read_request(stream: &mut impl Read) -> io::Result<HttpRequest> {
                 "connection closed inside the request body",
             ));
         }
+        // `read` returns at most the buffer's length.
         body.extend_from_slice(&chunk[..n]);
     }
     body.truncate(length);

@@ -1,0 +1,8 @@
+//! Integration tests of pfw-session against its HTTPS test server: enrollment end to end,
+//! hostile replies, the transport's limits, and provisioning documents.
+
+mod enroll;
+mod hostile;
+mod provisioning;
+mod support;
+mod transport;
