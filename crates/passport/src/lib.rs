@@ -7,6 +7,8 @@
 //!   per-user PIN record (argon2id hashes, history, expiration);
 //! - [`schema`]: the CSP as the management tree sees it: pfw's own DDF file and the node
 //!   rules a DDF cannot state;
+//! - [`state`]: the CSP's state in a pfw store: policy sources, TPM and tenant properties,
+//!   PIN records;
 //! - [`clock`]: where the current time comes from.
 //!
 //! Everything here is pure: inputs are plain maps of stored values, outputs plain structs.
@@ -33,6 +35,7 @@ pub mod error;
 pub mod pin;
 pub mod policy;
 pub mod schema;
+pub mod state;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{PinRecordError, SetPinError};
+use crate::error::{HashError, PinRecordError, SetPinError};
 use crate::pin::hash::{HashParams, PhcHash};
 use crate::pin::provisioning::Provisioning;
 use crate::pin::rules::{
@@ -94,21 +94,10 @@ pub fn set_pin(
     if !violations.is_empty() {
         return Err(SetPinError::Violations(violations));
     }
-    let keep = usize::try_from(policy.history.saturating_sub(1)).unwrap_or(usize::MAX);
-    if let Some(record) = existing.filter(|_| policy.history > 0) {
-        for hash in std::iter::once(&record.hash).chain(record.previous.iter().take(keep)) {
-            if hash.verify(pin)? {
-                return Err(SetPinError::Violations(vec![Violation::new(
-                    Rule::History,
-                    format!(
-                        "the PIN is one of the last {} PINs, the current one included, and \
-                         cannot be reused (History)",
-                        policy.history
-                    ),
-                )]));
-            }
-        }
+    if let Some(violation) = reuse_violation(existing, pin, policy)? {
+        return Err(SetPinError::Violations(vec![violation]));
     }
+    let keep = usize::try_from(policy.history.saturating_sub(1)).unwrap_or(usize::MAX);
     let previous = match existing {
         Some(record) if keep > 0 => std::iter::once(&record.hash)
             .chain(&record.previous)
@@ -125,6 +114,31 @@ pub fn set_pin(
         sets: CharSets::of(pin),
         previous,
     })
+}
+
+/// The History violation of `pin`, if it is the current PIN or one of the History-1 previous
+/// ones kept in `existing` (History 0: no reuse check).
+pub fn reuse_violation(
+    existing: Option<&PinRecord>,
+    pin: &str,
+    policy: &PinPolicy,
+) -> Result<Option<Violation>, HashError> {
+    let keep = usize::try_from(policy.history.saturating_sub(1)).unwrap_or(usize::MAX);
+    let Some(record) = existing.filter(|_| policy.history > 0) else {
+        return Ok(None);
+    };
+    for hash in std::iter::once(&record.hash).chain(record.previous.iter().take(keep)) {
+        if hash.verify(pin)? {
+            return Ok(Some(Violation::new(
+                Rule::History,
+                format!(
+                    "the PIN is one of the last {} PINs, the current one included, and cannot be reused (History)",
+                    policy.history
+                ),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Resets the PIN: the new PIN replaces the old one and the history is not preserved (the

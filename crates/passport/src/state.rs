@@ -1,0 +1,141 @@
+//! The PassportForWork CSP's state in a pfw store: the policy sources its trees hold, the
+//! device properties it reads (TPM, the device's tenant), and the per-user PIN records it
+//! keeps beside the trees.
+
+use pfw_ddf::decode_segment;
+use pfw_tree::{InstanceId, Store, StoreError};
+use thiserror::Error;
+
+use crate::error::{ResolveError, UnknownTpm};
+use crate::pin::{PinRecord, Tpm};
+use crate::policy::catalog::DEVICE_WIDE_ROOTS;
+use crate::policy::{EffectivePolicy, PolicySource, SourceKind, TenantChoice, resolve};
+
+/// Device property holding the TPM (`none`, `1.2`, `2.0`).
+pub const TPM_PROPERTY: &str = "tpm";
+/// Device property holding the device's tenant (a TenantId).
+pub const TENANT_PROPERTY: &str = "tenant";
+/// Record namespace of the PIN records.
+pub const PIN_NAMESPACE: &str = "passport.pin";
+/// Record key of a user's PIN record.
+const PIN_KEY: &str = "record";
+/// Where the CSP's tree starts, below the scope.
+const ROOT_KEY: &str = "Vendor/MSFT/PassportForWork";
+
+/// Why the CSP's state could not be read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The policy's tenant could not be chosen.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// A stored PIN record is not valid (an edited or damaged state).
+    #[error("the stored PIN record of {user} is damaged: {source}")]
+    PinRecord {
+        /// The user.
+        user: String,
+        /// What is wrong (the record's own checks run while it is read).
+        source: serde_json::Error,
+    },
+    /// A PIN record could not be encoded.
+    #[error("cannot encode the PIN record: {0}")]
+    Encode(serde_json::Error),
+    /// The stored TPM property is not `none`, `1.2` or `2.0`.
+    #[error(transparent)]
+    Tpm(#[from] UnknownTpm),
+}
+
+/// The emulated device's TPM (a fresh device has TPM 2.0).
+pub fn tpm(store: &dyn Store) -> Result<Tpm, StateError> {
+    match store.property(TPM_PROPERTY)? {
+        Some(text) => Ok(text.parse()?),
+        None => Ok(Tpm::V20),
+    }
+}
+
+/// The device's tenant, when set with `pfw device tenant`.
+pub fn device_tenant(store: &dyn Store) -> Result<Option<String>, StoreError> {
+    store.property(TENANT_PROPERTY)
+}
+
+/// The policy sources of a device, in precedence order: `user`'s tree (when given and it
+/// exists), then the device's.
+pub fn sources(store: &dyn Store, user: Option<&str>) -> Result<Vec<PolicySource>, StoreError> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(user) = user
+        && let Some(id) = store.find_instance(Some(user))?
+    {
+        out.push(source(store, id, SourceKind::User)?);
+    }
+    out.push(source(store, InstanceId::DEVICE, SourceKind::Device)?);
+    Ok(out)
+}
+
+/// The policy in force for `user` (or the device alone), with the tenant chosen as DESIGN.md
+/// says: `tenant` if given, else the device's tenant property, else the only tenant present.
+pub fn policy_in_force(
+    store: &dyn Store,
+    user: Option<&str>,
+    tenant: Option<&str>,
+) -> Result<EffectivePolicy, StateError> {
+    let choice = TenantChoice {
+        override_tenant: tenant.map(str::to_owned),
+        device_tenant: device_tenant(store)?,
+    };
+    Ok(resolve(&sources(store, user)?, &choice, user)?)
+}
+
+/// `user`'s PIN record, if a PIN is set.
+pub fn pin_record(store: &dyn Store, user: &str) -> Result<Option<PinRecord>, StateError> {
+    let Some(bytes) = store.record(PIN_NAMESPACE, user, PIN_KEY)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| StateError::PinRecord {
+            user: user.to_owned(),
+            source,
+        })
+}
+
+/// Stores (`Some`) or forgets (`None`) `user`'s PIN record (inside a transaction).
+pub fn set_pin_record(
+    store: &mut dyn Store,
+    user: &str,
+    record: Option<&PinRecord>,
+) -> Result<(), StateError> {
+    let bytes = record
+        .map(serde_json::to_vec)
+        .transpose()
+        .map_err(StateError::Encode)?;
+    Ok(store.set_record(PIN_NAMESPACE, user, PIN_KEY, bytes.as_deref())?)
+}
+
+fn source(
+    store: &dyn Store,
+    instance: InstanceId,
+    kind: SourceKind,
+) -> Result<PolicySource, StoreError> {
+    let mut source = PolicySource::new(kind);
+    let prefix = format!("{ROOT_KEY}/");
+    for (key, value) in store.descendants(instance, ROOT_KEY)? {
+        let Some(relative) = key.strip_prefix(&prefix) else {
+            continue;
+        };
+        let decoded: Option<Vec<String>> = relative.split('/').map(decode_segment).collect();
+        let Some(segments) = decoded else { continue };
+        match value {
+            Some(v) => {
+                source.values.insert(segments.join("/"), v);
+            }
+            None if segments.len() == 1 && !DEVICE_WIDE_ROOTS.contains(&segments[0].as_str()) => {
+                source.tenants.insert(segments[0].clone());
+            }
+            None => {}
+        }
+    }
+    Ok(source)
+}
