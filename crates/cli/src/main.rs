@@ -1,1 +1,23 @@
-fn main() {}
+//! `pfw`: the command-line face of pfw. Thin: parse the arguments, call the libraries, map the
+//! outcome to an exit code (0 success, 1 a negative answer, 2 unusable input, 3 state failure).
+
+mod args;
+mod cmd;
+mod error;
+mod output;
+mod state;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match cmd::run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("pfw: {error}");
+            error.exit_code()
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// pfw: a Windows PassportForWork (Windows Hello for Business) configuration service provider.
+///
+/// pfw receives Windows Hello for Business policy as OMA-DM SyncML, keeps it in a management
+/// tree, answers with the status codes Windows answers with, and shows the PIN and sign-in
+/// policy that is enforced.
+#[derive(Debug, Parser)]
+#[command(name = "pfw", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "\
+Exit status: 0 success; 1 a negative answer (a command failed, a node is missing, a PIN does not
+comply, a profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state
+could not be read or written.
+
+Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
+pub(crate) struct Cli {
+    /// The state database [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "PFW_STATE",
+        hide_env = true
+    )]
+    pub(crate) state: Option<PathBuf>,
+
+    /// Describe the PassportForWork CSP with this DDF file instead of pfw's own (any of
+    /// Microsoft's PassportForWork DDF files works)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) ddf: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Apply a SyncML message to the device and print the response Windows would send
+    Apply(ApplyArgs),
+    /// Print a node's value, or an interior node's children one per line
+    Get(GetArgs),
+    /// Print the device's (or a user's) management tree with its values
+    Tree(TreeArgs),
+    /// Show or set the emulated device: build, edition, TPM, tenant
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Print a DDF file's tree: format, access, default, allowed values, applicability
+    Ddf(DdfArgs),
+    /// Show the Windows Hello policy in force, with where each value comes from
+    Policy(PolicyArgs),
+    /// Check, set, show or reset a user's PIN against the policy in force
+    #[command(subcommand)]
+    Pin(PinCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// The SyncML message: a file, or - (the default) for standard input
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    pub(crate) input: String,
+
+    /// The user ./User URIs address (each user has a tree of their own)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+
+    /// Enforce the naming rules the DDF describes: a TenantId that is not a GUID without
+    /// braces is answered 400
+    #[arg(long)]
+    pub(crate) strict: bool,
+
+    /// Print a summary (command, URI, status, reason) on standard error even when it is not
+    /// a terminal
+    #[arg(long)]
+    pub(crate) summary: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// The node's URI, e.g. ./Device/Vendor/MSFT/PassportForWork
+    #[arg(value_name = "URI")]
+    pub(crate) uri: String,
+
+    /// The user ./User URIs address
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TreeArgs {
+    /// Show this user's tree instead of the device's
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+
+    /// One JSON object: full paths as keys, leaf values as strings, interior nodes as null
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DeviceCommand {
+    /// Show the emulated device's properties
+    Show {
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the Windows build: 10.0.BUILD[.REVISION] (e.g. 10.0.22631.3374), or 99.9.99999 for
+    /// an Insider Preview build
+    Build {
+        /// The build
+        #[arg(value_name = "VERSION")]
+        version: String,
+    },
+    /// Set the edition: a name (Enterprise, Professional or Pro, Education, Core or Home, …) or
+    /// a product type number (0x4, 48)
+    Edition {
+        /// The edition
+        #[arg(value_name = "EDITION")]
+        edition: String,
+    },
+    /// Set the TPM: none, 1.2 or 2.0
+    Tpm {
+        /// The TPM
+        #[arg(value_name = "TPM")]
+        tpm: String,
+    },
+    /// Set the device's tenant (a GUID); only its policy applies. --clear unsets it
+    Tenant {
+        /// The tenant ID
+        #[arg(value_name = "GUID", required_unless_present = "clear")]
+        tenant: Option<String>,
+        /// Unset the device's tenant
+        #[arg(long, conflicts_with = "tenant")]
+        clear: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DdfArgs {
+    /// JSON output: an array with one object per node
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// The user whose policy to show (their tree beats the device's, policy by policy)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+
+    /// The tenant whose policy applies (default: the device's tenant, else the only one present)
+    #[arg(long, value_name = "GUID")]
+    pub(crate) tenant: Option<String>,
+
+    /// JSON output
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PinCommand {
+    /// Check a PIN (read from standard input, or prompted for without echo) against the policy
+    /// in force; exit 0 when it complies, 1 when not
+    Check(PinArgs),
+    /// Set the user's PIN (read from standard input, or prompted for without echo)
+    Set(PinArgs),
+    /// Show whether the user has a PIN, when it expires, and whether it must change
+    Status(PinArgs),
+    /// Reset the user's PIN to a new one (read from standard input, or prompted for), as
+    /// Windows's PIN reset does: the PIN history is not kept
+    Reset(PinArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PinArgs {
+    /// The user
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: String,
+
+    /// The tenant whose policy applies (default: the device's tenant, else the only one present)
+    #[arg(long, value_name = "GUID")]
+    pub(crate) tenant: Option<String>,
+
+    /// JSON output
+    #[arg(long)]
+    pub(crate) json: bool,
+}

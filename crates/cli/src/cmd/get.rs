@@ -1,0 +1,75 @@
+//! `pfw get`: one node's value, or an interior node's children one per line.
+
+use std::io::Write;
+
+use pfw_ddf::Verb;
+use pfw_tree::{Device as TreeDevice, Effect, Tree, TreeLimits};
+
+use crate::args::{Cli, GetArgs};
+use crate::error::{CliError, NEGATIVE, SUCCESS};
+use crate::state::Device;
+
+pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
+    let mut device = Device::open(cli)?;
+    let limits = tree_limits(device.engine.limits());
+    let registry = device.engine.registry().clone();
+    let result = device.write(|store| {
+        let info = TreeDevice::load(store).map_err(|e| CliError::Usage(e.to_string()))?;
+        let mut tree = Tree::new(store, &registry, info, limits, args.user.as_deref(), false);
+        let command = pfw_tree::Command {
+            verb: Verb::Get,
+            target: Some(args.uri.trim()),
+            format: None,
+            data: None,
+            more_data: false,
+        };
+        Ok(tree.execute(&command))
+    })?;
+    match result {
+        Ok(effect) => {
+            let mut out = std::io::stdout().lock();
+            print_effect(&mut out, &args.uri, effect).map_err(CliError::Output)?;
+            Ok(SUCCESS)
+        }
+        Err(e) => {
+            let status = pfw_engine::status_of(&e);
+            eprintln!("pfw: {} ({} {})", e, status.code(), status.reason());
+            Ok(NEGATIVE)
+        }
+    }
+}
+
+/// The tree limits from the one table of limits.
+pub(crate) fn tree_limits(limits: &pfw_syncml::Limits) -> TreeLimits {
+    TreeLimits {
+        uri: pfw_ddf::UriLimits {
+            max_uri_bytes: limits.max_uri_bytes,
+            max_segment_bytes: limits.max_segment_bytes,
+        },
+        max_value_bytes: limits.max_value_bytes,
+        max_nodes_per_tree: pfw_engine::MAX_NODES_PER_TREE,
+    }
+}
+
+fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Result<()> {
+    match effect {
+        Effect::Value { data, .. } | Effect::Property(data) => writeln!(out, "{data}"),
+        Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{n}")),
+        Effect::Struct(entries) => {
+            let base = uri.split_once('?').map_or(uri, |(b, _)| b).trim();
+            for e in entries {
+                let path = if e.relative.is_empty() {
+                    base.to_owned()
+                } else {
+                    format!("{base}/{}", e.relative)
+                };
+                match e.data {
+                    Some(d) => writeln!(out, "{path} = {d}")?,
+                    None => writeln!(out, "{path}")?,
+                }
+            }
+            Ok(())
+        }
+        Effect::Done => Ok(()),
+    }
+}

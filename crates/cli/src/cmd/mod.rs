@@ -1,0 +1,25 @@
+//! The subcommands, one module each.
+
+pub(crate) mod apply;
+pub(crate) mod ddf;
+pub(crate) mod device;
+pub(crate) mod get;
+pub(crate) mod pin;
+pub(crate) mod policy;
+pub(crate) mod tree;
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+
+/// Runs the parsed command line; returns the exit code of a command that ran.
+pub(crate) fn run(cli: &Cli) -> Result<u8, CliError> {
+    match &cli.command {
+        Command::Apply(args) => apply::run(cli, args),
+        Command::Get(args) => get::run(cli, args),
+        Command::Tree(args) => tree::run(cli, args),
+        Command::Device(command) => device::run(cli, command),
+        Command::Ddf(args) => ddf::run(cli, args),
+        Command::Policy(args) => policy::run(cli, args),
+        Command::Pin(command) => pin::run(cli, command),
+    }
+}

@@ -1,0 +1,249 @@
+//! `pfw pin`: check, set, show or reset a user's PIN against the policy in force. The PIN is
+//! read from standard input (one trailing newline stripped) or prompted for without echo; it
+//! is never taken from the command line, and never stored or printed in clear.
+
+use std::io::{IsTerminal, Read, Write};
+
+use pfw_passport::pin::{
+    HashParams, PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin,
+    status,
+};
+use pfw_passport::state::{pin_record, set_pin_record, tpm};
+use pfw_passport::{Clock, EffectivePolicy, FixedClock, SetPinError, SystemClock};
+
+use crate::args::{Cli, PinArgs, PinCommand};
+use crate::error::{CliError, NEGATIVE, SUCCESS};
+use crate::output::Paint;
+use crate::state::Device;
+
+/// Environment variable fixing the clock (Unix seconds), so tests can move time.
+pub(crate) const NOW_ENV: &str = "PFW_NOW";
+
+/// Longest PIN input read, in bytes (the longest valid PIN is 127 characters).
+const MAX_PIN_INPUT: u64 = 4096;
+
+pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
+    let mut device = Device::open(cli)?;
+    let now = clock()?.now();
+    match command {
+        PinCommand::Check(args) => {
+            let (policy, _) = policy_for(&device, args)?;
+            let pin = read_pin()?;
+            let rules = PinPolicy::from_effective(&policy);
+            let mut violations = check(&pin, &rules);
+            let record =
+                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
+            if violations.is_empty()
+                && let Some(v) = reuse_violation(record.as_ref(), &pin, &rules)
+                    .map_err(|e| CliError::Usage(e.to_string()))?
+            {
+                violations.push(v);
+            }
+            report_violations(args.json, &violations)?;
+            Ok(if violations.is_empty() {
+                SUCCESS
+            } else {
+                NEGATIVE
+            })
+        }
+        PinCommand::Set(args) | PinCommand::Reset(args) => {
+            let reset = matches!(command, PinCommand::Reset(_));
+            let (policy, provisioning) = policy_for(&device, args)?;
+            let pin = read_pin()?;
+            let rules = PinPolicy::from_effective(&policy);
+            let existing =
+                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
+            let params = HashParams::from_env();
+            let result = if reset {
+                reset_pin(&pin, &rules, &provisioning, now, params)
+            } else {
+                set_pin(existing.as_ref(), &pin, &rules, &provisioning, now, params)
+            };
+            match result {
+                Ok(record) => {
+                    let path = device.path.clone();
+                    device.write(|store| {
+                        set_pin_record(store, &args.user, Some(&record))
+                            .map_err(|source| CliError::State { path, source })
+                    })?;
+                    let what = if reset { "reset" } else { "set" };
+                    say(
+                        args.json,
+                        &serde_json::json!({"set": true, "user": args.user}),
+                        &format!("PIN {what} for {}", args.user),
+                    )?;
+                    Ok(SUCCESS)
+                }
+                Err(SetPinError::Violations(violations)) => {
+                    report_violations(args.json, &violations)?;
+                    Ok(NEGATIVE)
+                }
+                Err(SetPinError::Refused(refusal)) => {
+                    let text = format!("PIN provisioning is refused: {refusal}");
+                    say(
+                        args.json,
+                        &serde_json::json!({"set": false, "refused": refusal.to_string()}),
+                        &text,
+                    )?;
+                    Ok(NEGATIVE)
+                }
+                Err(other) => Err(CliError::Usage(other.to_string())),
+            }
+        }
+        PinCommand::Status(args) => {
+            let (policy, _) = policy_for(&device, args)?;
+            let record =
+                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
+            let st = status(record.as_ref(), &PinPolicy::from_effective(&policy), now);
+            let text = if !st.set {
+                format!("{} has no PIN", args.user)
+            } else {
+                let mut t = format!(
+                    "{} has a PIN, set at {}",
+                    args.user,
+                    st.set_at.map(timestamp).unwrap_or_default()
+                );
+                match st.expires_at {
+                    Some(at) if st.expired => {
+                        t.push_str(&format!("\nexpired at {}", timestamp(at)))
+                    }
+                    Some(at) => t.push_str(&format!("\nexpires at {}", timestamp(at))),
+                    None => t.push_str("\nnever expires"),
+                }
+                if st.must_change {
+                    t.push_str("\nmust change:");
+                    for r in &st.reasons {
+                        t.push_str(&format!("\n  - {}", r.message));
+                    }
+                } else {
+                    t.push_str("\ncomplies with the policy in force");
+                }
+                t
+            };
+            say(
+                args.json,
+                &serde_json::to_value(&st).map_err(|e| CliError::Output(e.into()))?,
+                &text,
+            )?;
+            Ok(if st.must_change { NEGATIVE } else { SUCCESS })
+        }
+    }
+}
+
+fn policy_for(
+    device: &Device,
+    args: &PinArgs,
+) -> Result<(EffectivePolicy, Provisioning), CliError> {
+    let policy = pfw_passport::state::policy_in_force(
+        &device.store,
+        Some(&args.user),
+        args.tenant.as_deref(),
+    )
+    .map_err(|e| device.state_error(e))?;
+    let tpm = tpm(&device.store).map_err(|e| device.state_error(e))?;
+    let provisioning = Provisioning::from_effective(&policy, tpm);
+    Ok((policy, provisioning))
+}
+
+fn clock() -> Result<Box<dyn Clock>, CliError> {
+    match std::env::var(NOW_ENV) {
+        Ok(text) => {
+            let secs: i64 = text.trim().parse().map_err(|_| {
+                CliError::Usage(format!("{NOW_ENV} must be Unix seconds, got {text:?}"))
+            })?;
+            Ok(Box::new(FixedClock(secs)))
+        }
+        Err(_) => Ok(Box::new(SystemClock)),
+    }
+}
+
+/// The PIN: prompted for without echo on a terminal, else read from standard input with one
+/// trailing newline (`\n` or `\r\n`) stripped.
+fn read_pin() -> Result<String, CliError> {
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password("PIN: ").map_err(|source| CliError::Read {
+            path: "the terminal".into(),
+            source,
+        });
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_PIN_INPUT)
+        .read_to_end(&mut bytes)
+        .map_err(|source| CliError::Read {
+            path: "standard input".into(),
+            source,
+        })?;
+    let mut text = String::from_utf8(bytes)
+        .map_err(|_| CliError::Usage("the PIN is not UTF-8 text".to_owned()))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
+fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliError> {
+    let value = serde_json::json!({"compliant": violations.is_empty(), "violations": violations});
+    let paint = Paint::stdout();
+    let text = if violations.is_empty() {
+        paint.green("the PIN complies with the policy in force")
+    } else {
+        let mut t = paint.red(&format!(
+            "the PIN does not comply ({} violations):",
+            violations.len()
+        ));
+        for v in violations {
+            t.push_str(&format!("\n  - {}", v.message));
+        }
+        t
+    };
+    say(json, &value, &text)
+}
+
+fn say(json: bool, value: &serde_json::Value, text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{value}")
+    } else {
+        writeln!(out, "{text}")
+    }
+    .map_err(CliError::Output)
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+fn timestamp(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(timestamp(1_795_305_600), "2026-11-22T00:00:00Z");
+    }
+}

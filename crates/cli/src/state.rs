@@ -1,0 +1,156 @@
+//! Opening the device: the state file, the CSPs (pfw's own PassportForWork DDF, or --ddf), the
+//! engine.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pfw_engine::Engine;
+use pfw_passport::schema::PassportCsp;
+use pfw_syncml::Limits;
+use pfw_tree::{Registry, SqliteStore, Store};
+
+use crate::args::Cli;
+use crate::error::CliError;
+
+/// An opened device.
+pub(crate) struct Device {
+    pub(crate) path: PathBuf,
+    pub(crate) store: SqliteStore,
+    pub(crate) engine: Engine,
+}
+
+impl Device {
+    /// Opens the state (creating it when missing) and the CSPs.
+    pub(crate) fn open(cli: &Cli) -> Result<Self, CliError> {
+        let path = state_path(cli)?;
+        let store = SqliteStore::open(&path).map_err(|source| CliError::Store {
+            path: path.clone(),
+            source,
+        })?;
+        let engine = Engine::new(registry(cli.ddf.as_deref())?, Limits::DEFAULT);
+        Ok(Self {
+            path,
+            store,
+            engine,
+        })
+    }
+
+    /// Maps a store failure to the CLI's error for this state.
+    pub(crate) fn store_error(&self, source: pfw_tree::StoreError) -> CliError {
+        CliError::Store {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Maps a CSP state failure to the CLI's error for this state.
+    pub(crate) fn state_error(&self, source: pfw_passport::state::StateError) -> CliError {
+        match source {
+            pfw_passport::state::StateError::Resolve(e) => CliError::Tenant(e),
+            other => CliError::State {
+                path: self.path.clone(),
+                source: other,
+            },
+        }
+    }
+
+    /// Runs `f` in one transaction, committed when it succeeds.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>,
+    ) -> Result<T, CliError> {
+        self.store.begin().map_err(|e| self.store_error(e))?;
+        match f(&mut self.store) {
+            Ok(value) => {
+                self.store.commit().map_err(|e| self.store_error(e))?;
+                Ok(value)
+            }
+            Err(e) => {
+                // The failure being reported matters more than the rollback's.
+                let _ = self.store.rollback();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The state file: --state, else $PFW_STATE (clap reads it), else the per-user data
+/// directory's `pfw/state.db` (created with mode 0700).
+pub(crate) fn state_path(cli: &Cli) -> Result<PathBuf, CliError> {
+    if let Some(path) = &cli.state {
+        return Ok(path.clone());
+    }
+    let base = dirs::data_dir().ok_or_else(|| {
+        CliError::Usage(
+            "no per-user data directory is known here; give --state PATH or set PFW_STATE"
+                .to_owned(),
+        )
+    })?;
+    let dir = base.join("pfw");
+    create_private_dir(&dir)?;
+    Ok(dir.join("state.db"))
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CliError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| CliError::Read {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// The CSPs: PassportForWork from pfw's own DDF, or from `ddf`.
+pub(crate) fn registry(ddf: Option<&Path>) -> Result<Registry, CliError> {
+    let csp = match ddf {
+        None => PassportCsp::new().map_err(|source| CliError::Ddf {
+            path: PathBuf::from("(pfw's own)"),
+            source,
+        })?,
+        Some(path) => {
+            let bytes = read_bounded(
+                path.to_str().unwrap_or(""),
+                Some(path),
+                pfw_ddf::load::MAX_DDF_BYTES,
+            )?;
+            let schema = pfw_ddf::Schema::load(&bytes).map_err(|source| CliError::Ddf {
+                path: path.to_owned(),
+                source,
+            })?;
+            PassportCsp::with_schema(schema)
+        }
+    };
+    Ok(Registry::new().with(Arc::new(csp)))
+}
+
+/// Reads a file (or standard input for `-`) up to `limit + 1` bytes: enough for the reader's
+/// own size check to refuse an input over the limit without holding more of it.
+pub(crate) fn read_bounded(
+    name: &str,
+    path: Option<&Path>,
+    limit: usize,
+) -> Result<Vec<u8>, CliError> {
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let display = path.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
+    let result = if name == "-" {
+        std::io::stdin().lock().take(cap).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(&display).and_then(|f| f.take(cap).read_to_end(&mut bytes))
+    };
+    result.map_err(|source| CliError::Read {
+        path: if name == "-" {
+            PathBuf::from("standard input")
+        } else {
+            display
+        },
+        source,
+    })?;
+    Ok(bytes)
+}
