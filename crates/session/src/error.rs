@@ -331,6 +331,9 @@ pub enum EnrollError {
     /// The provisioning document cannot be acted on.
     #[error("provisioning document: {0}")]
     Provisioning(#[from] ProvisioningError),
+    /// The transport could not be set up (the extra CA is not usable, no trusted root).
+    #[error("HTTPS setup: {0}")]
+    Setup(#[source] HttpError),
     /// The server answered with a SOAP fault.
     #[error("{step}: server fault: {fault}")]
     Fault {

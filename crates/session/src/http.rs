@@ -546,6 +546,17 @@ mod tests {
     }
 
     #[test]
+    fn shared_types_cross_threads() {
+        // A fleet runs one device per thread and shares transports and records.
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Transport>();
+        send_sync::<Trust>();
+        send_sync::<ClientIdentity>();
+        send_sync::<crate::Enrollment>();
+        send_sync::<crate::DeviceKey>();
+    }
+
+    #[test]
     fn client_identity_debug_redacts_the_key() {
         let id = ClientIdentity::new(vec![vec![1, 2, 3]], vec![0x42; 8]).unwrap();
         let shown = format!("{id:?}");

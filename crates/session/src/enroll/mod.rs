@@ -167,17 +167,10 @@ pub fn enroll(request: &EnrollRequest, options: EnrollOptions) -> Result<Enrollm
         Trust::empty()
     };
     if let Some(pem) = &request.extra_ca_pem {
-        trust.add_pem(pem).map_err(|source| EnrollError::Http {
-            step: Step::Probe,
-            source,
-        })?;
+        trust.add_pem(pem).map_err(EnrollError::Setup)?;
     }
-    let transport = Transport::new(options.transport.clone(), &trust, None).map_err(|source| {
-        EnrollError::Http {
-            step: Step::Probe,
-            source,
-        }
-    })?;
+    let transport =
+        Transport::new(options.transport.clone(), &trust, None).map_err(EnrollError::Setup)?;
 
     if options.probe {
         transport

@@ -800,4 +800,70 @@ mod tests {
             EnrollError::UnexpectedReply { found, .. } if found == "html"
         ));
     }
+
+    mod properties {
+        //! Damaged replies never panic: every outcome is a value or a typed error.
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn replies() -> Vec<String> {
+            let doc = STANDARD.encode("<wap-provisioningdoc/>");
+            vec![
+                format!(
+                    r#"<s:Envelope xmlns:s="{NS_SOAP12}"><s:Body><DiscoverResponse xmlns="{NS_ENROLLMENT}"><DiscoverResult><AuthPolicy>OnPremise</AuthPolicy><EnrollmentPolicyServiceUrl>https://h/p</EnrollmentPolicyServiceUrl><EnrollmentServiceUrl>https://h/e</EnrollmentServiceUrl></DiscoverResult></DiscoverResponse></s:Body></s:Envelope>"#
+                ),
+                format!(
+                    r#"<s:Envelope xmlns:s="{NS_SOAP12}" xmlns:i="{xsi}"><s:Body><GetPoliciesResponse xmlns="{NS_POLICY}"><response><policies><policy><attributes><hashAlgorithmOIDReference>0</hashAlgorithmOIDReference><privateKeyAttributes><minimalKeyLength>2048</minimalKeyLength></privateKeyAttributes></attributes></policy></policies></response><oIDs><oID><value>1.3.14.3.2.29</value><oIDReferenceID>0</oIDReferenceID></oID></oIDs></GetPoliciesResponse></s:Body></s:Envelope>"#,
+                    xsi = xml::XSI_NS
+                ),
+                format!(
+                    r#"<s:Envelope xmlns:s="{NS_SOAP12}"><s:Body><RequestSecurityTokenResponseCollection xmlns="{NS_TRUST}"><RequestSecurityTokenResponse><RequestedSecurityToken><BinarySecurityToken xmlns="{NS_WSSE}">{doc}</BinarySecurityToken></RequestedSecurityToken></RequestSecurityTokenResponse></RequestSecurityTokenResponseCollection></s:Body></s:Envelope>"#
+                ),
+                format!(
+                    r#"<s:Envelope xmlns:s="{NS_SOAP12}"><s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>s:MessageFormat</s:Value></s:Subcode></s:Code><s:Reason><s:Text>x</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"#
+                ),
+            ]
+        }
+
+        fn read_all(bytes: &[u8]) {
+            for step in [
+                Step::Discover,
+                Step::GetPolicies,
+                Step::RequestSecurityToken,
+            ] {
+                if let Ok(body) = read_body(bytes, step) {
+                    let _ = read_discover_response(&body);
+                    let _ = read_get_policies_response(&body);
+                    let _ = read_rstrc(&body);
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+                read_all(&bytes);
+            }
+
+            #[test]
+            fn damaged_replies_never_panic(
+                which in 0usize..4,
+                cut in any::<prop::sample::Index>(),
+                flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+            ) {
+                let mut bytes = replies()[which].clone().into_bytes();
+                for (at, value) in flips {
+                    let i = at.index(bytes.len());
+                    bytes[i] = value;
+                }
+                let keep = cut.index(bytes.len() + 1);
+                bytes.truncate(keep);
+                read_all(&bytes);
+            }
+        }
+    }
 }

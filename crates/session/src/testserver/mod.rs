@@ -209,7 +209,6 @@ impl TestServer {
         let pki = Pki::new()?;
         let tls = tls_config(&pki)?;
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             config,
@@ -314,6 +313,8 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so that it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
@@ -392,8 +393,12 @@ fn tls_config(pki: &Pki) -> Result<Arc<ServerConfig>, TestServerError> {
 }
 
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    while !shared.stop.load(Ordering::SeqCst) {
-        match listener.accept() {
+    loop {
+        let accepted = listener.accept();
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        match accepted {
             Ok((stream, _)) => {
                 let shared = Arc::clone(shared);
                 let _ = thread::Builder::new()
@@ -402,7 +407,6 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
                         let _ = serve(stream, &shared);
                     });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => thread::sleep(POLL),
             Err(_) => thread::sleep(POLL),
         }
     }
@@ -410,6 +414,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 
 fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
+    stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     let conn = ServerConnection::new(Arc::clone(&shared.tls)).map_err(std::io::Error::other)?;

@@ -114,8 +114,10 @@ pub(crate) fn write_response(
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     ));
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
+    // One write: head and body in one TLS record where they fit.
+    let mut message = head.into_bytes();
+    message.extend_from_slice(body);
+    stream.write_all(&message)?;
     stream.flush()
 }
 

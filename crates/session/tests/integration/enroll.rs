@@ -479,8 +479,8 @@ fn untrusted_server_certificate_fails_the_handshake() {
             err,
             EnrollError::Http {
                 step: Step::Probe,
-                source: HttpError::Tls { .. } | HttpError::NoRoots
-            }
+                source: HttpError::Tls { .. }
+            } | EnrollError::Setup(HttpError::NoRoots)
         ),
         "{err}"
     );
@@ -488,15 +488,18 @@ fn untrusted_server_certificate_fails_the_handshake() {
     // No roots at all is its own error.
     let err = enroll(&request, crate::support::options()).unwrap_err();
     assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                source: HttpError::NoRoots,
-                ..
-            }
-        ),
+        matches!(err, EnrollError::Setup(HttpError::NoRoots)),
         "{err}"
     );
+
+    // An extra CA that is not a certificate is refused before any request.
+    request.extra_ca_pem = Some("not PEM".to_owned());
+    let err = enroll(&request, crate::support::options()).unwrap_err();
+    assert!(
+        matches!(err, EnrollError::Setup(HttpError::InvalidCaPem(_))),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
 }
 
 #[test]

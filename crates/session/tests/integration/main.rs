@@ -4,5 +4,6 @@
 mod enroll;
 mod hostile;
 mod provisioning;
+mod robustness;
 mod support;
 mod transport;
