@@ -9,7 +9,7 @@
 //! step by step.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
@@ -74,10 +74,7 @@ impl SqliteStore {
                 path: self.path.clone(),
             });
         }
-        // WAL needs the write lock once per file; the busy timeout covers concurrent openers.
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        let mode = enable_wal(&self.conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Journal { mode });
         }
@@ -187,6 +184,27 @@ fn schema_up(conn: &Connection, version: i64) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// Switches the file to WAL (a no-op once it is) and returns the journal mode in force.
+///
+/// Switching needs the write lock once per file. SQLite does not call the busy handler here:
+/// the pragma holds a read lock while it asks for the write lock, and SQLite answers
+/// `SQLITE_BUSY` at once rather than risk a deadlock. Concurrent first openers of a fresh file
+/// would then fail with "database is locked", so the pragma is retried until
+/// [`BUSY_TIMEOUT`].
+fn enable_wal(conn: &Connection) -> Result<String, StoreError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy && Instant::now() < deadline =>
+            {
+                std::thread::sleep(WAL_RETRY_PAUSE);
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Creates `path` with mode 0600 if it does not exist (never truncates; safe when several
@@ -432,3 +450,6 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// Pause between two attempts to switch a fresh file to WAL.
+const WAL_RETRY_PAUSE: Duration = Duration::from_millis(2);
