@@ -43,6 +43,9 @@ pub enum HttpError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// No trusted root at all: the system store is empty and no extra CA was given.
+    #[error("no trusted root certificates (system store empty and no extra CA given)")]
+    NoRoots,
     /// The exchange broke the HTTP protocol (malformed status line or headers, bad
     /// chunking, a header block over the limit).
     #[error("{url}: HTTP: {source}")]
@@ -52,9 +55,6 @@ pub enum HttpError {
         /// The underlying error.
         source: Box<ureq::Error>,
     },
-    /// No trusted root at all: the system store is empty and no extra CA was given.
-    #[error("no trusted root certificates (system store empty and no extra CA given)")]
-    NoRoots,
     /// The server did not answer within a time limit.
     #[error("{url}: timed out ({stage})")]
     Timeout {
@@ -94,9 +94,9 @@ pub enum XmlError {
     /// The document is not UTF-8.
     #[error("not UTF-8")]
     NotUtf8,
-    /// Content after the root element.
-    #[error("content after the root element")]
-    TrailingContent,
+    /// The document is not well-formed.
+    #[error("not well-formed: {0}")]
+    Syntax(#[source] quick_xml::Error),
     /// Elements nested deeper than the limit.
     #[error("nested deeper than {limit} elements")]
     TooDeep {
@@ -121,6 +121,9 @@ pub enum XmlError {
         /// The limit.
         limit: usize,
     },
+    /// Content after the root element.
+    #[error("content after the root element")]
+    TrailingContent,
     /// The document ends inside an element.
     #[error("truncated (an element is not closed)")]
     Truncated,
@@ -130,9 +133,6 @@ pub enum XmlError {
     /// An entity reference other than the five predefined ones or a character reference.
     #[error("unknown entity reference &{0};")]
     UnknownEntity(String),
-    /// The document is not well-formed.
-    #[error("not well-formed: {0}")]
-    Syntax(#[source] quick_xml::Error),
 }
 
 impl XmlError {
@@ -234,21 +234,21 @@ pub enum ProvisioningError {
         /// The parm name.
         parm: &'static str,
     },
-    /// The document is not well-formed or breaks a limit.
-    #[error("not acceptable XML: {0}")]
-    Xml(#[from] XmlError),
-    /// The root element is not `wap-provisioningdoc`.
-    #[error("root element is {0:?}, not wap-provisioningdoc")]
-    WrongRoot(String),
     /// More certificates than pfw accepts.
     #[error("more than {limit} certificates")]
     TooManyCertificates {
         /// The limit.
         limit: usize,
     },
+    /// The root element is not `wap-provisioningdoc`.
+    #[error("root element is {0:?}, not wap-provisioningdoc")]
+    WrongRoot(String),
+    /// The document is not well-formed or breaks a limit.
+    #[error("not acceptable XML: {0}")]
+    Xml(#[from] XmlError),
 }
 
-/// Which enrollment exchange failed.
+/// Which enrollment exchange failed, in the order the exchanges happen.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -288,13 +288,21 @@ pub enum EnrollError {
         /// What was given instead.
         given: &'static str,
     },
-    /// The server URL cannot be used.
-    #[error("invalid server URL {url:?}: {reason}")]
-    InvalidServerUrl {
-        /// The URL (shortened).
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
+    /// The server answered with a SOAP fault.
+    #[error("{step}: server fault: {fault}")]
+    Fault {
+        /// The exchange.
+        step: Step,
+        /// The fault.
+        fault: SoapFault,
+    },
+    /// The HTTP exchange failed.
+    #[error("{step}: {source}")]
+    Http {
+        /// The exchange.
+        step: Step,
+        /// The transport error.
+        source: HttpError,
     },
     /// A reply element has an unusable value.
     #[error("{step} reply: {element}: {reason}")]
@@ -306,13 +314,13 @@ pub enum EnrollError {
         /// What is wrong.
         reason: &'static str,
     },
-    /// The HTTP exchange failed.
-    #[error("{step}: {source}")]
-    Http {
-        /// The exchange.
-        step: Step,
-        /// The transport error.
-        source: HttpError,
+    /// The server URL cannot be used.
+    #[error("invalid server URL {url:?}: {reason}")]
+    InvalidServerUrl {
+        /// The URL (shortened).
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// The device key or its request could not be made.
     #[error("device key: {0}")]
@@ -334,14 +342,6 @@ pub enum EnrollError {
     /// The transport could not be set up (the extra CA is not usable, no trusted root).
     #[error("HTTPS setup: {0}")]
     Setup(#[source] HttpError),
-    /// The server answered with a SOAP fault.
-    #[error("{step}: server fault: {fault}")]
-    Fault {
-        /// The exchange.
-        step: Step,
-        /// The fault.
-        fault: SoapFault,
-    },
     /// An unexpected HTTP status without a SOAP fault.
     #[error("{step}: HTTP status {status}")]
     Status {
@@ -390,15 +390,15 @@ pub enum TestServerError {
     /// Generating a certificate failed.
     #[error("certificate generation: {0}")]
     Cert(#[from] rcgen::Error),
+    /// A public key given to the server is not a DER SubjectPublicKeyInfo.
+    #[error("not a DER SubjectPublicKeyInfo")]
+    InvalidPublicKey,
     /// Binding or spawning failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
     /// Building the TLS configuration failed.
     #[error("TLS configuration: {0}")]
     Tls(#[from] rustls::Error),
-    /// A public key given to the server is not a DER SubjectPublicKeyInfo.
-    #[error("not a DER SubjectPublicKeyInfo")]
-    InvalidPublicKey,
     /// Building the client-certificate verifier failed.
     #[error("client certificate verifier: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
