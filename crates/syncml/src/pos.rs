@@ -55,10 +55,13 @@ impl fmt::Display for Pos {
 ///
 /// Requests are expected in increasing offset order (the decoder asks in document
 /// order); an earlier offset restarts the scan from the beginning, which only happens
-/// on error paths.
+/// on error paths. Each byte is looked at once: newlines are found with `memchr`, and
+/// characters are counted only on lines that are not ASCII.
 #[derive(Debug)]
 pub(crate) struct LineTracker<'a> {
     input: &'a [u8],
+    /// Whether the whole input is ASCII (then a column is a byte count).
+    ascii: bool,
     offset: usize,
     line: u32,
     column: u32,
@@ -68,6 +71,7 @@ impl<'a> LineTracker<'a> {
     pub(crate) fn new(input: &'a str) -> Self {
         Self {
             input: input.as_bytes(),
+            ascii: input.is_ascii(),
             offset: 0,
             line: 1,
             column: 1,
@@ -83,25 +87,35 @@ impl<'a> LineTracker<'a> {
             self.column = 1;
         }
         let span = self.input.get(self.offset..offset).unwrap_or_default();
-        let newlines = span.iter().filter(|&&b| b == b'\n').count();
-        if newlines == 0 {
-            self.column = self.column.saturating_add(count_chars(span));
-        } else {
-            self.line = self.line.saturating_add(saturate(newlines));
-            let last_line = span
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(span, |nl| span.get(nl + 1..).unwrap_or_default());
-            self.column = count_chars(last_line).saturating_add(1);
+        match memchr::memrchr(b'\n', span) {
+            None => self.column = self.column.saturating_add(self.count_chars(span)),
+            Some(last) => {
+                let newlines = 1 + count_newlines(span.get(..last).unwrap_or_default());
+                self.line = self.line.saturating_add(saturate(newlines));
+                let tail = span.get(last + 1..).unwrap_or_default();
+                self.column = self.count_chars(tail).saturating_add(1);
+            }
         }
         self.offset = offset;
         Pos::new(self.line, self.column)
     }
+
+    /// Characters in a UTF-8 byte slice: every byte that does not continue a sequence.
+    fn count_chars(&self, bytes: &[u8]) -> u32 {
+        if self.ascii {
+            return saturate(bytes.len());
+        }
+        saturate(bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count())
+    }
 }
 
-/// Characters in a UTF-8 byte slice: every byte that does not continue a sequence.
-fn count_chars(bytes: &[u8]) -> u32 {
-    saturate(bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count())
+/// Newlines in `bytes`: a plain loop for the short spans between two tags, `memchr`
+/// for long ones.
+fn count_newlines(bytes: &[u8]) -> usize {
+    if bytes.len() < 64 {
+        return bytes.iter().filter(|&&b| b == b'\n').count();
+    }
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 fn saturate(n: usize) -> u32 {
@@ -127,6 +141,16 @@ mod tests {
         assert_eq!(at(&mut t, "z"), (3, 1));
         // Going backwards restarts the scan and still answers correctly.
         assert_eq!(at(&mut t, "😀"), (2, 2));
+    }
+
+    #[test]
+    fn ascii_input_counts_bytes_as_columns() {
+        let text = "<a>\n  <b/>\n\n\t<c/></a>";
+        let mut t = LineTracker::new(text);
+        let p = t.pos(text.find("<b").unwrap());
+        assert_eq!((p.line, p.column), (2, 3));
+        let p = t.pos(text.find("<c").unwrap());
+        assert_eq!((p.line, p.column), (4, 2));
     }
 
     #[test]

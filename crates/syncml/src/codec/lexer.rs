@@ -43,38 +43,63 @@ pub(crate) struct Open<'a> {
     pub(crate) content_start: usize,
 }
 
-/// A piece of character data, already decoded.
+/// A piece of character data.
 #[derive(Debug)]
 pub(crate) struct Piece<'a> {
-    /// The decoded text.
+    /// The text.
     pub(crate) text: PieceText<'a>,
     /// Byte offset in the input of the first character that is not XML whitespace,
     /// if the piece has one.
     pub(crate) first_content: Option<usize>,
 }
 
-/// The text of a [`Piece`]: a string, or one character from a character reference.
+impl Piece<'_> {
+    /// Whether the piece is only XML whitespace (an empty piece is).
+    pub(crate) fn is_whitespace(&self) -> bool {
+        self.first_content.is_none()
+    }
+}
+
+/// The text of a [`Piece`].
 #[derive(Debug)]
 pub(crate) enum PieceText<'a> {
-    /// Text (line ends normalized), a CDATA section, or a predefined entity.
-    Str(Cow<'a, str>),
+    /// Text or the content of a CDATA section, as written: line ends are
+    /// normalized when it is pushed.
+    Raw(&'a str),
+    /// The replacement text of a predefined entity.
+    Entity(&'static str),
     /// The character a character reference names.
     Char(char),
 }
 
 impl PieceText<'_> {
-    /// Appends the piece to `out`.
+    /// Appends the piece to `out`, raw text with XML 1.0 §2.11 line-end
+    /// normalization (CR LF and lone CR become LF).
     pub(crate) fn push_to(&self, out: &mut String) {
         match self {
-            Self::Str(s) => out.push_str(s),
+            Self::Raw(s) => {
+                let mut rest = *s;
+                while let Some(cr) = find_cr(rest.as_bytes()) {
+                    out.push_str(rest.get(..cr).unwrap_or_default());
+                    out.push('\n');
+                    let skip = if rest.as_bytes().get(cr + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                    rest = rest.get(cr + skip..).unwrap_or_default();
+                }
+                out.push_str(rest);
+            }
+            Self::Entity(s) => out.push_str(s),
             Self::Char(c) => out.push(*c),
         }
     }
 
-    /// Whether the piece is only XML whitespace (an empty piece is).
-    pub(crate) fn is_whitespace(&self) -> bool {
+    /// Whether the piece is only XML whitespace.
+    fn is_whitespace(&self) -> bool {
         match self {
-            Self::Str(s) => s.bytes().all(is_xml_ws),
+            Self::Raw(s) | Self::Entity(s) => s.bytes().all(is_xml_ws),
             Self::Char(c) => u8::try_from(*c).is_ok_and(is_xml_ws),
         }
     }
@@ -101,6 +126,16 @@ pub(crate) struct Lexer<'a> {
     phase: Phase,
     /// Set after an empty-element tag: the `Close` still to hand out, at this offset.
     pending_close: Option<usize>,
+    /// An event read but not handed out yet, with its start and end offsets: it
+    /// follows the whitespace gap handed out first.
+    stashed: Option<(Event<'a>, usize, usize)>,
+    /// Where the last event ended: the reader skips whitespace after it, and the
+    /// gap up to the next event's start is that whitespace.
+    last_end: usize,
+    /// Whether skipped whitespace is handed out as text (inside text content).
+    want_gaps: bool,
+    /// Whether no event has been read yet (for the XML declaration).
+    first_event: bool,
     attrs: Vec<Attr<'a>>,
     /// Names of `attrs`, used only for tags with many attributes.
     attr_names: HashSet<&'a str>,
@@ -110,19 +145,35 @@ pub(crate) struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// A lexer over `input`, which must already have passed [`check_chars`].
     pub(crate) fn new(input: &'a str, limits: &Limits) -> Self {
+        let mut reader = Reader::from_str(input);
+        // The reader skips whitespace before text and markup, which spares an event
+        // for every indentation run; `next` gives the skipped whitespace back where
+        // text is significant (see `set_gaps`).
+        reader.config_mut().trim_text_start = true;
         Self {
             input,
-            reader: Reader::from_str(input),
+            reader,
             lines: LineTracker::new(input),
             max_depth: limits.max_depth,
             max_text: limits.max_text_bytes,
             open: Vec::with_capacity(16),
             phase: Phase::Prolog,
             pending_close: None,
+            stashed: None,
+            last_end: 0,
+            want_gaps: false,
+            first_event: true,
             attrs: Vec::new(),
             attr_names: HashSet::new(),
             bindings: Vec::new(),
         }
+    }
+
+    /// Whether whitespace between events is handed out as text: on while reading
+    /// the content of an element whose text is significant, off elsewhere (where
+    /// whitespace between elements means nothing).
+    pub(crate) fn set_gaps(&mut self, on: bool) {
+        self.want_gaps = on;
     }
 
     /// The position of a byte offset. Ask in document order for one linear scan.
@@ -169,12 +220,30 @@ impl<'a> Lexer<'a> {
             return Ok(Tok::Close(offset));
         }
         loop {
-            let start = self.offset();
-            let event = match self.reader.read_event() {
-                Ok(event) => event,
-                Err(e) => return Err(self.xml_error(e)),
+            let (event, start, end) = match self.stashed.take() {
+                Some(stashed) => stashed,
+                None => {
+                    let event = match self.reader.read_event() {
+                        Ok(event) => event,
+                        Err(e) => return Err(self.xml_error(e)),
+                    };
+                    let end = self.offset();
+                    let start = self.start_of(&event, end);
+                    if self.want_gaps && start > self.last_end {
+                        // Whitespace the reader skipped: text here, then the event.
+                        let gap = self.slice(self.last_end, start);
+                        self.stashed = Some((event, start, end));
+                        self.last_end = start;
+                        return Ok(Tok::Text(Piece {
+                            text: PieceText::Raw(gap),
+                            first_content: None,
+                        }));
+                    }
+                    (event, start, end)
+                }
             };
-            let end = self.offset();
+            self.last_end = end;
+            let first_event = std::mem::replace(&mut self.first_event, false);
             match event {
                 Event::Start(e) => return self.open(start, end, e.name().0.len(), false),
                 Event::Empty(e) => return self.open(start, end, e.name().0.len(), true),
@@ -184,16 +253,21 @@ impl<'a> Lexer<'a> {
                 }
                 Event::Text(_) => {
                     let raw = self.slice(start, end);
+                    let first_content = first_non_ws(raw).map(|i| start + i);
                     if self.phase != Phase::Element {
-                        if raw.bytes().all(is_xml_ws) {
-                            continue;
+                        match first_content {
+                            None => continue,
+                            Some(at) => {
+                                return Err(DecodeError::ContentOutsideRoot { pos: self.pos(at) });
+                            }
                         }
-                        return Err(self.outside_root(start, raw));
                     }
-                    self.check_text_len(raw.len(), start)?;
+                    if raw.len() > self.max_text {
+                        return Err(self.text_too_long(start));
+                    }
                     return Ok(Tok::Text(Piece {
-                        first_content: first_non_ws(raw).map(|i| start + i),
-                        text: PieceText::Str(normalize_eol(raw)),
+                        first_content,
+                        text: PieceText::Raw(raw),
                     }));
                 }
                 Event::CData(_) => {
@@ -204,10 +278,12 @@ impl<'a> Lexer<'a> {
                             pos: self.pos(start),
                         });
                     }
-                    self.check_text_len(raw.len(), start)?;
+                    if raw.len() > self.max_text {
+                        return Err(self.text_too_long(start));
+                    }
                     return Ok(Tok::Text(Piece {
                         first_content: first_non_ws(raw).map(|i| body_start + i),
-                        text: PieceText::Str(normalize_eol(raw)),
+                        text: PieceText::Raw(raw),
                     }));
                 }
                 Event::GeneralRef(_) => {
@@ -226,7 +302,7 @@ impl<'a> Lexer<'a> {
                 }
                 Event::Comment(_) => {}
                 Event::Decl(decl) => {
-                    if start != 0 {
+                    if !first_event || start != 0 {
                         return Err(self.syntax(XmlSyntax::MisplacedDeclaration, start));
                     }
                     let version = decl
@@ -277,6 +353,29 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
+    }
+
+    /// The offset where `event`, ending at `end`, starts. Events borrow from the
+    /// input, so the offset follows from where their text lies; otherwise (or for
+    /// the rare kinds) the start is found after the whitespace the reader skipped.
+    fn start_of(&self, event: &Event<'a>, end: usize) -> usize {
+        let (text, markup_before): (&str, usize) = match event {
+            Event::Start(e) | Event::Empty(e) => (e.name().0, 1),
+            Event::End(e) => (e.name().0, 2),
+            Event::Text(e) => (e, 0),
+            Event::GeneralRef(e) => (e, 1),
+            Event::CData(e) => (e, "<![CDATA[".len()),
+            _ => ("", usize::MAX),
+        };
+        let base = self.input.as_ptr() as usize;
+        (text.as_ptr() as usize)
+            .checked_sub(base)
+            .and_then(|at| at.checked_sub(markup_before))
+            .filter(|&at| at >= self.last_end && at <= end)
+            .unwrap_or_else(|| {
+                let gap = self.slice(self.last_end, end);
+                self.last_end + first_non_ws(gap).unwrap_or(gap.len())
+            })
     }
 
     /// Handles a start tag spanning `start..end` whose name is `name_len` bytes.
@@ -503,23 +602,16 @@ impl<'a> Lexer<'a> {
                     });
             }
         };
-        Ok(PieceText::Str(Cow::Borrowed(predefined)))
+        Ok(PieceText::Entity(predefined))
     }
 
-    fn check_text_len(&mut self, len: usize, offset: usize) -> Result<(), DecodeError> {
-        if len > self.max_text {
-            return Err(DecodeError::TextTooLong {
-                element: self.open.last().copied().unwrap_or_default().to_owned(),
-                limit: self.max_text,
-                pos: self.pos(offset),
-            });
+    #[cold]
+    fn text_too_long(&mut self, offset: usize) -> DecodeError {
+        DecodeError::TextTooLong {
+            element: self.open.last().copied().unwrap_or_default().to_owned(),
+            limit: self.max_text,
+            pos: self.pos(offset),
         }
-        Ok(())
-    }
-
-    fn outside_root(&mut self, start: usize, raw: &str) -> DecodeError {
-        let at = first_non_ws(raw).map_or(start, |i| start + i);
-        DecodeError::ContentOutsideRoot { pos: self.pos(at) }
     }
 
     fn offset(&self) -> usize {
@@ -590,17 +682,22 @@ impl<'a> Lexer<'a> {
 /// Checks a whole input for characters XML 1.0 forbids: C0 controls other than tab,
 /// LF and CR, and U+FFFE / U+FFFF. (Surrogates cannot occur in a `str`.)
 pub(crate) fn check_chars(input: &str) -> Result<(), DecodeError> {
-    const CHUNK: usize = 64;
+    const CHUNK: usize = 256;
     let bytes = input.as_bytes();
-    let suspicious = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF;
+    // 1 for a byte that may start a forbidden character: a C0 control other than
+    // tab, LF, CR, or 0xEF (the lead byte of U+FFFE and U+FFFF). Written without
+    // branches so the scan over each chunk vectorizes.
+    let suspicious = |b: u8| {
+        (u8::from(b < 0x20) & u8::from(b != b'\t') & u8::from(b != b'\n') & u8::from(b != b'\r'))
+            | u8::from(b == 0xEF)
+    };
     for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
-        // Branch-free over the chunk so the common case vectorizes.
-        if !chunk.iter().fold(false, |acc, &b| acc | suspicious(b)) {
+        if chunk.iter().fold(0u8, |acc, &b| acc | suspicious(b)) == 0 {
             continue;
         }
         let base = index * CHUNK;
         for (i, &b) in chunk.iter().enumerate() {
-            if !suspicious(b) {
+            if suspicious(b) == 0 {
                 continue;
             }
             let at = base + i;
@@ -638,11 +735,6 @@ pub(crate) const fn is_xml_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Trims XML whitespace from both ends.
-pub(crate) fn trim_xml_ws(s: &str) -> &str {
-    s.trim_matches(|c: char| u8::try_from(c).is_ok_and(is_xml_ws))
-}
-
 /// Whether XML 1.0 allows `c` (the `Char` production).
 pub(crate) const fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -661,16 +753,33 @@ fn is_name(s: &str) -> bool {
         })
 }
 
-fn first_non_ws(s: &str) -> Option<usize> {
-    s.bytes().position(|b| !is_xml_ws(b))
+/// The first CR in `bytes`: a plain loop for the short values most elements hold,
+/// `memchr` for long ones.
+fn find_cr(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 32 {
+        return bytes.iter().position(|&b| b == b'\r');
+    }
+    memchr::memchr(b'\r', bytes)
 }
 
-/// XML 1.0 §2.11 line-end normalization: CR LF and lone CR become LF.
-fn normalize_eol(s: &str) -> Cow<'_, str> {
-    if !s.contains('\r') {
-        return Cow::Borrowed(s);
+fn first_non_ws(s: &str) -> Option<usize> {
+    // Indentation is mostly runs of spaces: compare eight at a time.
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let bytes = s.as_bytes();
+    let mut rest = bytes;
+    loop {
+        if let Some((word, tail)) = rest.split_first_chunk::<8>()
+            && u64::from_ne_bytes(*word) == SPACES
+        {
+            rest = tail;
+            continue;
+        }
+        match rest.split_first() {
+            None => return None,
+            Some((&b, tail)) if is_xml_ws(b) => rest = tail,
+            Some(_) => return Some(bytes.len() - rest.len()),
+        }
     }
-    Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 /// Where the parser is relative to the root element.
@@ -698,6 +807,7 @@ mod tests {
 
     fn tokens(input: &str) -> Result<Vec<String>, DecodeError> {
         let mut lx = Lexer::new(input, &Limits::DEFAULT);
+        lx.set_gaps(true);
         let mut out = Vec::new();
         loop {
             match lx.next()? {
@@ -719,8 +829,36 @@ mod tests {
     }
 
     #[test]
+    fn skipped_whitespace_comes_back_as_text_only_when_asked() {
+        let input = "<a> <b/>\n x <!-- c -->\t<![CDATA[ y]]> &amp; </a>";
+        let all = tokens(input).unwrap();
+        assert_eq!(
+            all,
+            [
+                "<a", "\" \"", "<b", ">", "\"\\n \"", "\"x \"", "\"\\t\"", "\" y\"", "\" \"",
+                "\"&\"", "\" \"", ">"
+            ]
+        );
+        let mut lx = Lexer::new(input, &Limits::DEFAULT);
+        let mut texts = Vec::new();
+        while let Ok(tok) = lx.next() {
+            match tok {
+                Tok::Text(p) => {
+                    let mut s = String::new();
+                    p.text.push_to(&mut s);
+                    texts.push(s);
+                }
+                Tok::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(texts, ["x ", " y", "&"]);
+    }
+
+    #[test]
     fn references_and_line_ends_are_decoded() {
         let toks = tokens("<a>x&amp;&#x41;&#66;\r\ny<![CDATA[<\r>]]></a>").unwrap();
+        // The CR LF after `&#66;` is skipped whitespace, handed back as its own piece.
         assert_eq!(
             toks,
             [
@@ -729,7 +867,8 @@ mod tests {
                 "\"&\"",
                 "\"A\"",
                 "\"B\"",
-                "\"\\ny\"",
+                "\"\\n\"",
+                "\"y\"",
                 "\"<\\n>\"",
                 ">"
             ]

@@ -7,7 +7,7 @@
 //! [`DecodeError::Grammar`] (in the message frame). The reader also counts commands
 //! and items against the [`Limits`].
 
-use crate::codec::lexer::{Lexer, Open, Tok, trim_xml_ws};
+use crate::codec::lexer::{Lexer, Open, Tok, is_xml_ws};
 use crate::error::DecodeError;
 use crate::limits::Limits;
 use crate::model::{CmdId, MalformedReason};
@@ -121,7 +121,7 @@ impl<'a> Reader<'a> {
                 Tok::Open(open) => return Ok(Some(open)),
                 Tok::Close(_) => return Ok(None),
                 Tok::Text(piece) => {
-                    if !piece.text.is_whitespace() {
+                    if !piece.is_whitespace() {
                         let pos = self.pos(piece.first_content.unwrap_or_default());
                         return Err(Fault::Grammar {
                             reason: MalformedReason::UnexpectedText,
@@ -137,6 +137,13 @@ impl<'a> Reader<'a> {
     /// The text of a text-only element whose start tag was just read. A child
     /// element is a grammar error.
     pub(crate) fn text(&mut self, open: &Open<'_>) -> Res<Text> {
+        self.lx.set_gaps(true);
+        let text = self.text_content(open);
+        self.lx.set_gaps(false);
+        text
+    }
+
+    fn text_content(&mut self, open: &Open<'_>) -> Res<Text> {
         let mut text = Text {
             value: String::new(),
             first_content: None,
@@ -155,6 +162,15 @@ impl<'a> Reader<'a> {
                 Tok::Eof => return Err(self.truncated()),
             }
         }
+    }
+
+    /// Runs `read` with whitespace between events handed out as text (for element
+    /// content whose whitespace is significant).
+    pub(crate) fn with_gaps<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
+        self.lx.set_gaps(true);
+        let result = read(self);
+        self.lx.set_gaps(false);
+        result
     }
 
     /// Reads an element that must be empty (`<Final/>`, `<NoResp/>`,
@@ -200,6 +216,7 @@ impl<'a> Reader<'a> {
                         && open.name == "CmdID"
                     {
                         capture = Some(String::new());
+                        self.lx.set_gaps(true);
                     }
                 }
                 Tok::Text(piece) => {
@@ -217,7 +234,13 @@ impl<'a> Reader<'a> {
                         found = Some(CmdId::new(text));
                     }
                 }
-                Tok::Eof => return Err(self.truncated_error()),
+                Tok::Eof => {
+                    self.lx.set_gaps(false);
+                    return Err(self.truncated_error());
+                }
+            }
+            if capture.is_none() {
+                self.lx.set_gaps(false);
             }
         }
         Ok(found)
@@ -253,13 +276,16 @@ impl<'a> Reader<'a> {
     /// of its first non-whitespace character (the element's when there is none) and
     /// whether whitespace was removed.
     pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, bool)> {
-        let text = self.text(open)?;
+        let mut text = self.text(open)?;
         let pos = self.pos(text.first_content.unwrap_or(open.offset));
-        let trimmed = trim_xml_ws(&text.value);
-        if trimmed.len() == text.value.len() {
-            return Ok((text.value, pos, false));
-        }
-        Ok((trimmed.to_owned(), pos, true))
+        let value = &mut text.value;
+        let len = value.len();
+        let end = value.trim_end_matches(is_xml_ws_char).len();
+        value.truncate(end);
+        let start = end - value.trim_start_matches(is_xml_ws_char).len();
+        value.drain(..start);
+        let trimmed = value.len() != len;
+        Ok((text.value, pos, trimmed))
     }
 
     /// Checks an element's accumulated text length.
@@ -286,4 +312,8 @@ impl<'a> Reader<'a> {
             pos: Pos::default(),
         }
     }
+}
+
+fn is_xml_ws_char(c: char) -> bool {
+    u8::try_from(c).is_ok_and(is_xml_ws)
 }

@@ -646,7 +646,7 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
                 push(&mut stack, &mut top, command);
             }
             Tok::Text(piece) => {
-                if piece.text.is_whitespace() {
+                if piece.is_whitespace() {
                     continue;
                 }
                 let pos = r.pos(piece.first_content.unwrap_or_default());

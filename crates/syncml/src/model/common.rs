@@ -241,6 +241,15 @@ impl Data {
     pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
         let pos = r.pos(open.offset);
         let original_error = original_error(r);
+        r.with_gaps(|r| Self::read_content(r, open, pos, original_error))
+    }
+
+    fn read_content(
+        r: &mut Reader<'_>,
+        open: &Open<'_>,
+        pos: Pos,
+        original_error: Option<String>,
+    ) -> Res<Self> {
         let mut text = String::new();
         let mut markup = false;
         loop {
