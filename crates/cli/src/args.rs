@@ -111,9 +111,9 @@ pub(crate) enum DeviceCommand {
     /// Set the Windows build: 10.0.BUILD[.REVISION] (e.g. 10.0.22631.3374), or 99.9.99999 for
     /// an Insider Preview build
     Build {
-        /// The build
+        /// The build. (Not named `version`: that id belongs to the global --version flag.)
         #[arg(value_name = "VERSION")]
-        version: String,
+        build: String,
     },
     /// Set the edition: a name (Enterprise, Professional or Pro, Education, Core or Home, …) or
     /// a product type number (0x4, 48)

@@ -25,7 +25,7 @@ pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
     };
     match command {
         DeviceCommand::Show { json } => show(&device, *json)?,
-        DeviceCommand::Build { version } => {
+        DeviceCommand::Build { build: version } => {
             let build: OsBuild = version
                 .parse()
                 .map_err(|e: pfw_ddf::BuildError| CliError::Usage(e.to_string()))?;
