@@ -111,7 +111,8 @@ pub(crate) enum DeviceCommand {
     /// Set the Windows build: 10.0.BUILD[.REVISION] (e.g. 10.0.22631.3374), or 99.9.99999 for
     /// an Insider Preview build
     Build {
-        /// The build. (Not named `version`: that id belongs to the global --version flag.)
+        // Not named `version`: that id belongs to the global --version flag.
+        /// The build
         #[arg(value_name = "VERSION")]
         build: String,
     },
