@@ -1,0 +1,14 @@
+//! End-to-end tests of the `pfw` binary: the published example messages, the example profile,
+//! the state across processes, concurrent processes, crash safety, the state file's hygiene,
+//! the emulated device, and the policy and PINs in force.
+
+mod concurrency;
+mod crash;
+mod device;
+mod hygiene;
+mod pin;
+mod policy;
+mod processes;
+mod profile;
+mod seeds;
+mod support;

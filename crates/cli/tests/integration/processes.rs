@@ -1,0 +1,93 @@
+//! The state across processes: what one `pfw apply` wrote, the next `pfw get` and `pfw tree`
+//! read; a missing node is a negative answer with its reason; users have trees of their own.
+
+use crate::support::{DEVICE_ROOT, Msg, TENANT, TestDevice, codes, device_policy, user_policy};
+
+#[test]
+fn get_reads_what_another_process_applied() {
+    let device = TestDevice::new();
+    let uri = device_policy(TENANT, "PINComplexity/MinimumPINLength");
+    device.apply_ok(&Msg::new().add(&uri, "int", "9").build(), &[]);
+
+    let get = device.run(&["get", &uri]);
+    assert_eq!(get.code, Some(0), "{get:?}");
+    assert_eq!(get.stdout, "9\n");
+
+    // An interior node lists its children, one per line.
+    let parent = device.run(&["get", &device_policy(TENANT, "PINComplexity")]);
+    assert_eq!(parent.code, Some(0), "{parent:?}");
+    assert_eq!(
+        parent.stdout.lines().collect::<Vec<_>>(),
+        ["MinimumPINLength"]
+    );
+
+    // A later Replace in a third process is what a fourth reads.
+    device.apply_ok(&Msg::new().replace(&uri, "int", "12").build(), &[]);
+    assert_eq!(device.run(&["get", &uri]).stdout, "12\n");
+}
+
+#[test]
+fn get_of_a_missing_node_is_negative_with_its_reason() {
+    let device = TestDevice::new();
+    let cases = [
+        // A schema node never set: 404 (DESIGN.md: Get of a leaf never set).
+        (
+            device_policy(TENANT, "PINComplexity/History"),
+            "does not exist",
+        ),
+        // A name the schema does not have: 404 with the reason.
+        (
+            format!("{DEVICE_ROOT}/Biometrics/NoSuchNode"),
+            "is not a child",
+        ),
+    ];
+    for (uri, reason) in cases {
+        let get = device.run(&["get", &uri]);
+        assert_eq!(get.code, Some(1), "{uri}: {get:?}");
+        assert!(get.stdout.is_empty(), "{uri}: {get:?}");
+        assert!(get.stderr.contains(reason), "{uri}: {get:?}");
+        assert!(get.stderr.contains("404"), "{uri}: {get:?}");
+    }
+}
+
+#[test]
+fn tree_json_shows_the_device_tree_and_each_user_tree() {
+    let device = TestDevice::new();
+    let device_uri = device_policy(TENANT, "UsePassportForWork");
+    let user_uri = user_policy(TENANT, "PINComplexity/MinimumPINLength");
+    device.apply_ok(&Msg::new().add(&device_uri, "bool", "true").build(), &[]);
+    device.apply_ok(
+        &Msg::new().add(&user_uri, "int", "7").build(),
+        &["--user", "alice"],
+    );
+
+    let tree = device.tree(None);
+    assert_eq!(tree.get(&device_uri), Some(&Some("true".to_owned())));
+    assert_eq!(
+        tree.get(&format!("{DEVICE_ROOT}/{TENANT}")),
+        Some(&None),
+        "interior nodes are null"
+    );
+    assert!(tree.keys().all(|k| k.starts_with("./Device/")), "{tree:?}");
+
+    let alice = device.tree(Some("alice"));
+    assert_eq!(alice.get(&user_uri), Some(&Some("7".to_owned())));
+    assert!(alice.keys().all(|k| k.starts_with("./User/")), "{alice:?}");
+
+    // Another user's tree does not hold alice's value.
+    let bob = device.tree(Some("bob"));
+    assert!(!bob.contains_key(&user_uri), "{bob:?}");
+
+    let get = device.run(&["get", "--user", "alice", &user_uri]);
+    assert_eq!((get.code, get.stdout.as_str()), (Some(0), "7\n"), "{get:?}");
+}
+
+/// DESIGN.md row 4: a `./User` command with no user given is 405.
+#[test]
+fn user_uri_without_a_user_is_405() {
+    let device = TestDevice::new();
+    let uri = user_policy(TENANT, "PINComplexity/MinimumPINLength");
+    let run = device.apply(&Msg::new().add(&uri, "int", "7").build(), &[]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(codes(&run.stdout), [405]);
+}

@@ -1,0 +1,308 @@
+//! Helpers shared by the end-to-end tests: a device in a temporary directory driven through
+//! the real `pfw` binary, a SyncML message builder, and readers for responses and states.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use pfw_syncml::{Command as SyncCommand, Limits, Status, SyncMl};
+use pfw_tree::{DumpRow, SqliteStore};
+use tempfile::TempDir;
+
+/// The 2019 English CSP page (its example message has no SyncHdr).
+pub(crate) const SEED_2019: &str = "000_425c400918f7ad3e.txt";
+/// The current French CSP page (the same example plus one command).
+pub(crate) const SEED_CURRENT: &str = "003_3a2d62a5768bc99d.txt";
+
+/// The tenant most tests configure.
+pub(crate) const TENANT: &str = "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
+/// A second tenant.
+pub(crate) const OTHER_TENANT: &str = "9b2d4e6f-1a3c-4b5d-8e7f-0a1b2c3d4e5f";
+
+/// The PassportForWork root in the device's tree.
+pub(crate) const DEVICE_ROOT: &str = "./Device/Vendor/MSFT/PassportForWork";
+/// The PassportForWork root in a user's tree.
+pub(crate) const USER_ROOT: &str = "./User/Vendor/MSFT/PassportForWork";
+
+/// The example SyncML message of a seed page, cut from `<SyncML` to `</SyncML>`.
+pub(crate) fn seed_message(file: &str) -> String {
+    let path = shared(&format!("seeds/{file}"));
+    let page = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let start = page.find("<SyncML").expect("the page has a SyncML example");
+    let end = page[start..]
+        .find("</SyncML>")
+        .map(|i| start + i + "</SyncML>".len())
+        .expect("the example is closed");
+    page[start..end].to_owned()
+}
+
+/// A file of the shared specification beside the repository.
+pub(crate) fn shared(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(relative)
+}
+
+/// The URI of a tenant policy in the device's tree (`key` below `Policies/`).
+pub(crate) fn device_policy(tenant: &str, key: &str) -> String {
+    format!("{DEVICE_ROOT}/{tenant}/Policies/{key}")
+}
+
+/// The URI of a tenant policy in a user's tree (`key` below `Policies/`).
+pub(crate) fn user_policy(tenant: &str, key: &str) -> String {
+    format!("{USER_ROOT}/{tenant}/Policies/{key}")
+}
+
+/// A device: a state path in a temporary directory (the file does not exist until a command
+/// creates it) and the `pfw` binary pointed at it.
+pub(crate) struct TestDevice {
+    dir: TempDir,
+    state: PathBuf,
+}
+
+impl TestDevice {
+    /// A fresh device; its state file does not exist yet.
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let state = dir.path().join("state.db");
+        Self { dir, state }
+    }
+
+    /// The state file's path.
+    pub(crate) fn state(&self) -> &Path {
+        &self.state
+    }
+
+    /// The temporary directory.
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `pfw --state STATE` with a clean environment: cheap argon2 parameters, no colour, no
+    /// failpoint, no fixed clock, run inside the temporary directory.
+    pub(crate) fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("pfw").expect("the pfw binary is built");
+        cmd.arg("--state")
+            .arg(&self.state)
+            .current_dir(self.dir.path())
+            .env_remove("PFW_STATE")
+            .env_remove("PFW_FAILPOINT")
+            .env_remove("PFW_NOW")
+            .env("PFW_ARGON2_TEST_PARAMS", "1")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs `pfw ARGS`.
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd().args(args).output().expect("pfw runs"))
+    }
+
+    /// Runs `pfw ARGS` with `stdin` on standard input.
+    pub(crate) fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        Run::from(
+            self.cmd()
+                .args(args)
+                .write_stdin(stdin)
+                .output()
+                .expect("pfw runs"),
+        )
+    }
+
+    /// Writes `contents` to `name` in the temporary directory.
+    pub(crate) fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("the file is written");
+        path
+    }
+
+    /// `pfw apply MESSAGE EXTRA…`, the message written to a file first.
+    pub(crate) fn apply(&self, message: &str, extra: &[&str]) -> Run {
+        let path = self.file("message.xml", message);
+        let mut args = vec!["apply", path.to_str().expect("a UTF-8 path")];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    /// `pfw apply`, asserting that every command succeeded (exit 0).
+    #[track_caller]
+    pub(crate) fn apply_ok(&self, message: &str, extra: &[&str]) -> Run {
+        let run = self.apply(message, extra);
+        assert_eq!(run.code, Some(0), "apply failed: {run:?}");
+        run
+    }
+
+    /// `pfw tree --json [--user USER]` as a map from full path to value (`None` for an
+    /// interior node).
+    #[track_caller]
+    pub(crate) fn tree(&self, user: Option<&str>) -> BTreeMap<String, Option<String>> {
+        let mut args = vec!["tree", "--json"];
+        if let Some(user) = user {
+            args.extend(["--user", user]);
+        }
+        let run = self.run(&args);
+        assert_eq!(run.code, Some(0), "tree failed: {run:?}");
+        let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("tree --json");
+        value
+            .as_object()
+            .expect("tree --json is an object")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+            .collect()
+    }
+
+    /// The logical dump of the state (every stored node of every instance).
+    #[track_caller]
+    pub(crate) fn dump(&self) -> Vec<DumpRow> {
+        let store = SqliteStore::open(&self.state).expect("the state opens");
+        pfw_tree::dump(&store).expect("the state dumps")
+    }
+
+    /// `pfw policy --json [--user USER]`, parsed.
+    #[track_caller]
+    pub(crate) fn policy(&self, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["policy", "--json"];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        assert_eq!(run.code, Some(0), "policy failed: {run:?}");
+        serde_json::from_str(&run.stdout).expect("policy --json")
+    }
+}
+
+/// What a run of `pfw` did.
+#[derive(Debug)]
+pub(crate) struct Run {
+    /// The exit code (`None` when a signal ended the process).
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// Decodes a response with pfw's own decoder (it reads a server's Status elements too).
+#[track_caller]
+pub(crate) fn decode(response: &str) -> SyncMl {
+    SyncMl::decode(response.trim_end().as_bytes(), &Limits::DEFAULT).expect("the response decodes")
+}
+
+/// The Status elements of a response, in order.
+pub(crate) fn statuses(response: &SyncMl) -> Vec<&Status> {
+    response
+        .body
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            SyncCommand::Status(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The status codes of a response's Status elements, in order.
+#[track_caller]
+pub(crate) fn codes(response: &str) -> Vec<u16> {
+    statuses(&decode(response))
+        .iter()
+        .map(|s| s.data.text.parse().expect("a numeric status"))
+        .collect()
+}
+
+/// A SyncML message without SyncHdr, as the seed examples are; CmdIDs from 1.
+#[derive(Default)]
+pub(crate) struct Msg {
+    body: String,
+    next: u32,
+}
+
+impl Msg {
+    /// An empty message.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// `Add` of a leaf with its format and value.
+    pub(crate) fn add(self, uri: &str, format: &str, data: &str) -> Self {
+        self.item("Add", uri, Some(format), Some(data))
+    }
+
+    /// `Replace` of a leaf's value.
+    pub(crate) fn replace(self, uri: &str, format: &str, data: &str) -> Self {
+        self.item("Replace", uri, Some(format), Some(data))
+    }
+
+    /// `Delete` of a node (and its subtree).
+    pub(crate) fn delete(self, uri: &str) -> Self {
+        self.item("Delete", uri, None, None)
+    }
+
+    /// The message's text.
+    pub(crate) fn build(&self) -> String {
+        format!(
+            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{}<Final/></SyncBody></SyncML>\n",
+            self.body
+        )
+    }
+
+    fn item(mut self, verb: &str, uri: &str, format: Option<&str>, data: Option<&str>) -> Self {
+        self.next += 1;
+        let meta = format.map_or_else(String::new, |f| {
+            format!("<Meta><Format xmlns=\"syncml:metinf\">{f}</Format></Meta>")
+        });
+        let data = data.map_or_else(String::new, |d| format!("<Data>{d}</Data>"));
+        self.body.push_str(&format!(
+            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>{uri}</LocURI></Target>{meta}{data}</Item></{verb}>\n",
+            self.next
+        ));
+        self
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for looking for encoded secrets.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_rfc_4648_test_vectors() {
+    // RFC 4648 §10.
+    let vectors = [
+        ("", ""),
+        ("f", "Zg=="),
+        ("fo", "Zm8="),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="),
+        ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ];
+    for (plain, encoded) in vectors {
+        assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+    }
+}
