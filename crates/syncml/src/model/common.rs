@@ -479,12 +479,6 @@ impl Chal {
     }
 }
 
-/// The Microsoft MDM namespace of the `msft:originalerror` attribute.
-pub(crate) const MSFT_NS: &str = "http://schemas.microsoft.com/MobileDevice/MDM";
-
-/// The SyncML meta-information namespace.
-const METINF: &str = "syncml:metinf";
-
 /// Reads `LocURI` and `LocName` of a `Target` or `Source`.
 fn read_location(r: &mut Reader<'_>, open: &Open<'_>) -> Res<(LocUri, Option<String>, Pos)> {
     let pos = r.pos(open.offset);
@@ -551,3 +545,9 @@ fn original_error(r: &Reader<'_>) -> Option<String> {
         known.then(|| attr.value.clone().into_owned())
     })
 }
+
+/// The Microsoft MDM namespace of the `msft:originalerror` attribute.
+pub(crate) const MSFT_NS: &str = "http://schemas.microsoft.com/MobileDevice/MDM";
+
+/// The SyncML meta-information namespace.
+const METINF: &str = "syncml:metinf";

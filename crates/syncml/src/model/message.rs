@@ -272,9 +272,6 @@ impl SyncBody {
     }
 }
 
-/// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
-const SYNCML_NS: &str = "SYNCML:SYNCML1.2";
-
 fn frame_error(within: &'static str, fault: Fault) -> DecodeError {
     match fault {
         Fault::Fatal(e) => e,
@@ -285,3 +282,6 @@ fn frame_error(within: &'static str, fault: Fault) -> DecodeError {
         },
     }
 }
+
+/// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
+const SYNCML_NS: &str = "SYNCML:SYNCML1.2";

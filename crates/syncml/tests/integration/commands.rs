@@ -150,6 +150,24 @@ fn data_whitespace_is_significant_and_loc_uri_whitespace_is_trimmed() {
 }
 
 #[test]
+fn whitespace_around_comments_references_and_cdata_in_text_is_kept() {
+    let message = decode(&body(concat!(
+        "<Alert><CmdID> 7 </CmdID><Data> a <!-- note --> b\t</Data>",
+        "<Item><Data> &amp; <![CDATA[ c ]]> </Data></Item></Alert>",
+        "<Foo>\n<CmdID>\n 8<!-- x --> </CmdID></Foo>"
+    )));
+    let Command::Alert(alert) = &message.body.commands[0] else {
+        panic!("{:?}", message.body.commands[0])
+    };
+    assert_eq!(alert.cmd_id.as_ref().map(|c| c.as_str()), Some(" 7 "));
+    assert_eq!(alert.data.as_deref(), Some(" a  b\t"));
+    assert_eq!(alert.items[0].data_text(), Some(" &  c  "));
+    let foo = unknown(&message.body.commands[1]);
+    assert_eq!(foo.cmd_id.as_ref().map(|c| c.as_str()), Some("\n 8 "));
+    assert_round_trip(&message);
+}
+
+#[test]
 fn references_decode_in_text_and_attributes() {
     let message = decode(&body(concat!(
         "<Status><CmdID>1</CmdID><CmdRef>2</CmdRef><Cmd>Add</Cmd>",

@@ -26,6 +26,24 @@ fn command_on_a_line_with_multibyte_characters() {
 }
 
 #[test]
+fn loc_uri_after_multibyte_characters_on_its_line() {
+    let text = "<SyncML><SyncBody><Get><CmdID>1</CmdID><Item>\n<Target><LocName>é😀</LocName><LocURI>  ./é</LocURI></Target></Item></Get></SyncBody></SyncML>";
+    let message = decode(text);
+    let target = item_command(&message.body.commands[0]).items[0]
+        .target
+        .as_ref()
+        .unwrap();
+    // `<Target><LocName>` is 17 characters, `é😀` 2, `</LocName><LocURI>` 18, then
+    // two spaces: the URI starts at column 17 + 2 + 18 + 2 + 1 = 40.
+    assert_eq!(
+        (target.loc_uri.pos.line, target.loc_uri.pos.column),
+        (2, 40)
+    );
+    assert_eq!((target.pos.line, target.pos.column), (2, 1));
+    assert_eq!(target.loc_name.as_deref(), Some("é😀"));
+}
+
+#[test]
 fn loc_uri_position_points_at_the_uri_not_the_tag() {
     let text = "<SyncML><SyncBody><Add><CmdID>1</CmdID><Item><Target><LocURI>  <![CDATA[ ./x]]></LocURI></Target></Item></Add></SyncBody></SyncML>";
     let message = decode(text);
