@@ -40,4 +40,4 @@ mod error;
 mod run;
 
 pub use error::{EngineError, status_of};
-pub use run::{Engine, MAX_NODES_PER_TREE, Options, Outcome, Report, Stage};
+pub use run::{Engine, MAX_NODES_PER_TREE, Options, Outcome, Report, Stage, tree_limits};

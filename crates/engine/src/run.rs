@@ -144,14 +144,7 @@ impl Engine {
         hook: &dyn Fn(Stage),
     ) -> Result<Outcome, EngineError> {
         let device = Device::load(store)?;
-        let limits = TreeLimits {
-            uri: UriLimits {
-                max_uri_bytes: self.limits.max_uri_bytes,
-                max_segment_bytes: self.limits.max_segment_bytes,
-            },
-            max_value_bytes: self.limits.max_value_bytes,
-            max_nodes_per_tree: MAX_NODES_PER_TREE,
-        };
+        let limits = tree_limits(&self.limits);
         let tree = Tree::new(
             store,
             &self.registry,
@@ -182,8 +175,20 @@ impl Engine {
     }
 }
 
-/// Most nodes one tree instance may hold; an Add beyond it answers 420 (device full).
-pub const MAX_NODES_PER_TREE: usize = 10_000;
+/// Most nodes one tree instance may hold by default (`Limits::max_nodes_per_tree`).
+pub const MAX_NODES_PER_TREE: usize = Limits::DEFAULT.max_nodes_per_tree;
+
+/// The tree's share of the one table of limits.
+pub fn tree_limits(limits: &Limits) -> TreeLimits {
+    TreeLimits {
+        uri: UriLimits {
+            max_uri_bytes: limits.max_uri_bytes,
+            max_segment_bytes: limits.max_segment_bytes,
+        },
+        max_value_bytes: limits.max_value_bytes,
+        max_nodes_per_tree: limits.max_nodes_per_tree,
+    }
+}
 
 /// Where a command sits.
 enum Context {

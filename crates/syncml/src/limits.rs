@@ -37,6 +37,9 @@ pub struct Limits {
     /// Largest `Data` of one item, in bytes; larger gets 413 for that command.
     /// Enforced above this crate. Default 64 KiB.
     pub max_value_bytes: usize,
+    /// Most nodes one management tree instance (the device's, or one user's) may hold; an
+    /// Add beyond it gets 420 (device full). Enforced above this crate. Default 10,000.
+    pub max_nodes_per_tree: usize,
 }
 
 impl Limits {
@@ -50,11 +53,12 @@ impl Limits {
         max_uri_bytes: 1024,
         max_segment_bytes: 255,
         max_value_bytes: 64 * 1024,
+        max_nodes_per_tree: 10_000,
     };
 
     /// Every limit with its current value, where it is enforced and what passing it
     /// gets, in a fixed order (the order of the fields).
-    pub fn describe(&self) -> [LimitInfo; 8] {
+    pub fn describe(&self) -> [LimitInfo; 9] {
         [
             LimitInfo {
                 name: "max_message_bytes",
@@ -103,6 +107,12 @@ impl Limits {
                 value: self.max_value_bytes,
                 unit: "bytes",
                 outcome: LimitOutcome::CommandStatus(413),
+            },
+            LimitInfo {
+                name: "max_nodes_per_tree",
+                value: self.max_nodes_per_tree,
+                unit: "nodes",
+                outcome: LimitOutcome::CommandStatus(420),
             },
         ]
     }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use pfw_ddf::Verb;
-use pfw_tree::{Device as TreeDevice, Effect, Tree, TreeLimits};
+use pfw_tree::{Device as TreeDevice, Effect, Tree};
 
 use crate::args::{Cli, GetArgs};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
@@ -11,7 +11,7 @@ use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
-    let limits = tree_limits(device.engine.limits());
+    let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let result = device.write(|store| {
         let info = TreeDevice::load(store).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -36,18 +36,6 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
             eprintln!("pfw: {} ({} {})", e, status.code(), status.reason());
             Ok(NEGATIVE)
         }
-    }
-}
-
-/// The tree limits from the one table of limits.
-pub(crate) fn tree_limits(limits: &pfw_syncml::Limits) -> TreeLimits {
-    TreeLimits {
-        uri: pfw_ddf::UriLimits {
-            max_uri_bytes: limits.max_uri_bytes,
-            max_segment_bytes: limits.max_segment_bytes,
-        },
-        max_value_bytes: limits.max_value_bytes,
-        max_nodes_per_tree: pfw_engine::MAX_NODES_PER_TREE,
     }
 }
 

@@ -6,7 +6,6 @@ use pfw_ddf::{Scope, Verb};
 use pfw_tree::{Device as TreeDevice, Effect, Tree};
 
 use crate::args::{Cli, TreeArgs};
-use crate::cmd::get::tree_limits;
 use crate::error::{CliError, SUCCESS};
 use crate::state::Device;
 
@@ -20,7 +19,7 @@ struct Line {
 
 pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
-    let limits = tree_limits(device.engine.limits());
+    let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let path = device.path.clone();
     let scope = if args.user.is_some() {
