@@ -382,6 +382,100 @@ pub enum RecordError {
     Json(#[from] serde_json::Error),
 }
 
+/// A failed management session (MS-MDM).
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The server's message asks for application-level credentials (a `Chal`), which pfw
+    /// does not send.
+    #[error(
+        "the server challenges for {0} credentials; pfw authenticates with its client certificate only"
+    )]
+    Challenged(String),
+    /// The engine failed (the state could not be written); the message was not applied.
+    #[error("applying the server's commands: {0}")]
+    Engine(#[from] pfw_engine::EngineError),
+    /// The server's message does not decode as SyncML; nothing of it was applied.
+    #[error("the server's message {message} is not SyncML (nothing applied): {source}")]
+    Garbage {
+        /// The server's message number in the session (1 = its first).
+        message: usize,
+        /// Why it does not decode.
+        source: pfw_syncml::DecodeError,
+    },
+    /// The HTTP exchange failed (network, TLS, timeout, 429 on every attempt, body limit).
+    #[error("management server: {0}")]
+    Http(#[from] HttpError),
+    /// The server answered with an HTTP status other than 200.
+    #[error("the management server answered HTTP {status}")]
+    HttpStatus {
+        /// The status code.
+        status: u16,
+    },
+    /// The state holds no enrollment.
+    #[error("the device is not enrolled: run pfw enroll first")]
+    NotEnrolled,
+    /// The server's message breaks the session protocol (wrong SessionID, no SyncHdr, no
+    /// Status for the device's SyncHdr, addressed to another device).
+    #[error("the server's message {message} breaks the session protocol: {reason}")]
+    Protocol {
+        /// The server's message number in the session.
+        message: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The server refused the device: HTTP 401 or 403 (the client certificate was not
+    /// accepted), or an error status for the device's SyncHdr.
+    #[error("the management server refused the device ({0})")]
+    Refused(String),
+    /// The device's own state could not be read or written.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The session went on for more messages than the limit.
+    #[error("the server kept the session going past {limit} messages")]
+    TooManyMessages {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl SessionError {
+    /// A short name of the failure's kind, for counting failures (fleet statistics).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Challenged(_) => "challenged",
+            Self::Garbage { .. } => "garbage",
+            Self::Http(HttpError::Timeout { .. }) => "timeout",
+            Self::Http(HttpError::Tls { .. }) => "tls",
+            Self::Http(HttpError::TooManyRequests { .. }) => "throttled",
+            Self::Http(HttpError::BodyTooLarge { .. }) => "body too large",
+            Self::Http(HttpError::Io { .. } | HttpError::Protocol { .. }) => "network",
+            Self::Http(_) => "http setup",
+            Self::HttpStatus { .. } => "http status",
+            Self::Engine(_) | Self::State(_) => "state",
+            Self::NotEnrolled => "not enrolled",
+            Self::Protocol { .. } => "protocol",
+            Self::Refused(_) => "refused",
+            Self::TooManyMessages { .. } => "too many messages",
+        }
+    }
+}
+
+/// A failure to keep the enrollment or the device identity in a state.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The device CSPs' state (the device identifier) is damaged, or their DDF does not load.
+    #[error(transparent)]
+    DevInfo(#[from] pfw_devinfo::DevInfoError),
+    /// The stored enrollment record does not read back.
+    #[error("the stored enrollment is damaged: {0}")]
+    Record(#[from] RecordError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] pfw_tree::StoreError),
+}
+
 /// A failure to start the test server.
 #[cfg(feature = "testserver")]
 #[non_exhaustive]

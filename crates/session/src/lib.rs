@@ -6,11 +6,18 @@
 //! result is an [`Enrollment`] record (serde/JSON) that later MS-MDM management sessions use
 //! to reach the server with the issued client certificate.
 //!
+//! Then the device is managed: [`mdm`] runs MS-MDM sessions as Windows does (the first
+//! package with Alert 1201 and the DevInfo values, the server's commands applied with the
+//! engine, Status and Results answered, multi-message packages under the server's
+//! `MaxMsgSize`), and [`state`] keeps the enrollment, the session counter and the device's
+//! identity in the device's store.
+//!
 //! Every reply, provisioning document and certificate from a server is read as hostile
 //! input: no DTD or entity expansion, bounded sizes and depth, typed errors, no panics.
 //!
 //! With the `testserver` feature, `testserver::TestServer` plays the server's side over
-//! real HTTPS on 127.0.0.1, checks what the device sends, and can be told to misbehave.
+//! real HTTPS on 127.0.0.1 (enrollment, and MS-MDM sessions with `testserver::mdm`), checks
+//! what the device sends, and can be told to misbehave.
 //!
 //! ```
 //! use pfw_session::{DeviceId, DeviceInfo, discovery_url};
@@ -30,6 +37,8 @@
 pub mod enroll;
 pub mod error;
 pub mod http;
+pub mod mdm;
+pub mod state;
 #[cfg(feature = "testserver")]
 pub mod testserver;
 mod xml;
@@ -43,8 +52,13 @@ pub use enroll::record::{Enrollment, Pkcs8Key};
 pub use enroll::{
     AuthPolicy, Credential, EnrollOptions, EnrollRequest, SoapFault, discovery_url, enroll,
 };
-pub use error::{EnrollError, HttpError, KeyError, ProvisioningError, RecordError, Step, XmlError};
+pub use error::{
+    EnrollError, HttpError, KeyError, ProvisioningError, RecordError, SessionError, StateError,
+    Step, XmlError,
+};
 pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
+pub use mdm::message::{Initiation, LoginStatus};
+pub use mdm::{Direction, Session, SessionConfig, SessionReport, SyncOptions, Trace, sync};
 
 /// One RSA key per test binary: generating keys is slow in debug builds.
 #[cfg(test)]

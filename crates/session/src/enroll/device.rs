@@ -10,7 +10,6 @@ use std::fmt;
 
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::RecordError;
 
@@ -114,26 +113,28 @@ impl DeviceInfo {
     /// A Windows 11 24H2 Enterprise desktop with this identifier; the other identifiers
     /// derived from it.
     pub fn new(device_id: DeviceId) -> Self {
-        let digest = Sha256::digest(format!("pfw-hwdevid:{}", device_id.as_str()));
-        let hw_dev_id = hex_upper(&digest);
-        let name_suffix: String = device_id.as_str().chars().take(7).collect();
-        // A SHA-256 digest is 32 bytes: indexes 0..3 exist.
-        let mac_bytes = Sha256::digest(format!("pfw-mac:{}", device_id.as_str()));
-        let mac = format!(
-            "{MAC_OUI}-{:02X}-{:02X}-{:02X}",
-            mac_bytes[0], mac_bytes[1], mac_bytes[2]
-        );
+        let id = device_id.as_str();
         Self {
+            hw_dev_id: pfw_devinfo::facts::hw_dev_id(id),
+            device_name: pfw_devinfo::facts::device_name(id),
+            macs: vec![pfw_devinfo::facts::mac_address(id)],
             device_id,
-            hw_dev_id,
-            device_name: format!("DESKTOP-{name_suffix}"),
             os_version: DEFAULT_OS_VERSION.to_owned(),
             os_edition: DEFAULT_OS_EDITION,
             device_type: DEVICE_TYPE_DESKTOP.to_owned(),
-            locale: "en-US".to_owned(),
-            macs: vec![mac],
+            locale: pfw_devinfo::facts::LANGUAGE.to_owned(),
             enrollment_type: EnrollmentType::Full,
             request_version: "4.0".to_owned(),
+        }
+    }
+
+    /// The device a state emulates: its identifier, its build (as the four-part version
+    /// `DevDetail/SwV` answers) and its edition.
+    pub fn emulated(device_id: DeviceId, device: pfw_tree::Device) -> Self {
+        Self {
+            os_version: pfw_devinfo::facts::software_version(device.build),
+            os_edition: device.edition,
+            ..Self::new(device_id)
         }
     }
 }
@@ -178,8 +179,6 @@ pub const DEVICE_TYPE_DESKTOP: &str = "CIMClient_Windows";
 pub const DEFAULT_OS_VERSION: &str = "10.0.26100.1";
 /// Default `OSEdition`: 4, Enterprise.
 pub const DEFAULT_OS_EDITION: u32 = 4;
-/// Organizationally unique identifier used for derived MAC addresses (Microsoft Hyper-V's).
-const MAC_OUI: &str = "00-15-5D";
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@
 //! raw reply, or a damaged provisioning document.
 
 mod checks;
+pub mod mdm;
 mod pki;
 mod wire;
 
@@ -445,7 +446,16 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         response_body: Vec::new(),
         received_at,
     };
-    let (violations, reply) = route(&request, &record, shared, tweak);
+    // A management handler keeps session state: it sees only requests it answers itself.
+    let replaced = !matches!(
+        misbehavior,
+        None | Some(Misbehavior::Provisioning(_) | Misbehavior::Slow(_))
+    );
+    let (violations, reply) = if replaced && endpoint == Endpoint::Management {
+        (Vec::new(), Reply::empty(SYNCML_CONTENT_TYPE))
+    } else {
+        route(&request, &record, shared, tweak)
+    };
     record.violations = violations;
 
     let reply = match misbehavior {

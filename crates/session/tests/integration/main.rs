@@ -5,5 +5,6 @@ mod enroll;
 mod hostile;
 mod provisioning;
 mod robustness;
+mod session;
 mod support;
 mod transport;

@@ -1,0 +1,527 @@
+//! MS-MDM sessions against the test server's MDM side: a PassportForWork profile applied as
+//! `pfw apply` would, a second session with nothing to do, a reply split under a small
+//! MaxMsgSize, 429, hostile answers (garbage, too slow, silent, refused certificate), the
+//! unenrollment alert, and the first package against the real Windows capture.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pfw_engine::Options;
+use pfw_passport::schema::PassportCsp;
+use pfw_session::mdm::message::{
+    Addressing, Initiation, LoginStatus, first_message, unenroll_alert,
+};
+use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
+use pfw_session::testserver::{Endpoint, Misbehavior, TestServer};
+use pfw_session::{
+    HttpError, SessionConfig, SessionError, SyncOptions, TransportConfig, enroll, state, sync,
+};
+use pfw_syncml::{Command, Limits, StatusCode, SyncMl};
+use pfw_tree::{MemoryStore, Registry, Store, dump};
+
+use crate::support::{fast_transport, options, request, server};
+
+/// The example profile of the repository (a Windows Hello for Business profile).
+const PROFILE: &str = include_str!("../../../../examples/windows-hello-profile.xml");
+
+fn profile_commands() -> Vec<Command> {
+    SyncMl::decode(PROFILE.as_bytes(), &Limits::DEFAULT)
+        .expect("the example profile decodes")
+        .body
+        .commands
+}
+
+fn get(uri: &str) -> Command {
+    let message = format!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody><Get><CmdID>1</CmdID><Item><Target><LocURI>{uri}</LocURI></Target></Item></Get></SyncBody></SyncML>"#
+    );
+    SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
+        .unwrap()
+        .body
+        .commands
+        .remove(0)
+}
+
+fn base_registry() -> Registry {
+    Registry::new().with(Arc::new(PassportCsp::new().unwrap()))
+}
+
+/// A device enrolled with `server`, its state in memory.
+fn enrolled_device(server: &TestServer) -> MemoryStore {
+    let mut store = MemoryStore::new();
+    let mut request = request(server);
+    request.device = state::device_info(&mut store).unwrap();
+    let enrollment = enroll(&request, options()).expect("enrollment");
+    store.begin().unwrap();
+    state::save_enrollment(&mut store, &enrollment).unwrap();
+    store.commit().unwrap();
+    store
+}
+
+fn mdm(server: &TestServer, config: MdmConfig) -> Arc<MdmServer> {
+    let mdm = MdmServer::new(config, server.management_url());
+    server.set_management_handler(mdm.handler());
+    mdm
+}
+
+fn sync_options() -> SyncOptions<'static> {
+    SyncOptions {
+        transport: fast_transport(),
+        ..SyncOptions::default()
+    }
+}
+
+fn run(
+    store: &mut MemoryStore,
+    options: &SyncOptions<'_>,
+) -> Result<pfw_session::SessionReport, SessionError> {
+    let engine = state::engine_for(&base_registry(), store).unwrap();
+    sync(store, &engine, options)
+}
+
+#[test]
+fn a_profile_is_applied_as_pfw_apply_would_then_a_second_session_ends_cleanly() {
+    let server = server();
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![
+                vec![
+                    get("./DevDetail/SwV"),
+                    get("./DevDetail/Ext/Microsoft/OSPlatform"),
+                    get("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName"),
+                ],
+                profile_commands(),
+            ],
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    let report = run(&mut store, &sync_options()).expect("first session");
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    assert_eq!(mdm.refused(), 0);
+    assert_eq!(report.session_id, "1");
+    // Package 1, then answers to two server packages.
+    assert_eq!(report.sent, 3);
+    let sessions = mdm.sessions();
+    let first = &sessions[0];
+    assert!(first.completed);
+    assert_eq!(
+        first.result_for("./DevDetail/SwV").as_deref(),
+        Some("10.0.26100.1")
+    );
+    assert_eq!(
+        first
+            .result_for("./DevDetail/Ext/Microsoft/OSPlatform")
+            .as_deref(),
+        Some("Windows 11 Enterprise")
+    );
+    // The provisioning document's EntDeviceName, answered from the enrollment.
+    assert_eq!(
+        first
+            .result_for("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName")
+            .as_deref(),
+        Some("pfw-device")
+    );
+
+    // The statuses the server got for the profile are those `pfw apply` gives on a fresh
+    // device with the same CSPs.
+    let mut fresh = MemoryStore::new();
+    let engine = state::engine_for(&base_registry(), &mut fresh).unwrap();
+    let applied = engine
+        .apply(&mut fresh, PROFILE.as_bytes(), &Options::default())
+        .unwrap();
+    let expected: Vec<u16> = applied.reports.iter().map(|r| r.status.code()).collect();
+    let got: Vec<u16> = first
+        .status_codes()
+        .iter()
+        .skip(3)
+        .map(|(_, c)| *c)
+        .collect();
+    assert_eq!(got, expected);
+    assert!(expected.iter().all(|c| *c == 200));
+    // The device's every message presented the enrolled client certificate.
+    let enrollment = state::load_enrollment(&store).unwrap().unwrap();
+    for r in server
+        .requests()
+        .iter()
+        .filter(|r| r.endpoint == Endpoint::Management)
+    {
+        assert_eq!(
+            r.client_cert.as_deref(),
+            Some(enrollment.client_cert.as_slice())
+        );
+    }
+
+    let second = run(&mut store, &sync_options()).expect("second session");
+    assert_eq!(second.session_id, "2");
+    assert_eq!(second.sent, 1);
+    assert!(second.commands.is_empty());
+    assert!(mdm.sessions()[1].completed);
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+}
+
+#[test]
+fn a_reply_over_max_msg_size_goes_out_in_several_messages() {
+    let server = server();
+    let uris: Vec<String> = (0..30)
+        .flat_map(|_| {
+            [
+                "./DevDetail/SwV",
+                "./DevDetail/Ext/Microsoft/OSPlatform",
+                "./DevInfo/DevId",
+            ]
+        })
+        .map(str::to_owned)
+        .collect();
+    let max = 2_000;
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![uris.iter().map(|u| get(u)).collect()],
+            max_msg_size: Some(max),
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    let report = run(&mut store, &sync_options()).expect("session");
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    let session = &mdm.sessions()[0];
+    assert!(session.completed);
+    // Several device messages after the first, each within the server's MaxMsgSize, only the
+    // last with Final.
+    let answers = &session.device_messages[1..];
+    assert!(answers.len() >= 3, "{} messages", answers.len());
+    for (i, m) in answers.iter().enumerate() {
+        assert!(m.encode().len() <= max);
+        assert_eq!(m.body.final_, i + 1 == answers.len());
+    }
+    assert_eq!(session.statuses.len(), uris.len());
+    let results: usize = session.results.iter().map(|r| r.items.len()).sum();
+    assert_eq!(results, uris.len());
+    assert_eq!(report.commands.len(), uris.len());
+}
+
+#[test]
+fn too_many_requests_is_retried_after_a_capped_wait() {
+    let server = server();
+    let mdm = mdm(&server, MdmConfig::default());
+    let mut store = enrolled_device(&server);
+    server.misbehave(
+        Endpoint::Management,
+        Misbehavior::TooManyRequests {
+            retry_after: Some("3600".to_owned()),
+        },
+        1,
+    );
+    let started = std::time::Instant::now();
+    let report = run(&mut store, &sync_options()).expect("session after one 429");
+    // The hour asked for is capped by the transport (200 ms in these tests).
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(report.sent, 1);
+    let management: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.endpoint == Endpoint::Management)
+        .collect();
+    assert_eq!(management.len(), 2);
+    assert_eq!(management[0].response_status, 429);
+    assert!(mdm.violations().is_empty());
+
+    // Throttled on every attempt: a clear error.
+    server.misbehave(
+        Endpoint::Management,
+        Misbehavior::TooManyRequests { retry_after: None },
+        10,
+    );
+    let err = run(&mut store, &sync_options()).unwrap_err();
+    assert!(
+        matches!(err, SessionError::Http(HttpError::TooManyRequests { .. })),
+        "{err}"
+    );
+}
+
+/// Runs a session against a server that misbehaves once on the management endpoint, after a
+/// first package that would change the tree; checks the state did not change.
+fn hostile(misbehavior: Misbehavior) -> SessionError {
+    let server = server();
+    mdm(&server, MdmConfig::default());
+    let mut store = enrolled_device(&server);
+    let before = dump(&store).unwrap();
+    server.misbehave(Endpoint::Management, misbehavior, 1);
+    let started = std::time::Instant::now();
+    let err = run(&mut store, &sync_options()).expect_err("a hostile server fails the session");
+    assert!(started.elapsed() < Duration::from_secs(20), "bounded time");
+    assert_eq!(dump(&store).unwrap(), before, "state unchanged");
+    err
+}
+
+#[test]
+fn garbage_syncml_is_refused_whole() {
+    let err = hostile(Misbehavior::Raw {
+        status: 200,
+        content_type: "application/vnd.syncml.dm+xml".to_owned(),
+        body: b"<SyncML><SyncBody><Replace><CmdID>1".to_vec(),
+    });
+    assert!(
+        matches!(err, SessionError::Garbage { message: 1, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not SyncML"), "{err}");
+}
+
+#[test]
+fn garbage_instead_of_http() {
+    let err = hostile(Misbehavior::Garbage);
+    assert!(
+        matches!(
+            err,
+            SessionError::Http(HttpError::Protocol { .. } | HttpError::Io { .. })
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn too_slow_times_out() {
+    let err = hostile(Misbehavior::Slow(Duration::from_secs(10)));
+    assert!(
+        matches!(err, SessionError::Http(HttpError::Timeout { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_answer_times_out() {
+    let err = hostile(Misbehavior::Silent);
+    assert!(
+        matches!(err, SessionError::Http(HttpError::Timeout { .. })),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_http_error_status_is_reported() {
+    let err = hostile(Misbehavior::Raw {
+        status: 500,
+        content_type: "text/plain".to_owned(),
+        body: b"oops".to_vec(),
+    });
+    assert!(
+        matches!(err, SessionError::HttpStatus { status: 500 }),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_message_for_another_session_is_refused() {
+    let wrong = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>99</SessionID><MsgID>1</MsgID><Target><LocURI>X</LocURI></Target><Source><LocURI>S</LocURI></Source></SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status><Final/></SyncBody></SyncML>"#;
+    let err = hostile(Misbehavior::Raw {
+        status: 200,
+        content_type: "application/vnd.syncml.dm+xml".to_owned(),
+        body: wrong.to_vec(),
+    });
+    assert!(matches!(err, SessionError::Protocol { .. }), "{err}");
+}
+
+#[test]
+fn a_server_that_refuses_the_client_certificate() {
+    let server = server();
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    // The device presents no certificate at all: the server answers 403.
+    let enrollment = state::load_enrollment(&store).unwrap().unwrap();
+    let transport =
+        pfw_session::Transport::new(fast_transport(), &enrollment.trust().unwrap(), None).unwrap();
+    let engine = state::engine_for(&base_registry(), &mut store).unwrap();
+    let err = pfw_session::Session {
+        enrollment: &enrollment,
+        transport: &transport,
+        engine: &engine,
+        session_id: "1".to_owned(),
+        alerts: Vec::new(),
+        config: SessionConfig::default(),
+        trace: None,
+    }
+    .run(&mut store)
+    .unwrap_err();
+    assert!(matches!(err, SessionError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("403"), "{err}");
+    assert_eq!(mdm.refused(), 1);
+
+    // A certificate the server's CA did not issue fails the TLS handshake.
+    let mut foreign = enrollment.clone();
+    let other = TestServer::start(Default::default()).unwrap();
+    let key = crate::support::key();
+    foreign.client_cert = other
+        .issue_client_cert(
+            enrollment.device_id.as_str(),
+            &key.public_key_der().unwrap(),
+        )
+        .unwrap();
+    store.begin().unwrap();
+    state::save_enrollment(&mut store, &foreign).unwrap();
+    store.commit().unwrap();
+    let err = run(&mut store, &sync_options()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SessionError::Http(
+                HttpError::Tls { .. } | HttpError::Io { .. } | HttpError::Protocol { .. }
+            )
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_server_may_abort_the_session() {
+    let server = server();
+    let abort = br#"<Alert><CmdID>1</CmdID><Data>1223</Data></Alert>"#;
+    let message = format!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{}</SyncBody></SyncML>"#,
+        String::from_utf8_lossy(abort)
+    );
+    let alert = SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
+        .unwrap()
+        .body
+        .commands;
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![alert],
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    let report = run(&mut store, &sync_options()).unwrap();
+    assert!(report.aborted);
+    assert_eq!(report.sent, 1, "a client receiving 1223 does not respond");
+    assert!(mdm.violations().is_empty());
+}
+
+#[test]
+fn the_unenrollment_alert_is_sent_in_the_first_package() {
+    let server = server();
+    let mdm = mdm(&server, MdmConfig::default());
+    let mut store = enrolled_device(&server);
+    let options = SyncOptions {
+        alerts: vec![unenroll_alert()],
+        ..sync_options()
+    };
+    run(&mut store, &options).unwrap();
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    let alerts = &mdm.sessions()[0].alerts;
+    let generic = alerts
+        .iter()
+        .find(|a| a.data.as_deref() == Some("1226"))
+        .expect("1226");
+    let meta = generic.items[0].meta.as_ref().unwrap();
+    // Reference §4.9: the Type Fleet matches, Format int, Data 1.
+    assert_eq!(
+        meta.type_.as_deref(),
+        Some("com.microsoft:mdm.unenrollment.userrequest")
+    );
+    assert_eq!(meta.format.as_deref(), Some("int"));
+    assert_eq!(generic.items[0].data_text(), Some("1"));
+}
+
+/// The first package has the shape of the real Windows capture (reference §4.2, TRACE-A):
+/// the same commands with the same CmdIDs, alert codes, LoginStatus type, DevInfo items in
+/// the same order without Meta; the values are this device's.
+#[test]
+fn the_first_package_matches_the_real_windows_capture() {
+    let reference = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/reference/enrollment-facts.md"
+    ))
+    .expect("the reference beside the repository");
+    let after = reference
+        .split("Verbatim real-device message ([TRACE-A]")
+        .nth(1)
+        .expect("the capture's section");
+    let xml = &after[after.find("<SyncML").unwrap()..after.find("</SyncML>").unwrap() + 9];
+    let capture = SyncMl::decode(xml.as_bytes(), &Limits::DEFAULT).unwrap();
+    let addressing = Addressing {
+        session_id: "1".to_owned(),
+        server: "https://mdmwindows.com/ManagementServer/MDM.svc".to_owned(),
+        device_id: "1E08C6E95D8BB843B1278FF45BC60CC6".to_owned(),
+    };
+    let values = |m: &SyncMl| -> Vec<(String, String)> {
+        m.body
+            .commands
+            .iter()
+            .flat_map(|c| {
+                let head = (
+                    c.name().to_owned(),
+                    c.cmd_id()
+                        .map(|i| i.as_str().to_owned())
+                        .unwrap_or_default(),
+                );
+                let mut rows = vec![head];
+                if let Command::Alert(a) = c {
+                    rows.push(("alert".into(), a.data.clone().unwrap_or_default()));
+                }
+                for item in c.items() {
+                    rows.push((
+                        item.source_uri().unwrap_or("").to_owned(),
+                        format!("{:?}", item.meta.as_ref().map(|m| (&m.type_, &m.format))),
+                    ));
+                }
+                rows
+            })
+            .collect()
+    };
+    let ours = first_message(
+        &addressing,
+        524_288,
+        Initiation::Client,
+        LoginStatus::User,
+        &[
+            ("./DevInfo/DevId", addressing.device_id.clone()),
+            ("./DevInfo/Man", "VMware, Inc.".to_owned()),
+            ("./DevInfo/Mod", "VMware7,1".to_owned()),
+            ("./DevInfo/DmV", "1.3".to_owned()),
+            ("./DevInfo/Lang", "en-US".to_owned()),
+        ],
+        Vec::new(),
+    );
+    assert_eq!(values(&ours), values(&capture));
+    // With the capture's own values, the body is the capture's body exactly.
+    assert_eq!(ours.body, capture.body);
+    let (h, c) = (ours.hdr.unwrap(), capture.hdr.unwrap());
+    assert_eq!(
+        (
+            &h.ver_dtd,
+            &h.ver_proto,
+            &h.session_id,
+            &h.msg_id,
+            &h.target,
+            &h.source
+        ),
+        (
+            &c.ver_dtd,
+            &c.ver_proto,
+            &c.session_id,
+            &c.msg_id,
+            &c.target,
+            &c.source
+        )
+    );
+    // pfw adds MaxMsgSize, which the capture's device did not state.
+    assert!(h.meta.is_some() && c.meta.is_none());
+}
+
+#[test]
+fn transport_limits_are_configurable() {
+    // The defaults are long; tests shorten them (support::fast_transport).
+    assert!(TransportConfig::default().response_timeout > fast_transport().response_timeout);
+    let _ = StatusCode::Ok;
+}
