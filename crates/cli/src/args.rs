@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Check, set, show or reset a user's PIN against the policy in force
     #[command(subcommand)]
     Pin(PinCommand),
+    /// Check SyncML profiles or Intune custom-profile JSON for what Windows would refuse or ignore
+    Lint(LintArgs),
+    /// Explain a profile in plain words, and the policy it results in on a fresh device
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,4 +193,62 @@ pub(crate) struct PinArgs {
     /// JSON output
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// The profiles: SyncML messages or Intune custom-profile JSON (decided by content), or -
+    /// for standard input
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<String>,
+
+    /// The devices' tenant: policy under any other TenantId is an error
+    #[arg(long, value_name = "GUID")]
+    pub(crate) tenant: Option<String>,
+
+    /// The Windows release the profile targets (e.g. 10.0.19045.4239): nodes it lacks are
+    /// errors [default: not checked]
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) os_build: Option<String>,
+
+    /// Output: human (like a compiler), json, or sarif (SARIF 2.1.0)
+    #[arg(long, value_enum, default_value = "human")]
+    pub(crate) format: LintFormat,
+
+    /// Fail (exit 1) on warnings too
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub(crate) deny: Option<LintDeny>,
+}
+
+/// `pfw lint --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LintFormat {
+    /// Like a compiler: the source line, a caret, notes and help
+    Human,
+    /// {"diagnostics": [...]}
+    Json,
+    /// SARIF 2.1.0, for code-scanning services
+    Sarif,
+}
+
+/// `pfw lint --deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LintDeny {
+    /// Warnings make the exit status 1, as errors do
+    Warnings,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The profile: a SyncML message or Intune custom-profile JSON, or - for standard input
+    #[arg(value_name = "FILE")]
+    pub(crate) file: String,
+
+    /// The tenant whose policy to show (default: the profile's only tenant)
+    #[arg(long, value_name = "GUID")]
+    pub(crate) tenant: Option<String>,
+
+    /// The Windows build of the fresh device [default: 10.0.26100]
+    #[arg(long, value_name = "VERSION")]
+    pub(crate) os_build: Option<String>,
 }

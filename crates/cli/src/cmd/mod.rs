@@ -3,7 +3,9 @@
 pub(crate) mod apply;
 pub(crate) mod ddf;
 pub(crate) mod device;
+pub(crate) mod explain;
 pub(crate) mod get;
+pub(crate) mod lint;
 pub(crate) mod pin;
 pub(crate) mod policy;
 pub(crate) mod tree;
@@ -21,5 +23,7 @@ pub(crate) fn run(cli: &Cli) -> Result<u8, CliError> {
         Command::Ddf(args) => ddf::run(cli, args),
         Command::Policy(args) => policy::run(cli, args),
         Command::Pin(command) => pin::run(cli, command),
+        Command::Lint(args) => lint::run(cli, args),
+        Command::Explain(args) => explain::run(cli, args),
     }
 }

@@ -1,0 +1,86 @@
+//! `pfw explain`: a profile in plain words, setting by setting, then the Windows Hello policy
+//! it results in on a fresh device (the table `pfw policy` prints).
+
+use std::io::Write;
+use std::path::Path;
+
+use pfw_lint::{ExplainError, Explanation, Linter, Options};
+
+use crate::args::{Cli, ExplainArgs};
+use crate::cmd::lint::parse_build;
+use crate::error::{CliError, SUCCESS};
+use crate::output::Paint;
+use crate::state::{read_bounded, registry};
+
+pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
+    let linter = Linter::new(
+        registry(cli.ddf.as_deref())?,
+        Options {
+            tenant: args.tenant.clone(),
+            os_build: parse_build(args.os_build.as_deref())?,
+        },
+    );
+    let path = (args.file != "-").then(|| Path::new(&args.file));
+    let bytes = read_bounded(
+        &args.file,
+        path,
+        pfw_syncml::Limits::DEFAULT.max_message_bytes,
+    )?;
+    let explanation = linter.explain(&args.file, &bytes).map_err(|e| match e {
+        ExplainError::Tenant(e) => CliError::Tenant(e),
+        other => CliError::Usage(other.to_string()),
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", render(&explanation)).map_err(CliError::Output)?;
+    Ok(SUCCESS)
+}
+
+fn render(explanation: &Explanation) -> String {
+    let paint = Paint::stdout();
+    let mut s = String::new();
+    s.push_str(&paint.bold(&format!("What {} does", clean(&explanation.file))));
+    s.push('\n');
+    if explanation.settings.is_empty() {
+        s.push_str("  (no settings)\n");
+    }
+    for setting in &explanation.settings {
+        let value = setting
+            .value
+            .as_deref()
+            .map(|v| format!(" = {}", clean(v)))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "\n  line {:<5} {} {}{value}\n",
+            setting.line,
+            setting.action,
+            clean(&setting.uri)
+        ));
+        if let Some(label) = &setting.label {
+            s.push_str(&format!("             setting “{}”\n", clean(label)));
+        }
+        if let Some(controls) = &setting.controls {
+            s.push_str(&format!("             {}\n", clean(controls)));
+        }
+        if let Some(meaning) = &setting.meaning {
+            s.push_str(&format!("             → {}\n", clean(meaning)));
+        }
+        if let Some(refused) = &setting.refused {
+            s.push_str(&format!(
+                "             {}\n",
+                paint.red(&format!("✗ {}", clean(refused)))
+            ));
+        }
+    }
+    s.push('\n');
+    s.push_str(&paint.bold("The policy in force on a fresh device after it"));
+    s.push('\n');
+    s.push_str(&crate::cmd::policy::render(&explanation.policy));
+    s
+}
+
+/// Text from the profile with its control characters replaced.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}

@@ -1,0 +1,56 @@
+//! `pfw lint`: check profiles (SyncML messages, Intune custom-profile JSON) for what Windows,
+//! and pfw, would refuse or ignore, without touching any device.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use pfw_ddf::OsBuild;
+use pfw_lint::{FileReport, Linter, Options, exit_status, render};
+
+use crate::args::{Cli, LintArgs, LintDeny, LintFormat};
+use crate::error::CliError;
+use crate::state::{read_bounded, registry};
+
+pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
+    let linter = Linter::new(
+        registry(cli.ddf.as_deref())?,
+        Options {
+            tenant: args.tenant.clone(),
+            os_build: parse_build(args.os_build.as_deref())?,
+        },
+    );
+    let limit = pfw_syncml::Limits::DEFAULT.max_message_bytes;
+    let mut reports = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let path = (file != "-").then(|| Path::new(file));
+        let report = match read_bounded(file, path, limit) {
+            Ok(bytes) => linter
+                .lint(file, &bytes)
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+            Err(e) => FileReport::unreadable(file, e.to_string()),
+        };
+        reports.push(report);
+    }
+    let text = match args.format {
+        LintFormat::Human => render::human(&reports, colour()),
+        LintFormat::Json => render::json(&reports),
+        LintFormat::Sarif => render::sarif(&reports),
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", text.trim_end()).map_err(CliError::Output)?;
+    Ok(exit_status(&reports, args.deny == Some(LintDeny::Warnings)))
+}
+
+/// `--os-build`: a Windows build such as 10.0.19045.4239.
+pub(crate) fn parse_build(text: Option<&str>) -> Result<Option<OsBuild>, CliError> {
+    text.map(|t| {
+        t.parse::<OsBuild>()
+            .map_err(|e| CliError::Usage(format!("--os-build: {e}")))
+    })
+    .transpose()
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set (no-color.org).
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,68 @@
+//! Errors of the linter: the in-memory device failing (which it does not in practice, but the
+//! store's API is fallible), a profile that cannot be explained, and JSON syntax.
+
+use pfw_passport::ResolveError;
+use pfw_tree::StoreError;
+use thiserror::Error;
+
+/// Why a profile could not be linted. A profile's own defects are never errors: they are
+/// diagnostics, an unreadable file included.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LintError {
+    /// The in-memory device the profile runs on failed.
+    #[error("the in-memory device failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Why a profile could not be explained.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExplainError {
+    /// The file is not a SyncML message nor an Intune custom profile (the `unreadable`
+    /// diagnostic says why and where).
+    #[error("{file}:{line}:{column}: {message}")]
+    Unreadable {
+        /// The file as named.
+        file: String,
+        /// Line of the problem (1-based).
+        line: u32,
+        /// Column of the problem, in characters (1-based).
+        column: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// The profile sets policy for several tenants and none was chosen.
+    #[error(transparent)]
+    Tenant(ResolveError),
+    /// The in-memory device failed.
+    #[error("the in-memory device failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Why a text is not JSON (RFC 8259), or is JSON deeper than the reader accepts.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JsonSyntax {
+    /// The text ends inside a value.
+    #[error("the JSON text ends inside a value")]
+    UnexpectedEnd,
+    /// A character that cannot start or continue a value here.
+    #[error("unexpected character {0:?}")]
+    UnexpectedChar(char),
+    /// A number that does not follow JSON's grammar.
+    #[error("malformed number")]
+    BadNumber,
+    /// A backslash escape JSON does not define, or a lone UTF-16 surrogate.
+    #[error("invalid escape in a string")]
+    BadEscape,
+    /// A raw control character inside a string.
+    #[error("control character in a string (write it as an escape)")]
+    ControlInString,
+    /// Arrays and objects nest deeper than the reader accepts.
+    #[error("values nest deeper than {0} levels")]
+    TooDeep(usize),
+    /// Something follows the top-level value.
+    #[error("content after the JSON value")]
+    TrailingContent,
+}

@@ -1,0 +1,299 @@
+//! Explaining a profile: each setting in plain words (what it controls, from the policy
+//! catalog's one-line descriptions, and what its value means, from the DDF's value
+//! descriptions or the policy's unit), and the policy in force on a fresh device after it
+//! (the profile run through pfw's engine on an in-memory store, then resolved as
+//! `pfw policy` resolves it).
+
+use pfw_ddf::{AllowedKind, Format, Node, NodeName, NodePath, OsBuild, Verb};
+use pfw_engine::status_of;
+use pfw_passport::policy::catalog::{Placement, lookup};
+use pfw_passport::policy::{EffectivePolicy, keys};
+use pfw_passport::state::StateError;
+use pfw_tree::device::DEFAULT_BUILD;
+use pfw_tree::{MemoryStore, Registry, Store, Tree, TreeError};
+
+use crate::check::{USER, engine_run, run_op, tree_limits};
+use crate::error::ExplainError;
+use crate::profile::{Action, Op, Profile, UNBOUNDED};
+use crate::source::SourceText;
+use crate::{Input, Linter};
+
+/// A profile in plain words.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    /// The file as named.
+    pub file: String,
+    /// Each setting (command item or Intune OMA setting), in order.
+    pub settings: Vec<ExplainedSetting>,
+    /// The policy in force on a fresh device after the profile.
+    pub policy: EffectivePolicy,
+}
+
+/// One setting in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainedSetting {
+    /// Line of the URI (or of the item).
+    pub line: u32,
+    /// `Add`, `Replace`, `Delete`, `Get`, … or `set` (an Intune setting).
+    pub action: String,
+    /// The URI.
+    pub uri: String,
+    /// The value, for a write.
+    pub value: Option<String>,
+    /// The Intune setting's display name.
+    pub label: Option<String>,
+    /// What the node controls.
+    pub controls: Option<String>,
+    /// What this value (or this command) does.
+    pub meaning: Option<String>,
+    /// When pfw refuses the command on a fresh device: its status and why.
+    pub refused: Option<String>,
+}
+
+pub(crate) fn explain(
+    linter: &Linter,
+    file: &str,
+    input: &[u8],
+) -> Result<Explanation, ExplainError> {
+    let build = linter.options().os_build.unwrap_or(DEFAULT_BUILD);
+    let registry = linter.registry();
+    let unreadable = |line, column, message| ExplainError::Unreadable {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+    };
+    let (text, profile, store, refusals) = match crate::read(input) {
+        Input::SyncMl { message, text } => {
+            let src = SourceText::new(text);
+            let profile = crate::profile::read_syncml(&src, &message, &mut Vec::new());
+            let user = has_user_scope(&profile).then_some(USER);
+            let (store, reports) = engine_run(registry, &message, &profile, build, user)
+                .map_err(|crate::LintError::Store(e)| ExplainError::Store(e))?;
+            let refusals = profile
+                .ops
+                .iter()
+                .map(|op| {
+                    let reports = reports.get(op.command)?;
+                    let uri = op.uri.as_ref().map(|u| u.text.as_str());
+                    let report = match reports.as_slice() {
+                        [only] => only,
+                        many => many.iter().find(|r| r.uri.as_deref() == uri)?,
+                    };
+                    (!report.status.is_success()).then(|| {
+                        format!(
+                            "pfw answers {} {}: {}",
+                            report.status.code(),
+                            report.status.reason(),
+                            report.reason.as_deref().unwrap_or("")
+                        )
+                    })
+                })
+                .collect();
+            (text, profile, store, refusals)
+        }
+        Input::Intune { json, text } => {
+            let src = SourceText::new(text);
+            let profile = crate::intune::read(&src, &json, &mut Vec::new()).map_err(|not| {
+                let (line, column) = src.position(not.offset);
+                unreadable(line, column, not.message)
+            })?;
+            let (store, refusals) = run_settings(registry, &profile, build)?;
+            (text, profile, store, refusals)
+        }
+        Input::Unreadable {
+            line,
+            column,
+            message,
+            ..
+        } => return Err(unreadable(line, column, message)),
+    };
+    let src = SourceText::new(text);
+    let settings = profile
+        .ops
+        .iter()
+        .zip(refusals)
+        .map(|(op, refused)| describe(registry, &src, op, refused))
+        .collect();
+    let user = has_user_scope(&profile).then_some(USER);
+    let policy =
+        pfw_passport::state::policy_in_force(&store, user, linter.options().tenant.as_deref())
+            .map_err(|e| match e {
+                StateError::Resolve(e) => ExplainError::Tenant(e),
+                StateError::Store(e) => ExplainError::Store(e),
+                // A fresh store holds no PIN record and no TPM property.
+                other => ExplainError::Unreadable {
+                    file: file.to_owned(),
+                    line: 1,
+                    column: 1,
+                    message: other.to_string(),
+                },
+            })?;
+    Ok(Explanation {
+        file: file.to_owned(),
+        settings,
+        policy,
+    })
+}
+
+/// Intune settings on a fresh in-memory device: each refusal in words.
+fn run_settings(
+    registry: &Registry,
+    profile: &Profile,
+    build: OsBuild,
+) -> Result<(MemoryStore, Vec<Option<String>>), ExplainError> {
+    let mut store = MemoryStore::new();
+    store.begin()?;
+    let device = pfw_tree::Device {
+        build,
+        edition: pfw_tree::device::DEFAULT_EDITION,
+    };
+    let mut refusals = Vec::with_capacity(profile.ops.len());
+    let mut tree = Tree::new(
+        &mut store,
+        registry,
+        device,
+        tree_limits(),
+        Some(USER),
+        false,
+    );
+    for op in &profile.ops {
+        refusals.push(match run_op(&mut tree, op) {
+            Ok(()) => None,
+            Err(TreeError::Store(e)) => return Err(ExplainError::Store(e)),
+            Err(e) => {
+                let status = status_of(&e);
+                Some(format!(
+                    "pfw answers {} {}: {e}",
+                    status.code(),
+                    status.reason()
+                ))
+            }
+        });
+    }
+    store.commit()?;
+    Ok((store, refusals))
+}
+
+fn has_user_scope(profile: &Profile) -> bool {
+    profile.ops.iter().any(|op| {
+        op.uri.as_ref().is_some_and(|u| {
+            NodePath::parse(&u.text, UNBOUNDED).is_ok_and(|p| p.scope() == pfw_ddf::Scope::User)
+        })
+    })
+}
+
+fn describe(
+    registry: &Registry,
+    src: &SourceText<'_>,
+    op: &Op,
+    refused: Option<String>,
+) -> ExplainedSetting {
+    let uri = op.uri.as_ref().map_or(String::new(), |u| u.text.clone());
+    let line = src
+        .position(op.uri.as_ref().map_or(op.anchor, |u| u.start))
+        .0;
+    let value = op
+        .action
+        .writes()
+        .then(|| op.data.as_ref().map(|d| d.text.clone()))
+        .flatten();
+    let (controls, meaning) = match NodePath::parse(&uri, UNBOUNDED) {
+        Ok(path) => words(registry, &path, op, value.as_deref()),
+        Err(_) => (None, None),
+    };
+    ExplainedSetting {
+        line,
+        action: op.action.name().to_owned(),
+        uri,
+        value,
+        label: op.label.clone(),
+        controls,
+        meaning,
+        refused,
+    }
+}
+
+/// What the node controls and what the command or value means.
+fn words(
+    registry: &Registry,
+    path: &NodePath,
+    op: &Op,
+    value: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+    let Ok((_, resolved)) = registry.resolve(path.scope(), &segments) else {
+        return (None, None);
+    };
+    let node = resolved.node();
+    let first = resolved.prefix_len + 1;
+    let tenant = match resolved.chain.get(1) {
+        Some(n) if n.name == NodeName::Dynamic => segments.get(first).copied(),
+        _ => None,
+    };
+    let (key_from, placement) = match tenant {
+        Some(_) => (first + 2, Placement::Tenant),
+        None => (first, Placement::DeviceWide),
+    };
+    let key = segments
+        .get(key_from..)
+        .map(|s| s.join("/"))
+        .unwrap_or_default();
+    let def = lookup(placement, &key);
+    let controls = match (def, tenant) {
+        (Some(def), _) => Some(def.description.to_owned()),
+        (None, Some(t)) if resolved.chain.len() == 2 => Some(format!(
+            "The policy node of tenant {t}: policies below it apply to that tenant."
+        )),
+        _ => node.description.as_deref().map(first_sentence),
+    };
+    let meaning = match op.action {
+        Action::Verb(Verb::Delete) if node.is_leaf() => {
+            Some("Removes the setting: the policy takes its default again.".to_owned())
+        }
+        Action::Verb(Verb::Delete) => Some(format!(
+            "Removes {} and every setting below it.",
+            node.display_name()
+        )),
+        Action::Verb(Verb::Get) => Some("Reads the value; changes nothing.".to_owned()),
+        _ if !node.is_leaf() => match (tenant, resolved.chain.len()) {
+            (Some(t), 2) => Some(format!("Creates tenant {t}'s policy node.")),
+            _ => Some(format!("Creates the node {}.", path.name().unwrap_or("."))),
+        },
+        _ => value.and_then(|v| meaning_of(node, &key, v)),
+    };
+    (controls, meaning)
+}
+
+/// What a value means: the DDF's description of an enumerated value, else the policy's unit.
+fn meaning_of(node: &Node, key: &str, value: &str) -> Option<String> {
+    if let Some(AllowedKind::Enum(values)) = node.allowed.as_ref().map(|a| &a.kind) {
+        let found = values.iter().find(|v| {
+            v.value == value || (node.format == Format::Bool && v.value.eq_ignore_ascii_case(value))
+        });
+        if let Some(description) = found.and_then(|v| v.description.clone()) {
+            return Some(description);
+        }
+    }
+    let n: i64 = value.parse().ok()?;
+    Some(match key {
+        keys::MINIMUM_PIN_LENGTH => format!("A PIN needs at least {n} characters."),
+        keys::MAXIMUM_PIN_LENGTH => format!("A PIN may have at most {n} characters."),
+        keys::HISTORY if n == 0 => "No PIN history is kept: any PIN may be reused.".to_owned(),
+        keys::HISTORY => {
+            format!("The last {n} PINs, the current one included, cannot be chosen again.")
+        }
+        keys::EXPIRATION if n == 0 => "PINs never expire.".to_owned(),
+        keys::EXPIRATION => format!("A PIN must be changed every {n} days."),
+        _ => return None,
+    })
+}
+
+/// The first sentence of a DDF description.
+fn first_sentence(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.find(". ").and_then(|end| text.get(..=end)) {
+        Some(sentence) => sentence.to_owned(),
+        None => text,
+    }
+}

@@ -1,0 +1,419 @@
+//! A profile as the checks see it, whatever file it came from: the commands (SyncML) or
+//! settings (Intune) in order, and one [`Op`] per item, each with where its URI, Meta Format
+//! and value are written.
+//!
+//! The SyncML reader also reports what belongs to the message rather than to one item, as
+//! pfw's engine decides it: CmdID present, not 0 and unique; a known, well-formed command; no
+//! Atomic in an Atomic, no Get in an Atomic, no Replace of a node the same Atomic added; and
+//! Alerts pfw understands. A command pfw answers without running it is still checked (so its
+//! other problems show at once) but changes nothing on the in-memory device.
+
+use std::collections::HashMap;
+
+use pfw_ddf::{NodePath, UriLimits, Verb};
+use pfw_syncml::{AlertCode, Command, Container, Item, ItemCommand, LocUri, Meta, SyncMl};
+
+use crate::diagnostic::{Code, Diagnostic, Fix};
+use crate::source::{Escapes, SourceText, child_content, content_start};
+
+/// What an op does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// An Intune OMA setting: a write that creates the node, or replaces its value.
+    Set,
+    /// A SyncML command's verb.
+    Verb(Verb),
+}
+
+impl Action {
+    /// Whether the op writes a value (Add, Replace, an Intune setting).
+    pub(crate) fn writes(self) -> bool {
+        matches!(self, Self::Set | Self::Verb(Verb::Add | Verb::Replace))
+    }
+
+    /// The name shown to people.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Set => "set",
+            Self::Verb(v) => v.as_str(),
+        }
+    }
+}
+
+/// A piece of text in the profile and where its first character is.
+#[derive(Clone, Debug)]
+pub(crate) struct Located {
+    /// The text, decoded (and, for a URI, trimmed).
+    pub(crate) text: String,
+    /// Byte offset of the text's first character in the source.
+    pub(crate) start: usize,
+    /// How the text is escaped in the source.
+    pub(crate) escapes: Escapes,
+    /// Whether whitespace around it was trimmed.
+    pub(crate) padded: bool,
+}
+
+/// One item: what it does, to which URI, with which format and value.
+#[derive(Clone, Debug)]
+pub(crate) struct Op {
+    pub(crate) action: Action,
+    /// The target URI; `None` when the item has no Target.
+    pub(crate) uri: Option<Located>,
+    /// The Meta Format given (for Intune, the format the setting's type sends, located at
+    /// its `@odata.type`).
+    pub(crate) format: Option<Located>,
+    /// The value.
+    pub(crate) data: Option<Located>,
+    /// `MoreData` (a large-object chunk).
+    pub(crate) more_data: bool,
+    /// Where to point when nothing more precise exists (the Item, or the setting).
+    pub(crate) anchor: usize,
+    /// Index of the command (or setting) in [`Profile::commands`].
+    pub(crate) command: usize,
+    /// Whether pfw runs it (false: answered before it reaches the tree).
+    pub(crate) run: bool,
+    /// The Intune setting's `displayName`, or type, for messages.
+    pub(crate) label: Option<String>,
+}
+
+/// A command (or Intune setting) in document order.
+#[derive(Clone, Debug)]
+pub(crate) struct CommandInfo {
+    /// The element name (`Add`, `Atomic`, …), or `omaSetting`.
+    pub(crate) name: String,
+    /// The CmdID as written.
+    pub(crate) cmd_id: Option<String>,
+    /// Byte offset of the start tag.
+    pub(crate) offset: usize,
+    /// Line of the start tag.
+    pub(crate) line: u32,
+    /// How many items it has.
+    pub(crate) items: usize,
+}
+
+/// A profile: its commands and items.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Profile {
+    pub(crate) commands: Vec<CommandInfo>,
+    pub(crate) ops: Vec<Op>,
+}
+
+/// Reads a decoded SyncML message into a profile, reporting message-level problems.
+pub(crate) fn read_syncml(
+    src: &SourceText<'_>,
+    message: &SyncMl,
+    out: &mut Vec<Diagnostic>,
+) -> Profile {
+    let mut reader = SyncMlReader {
+        src,
+        out,
+        profile: Profile::default(),
+        cmd_ids: HashMap::new(),
+    };
+    for command in &message.body.commands {
+        reader.command(command, &Context::TopLevel, true);
+    }
+    reader.profile
+}
+
+/// Where a command sits, as the engine sees it.
+enum Context {
+    TopLevel,
+    Atomic,
+    Sequence,
+}
+
+struct SyncMlReader<'r, 's> {
+    src: &'r SourceText<'s>,
+    out: &'r mut Vec<Diagnostic>,
+    profile: Profile,
+    /// First line of each CmdID seen.
+    cmd_ids: HashMap<String, u32>,
+}
+
+impl SyncMlReader<'_, '_> {
+    fn command(&mut self, command: &Command, context: &Context, runnable: bool) {
+        if matches!(command, Command::Status(_) | Command::Results(_)) {
+            return;
+        }
+        let offset = self.src.offset(command.pos()).unwrap_or(0);
+        let index = self.profile.commands.len();
+        self.profile.commands.push(CommandInfo {
+            name: command.name().to_owned(),
+            cmd_id: command.cmd_id().map(|c| c.as_str().to_owned()),
+            offset,
+            line: command.pos().line,
+            items: command.items().len(),
+        });
+        let runnable = self.cmd_id(command, offset) && runnable;
+        match command {
+            Command::Unknown(u) => {
+                let mut d = self.diag(
+                    Code::UnknownCommand,
+                    offset + 1,
+                    offset + 1 + u.name.len(),
+                    format!("`{}` is not a SyncML command", u.name),
+                );
+                if let Some(known) = KNOWN_COMMANDS
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(&u.name))
+                {
+                    d = d.with_fix(Fix::replace(format!("write `{known}`"), *known));
+                }
+                self.push(d);
+            }
+            Command::Malformed(m) => {
+                let at = self.src.offset(m.reason_pos).unwrap_or(offset);
+                let d = self.diag(
+                    Code::MalformedCommand,
+                    at,
+                    at,
+                    format!("malformed {}: {}", m.element, m.reason),
+                );
+                self.push(d);
+            }
+            Command::Alert(alert) => {
+                let understood = alert
+                    .code()
+                    .is_some_and(|c| !matches!(c, AlertCode::Unknown(_)));
+                if !understood {
+                    let d = self.diag(
+                        Code::Unsupported,
+                        offset,
+                        offset,
+                        format!(
+                            "alert {:?} is not an alert code OMA-DM defines",
+                            alert.data.as_deref().unwrap_or("")
+                        ),
+                    );
+                    self.push(d);
+                }
+            }
+            Command::Atomic(container) => {
+                let nested = matches!(context, Context::Atomic);
+                if nested {
+                    let d = self
+                        .diag(
+                            Code::NestedAtomic,
+                            offset,
+                            offset + "<Atomic".len(),
+                            "an Atomic cannot be nested in an Atomic",
+                        )
+                        .with_fix(Fix::advice(
+                            "move its commands into the outer Atomic, or move it out",
+                        ));
+                    self.push(d);
+                }
+                self.atomic_members(container, runnable && !nested);
+            }
+            Command::Sequence(container) => {
+                for member in &container.commands {
+                    self.command(member, &Context::Sequence, runnable);
+                }
+            }
+            Command::Get(c) if matches!(context, Context::Atomic) => {
+                let d = self
+                    .diag(
+                        Code::GetInAtomic,
+                        offset,
+                        offset + "<Get".len(),
+                        "a Get is not allowed inside an Atomic",
+                    )
+                    .with_fix(Fix::advice("move the Get out of the Atomic"));
+                self.push(d);
+                self.items(c, Verb::Get, index, false);
+            }
+            Command::Add(c) => self.items(c, Verb::Add, index, runnable),
+            Command::Copy(c) => self.items(c, Verb::Copy, index, runnable),
+            Command::Delete(c) => self.items(c, Verb::Delete, index, runnable),
+            Command::Exec(c) => self.items(c, Verb::Exec, index, runnable),
+            Command::Get(c) => self.items(c, Verb::Get, index, runnable),
+            Command::Replace(c) => self.items(c, Verb::Replace, index, runnable),
+            Command::Status(_) | Command::Results(_) => {}
+        }
+    }
+
+    /// An Atomic's members: in order, a Replace of a node an earlier Add of the same Atomic
+    /// created is refused (500) without running.
+    fn atomic_members(&mut self, container: &Container, runnable: bool) {
+        let mut added: Vec<String> = Vec::new();
+        for member in &container.commands {
+            if let Command::Replace(c) = member {
+                let hit = c.items.iter().find_map(|item| {
+                    let uri = item.target.as_ref()?;
+                    canonical(&uri.loc_uri.text)
+                        .filter(|p| added.contains(p))
+                        .map(|_| &uri.loc_uri)
+                });
+                if let Some(uri) = hit {
+                    let start = self.src.offset(uri.pos).unwrap_or(0);
+                    let d = self
+                        .diag(
+                            Code::ReplaceAfterAdd,
+                            start,
+                            start + uri.text.len(),
+                            "a Replace of a node an earlier Add of the same Atomic created is \
+                             not supported",
+                        )
+                        .with_fix(Fix::advice(
+                            "give the Add the final value and leave the Replace out",
+                        ));
+                    self.push(d);
+                    // Recorded, checked, not run.
+                    self.command(member, &Context::Atomic, false);
+                    continue;
+                }
+            }
+            self.command(member, &Context::Atomic, runnable);
+            if let Command::Add(c) = member {
+                added.extend(
+                    c.items
+                        .iter()
+                        .filter_map(|it| it.target.as_ref())
+                        .filter_map(|t| canonical(&t.loc_uri.text)),
+                );
+            }
+        }
+    }
+
+    /// Row 1: CmdID present, not 0, and (SyncML's rule) unique. Returns whether pfw goes on
+    /// to run the command.
+    fn cmd_id(&mut self, command: &Command, offset: usize) -> bool {
+        let id = command.cmd_id().map(|c| c.as_str()).unwrap_or("");
+        let name = command.name();
+        if id.is_empty() {
+            let d = self
+                .diag(
+                    Code::MissingCmdId,
+                    offset,
+                    offset + 1 + name.len(),
+                    format!("`{name}` has no CmdID"),
+                )
+                .with_fix(Fix::advice(
+                    "give every command a CmdID, unique in the message (1, 2, 3, …)",
+                ));
+            self.push(d);
+            return false;
+        }
+        let at = child_content(self.src.text(), offset, "CmdID").unwrap_or(offset);
+        let line = self.src.position(at).0;
+        if id == "0" {
+            let d = self
+                .diag(
+                    Code::MissingCmdId,
+                    at,
+                    at + 1,
+                    "CmdID 0 is reserved for the SyncHdr",
+                )
+                .with_fix(Fix::advice("number commands from 1, unique in the message"));
+            self.push(d);
+            return false;
+        }
+        match self.cmd_ids.get(id) {
+            Some(first) => {
+                let d = self
+                    .diag(
+                        Code::DuplicateCmdId,
+                        at,
+                        at + id.len(),
+                        format!("CmdID {id} is already used by the command at line {first}"),
+                    )
+                    .with_note(
+                        "a Status names its command by CmdID: the server cannot tell these \
+                         commands' answers apart",
+                    )
+                    .with_fix(Fix::advice("give every command its own CmdID"));
+                self.push(d);
+            }
+            None => {
+                self.cmd_ids.insert(id.to_owned(), line);
+            }
+        }
+        true
+    }
+
+    fn items(&mut self, c: &ItemCommand, verb: Verb, command: usize, run: bool) {
+        for item in &c.items {
+            let op = self.op(c, item, verb, command, run);
+            self.profile.ops.push(op);
+        }
+    }
+
+    fn op(&self, c: &ItemCommand, item: &Item, verb: Verb, command: usize, run: bool) -> Op {
+        let anchor = self.src.offset(item.pos).unwrap_or(0);
+        let uri = item.target.as_ref().map(|t| self.uri(&t.loc_uri));
+        let format_meta: Option<&Meta> = match &item.meta {
+            Some(m) if m.format.is_some() => Some(m),
+            _ => c.meta.as_ref().filter(|m| m.format.is_some()),
+        };
+        let format = format_meta.and_then(|meta| {
+            let text = meta.format.clone()?;
+            let meta_at = self.src.offset(meta.pos)?;
+            let start = child_content(self.src.text(), meta_at, "Format").unwrap_or(meta_at);
+            Some(Located {
+                text,
+                start,
+                escapes: Escapes::Xml,
+                padded: false,
+            })
+        });
+        let data = item.data.as_ref().map(|d| {
+            let at = self.src.offset(d.pos).unwrap_or(anchor);
+            Located {
+                text: d.text.clone(),
+                start: content_start(self.src.text(), at),
+                escapes: Escapes::Xml,
+                padded: false,
+            }
+        });
+        Op {
+            action: Action::Verb(verb),
+            uri,
+            format,
+            data,
+            more_data: item.more_data,
+            anchor,
+            command,
+            run,
+            label: None,
+        }
+    }
+
+    fn uri(&self, loc: &LocUri) -> Located {
+        Located {
+            text: loc.text.clone(),
+            start: self.src.offset(loc.pos).unwrap_or(0),
+            escapes: Escapes::Xml,
+            padded: loc.trimmed,
+        }
+    }
+
+    fn diag(&self, code: Code, from: usize, to: usize, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.src.position(from);
+        Diagnostic::new(code, line, column, message).with_width(self.src.width(from, to))
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+}
+
+/// A URI's canonical form (scope prefix, decoded and re-encoded segments, no query), to tell
+/// whether two URIs name the same node.
+pub(crate) fn canonical(uri: &str) -> Option<String> {
+    NodePath::parse(uri.trim(), UNBOUNDED)
+        .ok()
+        .map(|p| p.without_query().to_string())
+}
+
+/// No length bounds: the bounds are checked where pfw checks them.
+pub(crate) const UNBOUNDED: UriLimits = UriLimits {
+    max_uri_bytes: usize::MAX,
+    max_segment_bytes: usize::MAX,
+};
+
+/// The SyncML commands, for suggesting a spelling.
+const KNOWN_COMMANDS: [&str; 11] = [
+    "Add", "Alert", "Atomic", "Copy", "Delete", "Exec", "Get", "Replace", "Results", "Sequence",
+    "Status",
+];

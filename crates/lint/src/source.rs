@@ -1,0 +1,302 @@
+//! Places in a profile's text: byte offsets to 1-based lines and character columns and back,
+//! the character of a decoded string (after XML entities or JSON escapes) in the raw text, and
+//! a small scanner that finds an element's content inside a SyncML message the decoder has
+//! already accepted as well-formed.
+//!
+//! Lines end at a line feed only, and columns count Unicode scalar values, exactly as
+//! `pfw_syncml::Pos` does, so positions from the decoder and from here agree.
+
+use pfw_syncml::Pos;
+
+/// A text with its line starts.
+#[derive(Debug)]
+pub(crate) struct SourceText<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceText<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, line_starts }
+    }
+
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The 1-based line and character column of the byte at `offset` (clamped to the text).
+    pub(crate) fn position(&self, offset: usize) -> (u32, u32) {
+        let offset = floor_boundary(self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (saturate(line), saturate(column))
+    }
+
+    /// The byte offset of a decoder position, when it lies in the text.
+    pub(crate) fn offset(&self, pos: Pos) -> Option<usize> {
+        let line = usize::try_from(pos.line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(line)?;
+        let skip = usize::try_from(pos.column).ok()?.checked_sub(1)?;
+        let rest = self.text.get(start..)?;
+        match rest.char_indices().nth(skip) {
+            Some((i, _)) => Some(start + i),
+            None => Some(self.text.len()),
+        }
+    }
+
+    /// Line `line` (1-based) without its line end.
+    pub(crate) fn line_text(&self, line: u32) -> Option<&'a str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let text = self.text.get(start..end)?;
+        Some(text.strip_suffix('\r').unwrap_or(text))
+    }
+
+    /// Characters from `from` to `to` (byte offsets), counted only up to the end of `from`'s
+    /// line; at least 1.
+    pub(crate) fn width(&self, from: usize, to: usize) -> u32 {
+        let from = floor_boundary(self.text, from.min(self.text.len()));
+        let to = floor_boundary(self.text, to.clamp(from, self.text.len()));
+        let span = self.text.get(from..to).unwrap_or_default();
+        let span = span.split('\n').next().unwrap_or_default();
+        saturate(span.chars().count()).max(1)
+    }
+}
+
+/// How a string's characters are escaped in the raw text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Escapes {
+    /// JSON: backslash escapes, `\uXXXX` (a surrogate pair is one character).
+    Json,
+    /// XML: entity and character references, CDATA sections, comments.
+    Xml,
+}
+
+/// The byte offset in `text` where the decoded character number `index` (0-based) of a string
+/// starts, the string's first decoded character being at byte `start`.
+pub(crate) fn raw_offset(text: &str, start: usize, index: usize, escapes: Escapes) -> usize {
+    let mut i = floor_boundary(text, start.min(text.len()));
+    let mut n = 0;
+    let mut in_cdata = false;
+    while let Some(rest) = text.get(i..) {
+        if escapes == Escapes::Xml {
+            if !in_cdata && rest.starts_with("<![CDATA[") {
+                i += CDATA_OPEN.len();
+                in_cdata = true;
+                continue;
+            }
+            if in_cdata && rest.starts_with("]]>") {
+                i += 3;
+                in_cdata = false;
+                continue;
+            }
+            if !in_cdata && rest.starts_with("<!--") {
+                match rest.find("-->") {
+                    Some(end) => {
+                        i += end + 3;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+        }
+        if n == index {
+            break;
+        }
+        let step = match escapes {
+            Escapes::Xml if !in_cdata && rest.starts_with('&') => rest
+                .get(..rest.len().min(MAX_REFERENCE))
+                .and_then(|head| head.find(';'))
+                .map(|semi| semi + 1),
+            Escapes::Json if rest.starts_with('\\') => Some(json_escape_len(rest)),
+            _ => None,
+        };
+        let step = match step {
+            Some(step) => step,
+            None => match rest.chars().next() {
+                Some(c) => c.len_utf8(),
+                None => break,
+            },
+        };
+        i += step;
+        n += 1;
+    }
+    i.min(text.len())
+}
+
+/// For the start tag at byte `offset`: the offset just past its `>`, and whether it closes
+/// itself (`<x/>`).
+pub(crate) fn tag_end(text: &str, offset: usize) -> Option<(usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut quote = None;
+    let mut i = offset;
+    while let Some(&b) = bytes.get(i) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                let closing = i > offset && bytes.get(i - 1) == Some(&b'/');
+                return Some((i + 1, closing));
+            }
+            (None, _) => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The offset where the content of the first direct child named `local` (any prefix) of the
+/// element whose start tag is at `offset` begins; for an empty child (`<x/>`), the offset of
+/// its start tag.
+pub(crate) fn child_content(text: &str, offset: usize, local: &str) -> Option<usize> {
+    let (mut i, closing) = tag_end(text, offset)?;
+    if closing {
+        return None;
+    }
+    let mut depth = 0usize;
+    loop {
+        i += text.get(i..)?.find('<')?;
+        let rest = text.get(i..)?;
+        if rest.starts_with("<!--") {
+            i += rest.find("-->")? + 3;
+            continue;
+        }
+        if rest.starts_with(CDATA_OPEN) {
+            i += rest.find("]]>")? + 3;
+            continue;
+        }
+        if rest.starts_with("<?") {
+            i += rest.find("?>")? + 2;
+            continue;
+        }
+        if rest.starts_with("</") {
+            depth = depth.checked_sub(1)?;
+            i += rest.find('>')? + 1;
+            continue;
+        }
+        let name_len = rest
+            .get(1..)?
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+        let name = rest.get(1..=name_len)?;
+        let name_local = name.rsplit(':').next().unwrap_or(name);
+        let (end, closing) = tag_end(text, i)?;
+        if depth == 0 && name_local == local {
+            return Some(if closing { i } else { end });
+        }
+        if !closing {
+            depth += 1;
+        }
+        i = end;
+    }
+}
+
+/// The start of the content of the element whose start tag is at `offset` (the tag itself
+/// when the element closes itself).
+pub(crate) fn content_start(text: &str, offset: usize) -> usize {
+    match tag_end(text, offset) {
+        Some((end, false)) => end,
+        _ => offset,
+    }
+}
+
+/// The largest char boundary at or before `offset`.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Bytes a JSON escape at the start of `rest` takes (a surrogate pair counts as one).
+fn json_escape_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    if bytes.get(1) != Some(&b'u') {
+        return 2.min(rest.len());
+    }
+    let high = rest
+        .get(2..6)
+        .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+    let paired = high.is_some_and(|h| (0xD800..0xDC00).contains(&h))
+        && rest.get(6..8) == Some("\\u")
+        && rest
+            .get(8..12)
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+            .is_some_and(|l| (0xDC00..0xE000).contains(&l));
+    if paired { 12 } else { 6.min(rest.len()) }
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+const CDATA_OPEN: &str = "<![CDATA[";
+/// Longest entity or character reference looked for (`&#x10FFFF;` and the named five fit).
+const MAX_REFERENCE: usize = 12;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_through_offsets() {
+        let text = "ab\né😀x\r\n  z";
+        let src = SourceText::new(text);
+        let cases: &[(&str, (u32, u32))] = &[
+            ("b", (1, 2)),
+            ("é", (2, 1)),
+            // é and 😀 are one character each.
+            ("x", (2, 3)),
+            ("z", (3, 3)),
+        ];
+        for (needle, expected) in cases {
+            let offset = text.find(needle).unwrap();
+            assert_eq!(src.position(offset), *expected, "{needle}");
+            let pos = Pos::new(expected.0, expected.1);
+            assert_eq!(src.offset(pos), Some(offset), "{needle}");
+        }
+        assert_eq!(src.offset(Pos::new(9, 1)), None);
+    }
+
+    #[test]
+    fn decoded_characters_map_to_raw_offsets() {
+        // (raw text, decoded index, escapes, expected raw text from that offset on)
+        let cases: &[(&str, usize, Escapes, &str)] = &[
+            ("a&amp;b", 2, Escapes::Xml, "b"),
+            ("a&#x2F;b", 1, Escapes::Xml, "&#x2F;b"),
+            ("<![CDATA[ab]]>c", 1, Escapes::Xml, "b]]>c"),
+            ("<![CDATA[ab]]>c", 2, Escapes::Xml, "c"),
+            (r"a\/b", 2, Escapes::Json, "b"),
+            (r"\ud83d\ude00x", 1, Escapes::Json, "x"),
+            (r"\u00e9x", 1, Escapes::Json, "x"),
+            ("é😀x", 2, Escapes::Json, "x"),
+        ];
+        for (raw, index, escapes, rest) in cases {
+            let at = raw_offset(raw, 0, *index, *escapes);
+            assert_eq!(&raw[at..], *rest, "{raw} #{index}");
+        }
+    }
+
+    #[test]
+    fn finds_direct_children_only() {
+        let text = r#"<Item a=">"><Meta><Format>x</Format></Meta><!-- <Format> --><Format xmlns="m">int</Format><Data/></Item>"#;
+        let format = child_content(text, 0, "Format").unwrap();
+        assert!(text[format..].starts_with("int</Format>"));
+        let data = child_content(text, 0, "Data").unwrap();
+        assert!(text[data..].starts_with("<Data/>"));
+        assert_eq!(child_content(text, 0, "Missing"), None);
+        assert_eq!(content_start("<Data/>", 0), 0);
+        assert_eq!(content_start("<Data x='/'>v", 0), 12);
+    }
+}

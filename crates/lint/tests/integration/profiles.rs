@@ -1,0 +1,243 @@
+//! Whole profiles: Microsoft's 2019 example, an Intune export in Graph's documented shape,
+//! and the project's example profile; and what `explain` says about them.
+
+use pfw_lint::{Code, Linter, Options, Severity};
+
+use crate::util::{fixture, lint, seed_2019, text_at};
+
+#[test]
+fn the_2019_example_yields_exactly_these_diagnostics() {
+    let report = lint("seed-2019.xml", seed_2019().as_bytes(), Options::default());
+    let got: Vec<(Code, Severity, u32, u32)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.severity, d.line, d.column))
+        .collect();
+    // Every LocURI of the example sits on its own line, indented 20 spaces, between newlines
+    // (samples.md A.3): fourteen warnings, one per URI, at column 21.
+    let around = |line| (Code::WhitespaceAroundUri, Severity::Warning, line, 21);
+    let expected = vec![
+        around(8),
+        // samples.md A.1: the tenant has non-hexadecimal letters; column 51 is where it starts
+        // after `./Vendor/MSFT/PassportForWork/`.
+        (Code::TenantNotGuid, Severity::Error, 8, 51),
+        // samples.md A.7: a first delivery made of Adds (the first Add of a leaf, CmdID 3).
+        (Code::AddOnlyOnce, Severity::Note, 13, 13),
+        around(18),
+        around(33),
+        around(48),
+        around(63),
+        around(78),
+        around(93),
+        around(108),
+        around(123),
+        around(138),
+        around(153),
+        around(168),
+        around(183),
+        around(198),
+        // samples.md A.2: the misspelled node, at its segment.
+        (Code::UnknownNode, Severity::Error, 198, 62),
+    ];
+    assert_eq!(got, expected, "{:#?}", report.diagnostics);
+    let tenant = &report.diagnostics[1];
+    assert!(text_at(&report.source, tenant).starts_with("5NEMDU42-45CC-8CBL-8BPF-D7092646325F"));
+    let unknown = &report.diagnostics[report.diagnostics.len() - 1];
+    assert!(text_at(&report.source, unknown).starts_with("FacialFeatureUseEnhancedAntiSpoofing"));
+    assert_eq!(
+        unknown.fix.as_ref().and_then(|f| f.replacement.as_deref()),
+        Some("FacialFeaturesUseEnhancedAntiSpoofing")
+    );
+    assert_eq!(pfw_lint::exit_status(&[report], false), 1);
+}
+
+#[test]
+fn the_example_profile_lints_clean() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/windows-hello-profile.xml"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let report = lint("windows-hello-profile.xml", &bytes, Options::default());
+    assert!(report.is_clean(), "{:#?}", report.diagnostics);
+    // Its tenant, named with --tenant, is the one it uses.
+    let tenant = Options {
+        tenant: Some("3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83".to_owned()),
+        os_build: Some("10.0.26100".parse().unwrap()),
+    };
+    assert!(lint("p.xml", &bytes, tenant).is_clean());
+}
+
+#[test]
+fn an_intune_export_lints_with_positions() {
+    let report = lint(
+        "intune-profile.json",
+        &fixture("intune-profile.json"),
+        Options::default(),
+    );
+    let got: Vec<(Code, u32, u32, &str)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line, d.column, text_at(&report.source, d)))
+        .collect();
+    // (code, line, column, the text there), each from the fixture's settings in order.
+    let expected: Vec<(Code, u32, u32, &str)> = vec![
+        // MinimumPINLength 2 is below the DDF's [4-127]: at the value.
+        (Code::ValueNotAllowed, 20, 16, "2"),
+        // omaSettingString sends Format chr; RequireSecurityDevice is bool: at the type.
+        (
+            Code::FormatMismatch,
+            23,
+            23,
+            "#microsoft.graph.omaSettingString\",",
+        ),
+        // The 2019 misspelling, at its segment.
+        (
+            Code::UnknownNode,
+            31,
+            66,
+            "FacialFeatureUseEnhancedAntiSpoofing\",",
+        ),
+        // Biometrics is device-only: at the ./User scope.
+        (
+            Code::DeviceOnlyNode,
+            37,
+            18,
+            "./User/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics\",",
+        ),
+    ];
+    assert_eq!(got, expected, "{:#?}", report.diagnostics);
+    // The setting's displayName helps the message.
+    assert!(
+        report.diagnostics[2]
+            .message
+            .contains("“Anti-spoofing – ünïcode name”")
+    );
+}
+
+#[test]
+fn intune_columns_count_characters_not_bytes() {
+    // "é" is two bytes and one character: the value's column counts it once.
+    let json = r##"{"omaSettings": [{"@odata.type": "#microsoft.graph.omaSettingInteger", "displayName": "é", "omaUri": "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/PINComplexity/History", "value": 51}]}"##;
+    let report = lint("h.json", json.as_bytes(), Options::default());
+    let d = &report.diagnostics[0];
+    assert_eq!(d.code, Code::ValueNotAllowed);
+    let byte = json.find("51}").unwrap();
+    assert_eq!(d.column as usize, json[..byte].chars().count() + 1);
+    assert!(
+        byte + 1 > d.column as usize,
+        "bytes and characters differ here"
+    );
+}
+
+#[test]
+fn a_graph_collection_and_user_scope_settings_are_read() {
+    let json = r##"{"@odata.context": "x", "value": [{"@odata.type": "#microsoft.graph.windows10CustomConfiguration",
+      "omaSettings": [
+        {"@odata.type": "#microsoft.graph.omaSettingInteger", "omaUri": "./User/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/PINComplexity/MinimumPINLength", "value": 12},
+        {"@odata.type": "#microsoft.graph.omaSettingInteger", "omaUri": "./User/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/PINComplexity/MaximumPINLength", "value": 8}
+      ]}]}"##;
+    let report = lint("c.json", json.as_bytes(), Options::default());
+    let codes: Vec<(Code, u32)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect();
+    // An Intune setting creates the node: no 418 note, no Replace-of-missing warning; the
+    // user's minimum above the user's maximum falls back.
+    assert_eq!(codes, [(Code::MinAboveMax, 3)], "{:#?}", report.diagnostics);
+}
+
+#[test]
+fn explain_says_what_each_setting_does_and_the_policy_that_results() {
+    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
+    let e = linter.explain("seed.xml", seed_2019().as_bytes()).unwrap();
+    assert_eq!(e.settings.len(), 14);
+    let by_uri = |end: &str| {
+        e.settings
+            .iter()
+            .find(|s| s.uri.ends_with(end))
+            .unwrap_or_else(|| panic!("{end}"))
+    };
+    let lowercase = by_uri("PINComplexity/LowercaseLetters");
+    assert_eq!(lowercase.value.as_deref(), Some("1"));
+    assert_eq!(lowercase.line, 93);
+    // The DDF's value description, and the catalog's one-line description.
+    assert_eq!(
+        lowercase.meaning.as_deref(),
+        Some("The PIN must contain at least one lowercase letter.")
+    );
+    assert!(lowercase.controls.as_deref().unwrap().contains("lowercase"));
+    assert_eq!(
+        by_uri("PINComplexity/Expiration").meaning.as_deref(),
+        Some("A PIN must be changed every 70 days.")
+    );
+    let misspelled = by_uri("FacialFeatureUseEnhancedAntiSpoofing");
+    assert!(
+        misspelled
+            .refused
+            .as_deref()
+            .unwrap()
+            .starts_with("pfw answers 404")
+    );
+    // The policy in force: the example's own values, for its only tenant.
+    assert_eq!(
+        e.policy.tenant.as_deref(),
+        Some("5NEMDU42-45CC-8CBL-8BPF-D7092646325F")
+    );
+    assert_eq!(
+        e.policy
+            .int_of(pfw_passport::policy::keys::MINIMUM_PIN_LENGTH),
+        Some(8)
+    );
+    assert_eq!(
+        e.policy.int_of(pfw_passport::policy::keys::HISTORY),
+        Some(20)
+    );
+}
+
+#[test]
+fn explain_runs_intune_settings_and_reports_refusals() {
+    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
+    let e = linter
+        .explain("intune.json", &fixture("intune-profile.json"))
+        .unwrap();
+    assert_eq!(e.settings.len(), 6);
+    assert_eq!(e.settings[0].action, "set");
+    assert_eq!(
+        e.settings[0].label.as_deref(),
+        Some("Use Windows Hello for Business")
+    );
+    assert!(e.settings[0].refused.is_none());
+    assert!(e.settings[1].refused.as_deref().unwrap().contains("400"));
+    assert_eq!(
+        e.policy
+            .bool_of(pfw_passport::policy::keys::USE_PASSPORT_FOR_WORK),
+        Some(true)
+    );
+    // The user's expiration is merged in for the profile's user.
+    assert_eq!(
+        e.policy.int_of(pfw_passport::policy::keys::EXPIRATION),
+        Some(90)
+    );
+}
+
+#[test]
+fn explain_refuses_what_it_cannot_read() {
+    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
+    let err = linter
+        .explain("u.xml", &fixture("unreadable.xml"))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        pfw_lint::ExplainError::Unreadable {
+            line: 4,
+            column: 1,
+            ..
+        }
+    ));
+    let two = linter
+        .explain("t.xml", &fixture("several-tenants.xml"))
+        .unwrap_err();
+    assert!(matches!(two, pfw_lint::ExplainError::Tenant(_)), "{two}");
+}

@@ -1,0 +1,42 @@
+//! Helpers: the fixtures' directory, a linter, and the text at a diagnostic's place.
+
+use pfw_lint::{Diagnostic, FileReport, Linter, Options};
+
+/// A fixture's bytes.
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    std::fs::read(format!("{path}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Lints `bytes` as `name` with pfw's own DDF.
+pub(crate) fn lint(name: &str, bytes: &[u8], options: Options) -> FileReport {
+    Linter::with_pfw_ddf(options)
+        .expect("pfw's own DDF loads")
+        .lint(name, bytes)
+        .expect("the in-memory device does not fail")
+}
+
+/// The text of `source` from a diagnostic's line and column on (to the end of the line).
+pub(crate) fn text_at<'s>(source: &'s str, d: &Diagnostic) -> &'s str {
+    let line = source
+        .split('\n')
+        .nth(d.line as usize - 1)
+        .unwrap_or_else(|| panic!("line {} is in the file", d.line));
+    let skip = d.column as usize - 1;
+    match line.char_indices().nth(skip) {
+        Some((i, _)) => &line[i..],
+        None => "",
+    }
+}
+
+/// Microsoft's 2019 example message, cut from `<SyncML` to `</SyncML>` of seed 000.
+pub(crate) fn seed_2019() -> String {
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/seeds/000_425c400918f7ad3e.txt"
+    );
+    let text = std::fs::read_to_string(seed).expect("the seed is beside the repository");
+    let start = text.find("<SyncML").expect("the seed has the example");
+    let end = text.find("</SyncML>").expect("the example ends") + "</SyncML>".len();
+    text[start..end].to_owned()
+}
