@@ -6,6 +6,7 @@ mod concurrency;
 mod crash;
 mod device;
 mod hygiene;
+mod lint;
 mod pin;
 mod policy;
 mod processes;

@@ -1,0 +1,203 @@
+//! `pfw lint` and `pfw explain` end to end: exit codes 0, 1 and 2, `--deny warnings`, the
+//! JSON and SARIF formats, several files, `--tenant` and `--os-build`, and explain's words and
+//! policy table. None of them touches the state.
+
+use crate::support::{Msg, SEED_2019, TENANT, TestDevice, device_policy, seed_message};
+
+/// The example profile, from the repository.
+fn example() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/windows-hello-profile.xml"
+    );
+    std::fs::read_to_string(path).expect("the example profile")
+}
+
+/// A profile with one warning and no error: a leaf set twice.
+fn warning_only() -> String {
+    let uri = device_policy(TENANT, "PINComplexity/MinimumPINLength");
+    Msg::new()
+        .add(&uri, "int", "6")
+        .replace(&uri, "int", "8")
+        .build()
+}
+
+#[test]
+fn exit_codes_say_clean_errors_or_unusable_input() {
+    let device = TestDevice::new();
+    let clean = device.file("clean.xml", example());
+    let seed = device.file("seed.xml", seed_message(SEED_2019));
+    let broken = device.file("broken.json", "{\"omaSettings\": [");
+    // (files, exit code): README "Exit status" (0 success, 1 negative, 2 unusable input).
+    let cases: &[(&[&std::path::Path], i32)] = &[
+        (&[&clean], 0),
+        (&[&seed], 1),
+        (&[&broken], 2),
+        (&[&clean, &seed], 1),
+        (&[&seed, &broken], 2),
+    ];
+    for (files, code) in cases {
+        let mut args = vec!["lint"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let run = device.run(&args);
+        assert_eq!(run.code, Some(*code), "{files:?}: {run:?}");
+    }
+    let run = device.run(&["lint", "missing.xml"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.contains("error[unreadable]"), "{run:?}");
+    assert!(!device.state().exists(), "lint never opens the state");
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings() {
+    let device = TestDevice::new();
+    let file = device.file("twice.xml", warning_only());
+    let path = file.to_str().unwrap();
+    let run = device.run(&["lint", path]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("warning[duplicate-node]"), "{run:?}");
+    let denied = device.run(&["lint", "--deny", "warnings", path]);
+    assert_eq!(denied.code, Some(1), "{denied:?}");
+    // Notes never fail: the example profile has one.
+    let clean = device.file("clean.xml", example());
+    let run = device.run(&["lint", "--deny", "warnings", clean.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("note[add-only-once]"), "{run:?}");
+}
+
+#[test]
+fn json_format_lists_the_seed_errors_at_their_lines() {
+    let device = TestDevice::new();
+    let seed = device.file("seed.xml", seed_message(SEED_2019));
+    let run = device.run(&["lint", "--format", "json", seed.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    let errors: Vec<(String, u64, u64)> = out["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // samples.md A.1 and A.2: the tenant (line 8) and the misspelled node (line 198).
+    assert_eq!(
+        errors,
+        [
+            ("tenant-not-guid".to_owned(), 8, 51),
+            ("unknown-node".to_owned(), 198, 62)
+        ]
+    );
+    let unknown = out["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-node")
+        .unwrap();
+    assert_eq!(
+        unknown["fix"],
+        "did you mean `FacialFeaturesUseEnhancedAntiSpoofing`?"
+    );
+    assert!(unknown["file"].as_str().unwrap().ends_with("seed.xml"));
+}
+
+#[test]
+fn sarif_format_is_a_sarif_log() {
+    let device = TestDevice::new();
+    let seed = device.file("seed.xml", seed_message(SEED_2019));
+    let run = device.run(&["lint", "--format", "sarif", seed.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF on stdout");
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["tool"]["driver"]["name"], "pfw");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "unknown-node"
+        && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 198));
+}
+
+#[test]
+fn human_output_has_no_colour_with_no_color_and_points_at_the_place() {
+    let device = TestDevice::new();
+    let seed = device.file("seed.xml", seed_message(SEED_2019));
+    let run = device.run(&["lint", seed.to_str().unwrap()]);
+    assert!(!run.stdout.contains('\x1b'), "{run:?}");
+    assert!(run.stdout.contains("error[unknown-node]"), "{run:?}");
+    assert!(run.stdout.contains("seed.xml:198:62"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("= help: did you mean `FacialFeaturesUseEnhancedAntiSpoofing`?"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("2 errors, 14 warnings, 1 note"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn tenant_and_os_build_options_add_their_checks() {
+    let device = TestDevice::new();
+    let clean = device.file("clean.xml", example());
+    let path = clean.to_str().unwrap();
+    let other = "9b2d4e6f-1a3c-4b5d-8e7f-0a1b2c3d4e5f";
+    let run = device.run(&["lint", "--tenant", other, path]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.contains("error[tenant-mismatch]"), "{run:?}");
+    // FacialFeaturesUseEnhancedAntiSpoofing applies from build 10.0.15063 (the DDF).
+    let run = device.run(&["lint", "--os-build", "10.0.14393", path]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.contains("error[not-in-build]"), "{run:?}");
+    let run = device.run(&["lint", "--os-build", "ten", path]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--os-build"), "{run:?}");
+}
+
+#[test]
+fn lint_reads_standard_input() {
+    let device = TestDevice::new();
+    let run = device.run_with_stdin(&["lint", "-"], &warning_only());
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("-:3:"), "{run:?}");
+}
+
+#[test]
+fn explain_says_what_the_profile_does_and_the_policy_after_it() {
+    let device = TestDevice::new();
+    let clean = device.file("clean.xml", example());
+    let run = device.run(&["explain", clean.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    // The catalog's description and the DDF's value description of one setting.
+    assert!(
+        run.stdout.contains("The fewest characters a PIN may have"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("A PIN needs at least 6 characters."),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("Special characters are not allowed in the PIN."),
+        "{run:?}"
+    );
+    // `pfw policy`'s table for the profile's tenant.
+    assert!(run.stdout.contains(&format!("tenant {TENANT}")), "{run:?}");
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("PINComplexity/MinimumPINLength") && l.contains(" 6 ")),
+        "{run:?}"
+    );
+    assert!(!device.state().exists(), "explain never opens the state");
+    // Unusable input is exit 2.
+    let broken = device.file("broken.xml", "<SyncML><SyncBody>");
+    let run = device.run(&["explain", broken.to_str().unwrap()]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+}
