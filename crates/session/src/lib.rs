@@ -36,6 +36,7 @@
 
 pub mod enroll;
 pub mod error;
+pub mod fleet;
 pub mod http;
 pub mod mdm;
 pub mod state;
@@ -58,7 +59,9 @@ pub use error::{
 };
 pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
 pub use mdm::message::{Initiation, LoginStatus};
-pub use mdm::{Direction, Session, SessionConfig, SessionReport, SyncOptions, Trace, sync};
+pub use mdm::{
+    Direction, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
+};
 
 /// One RSA key per test binary: generating keys is slow in debug builds.
 #[cfg(test)]

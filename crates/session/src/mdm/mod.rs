@@ -305,6 +305,42 @@ pub fn sync(
     .run(store)
 }
 
+/// Minutes to wait before the scheduled session after the `index`-th (from 0) of a poll
+/// run, following the DMClient schedule: the first set of `NumberOfFirstRetries` sessions
+/// every `IntervalForFirstSetOfRetries` minutes, then the second set, then the remaining one;
+/// a set with interval 0 is off, a count of 0 repeats its set for ever (MS-MDE2 §2.2.9.3;
+/// unset values take the CSP's defaults, 10 × 15 minutes then nothing). `None` when the
+/// schedule has ended.
+pub fn poll_interval(schedule: &crate::PollSchedule, index: u64) -> Option<u32> {
+    let sets = [
+        (
+            schedule.interval_for_first_set_of_retries.unwrap_or(15),
+            schedule.number_of_first_retries.unwrap_or(10),
+        ),
+        (
+            schedule.interval_for_second_set_of_retries.unwrap_or(0),
+            schedule.number_of_second_retries.unwrap_or(0),
+        ),
+        (
+            schedule
+                .interval_for_remaining_scheduled_retries
+                .unwrap_or(0),
+            schedule.number_of_remaining_scheduled_retries.unwrap_or(0),
+        ),
+    ];
+    let mut left = index;
+    for (interval, count) in sets {
+        if interval == 0 {
+            continue;
+        }
+        if count == 0 || left < u64::from(count) {
+            return Some(interval);
+        }
+        left -= u64::from(count);
+    }
+    None
+}
+
 /// Whether a report is the engine's answer to an Alert 1222 of the server (protocol
 /// plumbing, not a management command).
 fn is_alert_1222(report: &Report, message: &SyncMl) -> bool {
@@ -327,3 +363,55 @@ fn count_statuses(message: &SyncMl, into: &mut Vec<u16>) {
 
 /// Most messages the device sends in one session by default.
 pub const MAX_MESSAGES: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PollSchedule;
+
+    #[test]
+    fn poll_schedule_table() {
+        // The MS-MDE2 sample document (and the test server's): 8 × 15 min, 5 × 3 min, then
+        // every 1560 min for ever.
+        let sample = PollSchedule {
+            interval_for_first_set_of_retries: Some(15),
+            number_of_first_retries: Some(8),
+            interval_for_second_set_of_retries: Some(3),
+            number_of_second_retries: Some(5),
+            interval_for_remaining_scheduled_retries: Some(1560),
+            number_of_remaining_scheduled_retries: Some(0),
+            ..PollSchedule::default()
+        };
+        for (index, expected) in [
+            (0, Some(15)),
+            (7, Some(15)),
+            (8, Some(3)),
+            (12, Some(3)),
+            (13, Some(1560)),
+            (10_000, Some(1560)),
+        ] {
+            assert_eq!(poll_interval(&sample, index), expected, "{index}");
+        }
+        // Nothing set: the CSP's defaults, 10 × 15 minutes, then the schedule ends.
+        let none = PollSchedule::default();
+        assert_eq!(poll_interval(&none, 9), Some(15));
+        assert_eq!(poll_interval(&none, 10), None);
+        // A first set with count 0 repeats for ever; later sets are never reached.
+        let forever = PollSchedule {
+            interval_for_first_set_of_retries: Some(1),
+            number_of_first_retries: Some(0),
+            interval_for_second_set_of_retries: Some(99),
+            number_of_second_retries: Some(1),
+            ..PollSchedule::default()
+        };
+        assert_eq!(poll_interval(&forever, 1_000_000), Some(1));
+        // Fleet's document: first set 1 min (count unset = 10 by default), the rest off.
+        let fleet = PollSchedule {
+            interval_for_first_set_of_retries: Some(1),
+            interval_for_second_set_of_retries: Some(0),
+            interval_for_remaining_scheduled_retries: Some(0),
+            ..PollSchedule::default()
+        };
+        assert_eq!(poll_interval(&fleet, 3), Some(1));
+    }
+}

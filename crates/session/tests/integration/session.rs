@@ -525,3 +525,46 @@ fn transport_limits_are_configurable() {
     assert!(TransportConfig::default().response_timeout > fast_transport().response_timeout);
     let _ = StatusCode::Ok;
 }
+
+#[test]
+fn a_small_fleet_enrolls_and_syncs_concurrently() {
+    let server = server();
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![vec![get("./DevDetail/SwV")], profile_commands()],
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+    );
+    let request = request(&server);
+    let config = pfw_session::fleet::FleetConfig {
+        server: server.base_url(),
+        user: request.user.clone(),
+        credential: request.credential.clone(),
+        extra_ca_pem: request.extra_ca_pem.clone(),
+        system_roots: false,
+        devices: 6,
+        concurrency: 3,
+        transport: fast_transport(),
+        base: base_registry(),
+    };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let report = pfw_session::fleet::run(&config, vec![crate::support::key(); 6], &|_| {
+        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    assert_eq!(done.into_inner(), 6);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!((report.enrolled, report.synced), (6, 6));
+    assert_eq!(report.session_latency.count, 6);
+    assert!(report.session_latency.p50 <= report.session_latency.max);
+    // Every device: two SyncHdr statuses (its answers to the two server packages), one for
+    // the Get, one per profile command.
+    let per_device = 2 + 1 + profile_commands().len() as u64;
+    assert_eq!(report.sent_statuses.values().sum::<u64>(), 6 * per_device);
+    assert!(report.sent_statuses.keys().all(|c| *c == 200));
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    let devices: std::collections::BTreeSet<String> =
+        mdm.sessions().iter().map(|s| s.device_id.clone()).collect();
+    assert_eq!(devices.len(), 6, "each device has its own identity");
+}
