@@ -242,3 +242,22 @@ fn a_linter_over_another_ddf_still_lints() {
     let codes: Vec<Code> = report.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::UnknownNode]);
 }
+
+#[test]
+fn the_readme_lists_every_code_with_its_severity_and_status() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("the README");
+    for code in Code::ALL {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", code.id())))
+            .unwrap_or_else(|| panic!("README has no row for {code}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], code.severity().as_str(), "{code}");
+        let status = code.status().map(|s| s.to_string());
+        match status {
+            Some(s) => assert_eq!(cells[3], s, "{code}"),
+            None => assert!(cells[3].is_empty() || cells[3] == "any", "{code}"),
+        }
+    }
+}
