@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(after_help = "\
 Exit status: 0 success; 1 a negative answer (a command failed, a node is missing, a PIN does not
 comply, a profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state
-could not be read or written.
+could not be read or written; 4 the server or the network failed (enroll, sync, unenroll).
 
 Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
 pub(crate) struct Cli {
@@ -55,6 +55,14 @@ pub(crate) enum Command {
     /// Check, set, show or reset a user's PIN against the policy in force
     #[command(subcommand)]
     Pin(PinCommand),
+    /// Enroll the device into an MDM server (MS-MDE2: discovery, policy, certificate request)
+    Enroll(EnrollArgs),
+    /// Run a management session with the enrolled server (MS-MDM); --poll keeps polling
+    Sync(SyncArgs),
+    /// Ask the server to unenroll the device (generic alert 1226), then forget the enrollment
+    Unenroll(UnenrollArgs),
+    /// Enroll and sync many emulated devices at once against a server, with statistics
+    Fleet(FleetArgs),
     /// Check SyncML profiles or Intune custom-profile JSON for what Windows would refuse or ignore
     Lint(LintArgs),
     /// Explain a profile in plain words, and the policy it results in on a fresh device
@@ -178,6 +186,110 @@ pub(crate) enum PinCommand {
     /// Reset the user's PIN to a new one (read from standard input, or prompted for), as
     /// Windows's PIN reset does: the PIN history is not kept
     Reset(PinArgs),
+}
+
+/// Time limits of the exchanges with a server.
+#[derive(Debug, Args)]
+pub(crate) struct NetArgs {
+    /// Longest wait for one exchange with the server, in seconds (connect, answer, body)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub(crate) timeout: u64,
+
+    /// Longest wait honoured when the server answers 429 with Retry-After, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) max_retry_after: u64,
+}
+
+/// How the enrolling user proves who they are.
+#[derive(Debug, Args)]
+pub(crate) struct CredentialArgs {
+    /// The enrolling user's UPN (e.g. alice@contoso.com); also the user ./User commands
+    /// address in sessions
+    #[arg(long, value_name = "UPN")]
+    pub(crate) user: Option<String>,
+
+    /// Read the password (OnPremise servers) from standard input
+    #[arg(long, conflicts_with = "token_stdin")]
+    pub(crate) password_stdin: bool,
+
+    /// Read the security token (Federated servers) from standard input
+    #[arg(long)]
+    pub(crate) token_stdin: bool,
+
+    /// Trust this CA (PEM) for the server, besides the system's roots; remembered with the
+    /// enrollment
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnrollArgs {
+    /// The server: its discovery URL, or https://host[:port]
+    #[arg(long, value_name = "URL")]
+    pub(crate) server: String,
+
+    #[command(flatten)]
+    pub(crate) credential: CredentialArgs,
+
+    /// The device's private key (PKCS#8 DER); generated and written there when missing
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// Print every message, both ways, on standard error
+    #[arg(long)]
+    pub(crate) trace: bool,
+
+    /// Keep running sessions on the schedule the server set, until SIGINT or SIGTERM
+    #[arg(long)]
+    pub(crate) poll: bool,
+
+    /// JSON output: one object per session
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UnenrollArgs {
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FleetArgs {
+    /// The server: its discovery URL, or https://host[:port]
+    #[arg(long, value_name = "URL")]
+    pub(crate) server: String,
+
+    /// How many emulated devices
+    #[arg(long, value_name = "N")]
+    pub(crate) devices: usize,
+
+    /// How many devices run at once
+    #[arg(long, value_name = "C", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+
+    #[command(flatten)]
+    pub(crate) credential: CredentialArgs,
+
+    /// Keep the devices' keys in this directory and reuse them (RSA key generation is slow)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) key_cache: Option<PathBuf>,
+
+    /// JSON output
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
 }
 
 #[derive(Debug, Args)]

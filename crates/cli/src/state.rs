@@ -24,11 +24,21 @@ impl Device {
     /// Opens the state (creating it when missing) and the CSPs.
     pub(crate) fn open(cli: &Cli) -> Result<Self, CliError> {
         let path = state_path(cli)?;
-        let store = SqliteStore::open(&path).map_err(|source| CliError::Store {
+        let mut store = SqliteStore::open(&path).map_err(|source| CliError::Store {
             path: path.clone(),
             source,
         })?;
-        let engine = Engine::new(registry(cli.ddf.as_deref())?, Limits::DEFAULT);
+        // The device CSPs answer from the state: its device identifier (generated at the
+        // first open) and its enrollment. A damaged one is reported by the session commands.
+        let facts = match pfw_session::state::device_facts(&mut store) {
+            Ok(facts) => facts,
+            Err(
+                pfw_session::StateError::Store(source)
+                | pfw_session::StateError::DevInfo(pfw_devinfo::DevInfoError::Store(source)),
+            ) => return Err(CliError::Store { path, source }),
+            Err(_) => pfw_devinfo::DeviceFacts::default(),
+        };
+        let engine = Engine::new(registry_for(cli.ddf.as_deref(), facts)?, Limits::DEFAULT);
         Ok(Self {
             path,
             store,
@@ -106,8 +116,23 @@ fn create_private_dir(dir: &Path) -> Result<(), CliError> {
     })
 }
 
-/// The CSPs: PassportForWork from pfw's own DDF, or from `ddf`.
+/// The CSPs: PassportForWork from pfw's own DDF (or from `ddf`), and the read-only device
+/// CSPs (DevInfo, DevDetail, DMClient) with no device facts.
 pub(crate) fn registry(ddf: Option<&Path>) -> Result<Registry, CliError> {
+    registry_for(ddf, pfw_devinfo::DeviceFacts::default())
+}
+
+/// The CSPs, the device CSPs answering from `facts`.
+pub(crate) fn registry_for(
+    ddf: Option<&Path>,
+    facts: pfw_devinfo::DeviceFacts,
+) -> Result<Registry, CliError> {
+    pfw_devinfo::register(passport_registry(ddf)?, &Arc::new(facts))
+        .map_err(|e| CliError::Usage(format!("pfw's own device DDF files do not load: {e}")))
+}
+
+/// The PassportForWork CSP alone: from pfw's own DDF, or from `ddf`.
+pub(crate) fn passport_registry(ddf: Option<&Path>) -> Result<Registry, CliError> {
     let csp = match ddf {
         None => PassportCsp::new().map_err(|source| CliError::Ddf {
             path: PathBuf::from("(pfw's own)"),

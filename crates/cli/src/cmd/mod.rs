@@ -3,12 +3,16 @@
 pub(crate) mod apply;
 pub(crate) mod ddf;
 pub(crate) mod device;
+pub(crate) mod enroll;
 pub(crate) mod explain;
+pub(crate) mod fleet;
 pub(crate) mod get;
 pub(crate) mod lint;
 pub(crate) mod pin;
 pub(crate) mod policy;
+pub(crate) mod sync;
 pub(crate) mod tree;
+pub(crate) mod unenroll;
 
 use crate::args::{Cli, Command};
 use crate::error::CliError;
@@ -23,6 +27,10 @@ pub(crate) fn run(cli: &Cli) -> Result<u8, CliError> {
         Command::Ddf(args) => ddf::run(cli, args),
         Command::Policy(args) => policy::run(cli, args),
         Command::Pin(command) => pin::run(cli, command),
+        Command::Enroll(args) => enroll::run(cli, args),
+        Command::Sync(args) => sync::run(cli, args),
+        Command::Unenroll(args) => unenroll::run(cli, args),
+        Command::Fleet(args) => fleet::run(cli, args),
         Command::Lint(args) => lint::run(cli, args),
         Command::Explain(args) => explain::run(cli, args),
     }

@@ -12,4 +12,5 @@ mod policy;
 mod processes;
 mod profile;
 mod seeds;
+mod session;
 mod support;

@@ -1,0 +1,206 @@
+//! `pfw sync`: one MS-MDM management session with the enrolled server (`--trace` shows every
+//! message), or with `--poll` sessions on the schedule the server set until SIGINT or
+//! SIGTERM, which stop it between sessions. Also the helpers the other commands that talk to a
+//! server share: transport limits from the options, exit codes of server failures.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pfw_session::{
+    Direction, SessionError, SessionReport, SyncOptions, TransportConfig, poll_interval, state,
+};
+use serde_json::json;
+
+use crate::args::{Cli, NetArgs, SyncArgs};
+use crate::error::{CliError, NEGATIVE, SUCCESS};
+use crate::state::Device;
+
+/// Exit code of a server or network failure: the server refused the device or its
+/// certificate, did not answer in time, answered what is not SyncML, broke the protocol.
+pub(crate) const SERVER_FAILURE: u8 = 4;
+
+pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
+    let mut device = Device::open(cli)?;
+    let enrollment = match state::load_enrollment(&device.store) {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return Err(CliError::Usage(
+                "the device is not enrolled: run pfw enroll first".to_owned(),
+            ));
+        }
+        Err(e) => return Ok(state_failure(&e.to_string())),
+    };
+    let trace = |direction: Direction, bytes: &[u8]| {
+        let arrow = match direction {
+            Direction::Sent => "--> to the server",
+            Direction::Received => "<-- from the server",
+        };
+        let mut err = std::io::stderr().lock();
+        // A trace that cannot be written must not stop the session.
+        let _ = writeln!(
+            err,
+            "{arrow} ({} bytes)\n{}\n",
+            bytes.len(),
+            String::from_utf8_lossy(bytes)
+        );
+    };
+    let options = SyncOptions {
+        transport: transport_config(&args.net),
+        trace: args.trace.then_some(&trace as &pfw_session::Trace),
+        ..SyncOptions::default()
+    };
+    if !args.poll {
+        let result = pfw_session::sync(&mut device.store, &device.engine, &options);
+        return match result {
+            Ok(report) => {
+                print_report(&report, args.json)?;
+                Ok(if report.all_succeeded() {
+                    SUCCESS
+                } else {
+                    NEGATIVE
+                })
+            }
+            Err(e) => Ok(session_failure(&e)),
+        };
+    }
+
+    // --poll: stop between sessions on SIGINT or SIGTERM.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|source| {
+            CliError::Read {
+                path: "signal handler".into(),
+                source,
+            }
+        })?;
+    }
+    let minute = minute_length();
+    let schedule = *enrollment.poll();
+    let mut index = 0u64;
+    loop {
+        match pfw_session::sync(&mut device.store, &device.engine, &options) {
+            Ok(report) => print_report(&report, args.json)?,
+            // A failed session is reported; polling goes on, as Windows retries on schedule.
+            Err(e) => eprintln!("pfw: session failed: {e}"),
+        }
+        let minutes = poll_interval(&schedule, index).unwrap_or(SCHEDULE_END_MINUTES);
+        index += 1;
+        let until = Instant::now() + minute * minutes;
+        while Instant::now() < until {
+            if stop.load(Ordering::SeqCst) {
+                eprintln!("pfw: stopped");
+                return Ok(SUCCESS);
+            }
+            std::thread::sleep(STOP_CHECK.min(until.saturating_duration_since(Instant::now())));
+        }
+        if stop.load(Ordering::SeqCst) {
+            eprintln!("pfw: stopped");
+            return Ok(SUCCESS);
+        }
+    }
+}
+
+/// The transport limits of `--timeout` and `--max-retry-after`.
+pub(crate) fn transport_config(net: &NetArgs) -> TransportConfig {
+    let timeout = Duration::from_secs(net.timeout.max(1));
+    TransportConfig {
+        connect_timeout: timeout.min(Duration::from_secs(15)),
+        response_timeout: timeout,
+        request_timeout: timeout,
+        max_retry_after: Duration::from_secs(net.max_retry_after),
+        ..TransportConfig::default()
+    }
+}
+
+/// Reports a failed session; its exit code (a damaged state 3, else a server failure 4).
+pub(crate) fn session_failure(error: &SessionError) -> u8 {
+    eprintln!("pfw: {error}");
+    match error {
+        SessionError::State(_) | SessionError::Engine(_) => 3,
+        SessionError::NotEnrolled => 2,
+        _ => SERVER_FAILURE,
+    }
+}
+
+/// Reports a damaged state; exit 3.
+pub(crate) fn state_failure(message: &str) -> u8 {
+    eprintln!("pfw: state: {message}");
+    3
+}
+
+fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let commands: Vec<_> = report
+            .commands
+            .iter()
+            .map(|r| {
+                json!({
+                    "command": r.command,
+                    "cmd_id": r.cmd_id,
+                    "uri": r.uri,
+                    "status": r.status.code(),
+                    "reason": r.reason,
+                })
+            })
+            .collect();
+        let value = json!({
+            "session_id": report.session_id,
+            "messages_sent": report.sent,
+            "messages_received": report.received,
+            "aborted": report.aborted,
+            "elapsed_ms": report.elapsed.as_millis(),
+            "commands": commands,
+        });
+        return writeln!(out, "{value}").map_err(CliError::Output);
+    }
+    let failed = report
+        .commands
+        .iter()
+        .filter(|r| !r.status.is_success())
+        .count();
+    writeln!(
+        out,
+        "session {}: {} message(s) sent, {} received, {} command(s) from the server, {} failed{}",
+        report.session_id,
+        report.sent,
+        report.received,
+        report.commands.len(),
+        failed,
+        if report.aborted {
+            "; the server aborted it"
+        } else {
+            ""
+        }
+    )
+    .map_err(CliError::Output)?;
+    for r in &report.commands {
+        let mut line = format!(
+            "  {} {} {}",
+            r.status.code(),
+            r.command,
+            r.uri.as_deref().unwrap_or("")
+        );
+        if let Some(reason) = &r.reason {
+            line.push_str(&format!("  ({reason})"));
+        }
+        writeln!(out, "{}", line.trim_end()).map_err(CliError::Output)?;
+    }
+    Ok(())
+}
+
+/// How long a schedule minute lasts: a minute, or `PFW_POLL_MINUTE_MS` milliseconds (tests).
+fn minute_length() -> Duration {
+    std::env::var("PFW_POLL_MINUTE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_millis)
+}
+
+/// Minutes between sessions once the server's schedule has ended (undefined in MS-MDE2):
+/// daily.
+const SCHEDULE_END_MINUTES: u32 = 1440;
+/// How often a wait looks for a stop signal.
+const STOP_CHECK: Duration = Duration::from_millis(50);

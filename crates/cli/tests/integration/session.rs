@@ -1,0 +1,377 @@
+//! `pfw enroll`, `pfw sync`, `pfw unenroll` and `pfw fleet` against the in-process test server
+//! (its enrollment side and its MDM side, which checks every device message): a Windows
+//! Hello profile applied as `pfw apply` applies it, a session with nothing to do, the policy
+//! in force afterwards, a server that refuses the device, hostile servers, polling stopped by
+//! SIGINT and SIGTERM, unenrollment and a small fleet.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
+use pfw_session::testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
+use pfw_syncml::{Command, Limits, SyncMl};
+
+use crate::support::{Run, TestDevice, decode, statuses};
+
+const PROFILE: &str = include_str!("../../../../examples/windows-hello-profile.xml");
+const USER: &str = "demo@example.com";
+const PASSWORD: &str = "demo-password\n";
+
+/// One RSA key for every test (generation is slow in debug builds), as a PKCS#8 DER file.
+fn key_file() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let key = pfw_session::DeviceKey::generate(2048).expect("an RSA key");
+        let path =
+            std::env::temp_dir().join(format!("pfw-cli-test-key-{}.der", std::process::id()));
+        std::fs::write(&path, key.to_pkcs8_der().expect("PKCS#8")).expect("the key is written");
+        path
+    })
+}
+
+fn gets(uris: &[&str]) -> Vec<Command> {
+    let body: String = uris
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            format!(
+                "<Get><CmdID>{}</CmdID><Item><Target><LocURI>{u}</LocURI></Target></Item></Get>",
+                i + 1
+            )
+        })
+        .collect();
+    let message =
+        format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}</SyncBody></SyncML>"#);
+    SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
+        .unwrap()
+        .body
+        .commands
+}
+
+fn profile() -> Vec<Command> {
+    SyncMl::decode(PROFILE.as_bytes(), &Limits::DEFAULT)
+        .unwrap()
+        .body
+        .commands
+}
+
+/// A test server with an MDM side playing `script`.
+fn server(script: Vec<Vec<Command>>) -> (TestServer, Arc<MdmServer>) {
+    let server = TestServer::start(TestServerConfig::default()).expect("the test server starts");
+    let mdm = MdmServer::new(
+        MdmConfig {
+            script,
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+        server.management_url(),
+    );
+    server.set_management_handler(mdm.handler());
+    (server, mdm)
+}
+
+/// `pfw enroll` of `device` with `server`; asserts it succeeded.
+#[track_caller]
+fn enroll(device: &TestDevice, server: &TestServer) -> Run {
+    let ca = device.file("ca.pem", server.ca_pem());
+    let key = device.dir().join("device.key");
+    std::fs::copy(key_file(), &key).unwrap();
+    let run = device.run_with_stdin(
+        &[
+            "enroll",
+            "--server",
+            &server.base_url(),
+            "--user",
+            USER,
+            "--password-stdin",
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--timeout",
+            "10",
+        ],
+        PASSWORD,
+    );
+    assert_eq!(run.code, Some(0), "enroll: {run:?}");
+    run
+}
+
+#[test]
+fn enroll_sync_then_policy_shows_what_the_server_set() {
+    let (server, mdm) = server(vec![
+        gets(&[
+            "./DevDetail/SwV",
+            "./DevInfo/DevId",
+            "./Vendor/MSFT/DMClient/Provider/pfw-test/UPN",
+        ]),
+        profile(),
+    ]);
+    let device = TestDevice::new();
+    let enrolled = enroll(&device, &server);
+    assert!(
+        enrolled.stdout.contains("provider pfw-test"),
+        "{enrolled:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(device.state())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the state holds the private key");
+    }
+
+    let sync = device.run(&["sync", "--timeout", "10"]);
+    assert_eq!(sync.code, Some(0), "sync: {sync:?}");
+    assert!(sync.stdout.starts_with("session 1:"), "{}", sync.stdout);
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    let session = &mdm.sessions()[0];
+    let device_id = session.device_id.clone();
+    assert_eq!(
+        session.result_for("./DevInfo/DevId"),
+        Some(device_id.clone())
+    );
+    assert_eq!(
+        session.result_for("./DevDetail/SwV").as_deref(),
+        Some("10.0.26100.1")
+    );
+    assert_eq!(
+        session
+            .result_for("./Vendor/MSFT/DMClient/Provider/pfw-test/UPN")
+            .as_deref(),
+        Some(USER)
+    );
+
+    // The profile's statuses are those `pfw apply` gives on a fresh device.
+    let fresh = TestDevice::new();
+    let applied = fresh.apply(PROFILE, &[]);
+    let response = decode(&applied.stdout);
+    let expected: Vec<String> = statuses(&response)
+        .iter()
+        .skip(1)
+        .map(|s| s.data.text.clone())
+        .collect();
+    let got: Vec<String> = session
+        .statuses
+        .iter()
+        .skip(3)
+        .map(|s| s.data.text.clone())
+        .collect();
+    assert_eq!(got, expected);
+
+    // A second session: nothing to do, ends cleanly.
+    let again = device.run(&["sync", "--timeout", "10", "--json"]);
+    assert_eq!(again.code, Some(0), "{again:?}");
+    let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(report["session_id"], "2");
+    assert_eq!(report["messages_sent"], 1);
+    assert_eq!(report["commands"].as_array().map(Vec::len), Some(0));
+    assert!(mdm.sessions()[1].completed);
+
+    // The policy the server set is in force.
+    let policy = device.policy(&[]);
+    assert_eq!(policy["tenant"], "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83");
+    for (name, value) in [
+        // The values the example profile sets.
+        ("UsePassportForWork", serde_json::json!(true)),
+        ("RequireSecurityDevice", serde_json::json!(true)),
+        ("PINComplexity/MinimumPINLength", serde_json::json!(6)),
+    ] {
+        assert_eq!(policy["policies"][name]["value"], value, "{name}");
+        assert_eq!(policy["policies"][name]["source"], "device", "{name}");
+    }
+    let get = device.run(&["get", "./DevInfo/DevId"]);
+    assert_eq!(get.stdout.trim(), device_id);
+    // Nothing secret on the terminal.
+    for run in [&enrolled, &sync, &again] {
+        assert!(!run.stdout.contains("PRIVATE") && !run.stderr.contains("PRIVATE"));
+    }
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+}
+
+#[test]
+fn a_server_that_refuses_the_device_exits_4_and_changes_nothing() {
+    let (server, _mdm) = server(vec![profile()]);
+    let device = TestDevice::new();
+    enroll(&device, &server);
+    server.set_management_handler(Arc::new(|_| (403, Vec::new())));
+    let before = device.dump();
+    let run = device.run(&["sync", "--timeout", "5"]);
+    assert_eq!(run.code, Some(4), "{run:?}");
+    assert!(run.stderr.contains("refused"), "{}", run.stderr);
+    assert_eq!(device.dump(), before);
+}
+
+#[test]
+fn hostile_servers_end_in_bounded_time_with_the_state_unchanged() {
+    let (server, _mdm) = server(vec![profile()]);
+    let device = TestDevice::new();
+    enroll(&device, &server);
+    for (misbehavior, expected) in [
+        (
+            Misbehavior::Raw {
+                status: 200,
+                content_type: "application/vnd.syncml.dm+xml".to_owned(),
+                body: b"\x00\x01 definitely not SyncML".to_vec(),
+            },
+            "not SyncML",
+        ),
+        (Misbehavior::Garbage, "management server"),
+        (Misbehavior::Slow(Duration::from_secs(8)), "timed out"),
+        (Misbehavior::Silent, "timed out"),
+        (Misbehavior::Close, "management server"),
+    ] {
+        let before = device.dump();
+        server.misbehave(Endpoint::Management, misbehavior.clone(), 1);
+        let started = Instant::now();
+        let run = device.run(&["sync", "--timeout", "1"]);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{misbehavior:?}"
+        );
+        assert_eq!(run.code, Some(4), "{misbehavior:?}: {run:?}");
+        assert!(
+            run.stderr.contains(expected),
+            "{misbehavior:?}: {}",
+            run.stderr
+        );
+        assert_eq!(device.dump(), before, "{misbehavior:?}");
+    }
+}
+
+#[test]
+fn not_enrolled_is_bad_input() {
+    let device = TestDevice::new();
+    let run = device.run(&["sync"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("pfw enroll"), "{}", run.stderr);
+    let run = device.run(&["unenroll"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+}
+
+#[cfg(unix)]
+fn poll_until_stopped(signal: &str) {
+    let (server, mdm) = server(vec![profile()]);
+    let device = TestDevice::new();
+    enroll(&device, &server);
+    // The test server's schedule: every 15 minutes at first; a schedule minute lasts 20 ms.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pfw"))
+        .args([
+            "--state",
+            device.state().to_str().unwrap(),
+            "sync",
+            "--poll",
+            "--timeout",
+            "10",
+        ])
+        .env("PFW_POLL_MINUTE_MS", "20")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pfw starts");
+    let started = Instant::now();
+    while mdm.sessions().iter().filter(|s| s.completed).count() < 2 {
+        assert!(started.elapsed() < Duration::from_secs(60), "two polls");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("session 1:") && stdout.contains("session 2:"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("stopped"));
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_poll_polls_on_schedule_and_stops_on_sigint() {
+    poll_until_stopped("-INT");
+}
+
+#[cfg(unix)]
+#[test]
+fn sync_poll_stops_on_sigterm() {
+    poll_until_stopped("-TERM");
+}
+
+#[test]
+fn unenroll_tells_the_server_then_forgets() {
+    let (server, mdm) = server(Vec::new());
+    let device = TestDevice::new();
+    enroll(&device, &server);
+    assert_eq!(
+        device
+            .run(&["get", "./Vendor/MSFT/DMClient/Provider"])
+            .stdout
+            .trim(),
+        "pfw-test"
+    );
+    let run = device.run(&["unenroll", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let alerts = &mdm.sessions()[0].alerts;
+    assert!(alerts.iter().any(|a| a.data.as_deref() == Some("1226")
+        && a.items[0].meta.as_ref().and_then(|m| m.type_.as_deref())
+            == Some("com.microsoft:mdm.unenrollment.userrequest")));
+    assert_eq!(device.run(&["sync"]).code, Some(2));
+    let gone = device.run(&["get", "./Vendor/MSFT/DMClient/Provider/pfw-test"]);
+    assert_eq!(gone.code, Some(1), "{gone:?}");
+    // Enrolling again works.
+    enroll(&device, &server);
+}
+
+#[test]
+fn a_small_fleet() {
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"]), profile()]);
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    for i in 0..3 {
+        std::fs::copy(key_file(), keys.join(format!("device-{i:05}.key"))).unwrap();
+    }
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let device = TestDevice::new();
+    let run = device.run_with_stdin(
+        &[
+            "fleet",
+            "--server",
+            &server.base_url(),
+            "--devices",
+            "3",
+            "--concurrency",
+            "2",
+            "--user",
+            USER,
+            "--password-stdin",
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--key-cache",
+            keys.to_str().unwrap(),
+            "--timeout",
+            "10",
+            "--json",
+        ],
+        PASSWORD,
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["synced"], 3);
+    assert_eq!(report["session_latency"]["count"], 3);
+    assert!(report["statuses_sent"]["200"].as_u64().unwrap() > 3);
+    assert_eq!(mdm.sessions().len(), 3);
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    // In-memory devices: the fleet leaves no state behind.
+    assert!(!device.state().exists());
+}
