@@ -11,14 +11,15 @@
 //! after a failure: each problem is reported once, at its cause; the engine's cross-check
 //! ([`cross_check`]) catches what the roll-back changes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pfw_ddf::{
     LookupError, Node, NodeName, NodePath, OsBuild, Resolved, Scope, UriError, ValueErrorKind, Verb,
 };
 use pfw_engine::{Engine, Options as EngineOptions, Report, status_of};
-use pfw_passport::policy::catalog::{Placement, lookup};
-use pfw_passport::policy::{Provenance, keys};
+use pfw_passport::policy::catalog::{DEVICE_WIDE_ROOTS, Placement, lookup};
+use pfw_passport::policy::{PolicySource, Provenance, TenantChoice, keys, resolve};
+use pfw_passport::state::sources;
 use pfw_syncml::{Limits, StatusCode, SyncMl};
 use pfw_tree::device::{BUILD_PROPERTY, DEFAULT_EDITION};
 use pfw_tree::{Csp, MemoryStore, Registry, Store, Tree, TreeError, TreeLimits};
@@ -120,6 +121,12 @@ pub(crate) fn cross_check(
 ) -> Result<(), LintError> {
     let build = options.os_build.unwrap_or(OsBuild::INSIDER);
     let (_, grouped) = engine_run(registry, message, profile, build, Some(USER))?;
+    let mut problems: Vec<(u32, u32)> = out
+        .iter()
+        .filter(|d| d.is_problem())
+        .map(|d| (d.line, d.column))
+        .collect();
+    problems.sort_unstable();
     for (i, (command, reports)) in profile.commands.iter().zip(grouped).enumerate() {
         // The command's diagnostics lie between its start tag and the next command's.
         let from = src.position(command.offset);
@@ -127,9 +134,8 @@ pub(crate) fn cross_check(
             .commands
             .get(i + 1)
             .map_or((u32::MAX, u32::MAX), |next| src.position(next.offset));
-        let covered = out
-            .iter()
-            .any(|d| d.is_problem() && (d.line, d.column) >= from && (d.line, d.column) < to);
+        let first = problems.partition_point(|p| *p < from);
+        let covered = problems.get(first).is_some_and(|p| *p < to);
         if covered {
             continue;
         }
@@ -375,8 +381,8 @@ impl<'c> Checker<'c, '_> {
         let mut tree = Tree::new(store, registry, device, tree_limits(), Some(USER), false);
         let mut outcomes = Vec::with_capacity(self.profile.ops.len());
         // (canonical path, op) of every node created, and of every value written.
-        let mut created: Vec<(String, usize)> = Vec::new();
-        let mut written: Vec<(String, usize)> = Vec::new();
+        let mut created: BTreeMap<String, usize> = BTreeMap::new();
+        let mut written: BTreeMap<String, usize> = BTreeMap::new();
         for (i, (op, fact)) in self.profile.ops.iter().zip(facts).enumerate() {
             let result = run_op(&mut tree, op);
             let canonical = fact.path.as_ref().map(|p| p.without_query().to_string());
@@ -399,7 +405,7 @@ impl<'c> Checker<'c, '_> {
                     if let Some(path) = canonical {
                         self.duplicates(i, op, fact, &path, &mut written);
                         if matches!(op.action, Action::Set | Action::Verb(Verb::Add)) {
-                            created.push((path, i));
+                            created.entry(path).or_insert(i);
                         }
                     }
                     outcomes.push(Outcome::Done);
@@ -415,7 +421,7 @@ impl<'c> Checker<'c, '_> {
         op: &Op,
         facts: &Facts<'_>,
         error: &TreeError,
-        created: &[(String, usize)],
+        created: &BTreeMap<String, usize>,
     ) -> Option<Diagnostic> {
         let status = status_of(error);
         let answer = format!("pfw answers {} {}", status.code(), status.reason());
@@ -488,11 +494,7 @@ impl<'c> Checker<'c, '_> {
                     Code::AlreadyExists,
                     format!("`{path}` already exists when this Add runs"),
                 );
-                let creator = created.iter().find(|(p, _)| {
-                    p == path
-                        || p.strip_prefix(path.as_str())
-                            .is_some_and(|r| r.starts_with('/'))
-                });
+                let creator = subtree(created, path).min_by_key(|(_, i)| **i);
                 let d = match creator {
                     Some((p, i)) => {
                         let line = self.op_line(*i);
@@ -702,7 +704,7 @@ impl<'c> Checker<'c, '_> {
         op: &Op,
         facts: &Facts<'_>,
         path: &str,
-        written: &mut Vec<(String, usize)>,
+        written: &mut BTreeMap<String, usize>,
     ) {
         let is_leaf = facts
             .resolved
@@ -710,10 +712,10 @@ impl<'c> Checker<'c, '_> {
             .is_some_and(|(_, r)| r.node().is_leaf());
         match op.action {
             Action::Verb(Verb::Delete) => {
-                let hit = written.iter().find(|(p, _)| {
-                    p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/'))
-                });
-                if let Some((set, j)) = hit.cloned() {
+                let gone: Vec<(String, usize)> = subtree(written, path)
+                    .map(|(p, j)| (p.clone(), *j))
+                    .collect();
+                if let Some((set, j)) = gone.iter().min_by_key(|(_, j)| *j).cloned() {
                     let line = self.op_line(j);
                     let d = self
                         .whole_uri(
@@ -725,12 +727,12 @@ impl<'c> Checker<'c, '_> {
                         .with_fix(Fix::advice("leave out either the setting or the Delete"));
                     self.push(op, d);
                 }
-                written.retain(|(p, _)| {
-                    !(p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/')))
-                });
+                for (p, _) in gone {
+                    written.remove(&p);
+                }
             }
             action if action.writes() && is_leaf => {
-                if let Some((_, j)) = written.iter().find(|(p, _)| p == path) {
+                if let Some(j) = written.get(path) {
                     let line = self.op_line(*j);
                     let before = self.profile.ops.get(*j).and_then(|o| o.data.as_ref());
                     let now = op.data.as_ref().map_or("", |d| d.text.as_str());
@@ -750,8 +752,7 @@ impl<'c> Checker<'c, '_> {
                         .with_fix(Fix::advice("set each node once per profile"));
                     self.push(op, d);
                 }
-                written.retain(|(p, _)| p != path);
-                written.push((path.to_owned(), i));
+                written.insert(path.to_owned(), i);
             }
             _ => {}
         }
@@ -759,13 +760,16 @@ impl<'c> Checker<'c, '_> {
 
     /// TenantId names: GUID, braces, `--tenant`, several tenants.
     fn tenants(&mut self, facts: &[Facts<'_>]) {
-        // First occurrence of each tenant name, in document order.
+        // First occurrence of each tenant name, in document order, and its number of uses.
         let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut uses: HashMap<&str, usize> = HashMap::new();
         for (i, fact) in facts.iter().enumerate() {
-            if let Some((_, name, _, _)) = &fact.tenant
-                && !seen.iter().any(|(n, _)| n == name)
-            {
-                seen.push((name.clone(), i));
+            if let Some((_, name, _, _)) = &fact.tenant {
+                let count = uses.entry(name.as_str()).or_insert(0);
+                if *count == 0 {
+                    seen.push((name.clone(), i));
+                }
+                *count += 1;
             }
         }
         for (name, i) in &seen {
@@ -775,10 +779,7 @@ impl<'c> Checker<'c, '_> {
             let Some((index, _, csp, node)) = &fact.tenant else {
                 continue;
             };
-            let uses = facts
-                .iter()
-                .filter(|f| f.tenant.as_ref().is_some_and(|t| &t.1 == name))
-                .count();
+            let uses = uses.get(name.as_str()).copied().unwrap_or(0);
             let inner = name.strip_prefix('{').and_then(|n| n.strip_suffix('}'));
             if let Some(inner) = inner.filter(|n| csp.check_name(node, n, true).is_ok()) {
                 let d = self
@@ -846,7 +847,8 @@ impl<'c> Checker<'c, '_> {
                 }
             }
             None if seen.len() > 1 => {
-                let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+                let first = seen.first().map_or("", |(n, _)| n.as_str());
+                let count = seen.len();
                 for (name, i) in seen.iter().skip(1) {
                     let (Some(op), Some(fact)) = (self.profile.ops.get(*i), facts.get(*i)) else {
                         continue;
@@ -862,8 +864,8 @@ impl<'c> Checker<'c, '_> {
                             1,
                             Code::SeveralTenants,
                             format!(
-                                "a second tenant, `{name}`: this profile sets policy for {}",
-                                names.join(", ")
+                                "another tenant, `{name}`: this profile sets policy for {count} \
+                                 tenants, the first `{first}`"
                             ),
                         )
                         .with_note("a device applies only its own tenant's policy")
@@ -919,40 +921,56 @@ impl<'c> Checker<'c, '_> {
 
     /// The rules of the policy in force that look at several values: minimum above maximum,
     /// character sets all allowed with none required, or none allowed. Checked for each
-    /// tenant of the profile, for the device policy alone and with the user's merged in.
+    /// tenant whose PIN lengths or character sets the profile sets, for the device policy alone
+    /// and with the user's merged in.
     fn policy(
         &mut self,
         store: &MemoryStore,
         facts: &[Facts<'_>],
         outcomes: &[Outcome],
     ) -> Result<(), LintError> {
-        let tenants: BTreeSet<String> = facts
-            .iter()
-            .filter_map(|f| f.tenant.as_ref().map(|t| t.1.clone()))
-            .collect();
-        let mut users = vec![None];
+        let setters = self.setters(facts, outcomes);
+        // Only tenants where a rule can apply: both lengths, or all four sets, are set.
+        let mut set_keys: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (_, tenant, key) in setters.keys() {
+            set_keys.entry(tenant).or_default().insert(key);
+        }
+        let tenants = set_keys.iter().filter(|(_, keys)| {
+            (keys.contains(keys::MINIMUM_PIN_LENGTH) && keys.contains(keys::MAXIMUM_PIN_LENGTH))
+                || CHAR_SET_KEYS.iter().all(|k| keys.contains(k))
+        });
+        let mut users = vec![(None, sources(store, None)?)];
         if store.find_instance(Some(USER))?.is_some() {
-            users.push(Some(USER));
+            users.push((Some(USER), sources(store, Some(USER))?));
         }
         let mut found: BTreeSet<(Code, usize, usize)> = BTreeSet::new();
-        for tenant in &tenants {
-            for user in &users {
-                let policy = match pfw_passport::state::policy_in_force(store, *user, Some(tenant))
-                {
-                    Ok(p) => p,
-                    Err(pfw_passport::state::StateError::Store(e)) => return Err(e.into()),
-                    Err(_) => continue,
+        for (tenant, _) in tenants {
+            for (user, all) in &users {
+                let own: Vec<PolicySource> = all.iter().map(|s| only_tenant(s, tenant)).collect();
+                let choice = TenantChoice {
+                    override_tenant: Some((*tenant).to_owned()),
+                    device_tenant: None,
+                };
+                let Ok(policy) = resolve(&own, &choice, *user) else {
+                    continue;
                 };
                 let fell_back = |key: &str| {
                     policy
                         .setting(key)
                         .is_some_and(|s| s.source == Provenance::Fallback)
                 };
-                let scopes = match user {
-                    Some(_) => [Some(Scope::User), Some(Scope::Device)],
-                    None => [Some(Scope::Device), None],
+                // The op whose value is in force: the user's first, when the user is merged in.
+                let scopes: &[Scope] = match user {
+                    Some(_) => &[Scope::User, Scope::Device],
+                    None => &[Scope::Device],
                 };
-                let setter = |key: &str| self.setter(facts, outcomes, tenant, key, &scopes);
+                let setter = |key: &str| {
+                    scopes.iter().find_map(|scope| {
+                        setters
+                            .get(&(*scope, (*tenant).to_owned(), key.to_owned()))
+                            .copied()
+                    })
+                };
                 if fell_back(keys::MINIMUM_PIN_LENGTH)
                     && let (Some(min), Some(max)) = (
                         setter(keys::MINIMUM_PIN_LENGTH),
@@ -1032,6 +1050,46 @@ impl<'c> Checker<'c, '_> {
         Ok(())
     }
 
+    /// The op whose value is stored, after the whole profile, for each (scope, tenant, key)
+    /// of the PIN length and character-set policies: the last write that succeeded, unless a
+    /// later Delete removed it.
+    fn setters(
+        &self,
+        facts: &[Facts<'_>],
+        outcomes: &[Outcome],
+    ) -> BTreeMap<(Scope, String, String), usize> {
+        let mut setters: BTreeMap<(Scope, String, String), usize> = BTreeMap::new();
+        for (i, ((op, fact), outcome)) in
+            self.profile.ops.iter().zip(facts).zip(outcomes).enumerate()
+        {
+            let (Some(path), Outcome::Done) = (&fact.path, outcome) else {
+                continue;
+            };
+            let Some((tenant, key)) = policy_key(path) else {
+                continue;
+            };
+            if op.action.writes() && RULE_KEYS.contains(&key.as_str()) {
+                setters.insert((path.scope(), tenant.to_owned(), key), i);
+            } else if op.action == Action::Verb(Verb::Delete) {
+                let tenant_range = (path.scope(), tenant.to_owned(), String::new())
+                    ..(path.scope(), format!("{tenant}\0"), String::new());
+                let gone: Vec<(Scope, String, String)> = setters
+                    .range(tenant_range)
+                    .map(|(k, _)| k)
+                    .filter(|(_, t, k)| {
+                        t == tenant
+                            && (key.is_empty() || k == &key || k.starts_with(&format!("{key}/")))
+                    })
+                    .cloned()
+                    .collect();
+                for k in gone {
+                    setters.remove(&k);
+                }
+            }
+        }
+        setters
+    }
+
     /// The value text of op `i`.
     fn data_of(&self, i: usize) -> Option<&str> {
         self.profile
@@ -1040,33 +1098,6 @@ impl<'c> Checker<'c, '_> {
             .data
             .as_ref()
             .map(|d| d.text.as_str())
-    }
-
-    /// The op whose value for `key` (below `{tenant}/Policies/`) is in force: the last one that
-    /// succeeded, in the first scope of `scopes` that has one.
-    fn setter(
-        &self,
-        facts: &[Facts<'_>],
-        outcomes: &[Outcome],
-        tenant: &str,
-        key: &str,
-        scopes: &[Option<Scope>; 2],
-    ) -> Option<usize> {
-        scopes.iter().flatten().find_map(|scope| {
-            facts
-                .iter()
-                .zip(outcomes)
-                .enumerate()
-                .filter(|(i, (fact, outcome))| {
-                    **outcome == Outcome::Done
-                        && self.profile.ops.get(*i).is_some_and(|o| o.action.writes())
-                        && fact.path.as_ref().is_some_and(|p| {
-                            p.scope() == *scope && policy_key(p, tenant).as_deref() == Some(key)
-                        })
-                })
-                .map(|(i, _)| i)
-                .next_back()
-        })
     }
 
     /// One note per file, at the first successful Add of a leaf.
@@ -1248,6 +1279,29 @@ fn segment_spans(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// The entries of `map` at `path` and below it.
+fn subtree<'m>(
+    map: &'m BTreeMap<String, usize>,
+    path: &'m str,
+) -> impl Iterator<Item = (&'m String, &'m usize)> {
+    map.range(path.to_owned()..)
+        .take_while(move |(k, _)| k.starts_with(path))
+        .filter(move |(k, _)| k.len() == path.len() || k.as_bytes().get(path.len()) == Some(&b'/'))
+}
+
+/// A policy source reduced to one tenant's values.
+fn only_tenant(source: &PolicySource, tenant: &str) -> PolicySource {
+    let prefix = format!("{tenant}/");
+    let mut own = PolicySource::new(source.kind).with_tenant(tenant);
+    own.values = source
+        .values
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    own
+}
+
 /// Whether a URI starts with a scope segment (`./Device/…`, `./User/…`).
 fn has_scope_segment(op: &Op) -> bool {
     op.uri.as_ref().is_some_and(|u| {
@@ -1258,22 +1312,24 @@ fn has_scope_segment(op: &Op) -> bool {
     })
 }
 
-/// The catalog key of a tenant policy path (`PINComplexity/Digits`) for `tenant`.
-fn policy_key(path: &NodePath, tenant: &str) -> Option<String> {
-    let segments = path.segments();
-    let rest = match segments {
-        [vendor, msft, csp, t, policies, rest @ ..]
+/// For a path inside a tenant's subtree of PassportForWork: the tenant and the path below
+/// its `Policies/` (empty for the tenant or `Policies` node itself).
+fn policy_key(path: &NodePath) -> Option<(&str, String)> {
+    match path.segments() {
+        [vendor, msft, csp, tenant, rest @ ..]
             if vendor == "Vendor"
                 && msft == "MSFT"
                 && csp == pfw_passport::schema::NAME
-                && t == tenant
-                && policies == "Policies" =>
+                && !DEVICE_WIDE_ROOTS.contains(&tenant.as_str()) =>
         {
-            rest
+            match rest {
+                [] => Some((tenant, String::new())),
+                [policies, key @ ..] if policies == "Policies" => Some((tenant, key.join("/"))),
+                _ => None,
+            }
         }
-        _ => return None,
-    };
-    Some(rest.join("/"))
+        _ => None,
+    }
 }
 
 /// A URI without a leading `/` and without empty segments.
@@ -1343,6 +1399,15 @@ fn json_string_chars(text: &str, start: usize) -> usize {
 
 /// The four character-set policies.
 const CHAR_SET_KEYS: [&str; 4] = [
+    keys::UPPERCASE_LETTERS,
+    keys::LOWERCASE_LETTERS,
+    keys::SPECIAL_CHARACTERS,
+    keys::DIGITS,
+];
+/// The policies the rules over several values read.
+const RULE_KEYS: [&str; 6] = [
+    keys::MINIMUM_PIN_LENGTH,
+    keys::MAXIMUM_PIN_LENGTH,
     keys::UPPERCASE_LETTERS,
     keys::LOWERCASE_LETTERS,
     keys::SPECIAL_CHARACTERS,

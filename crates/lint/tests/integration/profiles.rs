@@ -241,3 +241,68 @@ fn explain_refuses_what_it_cannot_read() {
         .unwrap_err();
     assert!(matches!(two, pfw_lint::ExplainError::Tenant(_)), "{two}");
 }
+
+#[test]
+fn a_delete_undoes_what_the_rules_over_several_values_see() {
+    // min 10 above max 6 would fall back; deleting the tenant's subtree removes both values,
+    // so the rule no longer applies, and the Delete is reported as undoing the settings.
+    let tenant = "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
+    let message = format!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>
+<Add><CmdID>1</CmdID><Item><Target><LocURI>{tenant}/Policies/PINComplexity/MinimumPINLength</LocURI></Target><Data>10</Data></Item></Add>
+<Add><CmdID>2</CmdID><Item><Target><LocURI>{tenant}/Policies/PINComplexity/MaximumPINLength</LocURI></Target><Data>6</Data></Item></Add>
+<Delete><CmdID>3</CmdID><Item><Target><LocURI>{tenant}</LocURI></Target></Item></Delete>
+<Final/></SyncBody></SyncML>"#
+    );
+    let report = lint("d.xml", message.as_bytes(), Options::default());
+    let got: Vec<(Code, u32)> = report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect();
+    assert_eq!(
+        got,
+        [(Code::AddOnlyOnce, 2), (Code::DuplicateNode, 4)],
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(report.diagnostics[1].message.contains("line 2"));
+    // Without the Delete, the rule applies.
+    let kept = message
+        .replace("<Delete><CmdID>3</CmdID>", "<Get><CmdID>3</CmdID>")
+        .replace("</Delete>", "</Get>");
+    let report = lint("k.xml", kept.as_bytes(), Options::default());
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::MinAboveMax)
+    );
+}
+
+#[test]
+fn many_tenants_give_bounded_messages() {
+    // One Add per tenant: one several-tenants warning per extra tenant, each message short.
+    let adds: String = (1..=300)
+        .map(|i| {
+            format!(
+                "<Add><CmdID>{i}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{i:08x}-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/UsePassportForWork</LocURI></Target><Data>true</Data></Item></Add>\n"
+            )
+        })
+        .collect();
+    let message = format!(
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{adds}<Final/></SyncBody></SyncML>"
+    );
+    let report = lint("m.xml", message.as_bytes(), Options::default());
+    let several: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::SeveralTenants)
+        .collect();
+    assert_eq!(several.len(), 299);
+    assert!(
+        several.iter().all(|d| d.message.len() < 200),
+        "{:?}",
+        several[0]
+    );
+}
