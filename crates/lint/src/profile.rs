@@ -116,6 +116,14 @@ pub(crate) fn read_syncml(
     reader.profile
 }
 
+/// A URI's canonical form (scope prefix, decoded and re-encoded segments, no query), to tell
+/// whether two URIs name the same node.
+pub(crate) fn canonical(uri: &str) -> Option<String> {
+    NodePath::parse(uri.trim(), UNBOUNDED)
+        .ok()
+        .map(|p| p.without_query().to_string())
+}
+
 /// Where a command sits, as the engine sees it.
 enum Context {
     TopLevel,
@@ -396,14 +404,6 @@ impl SyncMlReader<'_, '_> {
     fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
     }
-}
-
-/// A URI's canonical form (scope prefix, decoded and re-encoded segments, no query), to tell
-/// whether two URIs name the same node.
-pub(crate) fn canonical(uri: &str) -> Option<String> {
-    NodePath::parse(uri.trim(), UNBOUNDED)
-        .ok()
-        .map(|p| p.without_query().to_string())
 }
 
 /// No length bounds: the bounds are checked where pfw checks them.
