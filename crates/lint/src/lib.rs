@@ -196,7 +196,9 @@ enum Input<'a> {
 /// a SyncML message.
 fn read(input: &[u8]) -> Input<'_> {
     let limit = Limits::DEFAULT.max_message_bytes;
-    let lossy = || String::from_utf8_lossy(input).into_owned();
+    // Positions count from after a byte order mark, as the SyncML decoder's do.
+    let body = input.strip_prefix(BOM).unwrap_or(input);
+    let lossy = || String::from_utf8_lossy(body).into_owned();
     if input.len() > limit {
         return Input::Unreadable {
             line: 1,
@@ -208,7 +210,6 @@ fn read(input: &[u8]) -> Input<'_> {
             text: String::new(),
         };
     }
-    let body = input.strip_prefix(BOM).unwrap_or(input);
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{' | b'[')) {
         let text = match std::str::from_utf8(body) {

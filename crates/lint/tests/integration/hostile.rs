@@ -132,3 +132,20 @@ fn terminal_escapes_in_a_profile_do_not_reach_the_terminal() {
         "{text}"
     );
 }
+
+#[test]
+fn positions_count_from_after_a_byte_order_mark() {
+    // The SyncML decoder skips a BOM; the unreadable diagnostic's place and the text shown
+    // agree with it.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(b"<SyncML><SyncBody><Add></SyncBody>");
+    let report = lint("bom.xml", &bytes, Options::default());
+    let d = &report.diagnostics[0];
+    assert_eq!((d.code, d.line, d.column), (Code::Unreadable, 1, 24));
+    assert!(crate::util::text_at(&report.source, d).starts_with("</SyncBody>"));
+    let mut fixed = b"\xEF\xBB\xBF".to_vec();
+    fixed.extend_from_slice(&fixture("unknown-node.xml"));
+    let report = lint("bom.xml", &fixed, Options::default());
+    let d = &report.diagnostics[0];
+    assert!(crate::util::text_at(&report.source, d).starts_with("MinimumPINLenght"));
+}
