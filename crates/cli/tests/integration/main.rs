@@ -3,8 +3,11 @@
 //! the emulated device, and the policy and PINs in force.
 
 mod concurrency;
+// Signals, exit statuses and file modes: Unix only.
+#[cfg(unix)]
 mod crash;
 mod device;
+#[cfg(unix)]
 mod hygiene;
 mod lint;
 mod pin;
