@@ -224,7 +224,7 @@ pub(crate) struct CredentialArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct EnrollArgs {
-    /// The server: its discovery URL, or https://host[:port]
+    /// The server: its discovery URL, or `https://host[:port]`
     #[arg(long, value_name = "URL")]
     pub(crate) server: String,
 
@@ -265,7 +265,7 @@ pub(crate) struct UnenrollArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct FleetArgs {
-    /// The server: its discovery URL, or https://host[:port]
+    /// The server: its discovery URL, or `https://host[:port]`
     #[arg(long, value_name = "URL")]
     pub(crate) server: String,
 
