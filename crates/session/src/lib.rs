@@ -48,6 +48,7 @@ pub use enroll::csr::{DeviceKey, SignatureHash};
 pub use enroll::device::{DeviceId, DeviceInfo, EnrollmentType};
 pub use enroll::provisioning::{
     AppAuth, CertStore, DmAccount, DmClientSettings, PollSchedule, ProvisioningDoc, Renewal,
+    parse_dm_client,
 };
 pub use enroll::record::{Enrollment, Pkcs8Key};
 pub use enroll::{

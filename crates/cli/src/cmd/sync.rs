@@ -69,12 +69,13 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     // --poll: stop between sessions on SIGINT or SIGTERM.
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|source| {
-            CliError::Read {
+        // A second signal while the first waits for the session to end stops at once.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
+            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
+            .map_err(|source| CliError::Read {
                 path: "signal handler".into(),
                 source,
-            }
-        })?;
+            })?;
     }
     let minute = minute_length();
     let schedule = *enrollment.poll();

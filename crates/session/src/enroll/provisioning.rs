@@ -216,6 +216,18 @@ impl ProvisioningDoc {
     }
 }
 
+/// The DMClient settings of a provisioning document alone: the `DMClient/Provider` node of
+/// the DM account's provider ID (the `APPLICATION` characteristic with APPID `w7`), with its
+/// poll schedule. Certificates are not read.
+pub fn parse_dm_client(document: &[u8]) -> Result<DmClientSettings, ProvisioningError> {
+    let root = xml::parse(document, Limits::DEFAULT)?;
+    if root.ns.is_some() || root.name != "wap-provisioningdoc" {
+        return Err(ProvisioningError::WrongRoot(shorten(&root.name)));
+    }
+    let account = read_account(&root)?;
+    read_dm_client(&root, &account.provider_id)
+}
+
 struct CertStores {
     root: Vec<Vec<u8>>,
     ca: Vec<Vec<u8>>,

@@ -222,3 +222,19 @@ fn too_many_certificates() {
         "{err}"
     );
 }
+
+#[test]
+fn dmclient_settings_alone() {
+    let (_server, _spki, doc, _cert) = fixture();
+    let dm = pfw_session::parse_dm_client(doc.as_bytes()).unwrap();
+    // The test server's document: the MS-MDE2 sample's poll schedule.
+    assert_eq!(dm.poll.number_of_first_retries, Some(8));
+    assert_eq!(dm.poll.interval_for_first_set_of_retries, Some(15));
+    assert_eq!(dm.poll.interval_for_remaining_scheduled_retries, Some(1560));
+    assert_eq!(dm.ent_device_name.as_deref(), Some("pfw-device"));
+    let broken = doc.replace("value=\"8\"", "value=\"eight\"");
+    assert!(matches!(
+        pfw_session::parse_dm_client(broken.as_bytes()),
+        Err(ProvisioningError::InvalidParm { .. })
+    ));
+}
