@@ -375,3 +375,76 @@ fn a_small_fleet() {
     // In-memory devices: the fleet leaves no state behind.
     assert!(!device.state().exists());
 }
+
+#[test]
+fn sync_trace_shows_every_message_both_ways() {
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let device = TestDevice::new();
+    enroll(&device, &server);
+    let run = device.run(&["sync", "--trace", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    // Two device messages and two server answers.
+    assert_eq!(
+        run.stderr.matches("--> to the server").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("<-- from the server").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("<LocURI>./DevInfo/DevId</LocURI>"));
+    assert!(run.stderr.contains("<Data>10.0.26100.1</Data>"));
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+}
+
+#[test]
+fn device_csps_answer_get_and_apply_without_enrollment() {
+    let device = TestDevice::new();
+    let run = device.run(&["get", "./DevDetail/SwV"]);
+    assert_eq!(run.stdout.trim(), "10.0.26100.1", "{run:?}");
+    assert_eq!(
+        device.run(&["device", "build", "10.0.19045.4239"]).code,
+        Some(0)
+    );
+    assert_eq!(
+        device.run(&["get", "./DevDetail/SwV"]).stdout.trim(),
+        "10.0.19045.4239"
+    );
+    assert_eq!(
+        device
+            .run(&["get", "./DevDetail/Ext/Microsoft/OSPlatform"])
+            .stdout
+            .trim(),
+        "Windows 10 Enterprise"
+    );
+    // The identifier is generated once per state and kept.
+    let id = device.run(&["get", "./DevInfo/DevId"]).stdout;
+    assert_eq!(id.trim().len(), 32);
+    assert_eq!(device.run(&["get", "./DevInfo/DevId"]).stdout, id);
+    // Through apply: a read-only node refuses a write (405), a Get answers.
+    let message = r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>
+      <Replace><CmdID>2</CmdID><Item><Target><LocURI>./DevInfo/DevId</LocURI></Target><Data>X</Data></Item></Replace>
+      <Get><CmdID>3</CmdID><Item><Target><LocURI>./DevInfo/Lang</LocURI></Target></Item></Get>
+      <Final/></SyncBody></SyncML>"#;
+    let applied = device.apply(message, &[]);
+    assert_eq!(applied.code, Some(1), "{applied:?}");
+    let response = decode(&applied.stdout);
+    let codes: Vec<&str> = statuses(&response)
+        .iter()
+        .map(|s| s.data.text.as_str())
+        .collect();
+    assert_eq!(codes, ["405", "200"]);
+    assert!(applied.stdout.contains("<Data>en-US</Data>"));
+    // Not enrolled: no provider node.
+    assert_eq!(
+        device
+            .run(&["get", "./Vendor/MSFT/DMClient/Provider"])
+            .stdout
+            .trim(),
+        ""
+    );
+}
