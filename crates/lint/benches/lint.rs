@@ -1,0 +1,64 @@
+//! How long `pfw lint` takes: Microsoft's 2019 example, the example profile, an Intune export,
+//! and a generated profile of 1,000 commands over 100 tenants (every command runs through the
+//! tree and the engine on an in-memory device).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use pfw_lint::{Linter, Options};
+
+fn seed_2019() -> String {
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/seeds/000_425c400918f7ad3e.txt"
+    );
+    let text = std::fs::read_to_string(seed).expect("the seed is beside the repository");
+    let start = text.find("<SyncML").expect("the example");
+    let end = text.find("</SyncML>").expect("its end") + "</SyncML>".len();
+    text[start..end].to_owned()
+}
+
+fn generated(commands: usize) -> String {
+    let mut body = String::new();
+    for i in 0..commands {
+        let tenant = format!("{:08x}-8d4e-4b6a-9c21-7e5f0a9d4c83", i % 100);
+        body.push_str(&format!(
+            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>{}</Data></Item></Add>\n",
+            i + 1,
+            ["MinimumPINLength", "MaximumPINLength", "History", "Expiration", "Digits"][i % 5],
+            [6, 12, 5, 90, 1][i % 5],
+        ));
+    }
+    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+}
+
+fn bench(c: &mut Criterion) {
+    let linter = Linter::with_pfw_ddf(Options::default()).expect("pfw's DDF");
+    let example = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/windows-hello-profile.xml"
+    ))
+    .expect("the example profile");
+    let intune = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/intune-profile.json"
+    ))
+    .expect("the Intune fixture");
+    let seed = seed_2019();
+    let large = generated(1000);
+    let mut group = c.benchmark_group("lint");
+    for (name, input) in [
+        ("seed-2019", seed.as_bytes()),
+        ("example-profile", example.as_slice()),
+        ("intune-export", intune.as_slice()),
+        ("generated-1000-commands", large.as_bytes()),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| linter.lint(name, black_box(input)).expect("lints"));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
