@@ -363,3 +363,53 @@ fn values_are_stored_canonically_and_children_listed() {
         "Source is the URI as requested"
     );
 }
+
+#[test]
+fn node_cap_answers_420_and_counts_follow_deletes() {
+    // README "Limits": nodes per tree instance; 420 (device full) for the Add beyond it.
+    for backend in [Backend::Memory, Backend::Sqlite] {
+        let mut device = Device::new(backend);
+        let limits = pfw_syncml::Limits {
+            max_nodes_per_tree: 5,
+            ..pfw_syncml::Limits::DEFAULT
+        };
+        device.engine = pfw_engine::Engine::new(device.engine.registry().clone(), limits);
+        let base = format!("./Device/Vendor/MSFT/PassportForWork/{TENANT}");
+        let body = [
+            add(
+                2,
+                &format!("{base}/Policies/UsePassportForWork"),
+                "bool",
+                "true",
+            ), // tenant, Policies, leaf: 3
+            add(
+                3,
+                &format!("{base}/Policies/RequireSecurityDevice"),
+                "bool",
+                "true",
+            ), // 4
+            add(
+                4,
+                &format!("{base}/Policies/EnablePinRecovery"),
+                "bool",
+                "true",
+            ), // 5
+            add(
+                5,
+                &format!("{base}/Policies/UseCertificateForOnPremAuth"),
+                "bool",
+                "true",
+            ), // 6: over
+            delete(6, &base), // back to 0
+            add(
+                7,
+                &format!("{base}/Policies/UseCertificateForOnPremAuth"),
+                "bool",
+                "true",
+            ), // 3
+        ];
+        let outcome = device.apply(&message(&body.concat()), &Options::default());
+        let codes: Vec<u16> = outcome.reports.iter().map(|r| r.status.code()).collect();
+        assert_eq!(codes, [200, 200, 200, 420, 200, 200], "{backend:?}");
+    }
+}

@@ -88,6 +88,10 @@ pub struct Tree<'t> {
     limits: TreeLimits,
     user: Option<&'t str>,
     strict: bool,
+    /// Node counts of the instances this tree has counted, kept up to date by its own Adds and
+    /// Deletes so that the node cap costs one count per instance, not one per Add. Cleared
+    /// whenever the store is handed out (a savepoint may be rolled back).
+    counts: Vec<(InstanceId, usize)>,
 }
 
 impl<'t> Tree<'t> {
@@ -108,11 +112,14 @@ impl<'t> Tree<'t> {
             limits,
             user,
             strict,
+            counts: Vec::new(),
         }
     }
 
-    /// The store underneath.
+    /// The store underneath. What is done with it (a rollback to a savepoint, say) is not
+    /// tracked, so the tree forgets the node counts it has cached.
     pub fn store(&mut self) -> &mut dyn Store {
+        self.counts.clear();
         self.store
     }
 
@@ -227,7 +234,7 @@ impl<'t> Tree<'t> {
                 }
             }
             let count = match instance {
-                Some(i) => self.store.count(i)?,
+                Some(i) => self.count(i)?,
                 None => 0,
             };
             if count + create.len() > self.limits.max_nodes_per_tree {
@@ -289,6 +296,7 @@ impl<'t> Tree<'t> {
                         None
                     };
                     self.store.put(instance, key, stored.as_deref())?;
+                    self.adjust_count(instance, 1);
                 }
                 Ok(Effect::Done)
             }
@@ -300,7 +308,8 @@ impl<'t> Tree<'t> {
             }
             Verb::Delete => {
                 let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
-                self.store.delete_subtree(instance, target_key)?;
+                let removed = self.store.delete_subtree(instance, target_key)?;
+                self.adjust_count(instance, -isize::try_from(removed).unwrap_or(isize::MAX));
                 Ok(Effect::Done)
             }
             Verb::Get => self.get(csp, instance, &path, &resolved, target_key),
@@ -369,6 +378,22 @@ impl<'t> Tree<'t> {
                 })
             }
             _ => Ok(Effect::Children(self.children(node, key, &stored))),
+        }
+    }
+
+    /// The number of nodes `instance` holds (cached for the tree's life).
+    fn count(&mut self, instance: InstanceId) -> Result<usize, TreeError> {
+        if let Some((_, n)) = self.counts.iter().find(|(i, _)| *i == instance) {
+            return Ok(*n);
+        }
+        let n = self.store.count(instance)?;
+        self.counts.push((instance, n));
+        Ok(n)
+    }
+
+    fn adjust_count(&mut self, instance: InstanceId, delta: isize) {
+        if let Some((_, n)) = self.counts.iter_mut().find(|(i, _)| *i == instance) {
+            *n = n.saturating_add_signed(delta);
         }
     }
 
