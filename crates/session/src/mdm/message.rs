@@ -9,8 +9,8 @@
 use std::collections::VecDeque;
 
 use pfw_syncml::{
-    Alert, AlertCode, CmdId, Command, Data, Item, Limits, Meta, Source, Status, StatusCode,
-    SyncBody, SyncHdr, SyncMl, Target,
+    Alert, AlertCode, CmdId, Command, Data, Item, Limits, Meta, Results, Source, Status,
+    StatusCode, SyncBody, SyncHdr, SyncMl, Target,
 };
 
 use crate::error::SessionError;
@@ -288,77 +288,112 @@ pub fn pack(
     may_end: bool,
     max_size: Option<usize>,
 ) -> SyncMl {
-    let mut body: Vec<Command> = head;
-    let mut message = SyncMl {
+    let head_len = head.len();
+    let mut body = head;
+    let Some(max) = max_size else {
+        body.extend(queue.drain(..));
+        return assemble(hdr, body, tail, may_end);
+    };
+    // Sizes are estimated command by command (each encoded once), then the whole message is
+    // confirmed below.
+    let mut used = assemble(hdr.clone(), body.clone(), tail.clone(), true)
+        .encode()
+        .len();
+    while let Some(next) = queue.pop_front() {
+        let size = command_size(&next) + CMD_ID_SLACK;
+        if used + size <= max {
+            used += size;
+            body.push(next);
+            continue;
+        }
+        // It does not fit: cut a Results between its items, else leave it for later.
+        match next {
+            Command::Results(results) if results.items.len() > 1 => {
+                let mut kept = Results {
+                    items: Vec::new(),
+                    ..results.clone()
+                };
+                let mut rest = kept.clone();
+                let mut kept_size = command_size(&Command::Results(kept.clone())) + CMD_ID_SLACK;
+                let mut items = results.items.into_iter();
+                for item in items.by_ref() {
+                    let item_size = item_size(&item);
+                    if used + kept_size + item_size <= max {
+                        kept_size += item_size;
+                        kept.items.push(item);
+                    } else {
+                        rest.items.push(item);
+                        break;
+                    }
+                }
+                rest.items.extend(items);
+                if kept.items.is_empty() && body.len() == head_len && !rest.items.is_empty() {
+                    // Not even one item fits in an empty message: send one item alone.
+                    kept.items.push(rest.items.remove(0));
+                }
+                if !kept.items.is_empty() {
+                    body.push(Command::Results(kept));
+                }
+                if !rest.items.is_empty() {
+                    queue.push_front(Command::Results(rest));
+                }
+            }
+            // Nothing queued fits yet: this one goes alone, too large as it is.
+            other if body.len() == head_len => body.push(other),
+            other => queue.push_front(other),
+        }
+        break;
+    }
+    loop {
+        let message = assemble(hdr.clone(), body.clone(), tail.clone(), false);
+        if message.encode().len() <= max || body.len() <= head_len + 1 {
+            let final_ = queue.is_empty() && may_end;
+            return assemble(hdr, body, tail, final_);
+        }
+        // The estimate was short (CmdIDs grew): give the last command back.
+        if let Some(last) = body.pop() {
+            queue.push_front(last);
+        }
+    }
+}
+
+/// A device message: `hdr`, `body` then `tail`, CmdIDs numbered from 1.
+fn assemble(hdr: SyncHdr, mut body: Vec<Command>, tail: Vec<Command>, final_: bool) -> SyncMl {
+    body.extend(tail);
+    number(&mut body, 1);
+    SyncMl {
         hdr: Some(hdr),
         body: SyncBody {
-            commands: Vec::new(),
-            final_: true,
+            commands: body,
+            final_,
+            ..SyncBody::default()
+        },
+        ..SyncMl::default()
+    }
+}
+
+/// The bytes `command` adds to a message.
+fn command_size(command: &Command) -> usize {
+    let with = SyncMl {
+        body: SyncBody {
+            commands: vec![command.clone()],
             ..SyncBody::default()
         },
         ..SyncMl::default()
     };
-    let fits = |message: &mut SyncMl, body: &[Command], tail: &[Command]| -> bool {
-        let Some(max) = max_size else { return true };
-        message.body.commands = body.iter().chain(tail).cloned().collect();
-        number(&mut message.body.commands, 1);
-        message.encode().len() <= max
-    };
-    let head_len = body.len();
-    while let Some(next) = queue.pop_front() {
-        body.push(next);
-        if fits(&mut message, &body, &tail) {
-            continue;
-        }
-        // It does not fit: cut a Results between its items, else leave it for later.
-        let Some(last) = body.pop() else { break };
-        if let Command::Results(results) = &last
-            && results.items.len() > 1
-        {
-            let mut kept = results.clone();
-            let mut rest = results.clone();
-            kept.items.clear();
-            rest.items.clear();
-            let mut items = results.items.iter().cloned();
-            for item in items.by_ref() {
-                kept.items.push(item.clone());
-                body.push(Command::Results(kept.clone()));
-                let ok = fits(&mut message, &body, &tail);
-                body.pop();
-                if !ok {
-                    kept.items.pop();
-                    rest.items.push(item);
-                    break;
-                }
-            }
-            rest.items.extend(items);
-            let nothing_yet = body.len() == head_len;
-            if kept.items.is_empty() && nothing_yet {
-                // Not even one item fits in an empty message: send one item alone.
-                let mut first = rest.clone();
-                first.items.truncate(1);
-                rest.items.remove(0);
-                kept = first;
-            }
-            if !kept.items.is_empty() {
-                body.push(Command::Results(kept));
-            }
-            if !rest.items.is_empty() {
-                queue.push_front(Command::Results(rest));
-            }
-        } else if body.len() == head_len {
-            // Nothing queued fits yet: this one goes alone, too large as it is.
-            body.push(last);
-        } else {
-            queue.push_front(last);
-        }
-        break;
-    }
-    body.extend(tail);
-    number(&mut body, 1);
-    message.body.commands = body;
-    message.body.final_ = queue.is_empty() && may_end;
-    message
+    with.encode()
+        .len()
+        .saturating_sub(SyncMl::default().encode().len())
+}
+
+/// The bytes one item adds to a Results.
+fn item_size(item: &Item) -> usize {
+    let one = Command::Results(Results {
+        items: vec![item.clone()],
+        ..Results::default()
+    });
+    let none = Command::Results(Results::default());
+    command_size(&one).saturating_sub(command_size(&none))
 }
 
 /// The Status for the server's SyncHdr (CmdRef 0), answering its message `msg_ref`.
@@ -435,13 +470,13 @@ pub const CONTENT_TYPE: &str = "application/vnd.syncml.dm+xml";
 /// `Accept` as the real capture sends it.
 pub const ACCEPT: &str =
     "application/vnd.syncml.dm+xml, application/vnd.syncml.dm+wbxml, application/octet-stream";
+/// Bytes allowed per command for its CmdID growing when the message is numbered.
+const CMD_ID_SLACK: usize = 4;
 /// The first CmdID of the first package (the real capture starts at 2).
 const FIRST_CMD_ID: u32 = 2;
 
 #[cfg(test)]
 mod tests {
-    use pfw_syncml::Results;
-
     use super::*;
 
     fn addressing() -> Addressing {
