@@ -568,3 +568,28 @@ fn a_small_fleet_enrolls_and_syncs_concurrently() {
         mdm.sessions().iter().map(|s| s.device_id.clone()).collect();
     assert_eq!(devices.len(), 6, "each device has its own identity");
 }
+
+#[test]
+fn a_server_that_never_ends_the_session_is_cut_off() {
+    let server = server();
+    mdm(
+        &server,
+        MdmConfig {
+            script: (0..10).map(|_| vec![get("./DevInfo/DevId")]).collect(),
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    let options = SyncOptions {
+        session: SessionConfig {
+            max_messages: 4,
+            ..SessionConfig::default()
+        },
+        ..sync_options()
+    };
+    let err = run(&mut store, &options).unwrap_err();
+    assert!(
+        matches!(err, SessionError::TooManyMessages { limit: 4 }),
+        "{err}"
+    );
+}
