@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::args::{Cli, DdfArgs};
 use crate::error::{CliError, SUCCESS};
 use crate::output::Paint;
-use crate::state::registry;
+use crate::state::passport_registry;
 
 /// A node with its full path and the applicability in force for it.
 struct Row<'a> {
@@ -21,7 +21,7 @@ struct Row<'a> {
 }
 
 pub(crate) fn run(cli: &Cli, args: &DdfArgs) -> Result<u8, CliError> {
-    let registry = registry(cli.ddf.as_deref())?;
+    let registry = passport_registry(cli.ddf.as_deref())?;
     let mut rows = Vec::new();
     for csp in registry.csps() {
         collect(csp.schema(), &mut rows);
