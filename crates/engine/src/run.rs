@@ -323,43 +323,35 @@ impl Run<'_> {
         let mut added: Vec<String> = Vec::new();
         let mut failed_at = None;
         for (i, member) in container.commands.iter().enumerate() {
-            let first = self.answers.len();
-            let ok = match replace_after_add(member, &added) {
-                true => {
-                    self.answer(
-                        member,
-                        StatusCode::CommandFailed,
-                        Some(
-                            "Add then Replace of the same node in one Atomic is not supported"
-                                .to_owned(),
-                        ),
-                    );
-                    false
-                }
-                false => self.command(member, &Context::Atomic)?,
+            let ok = if replace_after_add(member, &added) {
+                let reason = "Add then Replace of the same node in one Atomic is not supported";
+                self.answer(member, StatusCode::CommandFailed, Some(reason.to_owned()));
+                false
+            } else {
+                self.command(member, &Context::Atomic)?
             };
             if let Command::Add(c) = member {
                 added.extend(c.items.iter().filter_map(|it| canonical(it.target_uri())));
             }
             if !ok {
-                failed_at = Some((i, first));
+                failed_at = Some(i);
                 break;
             }
         }
-        let Some((i, first_of_failed)) = failed_at else {
+        let Some(i) = failed_at else {
             self.tree.store().release_savepoint()?;
             return Ok(true);
         };
         self.tree.store().rollback_to_savepoint()?;
-        // Members that ran before the failing one were rolled back.
-        for answer in &mut self.answers[own + 1..first_of_failed] {
-            if answer
-                .status
-                .data
-                .text
-                .parse::<u16>()
-                .is_ok_and(|c| StatusCode::from(c).is_success())
-            {
+        // Everything that ran and succeeded inside the Atomic (a Sequence's later members
+        // included) was rolled back; what failed keeps its code.
+        for answer in &mut self.answers[own + 1..] {
+            let status = answer.report.status;
+            let ran = !matches!(
+                status,
+                StatusCode::NotExecuted | StatusCode::AtomicRollbackOk
+            );
+            if ran && status.is_success() {
                 set_status(
                     answer,
                     StatusCode::AtomicRollbackOk,

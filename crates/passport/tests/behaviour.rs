@@ -156,6 +156,13 @@ fn cases() -> Vec<Case> {
         case("Get inside Atomic", "[WinOMA] Get in Atomic → 500, parent 507", vec![atomic(2, &[add(3, &use_pfw(), "bool", "true"), get(4, &use_pfw())])], &[507, 216, 500], &[507, 216, 500]),
         case("Add then Replace in Atomic", "[WinOMA] not supported; DESIGN: the Replace is 500", vec![atomic(2, &[add(3, &use_pfw(), "bool", "true"), replace(4, &use_pfw(), "bool", "false")])], &[507, 216, 500], &[507, 216, 500]),
         case("Sequence goes on after a failure", "[OMA-DMP] §4.1.6.14; DESIGN Containers", vec![sequence(2, &[add(3, &use_pfw(), "bool", "true"), add(4, &pol("Nope"), "bool", "true"), add(5, &min(), "int", "6")])], &[200, 200, 404, 200], &[200, 200, 404, 200]),
+        case(
+            "Sequence inside a failing Atomic",
+            "[OMA-DMP] §4.1.6.3: every member that ran is rolled back (216), the failing one keeps its code",
+            vec![atomic(2, &[sequence(3, &[add(4, &use_pfw(), "bool", "true"), add(5, &pol("Nope"), "bool", "true"), add(6, &min(), "int", "6")])])],
+            &[507, 216, 216, 404, 216],
+            &[507, 216, 216, 404, 216],
+        ),
         case("Atomic inside Sequence", "DESIGN Containers", vec![sequence(2, &[atomic(3, &[add(4, &pol("Nope"), "bool", "true")]), add(5, &min(), "int", "6")])], &[200, 507, 404, 200], &[200, 507, 404, 200]),
         // Other rules.
         case("whitespace around a LocURI", "seed 2019 example; DESIGN other rules: trimmed", vec![add(2, &format!("\n      {}\n    ", use_pfw()), "bool", "true")], &[200], &[200]),
