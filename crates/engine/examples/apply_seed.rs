@@ -1,0 +1,84 @@
+//! Applies the 2019 example message (seed 000) COUNT times, each on a fresh `MemoryStore`
+//! (with `sqlite`, as Replace commands on one SQLite state; `decode` only decodes it,
+//! `tokenize` only reads its XML events with quick-xml, the floor), for instruction counts under
+//! callgrind (`bench/callgrind.sh`): a deterministic measure that machine load does not move.
+//!
+//! ```sh
+//! cargo run --release -p pfw-engine --example apply_seed -- 100 [memory|tokenize|decode|sqlite]
+//! ```
+
+use std::sync::Arc;
+
+use pfw_engine::{Engine, Options};
+use pfw_passport::schema::PassportCsp;
+use pfw_syncml::{Limits, SyncMl};
+use pfw_tree::{MemoryStore, Registry, SqliteStore};
+
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/seeds/000_425c400918f7ad3e.txt"
+);
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
+    let what = args.next().unwrap_or_else(|| "memory".to_owned());
+    let page = std::fs::read_to_string(SEED).expect("the seed page is readable");
+    let start = page.find("<SyncML").expect("the page has a SyncML example");
+    let end = page[start..]
+        .find("</SyncML>")
+        .expect("the example is closed")
+        + start;
+    let message = &page[start..end + "</SyncML>".len()];
+    let csp = PassportCsp::new().expect("pfw's DDF loads");
+    let engine = Engine::new(Registry::new().with(Arc::new(csp)), Limits::DEFAULT);
+    match what.as_str() {
+        "tokenize" => {
+            // The floor: quick-xml reading every event into one reused buffer.
+            let mut buf = Vec::new();
+            for _ in 0..count {
+                let mut reader = quick_xml::Reader::from_reader(message.as_bytes());
+                loop {
+                    buf.clear();
+                    match reader.read_event_into(&mut buf) {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(event) => {
+                            std::hint::black_box(event);
+                        }
+                        Err(e) => panic!("the seed tokenizes: {e}"),
+                    }
+                }
+            }
+        }
+        "decode" => {
+            for _ in 0..count {
+                let decoded = SyncMl::decode(message.as_bytes(), &Limits::DEFAULT);
+                std::hint::black_box(decoded.expect("the seed decodes"));
+            }
+        }
+        "sqlite" => {
+            let dir = std::env::temp_dir().join(format!("pfw-apply-seed-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("a directory");
+            let mut store = SqliteStore::open(&dir.join("state.db")).expect("a state");
+            engine
+                .apply(&mut store, message.as_bytes(), &Options::default())
+                .expect("the seed applies");
+            let replace = message
+                .replace("<Add>", "<Replace>")
+                .replace("</Add>", "</Replace>");
+            for _ in 0..count {
+                let outcome = engine.apply(&mut store, replace.as_bytes(), &Options::default());
+                std::hint::black_box(outcome.expect("the Replace message applies"));
+            }
+            drop(store);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        _ => {
+            for _ in 0..count {
+                let mut store = MemoryStore::new();
+                let outcome = engine.apply(&mut store, message.as_bytes(), &Options::default());
+                std::hint::black_box(outcome.expect("the seed applies"));
+            }
+        }
+    }
+}
