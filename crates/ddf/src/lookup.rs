@@ -35,34 +35,28 @@ impl Schema {
                 closest: self.closest_root(scope, segments),
             });
         };
-        let mut chain = vec![root];
+        let mut chain = Vec::with_capacity(segments.len() + 1 - consumed);
+        chain.push(root);
         let mut node = root;
-        let mut display = format!(
-            "{}/{}",
-            root.path.as_deref().unwrap_or("."),
-            root.display_name()
-        );
         for (offset, segment) in segments[consumed..].iter().enumerate() {
             let index = consumed + offset + 1;
             if node.is_leaf() {
                 return Err(LookupError::BelowLeaf {
                     index,
-                    leaf: display,
+                    leaf: display_chain(&chain),
                 });
             }
             let Some(child) = node.child(segment) else {
                 return Err(LookupError::UnknownSegment {
                     index,
                     segment: (*segment).to_owned(),
-                    parent: display,
+                    parent: display_chain(&chain),
                     closest: closest_name(
                         segment,
                         node.children.iter().filter_map(|c| c.name.as_static()),
                     ),
                 });
             };
-            display.push('/');
-            display.push_str(&child.display_name());
             chain.push(child);
             node = child;
         }
@@ -97,10 +91,20 @@ impl Schema {
 /// The candidate closest to `given`: an exact match ignoring case, else the one with the smallest
 /// edit distance when that distance is at most a third of the name's length (at least 2).
 pub fn closest_name<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let given_len = given.chars().count();
+    let allowed = (given_len / 3).max(2);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate.eq_ignore_ascii_case(given) {
             return Some(candidate.to_owned());
+        }
+        // The edit distance is at least the difference in length in characters, and each edit
+        // changes the length by at most four bytes: a candidate whose length differs by more
+        // than that can never be the answer, so its quadratic distance is not computed.
+        if candidate.len().abs_diff(given.len()) > allowed * 4
+            || candidate.chars().count().abs_diff(given_len) > allowed
+        {
+            continue;
         }
         let distance = strsim::levenshtein(given, candidate);
         if best.is_none_or(|(d, _)| distance < d) {
@@ -108,8 +112,21 @@ pub fn closest_name<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) 
         }
     }
     let (distance, name) = best?;
-    let allowed = (given.chars().count() / 3).max(2);
     (distance <= allowed).then(|| name.to_owned())
+}
+
+/// How a chain of schema nodes is shown in errors: the root's `Path`, then each node's name
+/// (`./Device/Vendor/MSFT/PassportForWork/{TenantId}`).
+fn display_chain(chain: &[&Node]) -> String {
+    let mut out = chain
+        .first()
+        .and_then(|root| root.path.clone())
+        .unwrap_or_else(|| ".".to_owned());
+    for node in chain {
+        out.push('/');
+        out.push_str(&node.display_name());
+    }
+    out
 }
 
 /// Whether a node's name is dynamic.
