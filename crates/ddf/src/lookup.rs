@@ -106,13 +106,47 @@ pub fn closest_name<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) 
         {
             continue;
         }
-        let distance = strsim::levenshtein(given, candidate);
-        if best.is_none_or(|(d, _)| distance < d) {
+        // Only a distance below the best so far (and within `allowed`) can change the answer.
+        let bound = best.map_or(allowed, |(d, _)| d.saturating_sub(1).min(allowed));
+        if let Some(distance) = distance_within(given, candidate, bound) {
             best = Some((distance, candidate));
         }
     }
     let (distance, name) = best?;
     (distance <= allowed).then(|| name.to_owned())
+}
+
+/// The edit distance (Levenshtein, in characters) between `a` and `b` when it is at most
+/// `bound`, else `None`. ASCII names (every DDF name in practice) take a byte loop over one row
+/// that stops as soon as every entry of a row passes `bound`; other text takes `strsim`.
+fn distance_within(a: &str, b: &str, bound: usize) -> Option<usize> {
+    if !(a.is_ascii() && b.is_ascii()) {
+        let distance = strsim::levenshtein(a, b);
+        return (distance <= bound).then_some(distance);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > bound {
+        return None;
+    }
+    // row[j]: distance between the first i bytes of `a` and the first j bytes of `b`.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        let mut row_min = row[0];
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            let value = substitution.min(row[j] + 1).min(diagonal + 1);
+            row[j + 1] = value;
+            row_min = row_min.min(value);
+        }
+        if row_min > bound {
+            return None;
+        }
+    }
+    let distance = row[b.len()];
+    (distance <= bound).then_some(distance)
 }
 
 /// How a chain of schema nodes is shown in errors: the root's `Path`, then each node's name
@@ -137,6 +171,41 @@ pub fn is_dynamic(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_distance_agrees_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "kitten",
+            "sitting",
+            "UseBiometrics",
+            "usebiometrics",
+            "Biometrics",
+            "PINComplexity",
+            "PinComplexity",
+            "Digits",
+            "History",
+            "héllo",
+            "hello",
+        ];
+        for a in words {
+            for b in words {
+                let exact = strsim::levenshtein(a, b);
+                for bound in 0..8 {
+                    let expected = (exact <= bound).then_some(exact);
+                    assert_eq!(
+                        distance_within(a, b, bound),
+                        expected,
+                        "{a:?} {b:?} {bound}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn closest_names() {
