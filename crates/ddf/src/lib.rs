@@ -44,5 +44,7 @@ pub use model::{
     AccessType, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming, EnumValue, Format,
     Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues, Verb,
 };
-pub use path::{NodePath, Query, Scope, UriLimits, decode_segment, encode_segment};
+pub use path::{
+    NodePath, Query, Scope, UriLimits, decode_segment, encode_segment, encode_segment_into,
+};
 pub use value::{NodeValue, ValueOptions, parse_value};

@@ -270,8 +270,20 @@ impl fmt::Display for Query {
 /// URIs carry them unencoded (`{GUID}` names).
 pub fn encode_segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    encode_segment_into(name, &mut out);
+    out
+}
+
+/// [`encode_segment`] appending to `out`: a name that needs no escape is copied whole.
+pub fn encode_segment_into(name: &str, out: &mut String) {
+    let plain =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+    if name.bytes().all(plain) {
+        out.push_str(name);
+        return;
+    }
     for &b in name.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'{' | b'}') {
+        if plain(b) {
             out.push(char::from(b));
         } else {
             out.push('%');
@@ -279,7 +291,6 @@ pub fn encode_segment(name: &str) -> String {
             out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
-    out
 }
 
 /// Decodes one percent-encoded segment (the inverse of [`encode_segment`]); `None` when an

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use pfw_ddf::{
     Format, Node, NodeName, NodePath, NodeScope, NodeValue, Query, Resolved, UriLimits, Verb,
-    decode_segment, encode_segment, parse_value,
+    decode_segment, encode_segment, encode_segment_into, parse_value,
 };
 
 use crate::csp::{Csp, Registry};
@@ -276,7 +276,7 @@ impl<'t> Tree<'t> {
             create,
             value,
         } = plan;
-        let target_key = keys.last().map(String::as_str).unwrap_or("");
+        let target_key = keys.last();
         match command.verb {
             Verb::Add => {
                 let instance = match instance {
@@ -288,7 +288,7 @@ impl<'t> Tree<'t> {
                         .create_instance(self.user.ok_or(TreeError::NoUser)?)?,
                 };
                 for i in create {
-                    let key = &keys[resolved.prefix_len + i];
+                    let key = keys.get(resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
                         value.as_ref().map(NodeValue::canonical)
@@ -518,7 +518,7 @@ impl<'t> Tree<'t> {
         instance: Option<InstanceId>,
         path: &NodePath,
         resolved: &Resolved<'_>,
-        keys: &[String],
+        keys: &Keys,
     ) -> Result<bool, TreeError> {
         let node = resolved.node();
         if node.is_leaf() && csp.computed_value(&self.device, path, node).is_some() {
@@ -534,7 +534,7 @@ impl<'t> Tree<'t> {
             if schema_node.scope != NodeScope::Permanent {
                 return Ok(self
                     .store
-                    .get(instance, &keys[resolved.prefix_len + i])?
+                    .get(instance, keys.get(resolved.prefix_len + i))?
                     .is_some());
             }
         }
@@ -547,7 +547,7 @@ impl<'t> Tree<'t> {
         &self,
         instance: Option<InstanceId>,
         resolved: &Resolved<'_>,
-        keys: &[String],
+        keys: &Keys,
     ) -> Result<Vec<usize>, TreeError> {
         let mut missing = Vec::new();
         for (i, schema_node) in resolved.chain.iter().enumerate().rev() {
@@ -558,7 +558,7 @@ impl<'t> Tree<'t> {
             let present = match instance {
                 Some(inst) if !is_target => self
                     .store
-                    .get(inst, &keys[resolved.prefix_len + i])?
+                    .get(inst, keys.get(resolved.prefix_len + i))?
                     .is_some(),
                 _ => false,
             };
@@ -610,7 +610,7 @@ pub struct Plan<'p> {
     instance: Option<InstanceId>,
     resolved: Resolved<'p>,
     /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
-    keys: Vec<String>,
+    keys: Keys,
     /// Chain indexes to create (Add).
     create: Vec<usize>,
     value: Option<NodeValue>,
@@ -634,18 +634,38 @@ fn check_query(verb: Verb, query: Option<&Query>, node: &Node) -> Result<(), Tre
     }
 }
 
-/// Store keys of every prefix of `segments`.
-fn keys_of(segments: &[&str]) -> Vec<String> {
-    let mut keys = Vec::with_capacity(segments.len());
-    let mut key = String::new();
-    for segment in segments {
-        if !key.is_empty() {
-            key.push('/');
-        }
-        key.push_str(&encode_segment(segment));
-        keys.push(key.clone());
+/// The store keys of every prefix of a path. Each is a prefix of the whole path's key, so they
+/// are kept as one string and where each prefix ends.
+struct Keys {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Keys {
+    /// The key of the first `j + 1` segments.
+    fn get(&self, j: usize) -> &str {
+        // Invariant: callers index within the path's segments, each of which has an end.
+        &self.text[..self.ends[j]]
     }
-    keys
+
+    /// The whole path's key (`""` for the root).
+    fn last(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Store keys of every prefix of `segments`.
+fn keys_of(segments: &[&str]) -> Keys {
+    let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+    let mut ends = Vec::with_capacity(segments.len());
+    for segment in segments {
+        if !text.is_empty() {
+            text.push('/');
+        }
+        encode_segment_into(segment, &mut text);
+        ends.push(text.len());
+    }
+    Keys { text, ends }
 }
 
 fn display(resolved: &Resolved<'_>) -> String {
