@@ -3,7 +3,7 @@
 # on a loaded machine. Runs crates/engine/examples/apply_seed.rs with 1 and 1+N iterations
 # and prints (Ir(1+N) - Ir(1)) / N, which leaves out the start-up (loading pfw's DDF).
 #
-#   bench/callgrind.sh [memory|tokenize|decode|sqlite] [N]
+#   bench/callgrind.sh [memory|tokenize|decode|sqlite|load] [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-harden}
@@ -17,4 +17,4 @@ ir() {
 }
 one=$(ir 1)
 many=$(ir $((n + 1)))
-echo "$what: $(( (many - one) / n )) instructions per apply ($n runs)"
+echo "$what: $(( (many - one) / n )) instructions per run ($n runs)"

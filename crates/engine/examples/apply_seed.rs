@@ -1,10 +1,10 @@
 //! Applies the 2019 example message (seed 000) COUNT times, each on a fresh `MemoryStore`
 //! (with `sqlite`, as Replace commands on one SQLite state; `decode` only decodes it,
-//! `tokenize` only reads its XML events with quick-xml, the floor), for instruction counts under
+//! `tokenize` only reads its XML events with quick-xml, the floor; `load` loads pfw's DDF), for instruction counts under
 //! callgrind (`bench/callgrind.sh`): a deterministic measure that machine load does not move.
 //!
 //! ```sh
-//! cargo run --release -p pfw-engine --example apply_seed -- 100 [memory|tokenize|decode|sqlite]
+//! cargo run --release -p pfw-engine --example apply_seed -- 100 [memory|tokenize|decode|sqlite|load]
 //! ```
 
 use std::sync::Arc;
@@ -33,6 +33,12 @@ fn main() {
     let csp = PassportCsp::new().expect("pfw's DDF loads");
     let engine = Engine::new(Registry::new().with(Arc::new(csp)), Limits::DEFAULT);
     match what.as_str() {
+        "load" => {
+            // What every `pfw` process pays first: loading pfw's PassportForWork DDF.
+            for _ in 0..count {
+                std::hint::black_box(PassportCsp::new().expect("pfw's DDF loads"));
+            }
+        }
         "tokenize" => {
             // The floor: quick-xml reading every event into one reused buffer.
             let mut buf = Vec::new();
