@@ -37,7 +37,7 @@ impl Schema {
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let root = parse_document(text)?;
-        if root.local != "MgmtTree" {
+        if root.local() != "MgmtTree" {
             return Err(LoadError::WrongRoot { found: root.name });
         }
         let mut schema = Self {
@@ -49,7 +49,7 @@ impl Schema {
             skipped: Vec::new(),
         };
         for child in root.children {
-            match child.local.as_str() {
+            match child.local() {
                 "VerDTD" => schema.ver_dtd = child.text,
                 "Man" => schema.man = Some(child.text),
                 "Mod" => schema.model = Some(child.text),
@@ -65,7 +65,8 @@ impl Schema {
 /// A parsed XML element: just enough DOM to read a DDF file.
 struct Element {
     name: String,
-    local: String,
+    /// Where the local name (after any prefix) starts in `name`.
+    local_start: usize,
     attrs: Vec<(String, String)>,
     text: String,
     children: Vec<Self>,
@@ -74,7 +75,7 @@ struct Element {
 impl Element {
     fn new(start: &quick_xml::events::BytesStart<'_>) -> Result<Self, quick_xml::Error> {
         let name = start.name().into_inner().to_owned();
-        let local = start.local_name().into_inner().to_owned();
+        let local_start = name.len() - start.local_name().into_inner().len();
         let mut attrs = Vec::new();
         for attr in start.attributes() {
             let attr = attr.map_err(quick_xml::Error::from)?;
@@ -85,11 +86,17 @@ impl Element {
         }
         Ok(Self {
             name,
-            local,
+            local_start,
             attrs,
             text: String::new(),
             children: Vec::new(),
         })
+    }
+
+    /// The element's name without its prefix.
+    fn local(&self) -> &str {
+        // Invariant: `local_start` is where quick-xml's local name starts inside `name`.
+        &self.name[self.local_start..]
     }
 }
 
@@ -147,7 +154,7 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
                 let Some(mut element) = stack.pop() else {
                     return Err(xml_err(pos, &"unmatched end tag"));
                 };
-                element.text = element.text.trim().to_owned();
+                trim_in_place(&mut element.text);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -198,6 +205,16 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
     })
 }
 
+/// Trims surrounding whitespace without copying text that has none.
+fn trim_in_place(text: &mut String) {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    if start > 0 {
+        text.drain(..start);
+    }
+}
+
 fn count_node(
     start: &quick_xml::events::BytesStart<'_>,
     nodes: &mut usize,
@@ -218,7 +235,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
     let mut skipped: Vec<String> = Vec::new();
     let mut child_elements = Vec::new();
     for child in element.children {
-        match child.local.as_str() {
+        match child.local() {
             "NodeName" => name = Some(child.text),
             "Path" => path = Some(child.text),
             "DFProperties" => props = Some(child),
@@ -271,10 +288,10 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
     };
     let mut saw_format = false;
     for prop in props.children {
-        match prop.local.as_str() {
+        match prop.local() {
             "AccessType" => {
                 for verb in prop.children {
-                    match Verb::from_name(&verb.local) {
+                    match Verb::from_name(verb.local()) {
                         Some(v) => node.access = node.access.with(v),
                         None => node.skipped.push(format!("AccessType/{}", verb.name)),
                     }
@@ -284,12 +301,12 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             "Description" => node.description = Some(prop.text),
             "DFFormat" => {
                 let first = only_child(&prop, &here, "DFFormat")?;
-                node.format = Format::from_name(&first.local);
+                node.format = Format::from_name(first.local());
                 saw_format = true;
             }
             "Occurrence" => node.occurrence = occurrence(&prop, &here)?,
             "Scope" => {
-                node.scope = match only_child(&prop, &here, "Scope")?.local.as_str() {
+                node.scope = match only_child(&prop, &here, "Scope")?.local() {
                     "Permanent" => NodeScope::Permanent,
                     "Dynamic" => NodeScope::Dynamic,
                     other => {
@@ -304,7 +321,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             "DFTitle" => node.title = Some(prop.text),
             "DFType" => {
                 let first = only_child(&prop, &here, "DFType")?;
-                node.df_type = Some(match first.local.as_str() {
+                node.df_type = Some(match first.local() {
                     "MIME" => DfType::Mime(first.text.clone()),
                     "DDFName" => DfType::DdfName(first.text.clone()),
                     other => {
@@ -317,19 +334,17 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
                 });
             }
             "CaseSense" => {
-                node.case_sense = Some(
-                    match only_child(&prop, &here, "CaseSense")?.local.as_str() {
-                        "CS" => CaseSense::Sensitive,
-                        "CIS" => CaseSense::Insensitive,
-                        other => {
-                            return Err(LoadError::Invalid {
-                                node: here,
-                                element: "CaseSense",
-                                value: other.to_owned(),
-                            });
-                        }
-                    },
-                );
+                node.case_sense = Some(match only_child(&prop, &here, "CaseSense")?.local() {
+                    "CS" => CaseSense::Sensitive,
+                    "CIS" => CaseSense::Insensitive,
+                    other => {
+                        return Err(LoadError::Invalid {
+                            node: here,
+                            element: "CaseSense",
+                            value: other.to_owned(),
+                        });
+                    }
+                });
             }
             "Applicability" => node.applicability = Some(applicability(prop, &here)?),
             "AllowedValues" => node.allowed = Some(allowed_values(prop, &here)?),
@@ -384,7 +399,7 @@ fn occurrence(element: &Element, node: &str) -> Result<Occurrence, LoadError> {
             value: first.text.clone(),
         })
     };
-    Ok(match first.local.as_str() {
+    Ok(match first.local() {
         "One" => Occurrence::One,
         "ZeroOrOne" => Occurrence::ZeroOrOne,
         "ZeroOrMore" => Occurrence::ZeroOrMore,
@@ -415,7 +430,7 @@ fn applicability(element: Element, node: &str) -> Result<Applicability, LoadErro
         source,
     };
     for child in element.children {
-        match child.local.as_str() {
+        match child.local() {
             "OsBuildVersion" => {
                 out.os_builds = Applicability::parse_builds(&child.text).map_err(wrap)?;
                 out.os_build_text = Some(child.text);
@@ -446,12 +461,12 @@ fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadErr
     let enums = |children: Vec<Element>| -> Vec<EnumValue> {
         children
             .into_iter()
-            .filter(|c| c.local == "Enum")
+            .filter(|c| c.local() == "Enum")
             .map(|c| {
                 let mut value = String::new();
                 let mut description = None;
                 for part in c.children {
-                    match part.local.as_str() {
+                    match part.local() {
                         "Value" => value = part.text,
                         "ValueDescription" => description = Some(part.text),
                         _ => {}
@@ -464,7 +479,7 @@ fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadErr
     let values = |children: &[Element]| -> Vec<String> {
         children
             .iter()
-            .filter(|c| c.local == "Value")
+            .filter(|c| c.local() == "Value")
             .map(|c| c.text.clone())
             .collect()
     };
