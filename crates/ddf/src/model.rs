@@ -7,6 +7,7 @@
 //! [`Schema::skipped`].
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -442,20 +443,22 @@ pub enum AllowedKind {
     RegEx(Pattern),
 }
 
-/// A DDF `RegEx` pattern, compiled once at load time (see [`crate::value::compile_pattern`]).
+/// A DDF `RegEx` pattern, compiled once, the first time a value is checked against it (see
+/// [`crate::value::compile_pattern`]): a process that never checks a value of that node never
+/// pays for compiling it.
 #[derive(Clone)]
 pub struct Pattern {
     source: String,
-    compiled: Option<Regex>,
+    compiled: OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
-    /// Compiles `source`. A pattern the regex engine cannot compile is kept, uncompiled, and
-    /// checks nothing.
+    /// A pattern from its `source`. A pattern the regex engine cannot compile is kept,
+    /// uncompiled, and checks nothing.
     pub fn new(source: &str) -> Self {
         Self {
             source: source.to_owned(),
-            compiled: crate::value::compile_pattern(source),
+            compiled: OnceLock::new(),
         }
     }
 
@@ -466,7 +469,9 @@ impl Pattern {
 
     /// The compiled, anchored regex, when the engine could compile it.
     pub fn regex(&self) -> Option<&Regex> {
-        self.compiled.as_ref()
+        self.compiled
+            .get_or_init(|| crate::value::compile_pattern(&self.source))
+            .as_ref()
     }
 }
 
