@@ -7,6 +7,7 @@ mod concurrency;
 #[cfg(unix)]
 mod crash;
 mod device;
+mod hostile;
 #[cfg(unix)]
 mod hygiene;
 mod lint;

@@ -1,0 +1,263 @@
+//! Hostile input through the real binary: messages refused whole (exit 2, one line on stderr
+//! naming what is wrong, nothing on stdout, the state unchanged), an oversized message file,
+//! duplicate CmdIDs (both answered, and `lint` flags them), damaged or foreign state files
+//! (exit 3), and an oversized PIN on standard input. The engine-level corpus, with every
+//! outcome pinned on both backends, is `crates/passport/tests/hostile.rs`.
+
+use crate::support::{Msg, Run, TENANT, TestDevice, codes, device_policy};
+
+/// `pfw --state STATE ARGS` on another state file than the device's own.
+fn run_on(device: &TestDevice, state: &std::path::Path, args: &[&str]) -> Run {
+    let output = assert_cmd::Command::cargo_bin("pfw")
+        .expect("the pfw binary is built")
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .current_dir(device.dir())
+        .env_remove("PFW_STATE")
+        .env_remove("PFW_FAILPOINT")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pfw runs");
+    Run::from(output)
+}
+
+/// A device holding some policy, and its logical dump.
+fn prepared() -> (TestDevice, Vec<pfw_tree::DumpRow>) {
+    let device = TestDevice::new();
+    let setup = Msg::new()
+        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+        .add(
+            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
+            "int",
+            "8",
+        )
+        .build();
+    device.apply_ok(&setup, &[]);
+    let dump = device.dump();
+    assert_eq!(
+        dump.len(),
+        5,
+        "tenant, Policies, leaf, PINComplexity, leaf: {dump:?}"
+    );
+    (device, dump)
+}
+
+/// A message without SyncHdr around `body`.
+fn message(body: &str) -> Vec<u8> {
+    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>{body}<Final/></SyncBody></SyncML>")
+        .into_bytes()
+}
+
+/// An Add of History (not in the prepared state) with `data` as its Data, raw bytes.
+fn history_add(data: &[u8]) -> Vec<u8> {
+    let uri = device_policy(TENANT, "PINComplexity/History");
+    let head = format!("<Add><CmdID>1</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Data>");
+    let mut body = head.into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"</Data></Item></Add>");
+    let mut out = b"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>".to_vec();
+    out.extend(body);
+    out.extend_from_slice(b"<Final/></SyncBody></SyncML>");
+    out
+}
+
+#[test]
+fn refused_messages_exit_2_with_one_line_and_change_nothing() {
+    let (device, before) = prepared();
+    let laughs = concat!(
+        "<!DOCTYPE SyncML [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>",
+        "<SyncML><SyncBody><Alert><CmdID>1</CmdID><Data>&b;</Data></Alert></SyncBody></SyncML>"
+    );
+    let seed_cut = {
+        let full = message(&format!(
+            "<Add><CmdID>1</CmdID><Item><Target><LocURI>{}</LocURI></Target><Data>5</Data></Item></Add>",
+            device_policy(TENANT, "PINComplexity/History")
+        ));
+        full[..full.len() / 2].to_vec()
+    };
+    // (name, message, what the one line on stderr says): DecodeError's own words, from
+    // crates/syncml/src/error.rs; README "Exit status": 2 for a message refused whole.
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "DOCTYPE",
+            laughs.as_bytes().to_vec(),
+            "a DOCTYPE declaration is not allowed",
+        ),
+        (
+            "undeclared entity",
+            history_add(b"&x;"),
+            "entity reference &x; is not one of the five predefined entities",
+        ),
+        ("not UTF-8", history_add(b"5\xFF"), "input is not UTF-8"),
+        (
+            "NUL byte",
+            history_add(b"5\0"),
+            "character U+0000 is not allowed in XML 1.0",
+        ),
+        ("truncated", seed_cut, "input ends before"),
+        (
+            "wrong root",
+            b"<html/>".to_vec(),
+            "root element is <html>, not <SyncML>",
+        ),
+        (
+            "wrong namespace",
+            b"<SyncML xmlns=\"SYNCML:SYNCML1.1\"><SyncBody/></SyncML>".to_vec(),
+            "root namespace \"SYNCML:SYNCML1.1\" is not SYNCML:SYNCML1.2",
+        ),
+        (
+            "too deep",
+            message(&"<Sequence>".repeat(40)),
+            "is nested deeper than the limit of 32 levels",
+        ),
+        (
+            "too many items",
+            message(&format!(
+                "<Add><CmdID>1</CmdID>{}</Add>",
+                "<Item/>".repeat(10_001)
+            )),
+            "more than 10000 items",
+        ),
+        (
+            "text too long",
+            history_add(&vec![b'5'; 1024 * 1024 + 1]),
+            "is longer than the limit of 1048576 bytes",
+        ),
+        ("empty file", Vec::new(), "no root element"),
+    ];
+    for (name, input, words) in cases {
+        let path = device.file("hostile.xml", &input);
+        let run = device.run(&["apply", path.to_str().expect("a UTF-8 path")]);
+        assert_eq!(run.code, Some(2), "{name}: {run:?}");
+        assert!(
+            run.stdout.is_empty(),
+            "{name}: no response for a refused message: {run:?}"
+        );
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: one line: {run:?}");
+        assert!(lines[0].starts_with("pfw: "), "{name}: {run:?}");
+        assert!(
+            lines[0].contains(words),
+            "{name}: {:?} does not say {words:?}",
+            lines[0]
+        );
+        assert_eq!(device.dump(), before, "{name}: the state changed");
+    }
+}
+
+#[test]
+fn a_message_file_over_4_mib_is_refused_before_it_is_read_whole() {
+    let (device, before) = prepared();
+    // 64 MiB of zeros: were it parsed, it would be refused for its NUL bytes instead.
+    let path = device.file("huge.xml", vec![0u8; 64 * 1024 * 1024]);
+    let run = device.run(&["apply", path.to_str().expect("a UTF-8 path")]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr.contains("over the limit of 4194304 bytes"),
+        "{run:?}"
+    );
+    assert_eq!(device.dump(), before);
+}
+
+#[test]
+fn duplicate_cmd_ids_are_both_answered_and_lint_flags_them() {
+    let (device, _) = prepared();
+    let uri = device_policy(TENANT, "PINComplexity/History");
+    let twice = String::from_utf8(message(&format!(
+        "<Add><CmdID>7</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Data>5</Data></Item></Add>\
+         <Replace><CmdID>7</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Data>6</Data></Item></Replace>"
+    )))
+    .expect("UTF-8");
+    // Decision (README): a CmdID is the server's label; both commands run and are answered.
+    let run = device.apply(&twice, &[]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(codes(&run.stdout), [200, 200]);
+    let file = device.file("twice.xml", &twice);
+    let lint = device.run(&["lint", file.to_str().expect("a UTF-8 path")]);
+    assert!(lint.stdout.contains("duplicate-cmd-id"), "{lint:?}");
+}
+
+#[test]
+fn damaged_or_foreign_state_files_exit_3_with_one_line() {
+    let device = TestDevice::new();
+    let message = Msg::new()
+        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+        .build();
+    let message_path = device.file("m.xml", message);
+    let foreign = device.dir().join("foreign.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("a database");
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .expect("a foreign table");
+    }
+    let newer = device.dir().join("newer.db");
+    std::fs::copy(device.state(), &newer).ok();
+    {
+        let conn = rusqlite::Connection::open(&newer).expect("a database");
+        conn.execute_batch("PRAGMA application_id = 1885763361; PRAGMA user_version = 99;")
+            .expect("a newer version");
+    }
+    let garbage = device.file("garbage.db", b"SQLite format 3\0".repeat(512));
+    let half = device.dir().join("half.db");
+    {
+        let good = TestDevice::new();
+        good.apply_ok(
+            &String::from_utf8(std::fs::read(&message_path).expect("m")).expect("UTF-8"),
+            &[],
+        );
+        let bytes = std::fs::read(good.state()).expect("a state");
+        std::fs::write(&half, &bytes[..bytes.len() / 2]).expect("half a state");
+    }
+    // README "Exit status": 3 when the state could not be read or written.
+    for (name, path) in [
+        (
+            "random bytes",
+            device.file(
+                "random.db",
+                (0..40_000u32)
+                    .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                    .collect::<Vec<u8>>(),
+            ),
+        ),
+        ("SQLite header then garbage", garbage),
+        ("a foreign database", foreign),
+        ("a newer schema", newer),
+        ("half a state file", half),
+    ] {
+        for args in [
+            vec!["apply", message_path.to_str().expect("UTF-8")],
+            vec!["policy"],
+            vec!["tree"],
+        ] {
+            let run = run_on(&device, &path, &args);
+            // `policy` and `tree` on half a state may still read what is there; a write or a
+            // read that reaches a missing page fails with 3. Never a panic (101) or a signal.
+            assert!(
+                matches!(run.code, Some(0) | Some(3)),
+                "{name} {args:?}: {run:?}"
+            );
+            if run.code == Some(3) {
+                assert_eq!(run.stderr.lines().count(), 1, "{name} {args:?}: {run:?}");
+                assert!(run.stderr.starts_with("pfw: "), "{name} {args:?}: {run:?}");
+            }
+            if name != "half a state file" {
+                assert_eq!(run.code, Some(3), "{name} {args:?}: {run:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pin_of_a_megabyte_on_stdin_is_one_violation_not_a_crash() {
+    let (device, _) = prepared();
+    let pin = "7".repeat(1024 * 1024);
+    let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], &pin);
+    // README Limits: 4 KiB read, 1,024 bytes checked; too long is a violation (exit 1).
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        !run.stdout.contains(&pin[..4096]),
+        "the PIN is never echoed"
+    );
+}
