@@ -163,6 +163,9 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
             Event::Text(t) => {
                 let content = t.xml10_content();
                 match stack.last_mut() {
+                    // Text is trimmed when its element closes, so whitespace before any content
+                    // (all the text of an element holding elements) need not be kept.
+                    Some(top) if top.text.is_empty() && content.trim().is_empty() => {}
                     Some(top) => top.text.push_str(&content),
                     None if content.trim().is_empty() => {}
                     None => return Err(xml_err(pos, &"text outside the root element")),
