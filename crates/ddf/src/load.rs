@@ -161,11 +161,18 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
                 }
             }
             Event::Text(t) => {
+                // Text is trimmed when its element closes, so ASCII whitespace before any
+                // content (all the text of an element holding elements) need not be kept, nor
+                // decoded; any other text is decoded and kept, and trimmed at the end.
+                let raw: &str = &t;
+                let ascii_space = raw
+                    .bytes()
+                    .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+                if ascii_space && stack.last().is_none_or(|top| top.text.is_empty()) {
+                    continue;
+                }
                 let content = t.xml10_content();
                 match stack.last_mut() {
-                    // Text is trimmed when its element closes, so whitespace before any content
-                    // (all the text of an element holding elements) need not be kept.
-                    Some(top) if top.text.is_empty() && content.trim().is_empty() => {}
                     Some(top) => top.text.push_str(&content),
                     None if content.trim().is_empty() => {}
                     None => return Err(xml_err(pos, &"text outside the root element")),
