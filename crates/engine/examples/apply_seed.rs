@@ -69,11 +69,15 @@ fn main() {
             engine
                 .apply(&mut store, message.as_bytes(), &Options::default())
                 .expect("the seed applies");
+            // SQLite writes nothing for a row replaced by the same content, so the runs
+            // alternate between the seed's bool values and their opposites: every run writes.
             let replace = message
                 .replace("<Add>", "<Replace>")
                 .replace("</Add>", "</Replace>");
-            for _ in 0..count {
-                let outcome = engine.apply(&mut store, replace.as_bytes(), &Options::default());
+            let flipped = replace.replace("<Data>true</Data>", "<Data>false</Data>");
+            for turn in 0..count {
+                let text = if turn % 2 == 0 { &flipped } else { &replace };
+                let outcome = engine.apply(&mut store, text.as_bytes(), &Options::default());
                 std::hint::black_box(outcome.expect("the Replace message applies"));
             }
             drop(store);
