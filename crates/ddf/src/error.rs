@@ -140,6 +140,16 @@ pub enum UriError {
         /// 1-based segment index.
         index: usize,
     },
+    /// A segment that decodes to a name holding a control character (C0 but tab, line feed and
+    /// carriage return; DEL; C1), raw or percent-encoded (`%00`, `%1B`): such a name would
+    /// reach terminals and logs that print node names.
+    #[error("segment {index} of the URI holds the control character U+{code_point:04X}")]
+    ControlCharacter {
+        /// 1-based segment index.
+        index: usize,
+        /// The character.
+        code_point: u32,
+    },
     /// The query is not `key=value`.
     #[error("the URI's query is not `key=value`")]
     BadQuery,

@@ -109,7 +109,15 @@ impl NodePath {
                     "." => return Err(UriError::DotSegment { index }),
                     ".." => return Err(UriError::DotDotSegment { index }),
                     s if s.contains('/') => return Err(UriError::EncodedSlash { index }),
-                    _ => segments.push(segment),
+                    s => {
+                        if let Some(c) = s.chars().find(|&c| is_refused_control(c)) {
+                            return Err(UriError::ControlCharacter {
+                                index,
+                                code_point: u32::from(c),
+                            });
+                        }
+                        segments.push(segment);
+                    }
                 }
             }
         }
@@ -299,6 +307,13 @@ pub fn decode_segment(raw: &str) -> Option<String> {
     percent_decode(raw)
 }
 
+/// Whether `c` is a control character a node name may not hold: C0 controls but the XML
+/// whitespace ones (tab, line feed, carriage return: part of a name, so a pasted line break is
+/// a name that does not exist, as on Windows), DEL and C1 controls.
+fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
 fn percent_decode(raw: &str) -> Option<String> {
     if !raw.contains('%') {
@@ -382,6 +397,41 @@ mod tests {
             parse(&long),
             Err(UriError::TooLong { max: 64, .. })
         ));
+    }
+
+    /// Regression (hostile corpus, `crates/passport/tests/hostile.rs`): `%00` or `%1B` in a
+    /// segment made a tenant whose name carried a NUL or an escape character into every
+    /// command that prints node names (`pfw policy`, `pfw tree`), so a message could write
+    /// terminal escape sequences there. Control characters are refused in names; tab, line
+    /// feed and carriage return stay part of a name (a pasted line break is a name that does
+    /// not exist, answered 404 as on Windows).
+    #[test]
+    fn control_characters_in_names_are_refused() {
+        let cases: &[(&str, Option<u32>)] = &[
+            ("./Vendor/a%00b", Some(0x00)),
+            ("./Vendor/%1B%5B31m", Some(0x1B)),
+            ("./Vendor/a%7F", Some(0x7F)),
+            ("./Vendor/a%C2%9B", Some(0x9B)),
+            ("./Vendor/a\u{85}b", Some(0x85)),
+            ("./Vendor/a%09b", None),
+            ("./Vendor/a\nb", None),
+            ("./Vendor/a%0Db", None),
+            ("./Vendor/%C3%A9t%C3%A9", None),
+        ];
+        for (text, refused) in cases {
+            let result = parse(text);
+            match refused {
+                Some(code_point) => assert_eq!(
+                    result,
+                    Err(UriError::ControlCharacter {
+                        index: 2,
+                        code_point: *code_point
+                    }),
+                    "{text:?}"
+                ),
+                None => assert!(result.is_ok(), "{text:?}: {result:?}"),
+            }
+        }
     }
 
     #[test]
