@@ -545,8 +545,36 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "encoded NUL %00",
-            "README: segments are percent-decoded; a NUL names a tenant that is not there (404)",
-            body(&get(2, &format!("{P}/a%00b"))),
+            "decision (pfw-ddf UriError::ControlCharacter): no control character in a name (400)",
+            body(&add(
+                2,
+                &format!("{P}/a%00b/Policies/UsePassportForWork"),
+                "bool",
+                "true",
+            )),
+            codes(&[400]),
+        ),
+        case(
+            "encoded escape sequence %1B[31m",
+            "decision: a name may not carry terminal escapes into pfw's output (400)",
+            body(&add(
+                2,
+                &format!("{P}/%1B%5B31mred/Policies/UsePassportForWork"),
+                "bool",
+                "true",
+            )),
+            codes(&[400]),
+        ),
+        case(
+            "raw C1 control in a LocURI",
+            "decision: U+009B (CSI) is a control character (400), though XML 1.0 allows it",
+            body(&get(2, &format!("{P}/a\u{9B}31m"))),
+            codes(&[400]),
+        ),
+        case(
+            "encoded tab %09",
+            "README: whitespace inside a URI is part of the name (404)",
+            body(&get(2, &format!("{P}/a%09b"))),
             codes(&[404]),
         ),
         case(
