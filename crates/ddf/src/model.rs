@@ -51,15 +51,36 @@ impl Schema {
         segments: &[&str],
     ) -> Option<(&'a Node, usize)> {
         self.roots.iter().find_map(|root| {
-            let (root_scope, prefix) = root.root_location()?;
+            // The same reading of the root's `Path` as `Node::root_location`, without
+            // collecting it: this runs for every command.
+            let path = root.path.as_deref()?;
+            let rest = path
+                .strip_prefix("./")
+                .or_else(|| (path == ".").then_some(""))?;
+            let mut prefix = rest.split('/').filter(|s| !s.is_empty()).peekable();
+            let root_scope = match prefix.peek().copied() {
+                Some("Device") => {
+                    prefix.next();
+                    Scope::Device
+                }
+                Some("User") => {
+                    prefix.next();
+                    Scope::User
+                }
+                _ => Scope::Device,
+            };
             if root_scope != scope {
                 return None;
             }
-            let len = prefix.len() + 1;
-            let matches = segments.len() >= len
-                && prefix.iter().zip(segments).all(|(a, b)| a == b)
-                && root.name.matches(segments[len - 1]);
-            matches.then_some((root, len))
+            let mut len = 0;
+            for part in prefix {
+                if segments.get(len) != Some(&part) {
+                    return None;
+                }
+                len += 1;
+            }
+            let name = segments.get(len)?;
+            root.name.matches(name).then_some((root, len + 1))
         })
     }
 }
