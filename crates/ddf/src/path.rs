@@ -110,7 +110,7 @@ impl NodePath {
                     ".." => return Err(UriError::DotDotSegment { index }),
                     s if s.contains('/') => return Err(UriError::EncodedSlash { index }),
                     s => {
-                        if let Some(c) = s.chars().find(|&c| is_refused_control(c)) {
+                        if let Some(c) = refused_control(s) {
                             return Err(UriError::ControlCharacter {
                                 index,
                                 code_point: u32::from(c),
@@ -312,6 +312,19 @@ pub fn decode_segment(raw: &str) -> Option<String> {
 /// a name that does not exist, as on Windows), DEL and C1 controls.
 fn is_refused_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The first character of `name` that [`is_refused_control`] refuses. Control characters are
+/// U+0000–U+001F and U+007F–U+009F, so only bytes below 0x20, 0x7F and the lead byte 0xC2 (of
+/// U+0080–U+00BF) can start one: other bytes are skipped without decoding.
+fn refused_control(name: &str) -> Option<char> {
+    let bytes = name.as_bytes();
+    let suspect = bytes.iter().position(|&b| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == 0xC2
+    })?;
+    name.get(suspect..)?
+        .chars()
+        .find(|&c| is_refused_control(c))
 }
 
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
