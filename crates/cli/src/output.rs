@@ -56,3 +56,35 @@ impl Paint {
 fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+/// `text` with control characters (C0 but tab, DEL, C1) written as `\u{…}` escapes, so a
+/// value or URI taken from a message cannot move the cursor or recolour a terminal. `keep_newlines`
+/// leaves line feeds as they are.
+pub(crate) fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let escape = |c: char| c.is_control() && c != '\t' && !(keep_newlines && c == '\n');
+    if !text.chars().any(escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(visible("plain\ttext", false), "plain\ttext");
+        assert_eq!(visible("a\u{1b}[31mred", false), "a\\u{1b}[31mred");
+        assert_eq!(visible("c1\u{9b}x\ny", false), "c1\\u{9b}x\\u{a}y");
+        assert_eq!(visible("two\nlines", true), "two\nlines");
+    }
+}

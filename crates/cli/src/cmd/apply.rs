@@ -7,7 +7,7 @@ use pfw_engine::{EngineError, Options, Report, Stage};
 
 use crate::args::{ApplyArgs, Cli};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
-use crate::output::Paint;
+use crate::output::{Paint, visible};
 use crate::state::{Device, read_bounded};
 
 /// Environment variable that arms a failpoint: the process aborts at that stage
@@ -67,10 +67,10 @@ fn print_summary(reports: &[Report]) -> std::io::Result<()> {
         } else {
             paint.red(&status)
         };
-        let uri = r.uri.as_deref().unwrap_or("");
+        let uri = visible(r.uri.as_deref().unwrap_or(""), false);
         writeln!(err, "{:>5} {:<9} {status:<28} {uri}", r.cmd_id, r.command)?;
         if let Some(reason) = &r.reason {
-            writeln!(err, "{:>16}{}", "", paint.dim(reason))?;
+            writeln!(err, "{:>16}{}", "", paint.dim(&visible(reason, false)))?;
         }
     }
     let line = format!(

@@ -1,6 +1,6 @@
 //! `pfw get`: one node's value, or an interior node's children one per line.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use pfw_ddf::Verb;
 use pfw_tree::{Device as TreeDevice, Effect, Tree};
@@ -41,7 +41,7 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
 
 fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Result<()> {
     match effect {
-        Effect::Value { data, .. } | Effect::Property(data) => writeln!(out, "{data}"),
+        Effect::Value { data, .. } | Effect::Property(data) => writeln!(out, "{}", shown(&data)),
         Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{n}")),
         Effect::Struct(entries) => {
             let base = uri.split_once('?').map_or(uri, |(b, _)| b).trim();
@@ -52,12 +52,22 @@ fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Res
                     format!("{base}/{}", e.relative)
                 };
                 match e.data {
-                    Some(d) => writeln!(out, "{path} = {d}")?,
+                    Some(d) => writeln!(out, "{path} = {}", shown(&d))?,
                     None => writeln!(out, "{path}")?,
                 }
             }
             Ok(())
         }
         Effect::Done => Ok(()),
+    }
+}
+
+/// A value as printed: exact when standard output is a pipe or file (scripts read it), with
+/// control characters escaped on a terminal.
+fn shown(value: &str) -> std::borrow::Cow<'_, str> {
+    if std::io::stdout().is_terminal() {
+        crate::output::visible(value, true)
+    } else {
+        std::borrow::Cow::Borrowed(value)
     }
 }

@@ -8,7 +8,7 @@ use pfw_passport::policy::{EffectivePolicy, Provenance};
 
 use crate::args::{Cli, PolicyArgs};
 use crate::error::{CliError, SUCCESS};
-use crate::output::Paint;
+use crate::output::{Paint, visible};
 use crate::state::Device;
 
 /// The groups in the order they are shown, with their headings.
@@ -58,7 +58,7 @@ pub(crate) fn render(policy: &EffectivePolicy) -> String {
         s.push_str(&paint.bold(heading));
         s.push('\n');
         for setting in policy.settings.iter().filter(|x| x.group == group) {
-            let value = setting.value.to_string();
+            let value = visible(&setting.value.to_string(), false).into_owned();
             let value = if value.is_empty() {
                 "(not set)".to_owned()
             } else {
@@ -87,7 +87,12 @@ pub(crate) fn render(policy: &EffectivePolicy) -> String {
         s.push_str(&paint.bold("Ignored"));
         s.push('\n');
         for i in &policy.ignored {
-            s.push_str(&format!("  {} ({}): {}\n", i.path, i.source, i.reason));
+            s.push_str(&format!(
+                "  {} ({}): {}\n",
+                visible(&i.path, false),
+                i.source,
+                visible(&i.reason, false)
+            ));
         }
     }
     s.trim_end().to_owned()

@@ -7,6 +7,7 @@ use pfw_tree::{Device as TreeDevice, Effect, Tree};
 
 use crate::args::{Cli, TreeArgs};
 use crate::error::{CliError, SUCCESS};
+use crate::output::visible;
 use crate::state::Device;
 
 /// One node of the listing: full path, depth below its CSP root, leaf value.
@@ -107,7 +108,7 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
             let indent = "  ".repeat(l.depth);
             let shown = if l.depth == 0 { l.path } else { l.name };
             match l.value {
-                Some(v) => writeln!(out, "{indent}{shown} = {v}"),
+                Some(v) => writeln!(out, "{indent}{shown} = {}", visible(&v, false)),
                 None => writeln!(out, "{indent}{shown}"),
             }
             .map_err(CliError::Output)?;
