@@ -41,7 +41,7 @@ const CASES: &[Case] = &[
     ("device-only-node.xml", None, None, &[(Code::DeviceOnlyNode, 3, 44, "./User/")]),
     // SyncML: a CmdID is unique in its message.
     ("duplicate-cmd-id.xml", None, None, &[NOTE, (Code::DuplicateCmdId, 4, 13, "1</CmdID>")]),
-    // The brief: the same node set twice in one profile.
+    // The same node set twice in one profile.
     ("duplicate-node.xml", None, None, &[NOTE, (Code::DuplicateNode, 4, 48, "./Device")]),
     // DESIGN row 8: Meta Format is not the node's (415).
     ("format-mismatch.xml", None, None, &[(Code::FormatMismatch, 3, 199, "int</Format>")]),

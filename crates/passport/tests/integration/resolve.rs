@@ -58,7 +58,7 @@ resolves! {
     deprecated_use_biometrics_alone_applies: user[] device[USE_BIOMETRICS_DEPRECATED => "false"] => [USE_BIOMETRICS => Bool(false), Device];
     /// DESIGN.md "Values": bool is true/false in any case.
     bools_in_any_case: user[] device[USE_PASSPORT_FOR_WORK => "FALSE"] => [USE_PASSPORT_FOR_WORK => Bool(false), Device];
-    /// Brief: an invalid stored value is not applied; the policy falls back as if unconfigured there.
+    /// DESIGN.md "Untrusted input": an invalid stored value is not applied; the policy falls back as if unconfigured there.
     invalid_user_value_lets_the_device_value_apply: user[MINIMUM_PIN_LENGTH => "ten"] device[MINIMUM_PIN_LENGTH => "6"] => [MINIMUM_PIN_LENGTH => Int(6), Device];
     /// nodes.tsv: MinimumPINLength Range [4-127]; an out-of-range stored value is not applied.
     out_of_range_value_takes_the_default: user[] device[MINIMUM_PIN_LENGTH => "200", HISTORY => "51", EXPIRATION => "731"] => [MINIMUM_PIN_LENGTH => Int(4), Default; HISTORY => Int(0), Default; EXPIRATION => Int(0), Default];
@@ -203,14 +203,14 @@ fn tenant_choice() {
     );
     #[rustfmt::skip]
     let cases: &[Case<'_>] = &[
-        // Brief: with no tenant anywhere, tenant policies all default.
+        // Tenant choice: with no tenant anywhere, tenant policies all default.
         ("no tenant", &[], &[], None, None, None, TenantReason::NoTenant, 4),
-        // Brief: exactly one tenant across the sources is the one.
+        // Tenant choice: exactly one tenant across the sources is the one.
         ("only tenant (device)", &[], &[T], None, None, Some(T), TenantReason::OnlyTenantPresent, 6),
         ("only tenant (both)", &[T], &[T], None, None, Some(T), TenantReason::OnlyTenantPresent, 5),
-        // Brief: the device's tenant property chooses; DESIGN.md: other tenants are ignored.
+        // Tenant choice: the device's tenant property chooses; DESIGN.md: other tenants are ignored.
         ("device property", &[OTHER], &[T], None, Some(T), Some(T), TenantReason::DeviceProperty, 6),
-        // Brief: --tenant wins over the device's property.
+        // Tenant choice: --tenant wins over the device's property.
         ("override", &[OTHER], &[T], Some(OTHER), Some(T), Some(OTHER), TenantReason::Override, 5),
         // An override naming a tenant with no policy leaves tenant policies at their defaults.
         ("override absent", &[T], &[T], Some(OTHER), None, Some(OTHER), TenantReason::Override, 4),
@@ -258,7 +258,7 @@ fn a_foreign_tenants_policy_is_ignored_with_the_reason() {
 
 #[test]
 fn several_tenants_with_no_choice_is_an_error_listing_them() {
-    // Brief: several tenants and none chosen is a typed error listing them (the CLI exits 2).
+    // Tenant choice: several tenants and none chosen is a typed error listing them (the CLI exits 2).
     let user = PolicySource::new(SourceKind::User).with_tenant(OTHER);
     let device = source(SourceKind::Device, &[(MINIMUM_PIN_LENGTH, "6")]);
     let err = resolve(&[user, device], &TenantChoice::default(), Some("alice")).unwrap_err();
