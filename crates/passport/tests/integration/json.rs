@@ -16,7 +16,7 @@ fn effective_policy_json_shape() {
         ],
     );
     let value: Value = serde_json::to_value(&policy).expect("serializable");
-    // Brief: {"tenant", "user", "policies": {key: {"value", "source"}}, "ignored": [...]}.
+    // pfw: {"tenant", "user", "policies": {key: {"value", "source"}}, "ignored": [...]}.
     assert_eq!(value["tenant"], json!(T));
     assert_eq!(value["tenant_reason"], json!("only-tenant-present"));
     assert_eq!(value["user"], json!("alice"));

@@ -269,7 +269,7 @@ fn several_tenants_with_no_choice_is_an_error_listing_them() {
 
 #[test]
 fn a_tenant_node_without_leaves_counts_as_present() {
-    // Brief: a tenant may exist with no leaves; alone, it is the only tenant present.
+    // pfw: a tenant may exist with no leaves; alone, it is the only tenant present.
     let device = PolicySource::new(SourceKind::Device).with_tenant(T);
     let policy = resolve(&[device], &TenantChoice::default(), None).expect("one tenant");
     assert_eq!(

@@ -43,14 +43,14 @@ fn checks_table() {
         ("seed 000 example policy, met", &example, "abcD1234", &[]),
         ("seed 000: too short, special not allowed, lowercase missing", &example, "AB1!", &[MinimumLength, LowercaseRequired, SpecialNotAllowed]),
         ("seed 000: MaximumPINLength 16", &example, "abcdefgh123456789", &[MaximumLength]),
-        ("brief: all violations reported, not the first", &example, "", &[MinimumLength, LowercaseRequired, DigitsRequired]),
+        ("pfw: all violations reported, not the first", &example, "", &[MinimumLength, LowercaseRequired, DigitsRequired]),
         ("2019 page: the 32 ASCII punctuation characters are special", &all_allowed, "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", &[]),
-        ("brief: a space is not a PIN character", &all_allowed, "12 34", &[InvalidCharacter]),
-        ("brief: é is not a PIN character; length counts characters", &all_allowed, "1234\u{e9}", &[InvalidCharacter]),
-        ("brief: control characters are not PIN characters", &all_allowed, "1234\n", &[InvalidCharacter]),
+        ("pfw: a space is not a PIN character", &all_allowed, "12 34", &[InvalidCharacter]),
+        ("pfw: é is not a PIN character; length counts characters", &all_allowed, "1234\u{e9}", &[InvalidCharacter]),
+        ("pfw: control characters are not PIN characters", &all_allowed, "1234\n", &[InvalidCharacter]),
         ("length counts characters, not bytes", &PinPolicy { max_length: 4, ..all_allowed }, "\u{e9}\u{e9}\u{e9}\u{e9}", &[InvalidCharacter]),
         ("DDF: MaximumPINLength 127 at most", &unconfigured, &"1".repeat(128), &[MaximumLength]),
-        ("brief: over 1024 bytes is one violation", &unconfigured, &"a".repeat(MAX_PIN_BYTES + 1), &[MaximumLength]),
+        ("pfw: over 1024 bytes is one violation", &unconfigured, &"a".repeat(MAX_PIN_BYTES + 1), &[MaximumLength]),
     ];
     for (source, policy, pin, expected) in cases {
         let rules: Vec<Rule> = check(pin, policy).into_iter().map(|v| v.rule).collect();
@@ -168,14 +168,14 @@ const E_ACUTE: char = '\u{e9}';
 const INVALID: [char; 6] = [' ', '\u{e9}', '\u{0}', '\t', '\u{20ac}', '\u{65e5}'];
 
 proptest! {
-    /// Brief: a PIN generated to satisfy a random valid policy passes `check`.
+    /// pfw: a PIN generated to satisfy a random valid policy passes `check`.
     #[test]
     fn a_pin_meeting_the_policy_passes(policy in policy_strategy(), len in any::<Index>(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let (pin, _) = valid_pin(&policy, len, &picks);
         prop_assert_eq!(check(&pin, &policy), vec![]);
     }
 
-    /// Brief: one character short is reported as exactly MinimumLength.
+    /// pfw: one character short is reported as exactly MinimumLength.
     #[test]
     fn too_short_is_exactly_minimum_length(policy in policy_strategy(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let required = sets_with(&policy, CharRule::Required);
@@ -186,7 +186,7 @@ proptest! {
         prop_assert_eq!(rules_of(&pin, &policy), vec![Rule::MinimumLength]);
     }
 
-    /// Brief: one character too many is reported as exactly MaximumLength.
+    /// pfw: one character too many is reported as exactly MaximumLength.
     #[test]
     fn too_long_is_exactly_maximum_length(policy in policy_strategy(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let required = sets_with(&policy, CharRule::Required);
@@ -195,7 +195,7 @@ proptest! {
         prop_assert_eq!(rules_of(&pin, &policy), vec![Rule::MaximumLength]);
     }
 
-    /// Brief: leaving out one required set is reported as exactly that set's rule.
+    /// pfw: leaving out one required set is reported as exactly that set's rule.
     #[test]
     fn a_missing_required_set_is_exactly_its_rule(policy in policy_strategy(), which in any::<Index>(), len in any::<Index>(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let required = sets_with(&policy, CharRule::Required);
@@ -209,7 +209,7 @@ proptest! {
         prop_assert_eq!(rules_of(&pin, &policy), vec![missing.required_rule()]);
     }
 
-    /// Brief: using one forbidden set is reported as exactly that set's rule.
+    /// pfw: using one forbidden set is reported as exactly that set's rule.
     #[test]
     fn a_forbidden_set_used_is_exactly_its_rule(policy in policy_strategy(), which in any::<Index>(), ch in any::<Index>(), len in any::<Index>(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let forbidden = sets_with(&policy, CharRule::NotAllowed);
@@ -225,7 +225,7 @@ proptest! {
         prop_assert_eq!(rules_of(&bad, &policy), vec![set.not_allowed_rule()]);
     }
 
-    /// Brief: an invalid character is reported as exactly InvalidCharacter, by position.
+    /// pfw: an invalid character is reported as exactly InvalidCharacter, by position.
     #[test]
     fn an_invalid_character_is_exactly_invalid_character(policy in policy_strategy(), which in any::<Index>(), len in any::<Index>(), picks in prop::collection::vec(any::<(Index, Index)>(), 1..8)) {
         let (pin, required) = valid_pin(&policy, len, &picks);
@@ -240,7 +240,7 @@ proptest! {
         prop_assert!(violations[0].message.contains(&position), "{}", violations[0].message);
     }
 
-    /// Brief: messages never contain the PIN.
+    /// pfw: messages never contain the PIN.
     #[test]
     fn messages_never_contain_the_pin(pin in "[ -~\u{e9}]{8,40}", policy in policy_strategy()) {
         for violation in check(&pin, &policy) {
