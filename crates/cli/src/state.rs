@@ -65,6 +65,15 @@ impl Device {
         }
     }
 
+    /// Runs `f`, which only reads, outside any transaction: reads never queue behind a
+    /// writer's lock (WAL gives each statement a consistent snapshot).
+    pub(crate) fn read<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>,
+    ) -> Result<T, CliError> {
+        f(&mut self.store)
+    }
+
     /// Runs `f` in one transaction, committed when it succeeds.
     pub(crate) fn write<T>(
         &mut self,

@@ -13,8 +13,9 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
     let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
-    let result = device.write(|store| {
-        let info = TreeDevice::load(store).map_err(|e| CliError::Usage(e.to_string()))?;
+    let path = device.path.clone();
+    let result = device.read(|store| {
+        let info = TreeDevice::load(store).map_err(|source| CliError::Store { path, source })?;
         let mut tree = Tree::new(store, &registry, info, limits, args.user.as_deref(), false);
         let command = pfw_tree::Command {
             verb: Verb::Get,

@@ -28,7 +28,7 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
     } else {
         Scope::Device
     };
-    let lines = device.write(|store| {
+    let lines = device.read(|store| {
         let info = TreeDevice::load(store).map_err(|source| CliError::Store {
             path: path.clone(),
             source,
