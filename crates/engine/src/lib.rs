@@ -39,5 +39,5 @@
 mod error;
 mod run;
 
-pub use error::{EngineError, status_of};
+pub use error::{EngineError, Refusal, status_of};
 pub use run::{Engine, MAX_NODES_PER_TREE, Options, Outcome, Report, Stage, tree_limits};

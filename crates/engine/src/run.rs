@@ -1,7 +1,7 @@
 //! Running one message: decode, then every command in order inside one store transaction
-//! (Atomic on a savepoint, Sequence in order), then the response: the SyncHdr's Status first
-//! when there is a SyncHdr, a Status for every command in request order, the Results of
-//! successful Gets after them, `Final`.
+//! (Atomic on a savepoint, Sequence in order), then the response: a SyncHdr (`<SyncHdr/>` for
+//! a request without one) and its Status first, a Status for every command in request order,
+//! the Results of successful Gets after them, `Final`.
 
 use pfw_ddf::{NodePath, UriLimits, Verb};
 use pfw_syncml::{
@@ -10,7 +10,7 @@ use pfw_syncml::{
 };
 use pfw_tree::{Device, Effect, Registry, Store, Tree, TreeError, TreeLimits};
 
-use crate::error::{EngineError, status_of};
+use crate::error::{EngineError, Refusal};
 
 /// Where a message's processing is; a hook can watch (crash tests arm failpoints with it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,10 +153,10 @@ impl Engine {
             options.user,
             options.strict,
         );
-        let msg_ref = message
-            .hdr
-            .as_ref()
-            .map_or_else(|| "1".to_owned(), |h| h.msg_id.clone());
+        let msg_ref = match message.hdr.as_ref() {
+            Some(h) if !h.is_local() => h.msg_id.clone(),
+            _ => "1".to_owned(),
+        };
         let mut run = Run {
             tree,
             answers: Vec::new(),
@@ -164,7 +164,7 @@ impl Engine {
             first_done: false,
         };
         for command in &message.body.commands {
-            run.command(command, &Context::TopLevel)?;
+            run.command(command, None)?;
         }
         Ok(build_response(
             message,
@@ -187,14 +187,15 @@ pub fn tree_limits(limits: &Limits) -> TreeLimits {
         },
         max_value_bytes: limits.max_value_bytes,
         max_nodes_per_tree: limits.max_nodes_per_tree,
+        max_response_bytes: limits.max_response_bytes,
+        max_nodes_visited: limits.max_nodes_visited,
     }
 }
 
-/// Where a command sits.
-enum Context {
-    TopLevel,
-    Atomic,
-    Sequence,
+/// What the Atomic a command sits in (at any depth, Sequences included) knows: the canonical
+/// URIs its Adds have created, so that a later Replace of one of them is refused.
+struct InAtomic {
+    added: Vec<String>,
 }
 
 /// One command's answer before numbering: its Status, its Results (a Get's), a report.
@@ -212,10 +213,14 @@ struct Run<'r> {
 }
 
 impl Run<'_> {
-    /// Runs one command (containers recursively) and records its answers. Returns whether it
-    /// succeeded (for Atomic).
-    fn command(&mut self, command: &Command, context: &Context) -> Result<bool, EngineError> {
-        let ok = self.command_inner(command, context)?;
+    /// Runs one command (containers recursively) and records its answers. `atomic` is the
+    /// Atomic it sits in, at any depth. Returns whether it succeeded.
+    fn command(
+        &mut self,
+        command: &Command,
+        atomic: Option<&mut InAtomic>,
+    ) -> Result<bool, EngineError> {
+        let ok = self.command_inner(command, atomic)?;
         if !self.first_done {
             self.first_done = true;
             (self.hook)(Stage::MidTransaction);
@@ -223,87 +228,69 @@ impl Run<'_> {
         Ok(ok)
     }
 
-    fn command_inner(&mut self, command: &Command, context: &Context) -> Result<bool, EngineError> {
+    fn command_inner(
+        &mut self,
+        command: &Command,
+        mut atomic: Option<&mut InAtomic>,
+    ) -> Result<bool, EngineError> {
         // Status and Results in an incoming message are a server's package: read, not answered.
         if matches!(command, Command::Status(_) | Command::Results(_)) {
             return Ok(true);
         }
         // Row 1: CmdID present and not 0.
-        let cmd_id = command.cmd_id().map(CmdId::as_str).unwrap_or("");
-        if cmd_id.is_empty() || cmd_id == "0" {
-            let reason = if cmd_id.is_empty() {
-                "the command has no CmdID"
-            } else {
-                "CmdID 0 is reserved for the SyncHdr"
-            };
-            self.answer(command, StatusCode::BadRequest, Some(reason.to_owned()));
-            return Ok(false);
+        match command.cmd_id().map(CmdId::as_str).unwrap_or("") {
+            "" => return Ok(self.refuse(command, Refusal::NoCmdId)),
+            "0" => return Ok(self.refuse(command, Refusal::ReservedCmdId)),
+            _ => {}
         }
         match command {
             // Row 2: an element pfw knows as a command.
-            Command::Unknown(u) => {
-                self.answer(
-                    command,
-                    StatusCode::BadRequest,
-                    Some(format!("`{}` is not a SyncML command", u.name)),
-                );
-                Ok(false)
-            }
+            Command::Unknown(u) => Ok(self.refuse(command, Refusal::NotACommand(u.name.clone()))),
             Command::Malformed(m) => {
-                self.answer(
-                    command,
-                    StatusCode::BadRequest,
-                    Some(format!("malformed {}: {}", m.element, m.reason)),
-                );
-                Ok(false)
+                let refusal = Refusal::Malformed {
+                    element: m.element.to_owned(),
+                    reason: m.reason.to_string(),
+                };
+                Ok(self.refuse(command, refusal))
             }
             Command::Alert(alert) => {
                 let understood = alert
                     .code()
                     .is_some_and(|c| !matches!(c, AlertCode::Unknown(_)));
-                let (status, reason) = if understood {
-                    (StatusCode::Ok, None)
+                if understood {
+                    self.answer(command, StatusCode::Ok, None);
+                    Ok(true)
                 } else {
-                    (
-                        StatusCode::OptionalFeatureNotSupported,
-                        Some(format!(
-                            "alert {:?} is not understood",
-                            alert.data.as_deref().unwrap_or("")
-                        )),
-                    )
-                };
-                self.answer(command, status, reason);
-                Ok(status.is_success())
-            }
-            Command::Atomic(container) => match context {
-                Context::Atomic => {
-                    self.answer(
-                        command,
-                        StatusCode::CommandFailed,
-                        Some("Atomic cannot be nested in an Atomic".to_owned()),
-                    );
-                    self.not_executed(&container.commands);
-                    Ok(false)
+                    let data = alert.data.as_deref().unwrap_or("").to_owned();
+                    Ok(self.refuse(command, Refusal::UnknownAlert(data)))
                 }
-                _ => self.atomic(command, container),
-            },
+            }
+            Command::Atomic(container) if atomic.is_some() => {
+                self.refuse(command, Refusal::NestedAtomic);
+                self.not_executed(&container.commands);
+                Ok(false)
+            }
+            Command::Atomic(container) => self.atomic(command, container),
             Command::Sequence(container) => {
                 self.answer(command, StatusCode::Ok, None);
                 let mut all = true;
                 for member in &container.commands {
-                    all &= self.command(member, &Context::Sequence)?;
+                    all &= self.command(member, atomic.as_deref_mut())?;
                 }
                 Ok(all)
             }
-            Command::Get(_) if matches!(context, Context::Atomic) => {
-                self.answer(
-                    command,
-                    StatusCode::CommandFailed,
-                    Some("Get is not allowed inside Atomic".to_owned()),
-                );
-                Ok(false)
+            Command::Get(_) if atomic.is_some() => Ok(self.refuse(command, Refusal::GetInAtomic)),
+            Command::Replace(c) if atomic.as_ref().is_some_and(|a| replace_after_add(c, a)) => {
+                Ok(self.refuse(command, Refusal::ReplaceAfterAdd))
             }
-            Command::Add(c) => self.items(command, c, Verb::Add),
+            Command::Add(c) => {
+                let ok = self.items(command, c, Verb::Add)?;
+                if let Some(atomic) = atomic {
+                    let added = c.items.iter().filter_map(|it| canonical(it.target_uri()));
+                    atomic.added.extend(added);
+                }
+                Ok(ok)
+            }
             Command::Copy(c) => self.items(command, c, Verb::Copy),
             Command::Delete(c) => self.items(command, c, Verb::Delete),
             Command::Exec(c) => self.items(command, c, Verb::Exec),
@@ -314,71 +301,45 @@ impl Run<'_> {
         }
     }
 
-    /// Atomic: members in order, stopping at the first failure; then members run are rolled
-    /// back (216), members not run get 215, the failed one keeps its code, the Atomic 507.
+    /// Atomic, as Windows answers it (`reference/protocol-facts.md`, "Atomic on Windows"):
+    /// every member runs in order inside the transaction whatever failed before it, each
+    /// seeing what the members before it did; when one failed, the whole Atomic is rolled
+    /// back, every failing member keeps its code, every other member is answered 216 and the
+    /// Atomic 507.
     fn atomic(&mut self, command: &Command, container: &Container) -> Result<bool, EngineError> {
         let own = self.answers.len();
         self.answer(command, StatusCode::Ok, None);
         self.tree.store().savepoint()?;
-        let mut added: Vec<String> = Vec::new();
-        let mut failed_at = None;
-        for (i, member) in container.commands.iter().enumerate() {
-            let ok = if replace_after_add(member, &added) {
-                let reason = "Add then Replace of the same node in one Atomic is not supported";
-                self.answer(member, StatusCode::CommandFailed, Some(reason.to_owned()));
-                false
-            } else {
-                self.command(member, &Context::Atomic)?
-            };
-            if let Command::Add(c) = member {
-                added.extend(c.items.iter().filter_map(|it| canonical(it.target_uri())));
-            }
-            if !ok {
-                failed_at = Some(i);
-                break;
-            }
+        let mut scope = InAtomic { added: Vec::new() };
+        let mut all = true;
+        for member in &container.commands {
+            all &= self.command(member, Some(&mut scope))?;
         }
-        let Some(i) = failed_at else {
+        if all {
             self.tree.store().release_savepoint()?;
             return Ok(true);
-        };
+        }
         self.tree.store().rollback_to_savepoint()?;
-        // Everything that ran and succeeded inside the Atomic (a Sequence's later members
-        // included) was rolled back; what failed keeps its code.
+        // Everything that succeeded inside the Atomic (a Sequence and its members included)
+        // was rolled back; what failed keeps its code, what never ran stays 215.
         for answer in &mut self.answers[own + 1..] {
             let status = answer.report.status;
-            let ran = !matches!(
-                status,
-                StatusCode::NotExecuted | StatusCode::AtomicRollbackOk
-            );
-            if ran && status.is_success() {
-                set_status(
-                    answer,
-                    StatusCode::AtomicRollbackOk,
-                    "rolled back: the Atomic failed",
-                );
+            if status.is_success() && status != StatusCode::NotExecuted {
+                set_refusal(answer, &Refusal::RolledBack);
             }
         }
-        self.not_executed(&container.commands[i + 1..]);
-        set_status(
-            &mut self.answers[own],
-            StatusCode::AtomicFailed,
-            "a member failed; the Atomic was rolled back",
-        );
+        set_refusal(&mut self.answers[own], &Refusal::AtomicFailed);
         Ok(false)
     }
 
-    /// Answers 215 for commands that were not run (containers' members included).
+    /// Answers 215 for the members of a refused nested Atomic, which never run (containers'
+    /// members included).
     fn not_executed(&mut self, commands: &[Command]) {
         for command in commands {
             if matches!(command, Command::Status(_) | Command::Results(_)) {
                 continue;
             }
-            self.answer(
-                command,
-                StatusCode::NotExecuted,
-                Some("not executed: the Atomic failed".to_owned()),
-            );
+            self.refuse(command, Refusal::NotExecuted);
             if let Command::Atomic(c) | Command::Sequence(c) = command {
                 self.not_executed(&c.commands);
             }
@@ -394,12 +355,7 @@ impl Run<'_> {
         verb: Verb,
     ) -> Result<bool, EngineError> {
         if c.items.is_empty() {
-            self.answer(
-                command,
-                StatusCode::BadRequest,
-                Some(format!("{} has no Item", command.name())),
-            );
-            return Ok(false);
+            return Ok(self.refuse(command, Refusal::NoItem(command.name().to_owned())));
         }
         let mut outcomes = Vec::with_capacity(c.items.len());
         let mut result_items = Vec::new();
@@ -420,13 +376,17 @@ impl Run<'_> {
                     outcomes.push((StatusCode::Ok, None, item.target_uri()));
                 }
                 Err(TreeError::Store(e)) => return Err(EngineError::Store(e)),
-                Err(e) => outcomes.push((status_of(&e), Some(e.to_string()), item.target_uri())),
+                Err(e) => {
+                    let refusal = Refusal::Tree(e);
+                    let status = StatusCode::from(&refusal);
+                    outcomes.push((status, Some(refusal.to_string()), item.target_uri()));
+                }
             }
         }
         let all_ok = outcomes.iter().all(|(s, _, _)| s.is_success());
         let uniform = outcomes.windows(2).all(|w| w[0].0 == w[1].0);
         if uniform {
-            let (status, reason, _) = outcomes[0].clone();
+            let (status, reason, _) = outcomes.swap_remove(0);
             self.answer(command, status, reason);
         } else {
             for (status, reason, uri) in outcomes {
@@ -454,6 +414,13 @@ impl Run<'_> {
             }
         }
         Ok(all_ok)
+    }
+
+    /// Answers `command` with the status `refusal` maps to; returns `false` (it failed).
+    fn refuse(&mut self, command: &Command, refusal: Refusal) -> bool {
+        let status = StatusCode::from(&refusal);
+        self.answer(command, status, Some(refusal.to_string()));
+        false
     }
 
     fn answer(&mut self, command: &Command, status: StatusCode, reason: Option<String>) {
@@ -484,21 +451,20 @@ impl Run<'_> {
     }
 }
 
-fn set_status(answer: &mut Answer, status: StatusCode, reason: &str) {
+/// Changes an answer already given to what `refusal` answers (an Atomic's roll-back).
+fn set_refusal(answer: &mut Answer, refusal: &Refusal) {
+    let status = StatusCode::from(refusal);
     answer.status.data = Data::new(status.code().to_string());
     answer.report.status = status;
-    answer.report.reason = Some(reason.to_owned());
+    answer.report.reason = Some(refusal.to_string());
 }
 
-/// Whether `member` is a Replace of a node an earlier Add of the same Atomic created.
-fn replace_after_add(member: &Command, added: &[String]) -> bool {
-    let Command::Replace(c) = member else {
-        return false;
-    };
+/// Whether a Replace targets a node an earlier Add of the same Atomic created.
+fn replace_after_add(c: &ItemCommand, atomic: &InAtomic) -> bool {
     c.items
         .iter()
         .filter_map(|it| canonical(it.target_uri()))
-        .any(|uri| added.contains(&uri))
+        .any(|uri| atomic.added.contains(&uri))
 }
 
 /// A URI's canonical form, for comparing two URIs that may be written differently.
@@ -567,16 +533,19 @@ fn build_response(
         next_id += 1;
         Some(id)
     };
-    let hdr = request.hdr.as_ref().map(|h| {
-        commands.push(Command::Status(Status {
-            cmd_id: take_id(),
-            msg_ref: Some(msg_ref.to_owned()),
-            cmd_ref: "0".to_owned(),
-            cmd: "SyncHdr".to_owned(),
-            data: Data::new(StatusCode::Ok.code().to_string()),
-            ..Status::default()
-        }));
-        SyncHdr {
+    // The SyncHdr's Status comes first, with or without a SyncHdr in the request: Windows's
+    // local API answers a message without one with `<SyncHdr/>` and this Status
+    // (DeviceManageability CSP page, "Result of the query").
+    commands.push(Command::Status(Status {
+        cmd_id: take_id(),
+        msg_ref: Some(msg_ref.to_owned()),
+        cmd_ref: "0".to_owned(),
+        cmd: "SyncHdr".to_owned(),
+        data: Data::new(StatusCode::Ok.code().to_string()),
+        ..Status::default()
+    }));
+    let hdr = match request.hdr.as_ref() {
+        Some(h) if !h.is_local() => SyncHdr {
             ver_dtd: "1.2".to_owned(),
             ver_proto: "DM/1.2".to_owned(),
             session_id: h.session_id.clone(),
@@ -584,8 +553,9 @@ fn build_response(
             target: h.source.as_ref().map(|s| Target::new(s.loc_uri.as_str())),
             source: h.target.as_ref().map(|t| Source::new(t.loc_uri.as_str())),
             ..SyncHdr::default()
-        }
-    });
+        },
+        _ => SyncHdr::default(),
+    };
     let mut reports = Vec::with_capacity(answers.len());
     let mut results = Vec::new();
     for answer in answers {
@@ -604,7 +574,7 @@ fn build_response(
         commands.push(Command::Results(r));
     }
     let response = SyncMl {
-        hdr,
+        hdr: Some(hdr),
         body: SyncBody {
             commands,
             final_: true,

@@ -1169,6 +1169,21 @@ fn every_limit_is_answered_as_the_table_says() {
                 &"0".repeat(over),
             )),
             "max_nodes_per_tree" => body(&tree_filler(info.value)),
+            // One 60 KiB value read back until the Results would pass the bound: the Get
+            // that would pass it is 413 (OMA-DM 1.2 representation §4.1.6.7).
+            "max_response_bytes" => {
+                let value = "p".repeat(60 * 1024);
+                let plugins = format!("{P}/DynamicLock/Plugins");
+                let gets = info.value / value.len() + 2;
+                let reads: String = (0..gets).map(|i| get(10 + i as u32, &plugins)).collect();
+                body(&format!("{}{reads}", add(2, &plugins, "chr", &value)))
+            }
+            // Child listings of a tree of about 3,000 nodes: each reads every stored node
+            // below the target, so the walks pass the bound within 40 Gets.
+            "max_nodes_visited" => {
+                let reads: String = (0..40).map(|i| get(5_000 + i, P)).collect();
+                body(&format!("{}{reads}", tree_filler(3_000)))
+            }
             other => panic!("the limit {other} has no case here"),
         };
         let mut device = prepared(Backend::Memory);

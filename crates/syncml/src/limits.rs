@@ -40,6 +40,17 @@ pub struct Limits {
     /// Most nodes one management tree instance (the device's, or one user's) may hold; an
     /// Add beyond it gets 420 (device full). Enforced above this crate. Default 10,000.
     pub max_nodes_per_tree: usize,
+    /// Most bytes of Results one response may carry (values and URIs as built, before
+    /// escaping). A Get whose Results would pass it gets 413 (OMA-DM 1.2 representation
+    /// §4.1.6.7: "the data item to be transferred is too large") and no Results; the work is
+    /// counted as it is done, so the bound holds before the Results exist. A session further
+    /// splits the response under the server's `MaxMsgSize`. Enforced above this crate.
+    /// Default 4 MiB, the size of the largest message accepted.
+    pub max_response_bytes: usize,
+    /// Most management-tree nodes the Gets of one message may visit (`?list=Struct`,
+    /// `?list=StructData` and child listings walk the tree); a Get that would pass it gets
+    /// 413. Enforced above this crate. Default 100,000 (ten full trees at the node cap).
+    pub max_nodes_visited: usize,
 }
 
 impl Limits {
@@ -54,11 +65,13 @@ impl Limits {
         max_segment_bytes: 255,
         max_value_bytes: 64 * 1024,
         max_nodes_per_tree: 10_000,
+        max_response_bytes: 4 * 1024 * 1024,
+        max_nodes_visited: 100_000,
     };
 
     /// Every limit with its current value, where it is enforced and what passing it
     /// gets, in a fixed order (the order of the fields).
-    pub fn describe(&self) -> [LimitInfo; 9] {
+    pub fn describe(&self) -> [LimitInfo; 11] {
         [
             LimitInfo {
                 name: "max_message_bytes",
@@ -113,6 +126,18 @@ impl Limits {
                 value: self.max_nodes_per_tree,
                 unit: "nodes",
                 outcome: LimitOutcome::CommandStatus(420),
+            },
+            LimitInfo {
+                name: "max_response_bytes",
+                value: self.max_response_bytes,
+                unit: "bytes",
+                outcome: LimitOutcome::CommandStatus(413),
+            },
+            LimitInfo {
+                name: "max_nodes_visited",
+                value: self.max_nodes_visited,
+                unit: "nodes",
+                outcome: LimitOutcome::CommandStatus(413),
             },
         ]
     }

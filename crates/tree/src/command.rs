@@ -16,7 +16,7 @@ use pfw_ddf::{
 
 use crate::csp::{Csp, Registry};
 use crate::device::Device;
-use crate::error::{TreeError, Unsupported};
+use crate::error::{Budget, TreeError, Unsupported};
 use crate::store::{InstanceId, Store};
 
 /// Bounds the tree enforces, taken from the project's one table of limits.
@@ -28,6 +28,22 @@ pub struct TreeLimits {
     pub max_value_bytes: usize,
     /// Most nodes one tree instance may hold.
     pub max_nodes_per_tree: usize,
+    /// Most bytes of Get answers (values, names and URIs) the tree builds in its life: one
+    /// message (413 beyond).
+    pub max_response_bytes: usize,
+    /// Most nodes the Gets of the tree's life may visit (413 beyond).
+    pub max_nodes_visited: usize,
+}
+
+/// What a `?list=` walk carries down the tree.
+struct Walk<'w> {
+    csp: &'w dyn Csp,
+    /// The stored nodes below the Get's target.
+    stored: &'w BTreeMap<String, Option<String>>,
+    with_data: bool,
+    /// What every entry costs besides its relative path and value (the target URI and the
+    /// item's markup).
+    base_bytes: usize,
 }
 
 /// One item of a command, as the tree sees it.
@@ -67,6 +83,9 @@ pub enum Effect {
     Property(String),
 }
 
+/// What one answered item costs besides its URI and value: the markup of a Results item.
+const ITEM_BYTES: usize = 96;
+
 /// One node of a `?list=` answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StructEntry {
@@ -92,6 +111,10 @@ pub struct Tree<'t> {
     /// Deletes so that the node cap costs one count per instance, not one per Add. Cleared
     /// whenever the store is handed out (a savepoint may be rolled back).
     counts: Vec<(InstanceId, usize)>,
+    /// Bytes of Get answers built so far (bounded by `limits.max_response_bytes`).
+    answered_bytes: usize,
+    /// Nodes Gets have read or walked so far (bounded by `limits.max_nodes_visited`).
+    visited: usize,
 }
 
 impl<'t> Tree<'t> {
@@ -113,6 +136,8 @@ impl<'t> Tree<'t> {
             user,
             strict,
             counts: Vec::new(),
+            answered_bytes: 0,
+            visited: 0,
         }
     }
 
@@ -330,10 +355,13 @@ impl<'t> Tree<'t> {
         key: &str,
     ) -> Result<Effect, TreeError> {
         let node = resolved.node();
+        self.charge(0, 1)?;
         let stored: BTreeMap<String, Option<String>> = match instance {
             Some(i) if !node.is_leaf() => self.store.descendants(i, key)?.into_iter().collect(),
             _ => BTreeMap::new(),
         };
+        self.charge(0, stored.len())?;
+        let uri_bytes = path.to_string().len() + ITEM_BYTES;
         match path.query() {
             Some(Query::Prop(name)) => {
                 let value = match name.as_str() {
@@ -347,6 +375,7 @@ impl<'t> Tree<'t> {
                         .len()
                         .to_string(),
                 };
+                self.charge(uri_bytes + value.len(), 0)?;
                 Ok(Effect::Property(value))
             }
             Some(Query::List(kind)) => {
@@ -358,6 +387,7 @@ impl<'t> Tree<'t> {
                     } else {
                         None
                     };
+                    self.charge(uri_bytes + data.as_ref().map_or(0, String::len), 0)?;
                     out.push(StructEntry {
                         relative: String::new(),
                         format: node.format.clone(),
@@ -365,20 +395,52 @@ impl<'t> Tree<'t> {
                         data,
                     });
                 } else {
-                    self.walk_struct(csp, node, path, key, "", &stored, with_data, &mut out);
+                    let walk = Walk {
+                        csp,
+                        stored: &stored,
+                        with_data,
+                        base_bytes: uri_bytes,
+                    };
+                    self.walk_struct(&walk, node, path, key, "", &mut out)?;
                 }
                 Ok(Effect::Struct(out))
             }
             _ if node.is_leaf() => {
                 let data = self.leaf_value(csp, instance, path, node, key)?;
+                self.charge(uri_bytes + data.len(), 0)?;
                 Ok(Effect::Value {
                     format: node.format.clone(),
                     mime: mime_of(node),
                     data,
                 })
             }
-            _ => Ok(Effect::Children(self.children(node, key, &stored))),
+            _ => {
+                let names = self.children(node, key, &stored);
+                let bytes = names.iter().map(|n| n.len() + 1).sum::<usize>();
+                self.charge(uri_bytes + bytes, names.len())?;
+                Ok(Effect::Children(names))
+            }
         }
+    }
+
+    /// Counts `bytes` of answer and `nodes` visited against the message's bounds: the answer
+    /// is refused (413) before what would pass them is built.
+    fn charge(&mut self, bytes: usize, nodes: usize) -> Result<(), TreeError> {
+        self.answered_bytes = self.answered_bytes.saturating_add(bytes);
+        self.visited = self.visited.saturating_add(nodes);
+        if self.answered_bytes > self.limits.max_response_bytes {
+            return Err(TreeError::AnswerTooLarge {
+                limit: self.limits.max_response_bytes,
+                unit: Budget::Bytes,
+            });
+        }
+        if self.visited > self.limits.max_nodes_visited {
+            return Err(TreeError::AnswerTooLarge {
+                limit: self.limits.max_nodes_visited,
+                unit: Budget::Nodes,
+            });
+        }
+        Ok(())
     }
 
     /// The number of nodes `instance` holds (cached for the tree's life).
@@ -422,7 +484,7 @@ impl<'t> Tree<'t> {
         key: &str,
         stored: &BTreeMap<String, Option<String>>,
     ) -> Vec<String> {
-        let stored_names = crate::store::direct_children(key, stored.keys().map(String::as_str));
+        let stored_names = crate::store::direct_children(key, keys_below(stored, key));
         let static_names: Vec<String> = node
             .children
             .iter()
@@ -452,26 +514,28 @@ impl<'t> Tree<'t> {
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One node of a `?list=` answer and, below an interior node, every existing node under
+    /// it, in schema order; each entry is charged before it is built.
     fn walk_struct(
-        &self,
-        csp: &dyn Csp,
+        &mut self,
+        walk: &Walk<'_>,
         node: &Node,
         path: &NodePath,
         key: &str,
         relative: &str,
-        stored: &BTreeMap<String, Option<String>>,
-        with_data: bool,
         out: &mut Vec<StructEntry>,
-    ) {
-        let data = match (node.is_leaf(), with_data) {
+    ) -> Result<(), TreeError> {
+        let data = match (node.is_leaf(), walk.with_data) {
             (true, true) => Some(
-                csp.computed_value(&self.device, path, node)
-                    .or_else(|| stored.get(key).cloned().flatten())
+                walk.csp
+                    .computed_value(&self.device, path, node)
+                    .or_else(|| walk.stored.get(key).cloned().flatten())
                     .unwrap_or_default(),
             ),
             _ => None,
         };
+        let bytes = walk.base_bytes + relative.len() + data.as_ref().map_or(0, String::len);
+        self.charge(bytes, 1)?;
         out.push(StructEntry {
             relative: relative.to_owned(),
             format: node.format.clone(),
@@ -479,9 +543,9 @@ impl<'t> Tree<'t> {
             data,
         });
         if node.is_leaf() {
-            return;
+            return Ok(());
         }
-        for name in self.children(node, key, stored) {
+        for name in self.children(node, key, walk.stored) {
             let child_key = if key.is_empty() {
                 name.clone()
             } else {
@@ -496,17 +560,9 @@ impl<'t> Tree<'t> {
                 continue;
             };
             let child_path = path.without_query().child(&decode_lossy(&name));
-            self.walk_struct(
-                csp,
-                child,
-                &child_path,
-                &child_key,
-                &child_relative,
-                stored,
-                with_data,
-                out,
-            );
+            self.walk_struct(walk, child, &child_path, &child_key, &child_relative, out)?;
         }
+        Ok(())
     }
 
     /// Whether the node at `path` exists: a stored node does; a permanent node does when its
@@ -655,6 +711,20 @@ impl Keys {
 }
 
 /// Store keys of every prefix of `segments`.
+/// The keys of `stored` strictly below `key`, found by range: the walk of a subtree costs its
+/// size, not the whole tree's.
+fn keys_below<'s>(
+    stored: &'s BTreeMap<String, Option<String>>,
+    key: &str,
+) -> impl Iterator<Item = &'s str> {
+    let (low, high) = crate::store::below(key);
+    let range = match high {
+        Some(high) => stored.range(low..high),
+        None => stored.range(low..),
+    };
+    range.map(|(k, _)| k.as_str())
+}
+
 fn keys_of(segments: &[&str]) -> Keys {
     let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
     let mut ends = Vec::with_capacity(segments.len());

@@ -58,9 +58,9 @@ pub enum StoreError {
 }
 
 /// Why a command on the tree was refused. The engine maps each to a SyncML status code in one
-/// place (`pfw_engine::status_of`); the row numbers are those of DESIGN.md's ordered checks.
+/// place (`pfw_engine::status_of`, an exhaustive match); the row numbers are those of
+/// DESIGN.md's ordered checks.
 #[derive(Debug, Error)]
-#[non_exhaustive]
 pub enum TreeError {
     /// Row 3: the command has no target URI.
     #[error("the item has no Target LocURI")]
@@ -141,9 +141,38 @@ pub enum TreeError {
         /// The limit.
         max: usize,
     },
+    /// A Get whose answer would pass the response bound of the message (413).
+    #[error(
+        "the answer would pass the response limit of {limit} {unit} per message; \
+         ask for less in each message"
+    )]
+    AnswerTooLarge {
+        /// The limit passed.
+        limit: usize,
+        /// What the limit counts.
+        unit: Budget,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a message's Gets are bounded by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Budget {
+    /// Bytes of values, names and URIs answered.
+    Bytes,
+    /// Nodes read or walked.
+    Nodes,
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Bytes => "bytes of Results",
+            Self::Nodes => "nodes visited",
+        })
+    }
 }
 
 /// An optional OMA-DM feature pfw answers 406 (DESIGN.md row 10).

@@ -21,6 +21,8 @@
 //!     uri: UriLimits { max_uri_bytes: 1024, max_segment_bytes: 255 },
 //!     max_value_bytes: 65536,
 //!     max_nodes_per_tree: 10_000,
+//!     max_response_bytes: 4 << 20,
+//!     max_nodes_visited: 100_000,
 //! };
 //! let mut store = MemoryStore::new();
 //! store.begin()?;
@@ -44,5 +46,5 @@ pub mod store;
 pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
 pub use csp::{Csp, Registry, SchemaCsp};
 pub use device::Device;
-pub use error::{StoreError, TreeError, Unsupported};
+pub use error::{Budget, StoreError, TreeError, Unsupported};
 pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, Store, dump};

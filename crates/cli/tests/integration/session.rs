@@ -12,7 +12,7 @@ use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
 use pfw_session::testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 use pfw_syncml::{Command, Limits, SyncMl};
 
-use crate::support::{Run, TestDevice, decode, statuses};
+use crate::support::{Run, TestDevice, codes, decode, statuses};
 
 const PROFILE: &str = include_str!("../../../../examples/windows-hello-profile.xml");
 const USER: &str = "demo@example.com";
@@ -432,12 +432,7 @@ fn device_csps_answer_get_and_apply_without_enrollment() {
       <Final/></SyncBody></SyncML>"#;
     let applied = device.apply(message, &[]);
     assert_eq!(applied.code, Some(1), "{applied:?}");
-    let response = decode(&applied.stdout);
-    let codes: Vec<&str> = statuses(&response)
-        .iter()
-        .map(|s| s.data.text.as_str())
-        .collect();
-    assert_eq!(codes, ["405", "200"]);
+    assert_eq!(codes(&applied.stdout), [405, 200]);
     assert!(applied.stdout.contains("<Data>en-US</Data>"));
     // Not enrolled: no provider node.
     assert_eq!(

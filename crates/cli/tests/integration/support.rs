@@ -209,10 +209,18 @@ pub(crate) fn statuses(response: &SyncMl) -> Vec<&Status> {
         .collect()
 }
 
-/// The status codes of a response's Status elements, in order.
+/// The status codes of a response's commands' Status elements, in order (the SyncHdr's
+/// Status, which every response has first, left out).
 #[track_caller]
 pub(crate) fn codes(response: &str) -> Vec<u16> {
-    statuses(&decode(response))
+    let decoded = decode(response);
+    let all = statuses(&decoded);
+    assert_eq!(
+        all.first().map(|s| s.cmd.as_str()),
+        Some("SyncHdr"),
+        "the SyncHdr's Status comes first: {response}"
+    );
+    all[1..]
         .iter()
         .map(|s| s.data.text.parse().expect("a numeric status"))
         .collect()

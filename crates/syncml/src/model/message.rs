@@ -211,6 +211,14 @@ impl SyncHdr {
             }
             *slot = Some(r.text(&child)?.value);
         }
+        let empty = [&ver_dtd, &ver_proto, &session_id, &msg_id]
+            .iter()
+            .all(|v| v.is_none())
+            && hdr.is_local();
+        if empty {
+            // `<SyncHdr/>`: the local form Windows's local API answers with.
+            return Ok(hdr);
+        }
         hdr.ver_dtd = ver_dtd.ok_or_else(|| Reader::missing("VerDTD", pos))?;
         hdr.ver_proto = ver_proto.ok_or_else(|| Reader::missing("VerProto", pos))?;
         hdr.session_id = session_id.ok_or_else(|| Reader::missing("SessionID", pos))?;
@@ -218,7 +226,36 @@ impl SyncHdr {
         Ok(hdr)
     }
 
+    /// Whether this is the local form `<SyncHdr/>`: no field set. Windows's local API
+    /// (`ApplyLocalManagementSyncML`) answers a message without a SyncHdr with it.
+    pub fn is_local(&self) -> bool {
+        let Self {
+            ver_dtd,
+            ver_proto,
+            session_id,
+            msg_id,
+            target,
+            source,
+            resp_uri,
+            cred,
+            meta,
+            pos: _,
+        } = self;
+        [ver_dtd, ver_proto, session_id, msg_id]
+            .iter()
+            .all(|v| v.is_empty())
+            && target.is_none()
+            && source.is_none()
+            && resp_uri.is_none()
+            && cred.is_none()
+            && meta.is_none()
+    }
+
     fn write(&self, out: &mut String) {
+        if self.is_local() {
+            out.push_str("<SyncHdr/>");
+            return;
+        }
         writer::open(out, "SyncHdr");
         writer::element(out, "VerDTD", &self.ver_dtd);
         writer::element(out, "VerProto", &self.ver_proto);
