@@ -9,17 +9,24 @@
 //! expectation comes from: DESIGN.md's decisions ("Untrusted input", the ordered checks, the
 //! values and containers rules), the README's Limits table, or XML 1.0.
 //!
-//! Times are not asserted here. With `PFW_HOSTILE_TIMES=1` each case prints how long its
-//! slowest backend took; `bench/hostile.sh` runs that in a release build and reports the
-//! slowest cases.
+//! Times and memory are not asserted here. With `PFW_HOSTILE_TIMES=1` each case prints how
+//! long its slowest backend took and the most heap either backend's run allocated at once
+//! (counted by the test's global allocator); `bench/hostile.sh` runs that in a release build,
+//! reports the slowest cases and checks every peak against 32 MiB plus 8× the input's size.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
+use peak_alloc::PeakAlloc;
+
 use pfw_engine::{EngineError, Options};
 use pfw_syncml::{DecodeError, Limits};
 use support::{Backend, Device, SEED_2019, TENANT, add, cmd, get, message, seed_example};
+
+/// Counts the heap every case allocates (`bench/hostile.sh` reads the peaks).
+#[global_allocator]
+static HEAP: PeakAlloc = PeakAlloc;
 
 /// What a message gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -973,6 +980,7 @@ fn variant(error: &DecodeError) -> String {
 /// that the state is unchanged. Returns the slowest backend's time, or what differed.
 fn run(name: &str, input: &[u8], expect: &Expect, no_user: bool) -> Result<Duration, String> {
     let mut slowest = Duration::ZERO;
+    let mut peak = 0;
     for backend in [Backend::Memory, Backend::Sqlite] {
         let mut device = prepared(backend);
         let before = device.dump();
@@ -980,9 +988,12 @@ fn run(name: &str, input: &[u8], expect: &Expect, no_user: bool) -> Result<Durat
             user: (!no_user).then_some(USER),
             ..Options::default()
         };
+        let held = HEAP.current_usage();
+        HEAP.reset_peak_usage();
         let start = Instant::now();
         let result = device.engine.apply(device.store.as_mut(), input, &options);
         slowest = slowest.max(start.elapsed());
+        peak = peak.max(HEAP.peak_usage().saturating_sub(held));
         let got = match result {
             Ok(outcome) => Statuses(outcome.reports.iter().map(|r| r.status.code()).collect()),
             Err(EngineError::Decode(e)) => Refused(Box::leak(variant(&e).into_boxed_str())),
@@ -999,7 +1010,14 @@ fn run(name: &str, input: &[u8], expect: &Expect, no_user: bool) -> Result<Durat
             ));
         }
     }
+    report_memory(name, input.len(), peak);
     Ok(slowest)
+}
+
+fn report_memory(name: &str, input_bytes: usize, peak: usize) {
+    if std::env::var_os("PFW_HOSTILE_TIMES").is_some() {
+        println!("hostile-mem\t{peak}\t{input_bytes}\t{name}");
+    }
 }
 
 fn report_time(name: &str, elapsed: Duration) {
@@ -1267,4 +1285,132 @@ fn ddf_limits_are_load_errors() {
         Schema::load(fits.as_bytes()).is_ok(),
         "MAX_DDF_NODES nodes load"
     );
+}
+
+/// Gets whose Results would pass the response bound: 1,200 Adds under 300 tenants, then 2,000
+/// Gets of the whole PassportForWork tree with its data (the message that once answered
+/// 1 GB). The Gets are answered 200 until the bound, then 413 with no Results (README
+/// "Response bound"; OMA-DM 1.2 representation §4.1.6.7), and the response stays within the
+/// bound plus the Statuses.
+#[test]
+fn the_response_is_bounded_before_it_is_built() {
+    let limits = Limits::DEFAULT;
+    let adds: String = (0..1_200u32)
+        .map(|i| {
+            let leaf = [
+                "UsePassportForWork",
+                "RequireSecurityDevice",
+                "PINComplexity/MinimumPINLength",
+                "PINComplexity/MaximumPINLength",
+            ][i as usize % 4];
+            let (format, value) = if leaf.starts_with("PIN") {
+                ("int", "8")
+            } else {
+                ("bool", "true")
+            };
+            add(
+                10 + i,
+                &format!("{P}/t{}/Policies/{leaf}", i / 4),
+                format,
+                value,
+            )
+        })
+        .collect();
+    let gets: String = (0..2_000u32)
+        .map(|i| get(5_000 + i, &format!("{P}?list=StructData")))
+        .collect();
+    let input = body(&format!("{adds}{gets}"));
+    for backend in [Backend::Memory, Backend::Sqlite] {
+        let mut device = Device::new(backend);
+        let held = HEAP.current_usage();
+        HEAP.reset_peak_usage();
+        let start = Instant::now();
+        let outcome = device
+            .engine
+            .apply(device.store.as_mut(), &input, &Options::default())
+            .expect("the message decodes");
+        let response = outcome.response.encode();
+        let elapsed = start.elapsed();
+        let peak = HEAP.peak_usage().saturating_sub(held);
+        let codes: Vec<u16> = outcome.reports.iter().map(|r| r.status.code()).collect();
+        assert_eq!(codes.len(), 3_200, "{backend:?}");
+        assert!(
+            codes[..1_200].iter().all(|&c| c == 200),
+            "{backend:?}: the Adds apply"
+        );
+        let gets = &codes[1_200..];
+        let answered = gets.iter().take_while(|&&c| c == 200).count();
+        assert!(answered >= 1, "{backend:?}: the first Gets are answered");
+        assert!(
+            gets[answered..].iter().all(|&c| c == 413),
+            "{backend:?}: once the bound is passed every Get is 413: {:?}",
+            &gets[answered..answered + 3]
+        );
+        assert!(answered < 2_000, "{backend:?}: the bound is reached");
+        let statuses_bytes = 3_201 * 160;
+        assert!(
+            response.len() <= limits.max_response_bytes + statuses_bytes,
+            "{backend:?}: {} bytes answered",
+            response.len()
+        );
+        report_time(&format!("2,000 StructData Gets ({backend:?})"), elapsed);
+        report_memory(
+            &format!("2,000 StructData Gets ({backend:?})"),
+            input.len(),
+            peak,
+        );
+    }
+}
+
+/// `?list=StructData` on a full tree (3,300 tenants, one message) asked for twelve times in a
+/// small message: the walks are counted (nodes visited and bytes answered), so the later Gets
+/// are 413 before they walk (README "Response bound").
+#[test]
+fn struct_walks_of_a_large_tree_are_bounded() {
+    let filler = body(&tree_filler(9_900));
+    let gets: String = (0..12)
+        .map(|i| get(2 + i, &format!("{P}?list=StructData")))
+        .collect();
+    let input = body(&gets);
+    for backend in [Backend::Memory, Backend::Sqlite] {
+        let mut device = prepared(backend);
+        let filled = device
+            .engine
+            .apply(device.store.as_mut(), &filler, &Options::default())
+            .expect("the filler decodes");
+        assert!(
+            filled
+                .reports
+                .iter()
+                .filter(|r| r.status.code() == 200)
+                .count()
+                > 3_000
+        );
+        let held = HEAP.current_usage();
+        HEAP.reset_peak_usage();
+        let start = Instant::now();
+        let outcome = device
+            .engine
+            .apply(device.store.as_mut(), &input, &Options::default())
+            .expect("the message decodes");
+        let elapsed = start.elapsed();
+        let peak = HEAP.peak_usage().saturating_sub(held);
+        let codes: Vec<u16> = outcome.reports.iter().map(|r| r.status.code()).collect();
+        assert_eq!(codes[0], 200, "{backend:?}: {codes:?}");
+        assert_eq!(codes[11], 413, "{backend:?}: {codes:?}");
+        let answered = codes.iter().take_while(|&&c| c == 200).count();
+        assert!(
+            codes[answered..].iter().all(|&c| c == 413),
+            "{backend:?}: {codes:?}"
+        );
+        report_time(
+            &format!("12 StructData Gets of 3,300 tenants ({backend:?})"),
+            elapsed,
+        );
+        report_memory(
+            &format!("12 StructData Gets of 3,300 tenants ({backend:?})"),
+            input.len(),
+            peak,
+        );
+    }
 }

@@ -83,8 +83,10 @@ pub enum Effect {
     Property(String),
 }
 
-/// What one answered item costs besides its URI and value: the markup of a Results item.
-const ITEM_BYTES: usize = 96;
+/// What one answered item costs besides its URI, format, type and value: the markup of a
+/// Results item as the encoder writes it (`<Item><Source><LocURI>`, `<Meta>` with namespaced
+/// `Format` and `Type`, `<Data>` and their ends).
+const ITEM_BYTES: usize = 160;
 
 /// One node of a `?list=` answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -534,12 +536,17 @@ impl<'t> Tree<'t> {
             ),
             _ => None,
         };
-        let bytes = walk.base_bytes + relative.len() + data.as_ref().map_or(0, String::len);
+        let mime = mime_of(node);
+        let bytes = walk.base_bytes
+            + relative.len()
+            + node.format.as_str().len()
+            + mime.len()
+            + data.as_ref().map_or(0, String::len);
         self.charge(bytes, 1)?;
         out.push(StructEntry {
             relative: relative.to_owned(),
             format: node.format.clone(),
-            mime: mime_of(node),
+            mime,
             data,
         });
         if node.is_leaf() {
