@@ -199,3 +199,22 @@ fn root_namespace_and_meta_namespace_in_any_case() {
     // A Type in another namespace is not the metinf Type.
     assert_eq!(meta.type_, None);
 }
+
+/// `<SyncHdr/>`, the local form Windows's local API answers with (Microsoft Learn,
+/// DeviceManageability CSP, "Result of the query"), decodes as the empty header and encodes
+/// back as `<SyncHdr/>`; a header with some but not all of its required elements is refused.
+#[test]
+fn the_local_sync_hdr_round_trips_and_a_partial_one_is_refused() {
+    let local =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr/><SyncBody><Final/></SyncBody></SyncML>";
+    let message = pfw_syncml::SyncMl::decode(local.as_bytes(), &pfw_syncml::Limits::DEFAULT)
+        .expect("<SyncHdr/> decodes");
+    assert!(message.hdr.as_ref().is_some_and(|h| h.is_local()));
+    assert_eq!(message.encode(), local);
+    assert_round_trip(&message);
+    let partial = "<SyncML><SyncHdr><VerDTD>1.2</VerDTD></SyncHdr><SyncBody/></SyncML>";
+    assert!(
+        pfw_syncml::SyncMl::decode(partial.as_bytes(), &pfw_syncml::Limits::DEFAULT).is_err(),
+        "VerProto, SessionID and MsgID are required once the header has any element"
+    );
+}
