@@ -8,7 +8,7 @@ use std::sync::Arc;
 use pfw_engine::Engine;
 use pfw_passport::schema::PassportCsp;
 use pfw_syncml::Limits;
-use pfw_tree::{Registry, SqliteStore, Store};
+use pfw_tree::{Registry, SqliteStore, Store, Transaction};
 
 use crate::args::Cli;
 use crate::error::CliError;
@@ -48,10 +48,7 @@ impl Device {
 
     /// Maps a store failure to the CLI's error for this state.
     pub(crate) fn store_error(&self, source: pfw_tree::StoreError) -> CliError {
-        CliError::Store {
-            path: self.path.clone(),
-            source,
-        }
+        store_error(&self.path, source)
     }
 
     /// Maps a CSP state failure to the CLI's error for this state.
@@ -79,18 +76,19 @@ impl Device {
         &mut self,
         f: impl FnOnce(&mut dyn Store) -> Result<T, CliError>,
     ) -> Result<T, CliError> {
-        self.store.begin().map_err(|e| self.store_error(e))?;
-        match f(&mut self.store) {
-            Ok(value) => {
-                self.store.commit().map_err(|e| self.store_error(e))?;
-                Ok(value)
-            }
-            Err(e) => {
-                // The failure being reported matters more than the rollback's.
-                let _ = self.store.rollback();
-                Err(e)
-            }
-        }
+        let path = &self.path;
+        let mut transaction =
+            Transaction::begin(&mut self.store).map_err(|e| store_error(path, e))?;
+        let value = f(transaction.store())?;
+        transaction.commit().map_err(|e| store_error(path, e))?;
+        Ok(value)
+    }
+}
+
+fn store_error(path: &Path, source: pfw_tree::StoreError) -> CliError {
+    CliError::Store {
+        path: path.to_owned(),
+        source,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The device identifier kept in a state: generated once, at the first need, and never changed
 //! (a device property, so a state's device keeps one identity across enrollments).
 
-use pfw_tree::Store;
+use pfw_tree::{Store, Transaction};
 
 use crate::error::DevInfoError;
 use crate::facts::{generate_device_id, parse_device_id};
@@ -23,27 +23,19 @@ pub fn ensure_device_id(store: &mut dyn Store) -> Result<String, DevInfoError> {
     if let Some(id) = device_id(store)? {
         return Ok(id);
     }
-    store.begin()?;
-    let result = (|| {
-        // Another process may have stored one since the first read: the write lock is held now.
-        if let Some(id) = device_id(store)? {
-            return Ok(id);
+    let mut transaction = Transaction::begin(store)?;
+    let store = transaction.store();
+    // Another process may have stored one since the first read: the write lock is held now.
+    let id = match device_id(store)? {
+        Some(id) => id,
+        None => {
+            let id = generate_device_id();
+            store.set_property(DEVICE_ID_PROPERTY, Some(&id))?;
+            id
         }
-        let id = generate_device_id();
-        store.set_property(DEVICE_ID_PROPERTY, Some(&id))?;
-        Ok(id)
-    })();
-    match result {
-        Ok(id) => {
-            store.commit()?;
-            Ok(id)
-        }
-        Err(e) => {
-            // The failure being reported matters more than the rollback's.
-            let _ = store.rollback();
-            Err(e)
-        }
-    }
+    };
+    transaction.commit()?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use pfw_syncml::{
     AlertCode, CmdId, Command, Container, Data, Item, ItemCommand, Limits, Meta, Results, Source,
     Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
 };
-use pfw_tree::{Device, Effect, Registry, Store, Tree, TreeError, TreeLimits};
+use pfw_tree::{Device, Effect, Registry, Store, Transaction, Tree, TreeError, TreeLimits};
 
 use crate::error::{EngineError, Refusal};
 
@@ -119,21 +119,12 @@ impl Engine {
             }
         };
         hook(Stage::Decoded);
-        store.begin()?;
-        let result = self.run_in_transaction(store, message, options, &hook);
-        match result {
-            Ok(outcome) => {
-                hook(Stage::BeforeCommit);
-                store.commit()?;
-                hook(Stage::Committed);
-                Ok(outcome)
-            }
-            Err(e) => {
-                // The store already failed; the rollback's own error adds nothing.
-                let _ = store.rollback();
-                Err(e)
-            }
-        }
+        let mut transaction = Transaction::begin(store)?;
+        let outcome = self.run_in_transaction(transaction.store(), message, options, &hook)?;
+        hook(Stage::BeforeCommit);
+        transaction.commit()?;
+        hook(Stage::Committed);
+        Ok(outcome)
     }
 
     fn run_in_transaction(

@@ -12,7 +12,7 @@ use pfw_ddf::encode_segment;
 use pfw_devinfo::{DeviceFacts, DmProvider, ensure_device_id};
 use pfw_engine::Engine;
 use pfw_syncml::Limits;
-use pfw_tree::{InstanceId, Registry, Store};
+use pfw_tree::{InstanceId, Registry, Store, Transaction};
 
 use crate::enroll::device::{DeviceId, DeviceInfo};
 use crate::enroll::record::Enrollment;
@@ -58,33 +58,22 @@ pub fn forget_enrollment(store: &mut dyn Store) -> Result<Option<Enrollment>, St
 
 /// The next session's SessionID, counting from 1 for each enrollment (its own transaction).
 pub fn next_session_id(store: &mut dyn Store) -> Result<String, StateError> {
-    store.begin()?;
-    let result = (|| {
-        let last = store
-            .record(NAMESPACE, OWNER, COUNTER_KEY)?
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|t| t.parse::<u32>().ok())
-            .unwrap_or(0);
-        let next = next_counter(last);
-        store.set_record(
-            NAMESPACE,
-            OWNER,
-            COUNTER_KEY,
-            Some(next.to_string().as_bytes()),
-        )?;
-        Ok(next)
-    })();
-    match result {
-        Ok(next) => {
-            store.commit()?;
-            Ok(format_session_id(next))
-        }
-        Err(e) => {
-            // The failure being reported matters more than the rollback's.
-            let _ = store.rollback();
-            Err(e)
-        }
-    }
+    let mut transaction = Transaction::begin(store)?;
+    let store = transaction.store();
+    let last = store
+        .record(NAMESPACE, OWNER, COUNTER_KEY)?
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.parse::<u32>().ok())
+        .unwrap_or(0);
+    let next = next_counter(last);
+    store.set_record(
+        NAMESPACE,
+        OWNER,
+        COUNTER_KEY,
+        Some(next.to_string().as_bytes()),
+    )?;
+    transaction.commit()?;
+    Ok(format_session_id(next))
 }
 
 /// The facts the device CSPs answer from: the device identifier (generated and stored first

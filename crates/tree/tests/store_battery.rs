@@ -1,7 +1,7 @@
 //! One battery of store tests, run against both backends (`MemoryStore` and `SqliteStore`).
 
 use pfw_tree::store::direct_children;
-use pfw_tree::{InstanceId, MemoryStore, SqliteStore, Store, StoreError};
+use pfw_tree::{InstanceId, MemoryStore, SqliteStore, Store, StoreError, Transaction};
 
 const D: InstanceId = InstanceId::DEVICE;
 
@@ -182,6 +182,28 @@ fn writes_need_a_transaction(store: &mut dyn Store) {
     assert!(matches!(store.commit(), Err(StoreError::NoTransaction)));
 }
 
+/// A `Transaction` value commits only when told to; dropped, it rolls back, and the store
+/// takes a new transaction afterwards.
+fn transactions_roll_back_unless_committed(store: &mut dyn Store) {
+    {
+        let mut transaction = Transaction::begin(store).unwrap();
+        transaction.store().put(D, "dropped", Some("1")).unwrap();
+    }
+    assert_eq!(
+        store.get(D, "dropped").unwrap(),
+        None,
+        "dropped: rolled back"
+    );
+    let mut transaction = Transaction::begin(store).unwrap();
+    transaction.store().put(D, "kept", Some("2")).unwrap();
+    transaction.commit().unwrap();
+    assert_eq!(store.get(D, "kept").unwrap(), Some(Some("2".to_owned())));
+    assert!(
+        matches!(store.commit(), Err(StoreError::NoTransaction)),
+        "nothing left open"
+    );
+}
+
 macro_rules! battery {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -202,7 +224,8 @@ battery!(
     rollback_and_savepoints,
     users_are_separate_instances,
     properties_and_records,
-    writes_need_a_transaction
+    writes_need_a_transaction,
+    transactions_roll_back_unless_committed
 );
 
 #[test]

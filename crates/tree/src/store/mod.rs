@@ -18,6 +18,44 @@ pub use sqlite::SqliteStore;
 
 use crate::error::StoreError;
 
+/// One write transaction, as a value: [`Transaction::commit`] makes its writes durable, and a
+/// transaction dropped without a successful commit rolls back (an early return, an error, a
+/// panic). The one way pfw opens a transaction on a store.
+pub struct Transaction<'s> {
+    store: &'s mut dyn Store,
+    open: bool,
+}
+
+impl<'s> Transaction<'s> {
+    /// Begins a transaction on `store` (taking the write lock, see [`Store::begin`]).
+    pub fn begin(store: &'s mut dyn Store) -> Result<Self, StoreError> {
+        store.begin()?;
+        Ok(Self { store, open: true })
+    }
+
+    /// The store, to read and write inside the transaction.
+    pub fn store(&mut self) -> &mut dyn Store {
+        self.store
+    }
+
+    /// Commits. On failure the transaction is rolled back when this value is dropped.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.store.commit()?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Dropped uncommitted: the caller is already failing; a rollback error adds
+            // nothing to what it reports.
+            let _ = self.store.rollback();
+        }
+    }
+}
+
 /// A tree instance: the device's, or one user's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstanceId(pub i64);
