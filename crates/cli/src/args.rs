@@ -67,6 +67,38 @@ pub(crate) enum Command {
     Lint(LintArgs),
     /// Explain a profile in plain words, and the policy it results in on a fresh device
     Explain(ExplainArgs),
+    /// Put Group Policy (Registry.pol, .reg, gpreport.xml) on the device, or clear it
+    #[command(subcommand)]
+    Gpo(GpoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GpoCommand {
+    /// Apply a Registry.pol, .reg export or GPO report as the device's Group Policy (values
+    /// already applied stay unless the file changes or removes them)
+    Apply(GpoApplyArgs),
+    /// Remove the computer's Group Policy (or, with --user, that user's)
+    Clear {
+        /// The user whose Group Policy to remove
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GpoApplyArgs {
+    /// The file: Registry.pol (Machine or User side), .reg export, or gpreport.xml
+    #[arg(value_name = "FILE")]
+    pub(crate) input: PathBuf,
+
+    /// The user whose Group Policy it is: a Registry.pol is then the User side, and a .reg's
+    /// HKEY_CURRENT_USER or a report's User section goes to this user
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+
+    /// JSON output
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -259,16 +259,16 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::FeatureEnablementGroup => {
-                "feature enablement group: UsePassportForWork and UseCertificateForOnPremAuth come                  from the source that sets UsePassportForWork, Group Policy before MDM                  (hello-manage-in-organization, \"Policy conflicts from multiple policy                  sources\"); MDMWinsOverGP does not apply"
+                "feature enablement group: UsePassportForWork and UseCertificateForOnPremAuth come from the source that sets UsePassportForWork, Group Policy before MDM (hello-manage-in-organization, \"Policy conflicts from multiple policy sources\"); MDMWinsOverGP does not apply"
             }
             Self::PerPolicy => {
-                "per policy: user GP > computer GP > user MDM > device MDM                  (hello-for-business/configure); MDMWinsOverGP does not apply"
+                "per policy: user GP > computer GP > user MDM > device MDM (hello-for-business/configure); MDMWinsOverGP does not apply"
             }
             Self::PinComplexityGroup => {
-                "PIN complexity group: the PIN complexity policies and RequireSecurityDevice come                  from one source, Group Policy before MDM (hello-manage-in-organization);                  MDMWinsOverGP does not apply"
+                "PIN complexity group: the PIN complexity policies and RequireSecurityDevice come from one source, Group Policy before MDM (hello-manage-in-organization); MDMWinsOverGP does not apply"
             }
             Self::UserBeatsDevice => {
-                "user policy beats computer/device policy, policy by policy                  (hello-for-business/configure)"
+                "user policy beats computer/device policy, policy by policy (hello-for-business/configure)"
             }
         })
     }
