@@ -76,6 +76,9 @@ pub enum Refusal {
     /// A GPO report that is not well-formed XML, or not a report.
     #[error("damaged GPO report: {0}")]
     BadReport(String),
+    /// A SyncML message the decoder refuses.
+    #[error("not a SyncML message pfw accepts: {0}")]
+    SyncMl(String),
     /// A JSON syntax error.
     #[error("invalid JSON: {0}")]
     Json(JsonSyntax),

@@ -7,6 +7,7 @@
 //!
 //! - Group Policy: Registry.pol ([`pol`]), `.reg` exports, GPO reports (`gpreport.xml`),
 //!   mapped to nodes through the Windows Hello ADMX's registry names;
+//! - MDM: SyncML messages (their PassportForWork writes, so a message joins a combination);
 //! - Intune, as Microsoft Graph exports it: Settings Catalog and Account protection policies,
 //!   the intent form, the identity protection profile, the tenant-wide enrollment policy and
 //!   custom profiles (`omaSettings`).
@@ -46,6 +47,7 @@ mod model;
 pub mod pol;
 mod reg;
 mod registry;
+mod syncml;
 mod text;
 
 pub use combine::{Combined, Conflict, combine};
@@ -98,6 +100,7 @@ pub fn read(file: &str, bytes: &[u8], options: &ReadOptions) -> Result<Source, R
         Some(b'<') if gpreport::is_report(body) => {
             gpreport::read(file, &text, limits).map_err(fail)
         }
+        Some(b'<') if syncml::is_syncml(body) => syncml::read(file, bytes).map_err(fail),
         Some(b'{' | b'[') => {
             let mut json = json::parse(&text.text[offset..])
                 .map_err(|e| fail((text.at(offset + e.offset), Refusal::Json(e.syntax))))?;

@@ -72,12 +72,22 @@ pub enum Format {
     RegistryPol,
     /// A Settings Catalog or Account protection `deviceManagementConfigurationPolicy`.
     SettingsCatalog,
+    /// A SyncML message, as an MDM server sends it.
+    SyncMl,
 }
 
 impl Format {
+    /// Whether the format is Group Policy.
+    pub fn is_group_policy(self) -> bool {
+        matches!(self, Self::GpReport | Self::RegExport | Self::RegistryPol)
+    }
+
     /// Whether the format is an Intune export.
     pub fn is_intune(self) -> bool {
-        !matches!(self, Self::GpReport | Self::RegExport | Self::RegistryPol)
+        !matches!(
+            self,
+            Self::GpReport | Self::RegExport | Self::RegistryPol | Self::SyncMl
+        )
     }
 }
 
@@ -92,6 +102,7 @@ impl fmt::Display for Format {
             Self::RegExport => ".reg export",
             Self::RegistryPol => "Registry.pol",
             Self::SettingsCatalog => "Intune Settings Catalog policy",
+            Self::SyncMl => "SyncML message",
         })
     }
 }
@@ -155,6 +166,9 @@ pub enum IgnoredClass {
     /// A value the source cannot send as written (a Settings Catalog choice id that maps to no
     /// value, a registry value of the wrong type): an error in the file.
     Invalid,
+    /// A setting that changes nothing for Windows Hello although it looks as if it should
+    /// (MDMWinsOverGP).
+    NoEffect,
     /// The export hides the value (`isEncrypted`, `****`): it cannot be checked.
     NotCheckable,
     /// Not applied by Windows, by rule (a Group Policy-only setting, a state that is neither

@@ -26,6 +26,15 @@ pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
                 || uri.text.trim().to_owned(),
                 |d| format!("{} ({})", d.text, uri.text.trim()),
             );
+        if mdm_wins_over_gp(&uri.text) {
+            source.ignored.push(Ignored {
+                class: IgnoredClass::NoEffect,
+                name,
+                at,
+                reason: crate::syncml::MDM_WINS_REASON.to_owned(),
+            });
+            continue;
+        }
         let Some((scope, path)) = split_uri(&uri.text) else {
             source.unrelated += 1;
             continue;
@@ -89,4 +98,11 @@ pub(crate) fn split_uri(uri: &str) -> Option<(Scope, String)> {
     let head = rest.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| (scope, rest[prefix.len()..].to_owned()))
+}
+
+/// Whether a URI is the Policy CSP's `ControlPolicyConflict/MDMWinsOverGP`.
+pub(crate) fn mdm_wins_over_gp(uri: &str) -> bool {
+    uri.to_ascii_lowercase()
+        .trim_end_matches('/')
+        .ends_with("controlpolicyconflict/mdmwinsovergp")
 }

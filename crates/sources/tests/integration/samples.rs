@@ -234,3 +234,24 @@ fn custom_oma_utf16() {
     assert_eq!(s.settings.len() + s.ignored.len() + s.unrelated, 1);
     let _ = IgnoredClass::Unknown;
 }
+
+/// A SyncML message joins a combination: its Adds and Replaces are device or user MDM writes;
+/// MDMWinsOverGP is kept as a setting with no effect (policy-facts.md §2).
+#[test]
+fn syncml_message_as_a_source() {
+    let msg = format!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>
+<Atomic><CmdID>1</CmdID><Add><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{T}/Policies/PINComplexity/MinimumPINLength</LocURI></Target><Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>9</Data></Item></Add></Atomic>
+<Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/ControlPolicyConflict/MDMWinsOverGP</LocURI></Target><Data>1</Data></Item></Replace>
+<Final/></SyncBody></SyncML>"#
+    );
+    let s = must_read("p.xml", msg.as_bytes());
+    assert_eq!(s.format, Format::SyncMl);
+    assert_eq!(
+        settings(&s),
+        vec![set(Scope::DeviceMdm, keys::MINIMUM_PIN_LENGTH, "9")]
+    );
+    assert_eq!(s.settings[0].at, pfw_sources::At::Line(2, 68));
+    assert_eq!(s.ignored.len(), 1);
+    assert_eq!(s.ignored[0].class, IgnoredClass::NoEffect);
+}
