@@ -388,6 +388,11 @@ pub(crate) struct ExplainArgs {
     #[arg(value_name = "FILE")]
     pub(crate) file: String,
 
+    /// More files, of any kind (SyncML, Intune exports, Registry.pol, .reg, gpreport.xml):
+    /// explained as one device receiving them all, in this order
+    #[arg(value_name = "FILE")]
+    pub(crate) more: Vec<String>,
+
     /// The tenant whose policy to show (default: the profile's only tenant)
     #[arg(long, value_name = "GUID")]
     pub(crate) tenant: Option<String>,

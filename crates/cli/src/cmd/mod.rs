@@ -5,6 +5,7 @@ pub(crate) mod ddf;
 pub(crate) mod device;
 pub(crate) mod enroll;
 pub(crate) mod explain;
+pub(crate) mod explain_sources;
 pub(crate) mod fleet;
 pub(crate) mod get;
 pub(crate) mod gpo;

@@ -52,7 +52,7 @@ pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
             source.ignored.push(Ignored {
                 class: IgnoredClass::NotCheckable,
                 name,
-                at,
+                at: value.map_or(at, |v| text.at(v.start)),
                 reason:
                     "the value is encrypted in the export (`isEncrypted`, `****`): it cannot be \
                          checked"
