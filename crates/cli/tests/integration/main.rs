@@ -18,4 +18,5 @@ mod processes;
 mod profile;
 mod seeds;
 mod session;
+mod sources;
 mod support;
