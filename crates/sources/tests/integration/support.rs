@@ -1,4 +1,4 @@
-//! Helpers shared by the test modules.
+//! What the test modules share: the samples, readers, a policy for a set of files, test files built from the facts.
 
 use pfw_passport::policy::{EffectivePolicy, TenantChoice, resolve};
 use pfw_sources::{ReadOptions, Source, combine, read};
