@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use pfw_passport::policy::catalog::{Placement, ValueKind, lookup};
-use pfw_passport::policy::{GROUP_POLICY_TENANT, Provenance, TenantChoice, resolve};
+use pfw_passport::policy::{GROUP_POLICY_TENANT, Provenance, SourceKind, TenantChoice, resolve};
 use pfw_sources::{At, Format, IgnoredClass, ReadOptions, Scope, Source, TENANT_PLACEHOLDER};
 
 use crate::Linter;
@@ -221,6 +221,30 @@ impl Linter {
             return;
         };
         let tenant = policy.tenant.clone().unwrap_or_default();
+        // User Group Policy for a Computer-only policy (PIN complexity included): ignored.
+        for ignored in policy
+            .ignored
+            .iter()
+            .filter(|i| i.source == SourceKind::UserGroupPolicy)
+        {
+            let Some(&(f, s)) = combined
+                .origin
+                .get(&(Scope::UserGroupPolicy, ignored.path.clone()))
+            else {
+                continue;
+            };
+            let Some(r) = report_of(f) else { continue };
+            let written = &sources[f].settings[s];
+            push(
+                &mut reports[r],
+                ignored_diagnostic(
+                    IgnoredClass::NotApplied,
+                    &written.name,
+                    &ignored.reason,
+                    written.at,
+                ),
+            );
+        }
         for setting in &policy.settings {
             let Some(rule) = setting.rule else { continue };
             for loser in setting.losers.iter().filter(|l| l.blocked) {

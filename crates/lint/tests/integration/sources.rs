@@ -230,3 +230,21 @@ fn damaged_registry_pol_is_unreadable() {
     );
     assert_eq!(pfw_lint::exit_status(&reports, false), 2);
 }
+
+/// User Group Policy exists only for the ADMX's `class="Both"` policies: its PIN length is
+/// ignored with a note (README decisions; policy-sources-facts.md §1.1).
+#[test]
+fn user_group_policy_for_pin_complexity_is_ignored() {
+    let reports = lint_all(&["sources-user-gpo.reg"], tenant());
+    assert_eq!(
+        codes(&reports[0]),
+        [(Code::IgnoredSetting, 7, 1)],
+        "{:#?}",
+        reports[0].diagnostics
+    );
+    assert!(
+        reports[0].diagnostics[0]
+            .message
+            .contains("only under Computer Configuration")
+    );
+}
