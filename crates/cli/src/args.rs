@@ -355,6 +355,11 @@ pub(crate) struct LintArgs {
     #[arg(long, value_name = "VERSION")]
     pub(crate) os_build: Option<String>,
 
+    /// The devices' edition (Enterprise, Professional, 0x4, …): Group Policy and Intune
+    /// settings whose node that edition lacks are errors (not checked without it)
+    #[arg(long, value_name = "EDITION")]
+    pub(crate) edition: Option<String>,
+
     /// Output: human (like a compiler), json, or sarif (SARIF 2.1.0)
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: LintFormat,

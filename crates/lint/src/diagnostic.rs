@@ -93,6 +93,8 @@ pub enum Code {
     NotCheckable,
     /// The node does not exist on the `--os-build` release (404).
     NotInBuild,
+    /// The node does not exist on the `--edition` edition (404, `sources`).
+    NotInEdition,
     /// A Replace of a node an earlier Add of the same Atomic created (500).
     ReplaceAfterAdd,
     /// Policy for several tenants in one profile: only the device's tenant applies.
@@ -125,7 +127,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, alphabetically.
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 41] = [
         Self::AddOnlyOnce,
         Self::AlreadyExists,
         Self::CharSetsDefault,
@@ -152,6 +154,7 @@ impl Code {
         Self::NotAllowed,
         Self::NotCheckable,
         Self::NotInBuild,
+        Self::NotInEdition,
         Self::ReplaceAfterAdd,
         Self::SeveralTenants,
         Self::TenantBraces,
@@ -224,7 +227,8 @@ impl Code {
             | Self::GpoOverridesMdm
             | Self::IgnoredSetting
             | Self::MdmWinsOverGpNoEffect
-            | Self::NotCheckable => crate::sources::info(self),
+            | Self::NotCheckable
+            | Self::NotInEdition => crate::sources::info(self),
             Self::DeprecatedNode => (
                 "deprecated-node",
                 Warning,

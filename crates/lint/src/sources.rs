@@ -14,13 +14,26 @@ use pfw_passport::policy::{GROUP_POLICY_TENANT, Provenance, SourceKind, TenantCh
 use pfw_sources::{At, Format, IgnoredClass, ReadOptions, Scope, Source, TENANT_PLACEHOLDER};
 
 use crate::Linter;
+
 use crate::diagnostic::{Code, Diagnostic, FileKind, FileReport, Fix, Severity};
 use crate::error::LintError;
+use pfw_ddf::Scope as DdfScope;
 
 impl Linter {
     /// Lints a set of files as one device receiving them all, in order: each file's own
     /// findings, then what the files do together. One report per file, in the same order.
     pub fn lint_files(&self, files: &[(String, Vec<u8>)]) -> Result<Vec<FileReport>, LintError> {
+        self.lint_files_for(files, None)
+    }
+
+    /// [`lint_files`](Self::lint_files) for devices of one edition (a `PRODUCT_*` value, 0x4
+    /// Enterprise): a Group Policy or Intune setting whose node that edition lacks is reported
+    /// (`not-in-edition`).
+    pub fn lint_files_for(
+        &self,
+        files: &[(String, Vec<u8>)],
+        edition: Option<u32>,
+    ) -> Result<Vec<FileReport>, LintError> {
         let mut reports = Vec::with_capacity(files.len());
         // The files that read as policy sources, with their report's index.
         let mut typed: Vec<(usize, Source)> = Vec::new();
@@ -47,7 +60,13 @@ impl Linter {
                     }
                     report
                 }
-                Ok(source) => self.typed_report(name, bytes, source)?,
+                Ok(source) => {
+                    let mut report = self.typed_report(name, bytes, source)?;
+                    if let Some(edition) = edition {
+                        self.edition_check(source, edition, &mut report);
+                    }
+                    report
+                }
                 // SyncML and JSON: the linter names the fault as it always has.
                 Err(_) if looks_like_lint_input(bytes) => self.lint(name, bytes)?,
                 Err(e) => {
@@ -168,6 +187,48 @@ impl Linter {
         Ok(report)
     }
 
+    /// Settings whose node (or an ancestor) the edition lacks (DDF `EditionAllowList`).
+    fn edition_check(&self, source: &Source, edition: u32, report: &mut FileReport) {
+        for s in source.settings.iter().filter(|s| s.value.is_some()) {
+            let scope = if s.scope == Scope::UserMdm {
+                DdfScope::User
+            } else {
+                DdfScope::Device
+            };
+            let path = s
+                .path
+                .replacen(GROUP_POLICY_TENANT, CHECK_TENANT, 1)
+                .replacen(TENANT_PLACEHOLDER, CHECK_TENANT, 1);
+            let mut segments = vec!["Vendor", "MSFT", "PassportForWork"];
+            segments.extend(path.split('/'));
+            let Ok((_, resolved)) = self.registry().resolve(scope, &segments) else {
+                continue;
+            };
+            let lacking = resolved.chain.iter().find(|node| {
+                node.applicability
+                    .as_ref()
+                    .is_some_and(|a| !a.allows_edition(edition))
+            });
+            if let Some(node) = lacking {
+                let (line, column) = line_column(s.at);
+                push(
+                    report,
+                    Diagnostic::new(
+                        Code::NotInEdition,
+                        line,
+                        column,
+                        format!(
+                            "{}: {} does not exist on edition {edition:#x}: its node {} lists the editions that have it (EditionAllowList)",
+                            s.name,
+                            s.key(),
+                            node.display_name()
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+
     /// What the files do together.
     fn cross_files(&self, typed: &[(usize, Source)], reports: &mut [FileReport]) {
         let sources: Vec<Source> = typed.iter().map(|(_, s)| s.clone()).collect();
@@ -282,7 +343,7 @@ impl Linter {
 
 /// The five codes of this module: (id, severity, status, summary).
 pub(crate) fn info(code: Code) -> (&'static str, Severity, Option<u16>, &'static str) {
-    use Severity::{Note, Warning};
+    use Severity::{Error, Note, Warning};
     match code {
         Code::ConflictingProfiles => (
             "conflicting-profiles",
@@ -307,6 +368,12 @@ pub(crate) fn info(code: Code) -> (&'static str, Severity, Option<u16>, &'static
             Warning,
             None,
             "MDMWinsOverGP does not apply to Windows Hello for Business",
+        ),
+        Code::NotInEdition => (
+            "not-in-edition",
+            Error,
+            Some(404),
+            "the node does not exist on the --edition edition",
         ),
         _ => (
             "not-checkable",

@@ -35,8 +35,16 @@ pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
             Err(e) => slots.push(Some(FileReport::unreadable(file, e.to_string()))),
         }
     }
+    let edition = args
+        .edition
+        .as_deref()
+        .map(|e| {
+            pfw_tree::device::parse_edition(e)
+                .ok_or_else(|| CliError::Usage(format!("--edition: `{e}` is not a known edition")))
+        })
+        .transpose()?;
     let mut linted = linter
-        .lint_files(&readable)
+        .lint_files_for(&readable, edition)
         .map_err(|e| CliError::Usage(e.to_string()))?
         .into_iter();
     let reports: Vec<FileReport> = slots

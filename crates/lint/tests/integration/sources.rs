@@ -10,12 +10,13 @@ use crate::util::{fixture, text_at};
 pub(crate) const T: &str = "6f9c1a2e-0b7d-4c1e-9a53-2d8e4f6a1b3c";
 
 /// The codes the cases below cover (the per-file fixtures of `codes.rs` cover the others).
-pub(crate) const COVERED: [Code; 5] = [
+pub(crate) const COVERED: [Code; 6] = [
     Code::ConflictingProfiles,
     Code::GpoOverridesMdm,
     Code::IgnoredSetting,
     Code::MdmWinsOverGpNoEffect,
     Code::NotCheckable,
+    Code::NotInEdition,
 ];
 
 fn lint_all(names: &[&str], options: Options) -> Vec<FileReport> {
@@ -246,5 +247,28 @@ fn user_group_policy_for_pin_complexity_is_ignored() {
         reports[0].diagnostics[0]
             .message
             .contains("only under Computer Configuration")
+    );
+}
+
+/// DDF `EditionAllowList` (on the PassportForWork root): an edition outside it has no
+/// PassportForWork node at all; Enterprise (0x4) has them.
+#[test]
+fn editions_outside_the_allow_list() {
+    let files = vec![("c.json".to_owned(), fixture("sources-catalog.json"))];
+    let linter = Linter::with_pfw_ddf(tenant()).expect("ddf");
+    let iot = linter.lint_files_for(&files, Some(0x7B)).expect("lints");
+    let n = iot[0]
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::NotInEdition)
+        .count();
+    // Four settings: digits (its choice maps to no value, so nothing is written), the other three.
+    assert_eq!(n, 3, "{:#?}", iot[0].diagnostics);
+    let enterprise = linter.lint_files_for(&files, Some(0x4)).expect("lints");
+    assert!(
+        enterprise[0]
+            .diagnostics
+            .iter()
+            .all(|d| d.code != Code::NotInEdition)
     );
 }
