@@ -63,7 +63,7 @@ pub(crate) enum Command {
     Unenroll(UnenrollArgs),
     /// Enroll and sync many emulated devices at once against a server, with statistics
     Fleet(FleetArgs),
-    /// Check SyncML profiles or Intune custom-profile JSON for what Windows would refuse or ignore
+    /// Check SyncML profiles, Intune exports and Group Policy files for what Windows would refuse or ignore
     Lint(LintArgs),
     /// Explain a profile in plain words, and the policy it results in on a fresh device
     Explain(ExplainArgs),
@@ -341,7 +341,8 @@ pub(crate) struct PinArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// The profiles: SyncML messages or Intune custom-profile JSON (decided by content), or -
+    /// The profiles: SyncML messages, Intune exports, Registry.pol, .reg or gpreport.xml
+    /// (decided by content; linted together, as one device receiving them all), or -
     /// for standard input
     #[arg(value_name = "FILE", required = true)]
     pub(crate) files: Vec<String>,
