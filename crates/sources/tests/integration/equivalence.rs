@@ -237,3 +237,33 @@ fn enrollment_policy_equals_oma() {
     let off = json.replace("\"enabled\"", "\"notConfigured\"");
     assert!(must_read("enroll.json", off.as_bytes()).settings.is_empty());
 }
+
+/// `user_vendor_msft_passportforwork_…` ids are the `./User` tree (policy-sources-facts.md §4a);
+/// a Graph collection may mix kinds (`{"value": […]}`), each member read as what it is.
+#[test]
+fn user_scope_catalog_and_mixed_collections() {
+    let id = "user_vendor_msft_passportforwork_{tenantid}_policies_pincomplexity_digits";
+    let catalog = format!(
+        r##"{{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","settings":[{{"settingInstance":{{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId":"{id}","choiceSettingValue":{{"value":"{id}_1"}}}}}}]}}"##
+    );
+    let list = format!(r#"{{"value":[{catalog},{IDENTITY}]}}"#);
+    let s = must_read("list.json", list.as_bytes());
+    let got: Vec<(pfw_sources::Scope, &str)> =
+        s.settings.iter().map(|x| (x.scope, x.key())).collect();
+    assert_eq!(
+        got[0],
+        (pfw_sources::Scope::UserMdm, "PINComplexity/Digits")
+    );
+    assert!(
+        got[1..]
+            .iter()
+            .all(|(scope, _)| *scope == pfw_sources::Scope::DeviceMdm),
+        "{got:?}"
+    );
+    let p = policy_of(&[s]);
+    let digits = p.setting("PINComplexity/Digits").expect("catalog");
+    assert_eq!(
+        (&digits.value, digits.source),
+        (&PolicyValue::Int(1), pfw_passport::policy::Provenance::User)
+    );
+}
