@@ -170,3 +170,22 @@ fn crate_utf16(text: &str) -> Vec<u8> {
     out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     out
 }
+
+/// The PIN rules follow the policy in force, Group Policy included: the DoD GPO's minimum
+/// length 6 refuses a four-digit PIN, and clearing it lets the default 4 apply.
+#[test]
+fn pin_checks_follow_group_policy() {
+    let device = TestDevice::new();
+    let pol = shared("reference/samples/gpo/dod-windows10-computer-registry.pol");
+    assert_eq!(
+        device
+            .run(&["gpo", "apply", pol.to_str().expect("utf-8 path")])
+            .code,
+        Some(0)
+    );
+    let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "1357\n");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(device.run(&["gpo", "clear"]).code, Some(0));
+    let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "1357\n");
+    assert_eq!(run.code, Some(0), "{run:?}");
+}
