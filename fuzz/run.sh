@@ -23,7 +23,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
 
 all=(syncml_decode syncml_roundtrip apply_memory ddf_load store_decode
-     session_provisioning session_record session_server_message)
+     session_provisioning session_record session_server_message
+     sources_pol sources_reg sources_gpreport sources_intune)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -54,6 +55,12 @@ seed() {
         store_decode) cp "$here"/seeds/store/* "$out"/ ;;
         session_provisioning) cp "$here"/seeds/provisioning/* "$out"/ ;;
         session_record) cp "$here"/seeds/record/* "$out"/ ;;
+        sources_pol|sources_gpreport|sources_intune)
+            # The targets add the header themselves; the samples seed them whole too.
+            [ -d "$shared/reference/samples" ] && cp "$shared"/reference/samples/gpo/*.pol \
+                "$shared"/reference/samples/gpo/*.xml "$shared"/reference/samples/intune/*.json "$out"/
+            ;;
+        sources_reg) printf '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\PassportForWork]\r\n"Enabled"=dword:00000001\r\n' > "$out"/enabled.reg ;;
     esac
 }
 # The largest input each target tries: room for the seeds, small enough to stay fast.

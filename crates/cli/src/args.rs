@@ -63,10 +63,42 @@ pub(crate) enum Command {
     Unenroll(UnenrollArgs),
     /// Enroll and sync many emulated devices at once against a server, with statistics
     Fleet(FleetArgs),
-    /// Check SyncML profiles or Intune custom-profile JSON for what Windows would refuse or ignore
+    /// Check SyncML profiles, Intune exports and Group Policy files for what Windows would refuse or ignore
     Lint(LintArgs),
     /// Explain a profile in plain words, and the policy it results in on a fresh device
     Explain(ExplainArgs),
+    /// Put Group Policy (Registry.pol, .reg, gpreport.xml) on the device, or clear it
+    #[command(subcommand)]
+    Gpo(GpoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GpoCommand {
+    /// Apply a Registry.pol, .reg export or GPO report as the device's Group Policy (values
+    /// already applied stay unless the file changes or removes them)
+    Apply(GpoApplyArgs),
+    /// Remove the computer's Group Policy (or, with --user, that user's)
+    Clear {
+        /// The user whose Group Policy to remove
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GpoApplyArgs {
+    /// The file: Registry.pol (Machine or User side), .reg export, or gpreport.xml
+    #[arg(value_name = "FILE")]
+    pub(crate) input: PathBuf,
+
+    /// The user whose Group Policy it is: a Registry.pol is then the User side, and a .reg's
+    /// HKEY_CURRENT_USER or a report's User section goes to this user
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+
+    /// JSON output
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -309,7 +341,8 @@ pub(crate) struct PinArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
-    /// The profiles: SyncML messages or Intune custom-profile JSON (decided by content), or -
+    /// The profiles: SyncML messages, Intune exports, Registry.pol, .reg or gpreport.xml
+    /// (decided by content; linted together, as one device receiving them all), or -
     /// for standard input
     #[arg(value_name = "FILE", required = true)]
     pub(crate) files: Vec<String>,
@@ -322,6 +355,11 @@ pub(crate) struct LintArgs {
     /// errors [default: not checked]
     #[arg(long, value_name = "VERSION")]
     pub(crate) os_build: Option<String>,
+
+    /// The devices' edition (Enterprise, Professional, 0x4, …): Group Policy and Intune
+    /// settings whose node that edition lacks are errors (not checked without it)
+    #[arg(long, value_name = "EDITION")]
+    pub(crate) edition: Option<String>,
 
     /// Output: human (like a compiler), json, or sarif (SARIF 2.1.0)
     #[arg(long, value_enum, default_value = "human")]
@@ -355,6 +393,11 @@ pub(crate) struct ExplainArgs {
     /// The profile: a SyncML message or Intune custom-profile JSON, or - for standard input
     #[arg(value_name = "FILE")]
     pub(crate) file: String,
+
+    /// More files, of any kind (SyncML, Intune exports, Registry.pol, .reg, gpreport.xml):
+    /// explained as one device receiving them all, in this order
+    #[arg(value_name = "FILE")]
+    pub(crate) more: Vec<String>,
 
     /// The tenant whose policy to show (default: the profile's only tenant)
     #[arg(long, value_name = "GUID")]

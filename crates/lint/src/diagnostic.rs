@@ -49,6 +49,8 @@ pub enum Code {
     CharSetsDefault,
     /// Any other command pfw answers with a failure status.
     CommandFails,
+    /// The same setting set to different values by two profiles (`sources`).
+    ConflictingProfiles,
     /// A deprecated node, with its replacement.
     DeprecatedNode,
     /// A device-only node under `./User` (404).
@@ -61,6 +63,10 @@ pub enum Code {
     FormatMismatch,
     /// A Get inside an Atomic (500).
     GetInAtomic,
+    /// An MDM value Group Policy overrides: stored, not applied (`sources`).
+    GpoOverridesMdm,
+    /// A setting of a Group Policy file or Intune export that Windows ignores (`sources`).
+    IgnoredSetting,
     /// An Intune OMA setting the linter cannot read (no URI, unknown type).
     InvalidSetting,
     /// A LocURI that is not a valid management-tree URI, or an item without one (400).
@@ -69,6 +75,8 @@ pub enum Code {
     InvalidValue,
     /// A command whose content breaks the SyncML grammar (400).
     MalformedCommand,
+    /// MDMWinsOverGP set: it has no effect on Windows Hello (`sources`).
+    MdmWinsOverGpNoEffect,
     /// MinimumPINLength above MaximumPINLength: both fall back to 4 and 127.
     MinAboveMax,
     /// A command without a CmdID, or with CmdID 0 (400).
@@ -81,8 +89,12 @@ pub enum Code {
     NodeMissing,
     /// The verb is not in the node's AccessType (405).
     NotAllowed,
+    /// An encrypted value (`isEncrypted`, `****`): it cannot be checked (`sources`).
+    NotCheckable,
     /// The node does not exist on the `--os-build` release (404).
     NotInBuild,
+    /// The node does not exist on the `--edition` edition (404, `sources`).
+    NotInEdition,
     /// A Replace of a node an earlier Add of the same Atomic created (500).
     ReplaceAfterAdd,
     /// Policy for several tenants in one profile: only the device's tenant applies.
@@ -115,28 +127,34 @@ pub enum Code {
 
 impl Code {
     /// Every code, alphabetically.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 41] = [
         Self::AddOnlyOnce,
         Self::AlreadyExists,
         Self::CharSetsDefault,
         Self::CommandFails,
+        Self::ConflictingProfiles,
         Self::DeprecatedNode,
         Self::DeviceOnlyNode,
         Self::DuplicateCmdId,
         Self::DuplicateNode,
         Self::FormatMismatch,
         Self::GetInAtomic,
+        Self::GpoOverridesMdm,
+        Self::IgnoredSetting,
         Self::InvalidSetting,
         Self::InvalidUri,
         Self::InvalidValue,
         Self::MalformedCommand,
+        Self::MdmWinsOverGpNoEffect,
         Self::MinAboveMax,
         Self::MissingCmdId,
         Self::NestedAtomic,
         Self::NoCharSetAllowed,
         Self::NodeMissing,
         Self::NotAllowed,
+        Self::NotCheckable,
         Self::NotInBuild,
+        Self::NotInEdition,
         Self::ReplaceAfterAdd,
         Self::SeveralTenants,
         Self::TenantBraces,
@@ -205,6 +223,12 @@ impl Code {
                 None,
                 "pfw answers the command with a failure status",
             ),
+            Self::ConflictingProfiles
+            | Self::GpoOverridesMdm
+            | Self::IgnoredSetting
+            | Self::MdmWinsOverGpNoEffect
+            | Self::NotCheckable
+            | Self::NotInEdition => crate::sources::info(self),
             Self::DeprecatedNode => (
                 "deprecated-node",
                 Warning,
@@ -486,6 +510,8 @@ impl Fix {
 pub enum FileKind {
     /// Intune custom-profile JSON (Microsoft Graph's `windows10CustomConfiguration`).
     Intune,
+    /// A Group Policy file or another Intune export, read by pfw-sources (`sources`).
+    PolicySource,
     /// A SyncML message.
     SyncMl,
     /// Neither could be read.

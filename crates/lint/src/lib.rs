@@ -37,6 +37,7 @@ mod json;
 mod profile;
 pub mod render;
 mod source;
+mod sources;
 
 use std::sync::Arc;
 

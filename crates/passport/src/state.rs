@@ -19,6 +19,13 @@ pub const TENANT_PROPERTY: &str = "tenant";
 pub const PIN_NAMESPACE: &str = "passport.pin";
 /// Record key of a user's PIN record.
 const PIN_KEY: &str = "record";
+/// Record namespace of the Group Policy applied to the device (`pfw gpo apply`): owner
+/// [`COMPUTER_OWNER`] for Computer Configuration, a user's name for that user's.
+pub const GROUP_POLICY_NAMESPACE: &str = "passport.gpo";
+/// The owner of the computer's Group Policy record (no account has an empty name).
+pub const COMPUTER_OWNER: &str = "";
+/// Record key of a Group Policy record.
+const GROUP_POLICY_KEY: &str = "values";
 /// Where the CSP's tree starts, below the scope.
 const ROOT_KEY: &str = "Vendor/MSFT/PassportForWork";
 
@@ -46,6 +53,63 @@ pub enum StateError {
     /// The stored TPM property is not `none`, `1.2` or `2.0`.
     #[error(transparent)]
     Tpm(#[from] UnknownTpm),
+    /// A stored Group Policy record is not valid (an edited or damaged state).
+    #[error("the stored Group Policy of {owner} is damaged: {source}")]
+    GroupPolicy {
+        /// `computer`, or the user's name.
+        owner: String,
+        /// What is wrong.
+        source: serde_json::Error,
+    },
+}
+
+/// The Group Policy applied to the device for the computer or one user: the values it sets,
+/// by path below `PassportForWork/` (tenant policies under
+/// [`GROUP_POLICY_TENANT`](crate::policy::GROUP_POLICY_TENANT)), and the files it came from.
+#[derive(Clone, Debug, Default, Eq, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPolicyRecord {
+    /// The files applied, in order.
+    pub files: Vec<String>,
+    /// The values in force from them.
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+/// The Group Policy stored for the computer (`user` `None`) or a user, if any.
+pub fn group_policy(
+    store: &dyn Store,
+    user: Option<&str>,
+) -> Result<Option<GroupPolicyRecord>, StateError> {
+    let owner = user.unwrap_or(COMPUTER_OWNER);
+    let Some(bytes) = store.record(GROUP_POLICY_NAMESPACE, owner, GROUP_POLICY_KEY)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| StateError::GroupPolicy {
+            owner: user.unwrap_or("computer").to_owned(),
+            source,
+        })
+}
+
+/// Stores (`Some`) or clears (`None`) the Group Policy of the computer or a user (inside a
+/// transaction).
+pub fn set_group_policy(
+    store: &mut dyn Store,
+    user: Option<&str>,
+    record: Option<&GroupPolicyRecord>,
+) -> Result<(), StateError> {
+    let bytes = record
+        .map(serde_json::to_vec)
+        .transpose()
+        .map_err(StateError::Encode)?;
+    let owner = user.unwrap_or(COMPUTER_OWNER);
+    Ok(store.set_record(
+        GROUP_POLICY_NAMESPACE,
+        owner,
+        GROUP_POLICY_KEY,
+        bytes.as_deref(),
+    )?)
 }
 
 /// The emulated device's TPM (a fresh device has TPM 2.0).
@@ -61,7 +125,29 @@ pub fn device_tenant(store: &dyn Store) -> Result<Option<String>, StoreError> {
     store.property(TENANT_PROPERTY)
 }
 
-/// The policy sources of a device, in precedence order: `user`'s tree (when given and it
+/// The policy sources of a device, in precedence order (policy-facts.md §1): `user`'s Group
+/// Policy and the computer's (when `pfw gpo apply` stored any), then `user`'s tree (when given
+/// and it exists), then the device's.
+pub fn all_sources(store: &dyn Store, user: Option<&str>) -> Result<Vec<PolicySource>, StateError> {
+    let mut out = Vec::with_capacity(4);
+    for (owner, kind) in [
+        (user, SourceKind::UserGroupPolicy),
+        (None, SourceKind::ComputerGroupPolicy),
+    ] {
+        if kind == SourceKind::UserGroupPolicy && owner.is_none() {
+            continue;
+        }
+        if let Some(record) = group_policy(store, owner)? {
+            let mut source = PolicySource::new(kind);
+            source.values = record.values;
+            out.push(source);
+        }
+    }
+    out.extend(sources(store, user)?);
+    Ok(out)
+}
+
+/// The MDM policy sources of a device, in precedence order: `user`'s tree (when given and it
 /// exists), then the device's.
 pub fn sources(store: &dyn Store, user: Option<&str>) -> Result<Vec<PolicySource>, StoreError> {
     let mut out = Vec::with_capacity(2);
@@ -85,7 +171,7 @@ pub fn policy_in_force(
         override_tenant: tenant.map(str::to_owned),
         device_tenant: device_tenant(store)?,
     };
-    Ok(resolve(&sources(store, user)?, &choice, user)?)
+    Ok(resolve(&all_sources(store, user)?, &choice, user)?)
 }
 
 /// `user`'s PIN record, if a PIN is set.

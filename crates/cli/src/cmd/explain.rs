@@ -20,6 +20,9 @@ pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
             os_build: parse_build(args.os_build.as_deref())?,
         },
     );
+    if !args.more.is_empty() || crate::cmd::explain_sources::is_other_source(&args.file) {
+        return crate::cmd::explain_sources::run(args);
+    }
     let path = (args.file != "-").then(|| Path::new(&args.file));
     let bytes = read_bounded(
         &args.file,

@@ -20,17 +20,37 @@ pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
         },
     );
     let limit = pfw_syncml::Limits::DEFAULT.max_message_bytes;
-    let mut reports = Vec::with_capacity(args.files.len());
+    // Every file is linted with the others, as one device receiving them all (pfw-lint's
+    // `sources`); a file that cannot be read at all is reported on its own.
+    let mut readable = Vec::with_capacity(args.files.len());
+    let mut slots = Vec::with_capacity(args.files.len());
+    let limit = limit.max(pfw_sources::SourceLimits::DEFAULT.max_file_bytes);
     for file in &args.files {
         let path = (file != "-").then(|| Path::new(file));
-        let report = match read_bounded(file, path, limit) {
-            Ok(bytes) => linter
-                .lint(file, &bytes)
-                .map_err(|e| CliError::Usage(e.to_string()))?,
-            Err(e) => FileReport::unreadable(file, e.to_string()),
-        };
-        reports.push(report);
+        match read_bounded(file, path, limit) {
+            Ok(bytes) => {
+                slots.push(None);
+                readable.push((file.clone(), bytes));
+            }
+            Err(e) => slots.push(Some(FileReport::unreadable(file, e.to_string()))),
+        }
     }
+    let edition = args
+        .edition
+        .as_deref()
+        .map(|e| {
+            pfw_tree::device::parse_edition(e)
+                .ok_or_else(|| CliError::Usage(format!("--edition: `{e}` is not a known edition")))
+        })
+        .transpose()?;
+    let mut linted = linter
+        .lint_files_for(&readable, edition)
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .into_iter();
+    let reports: Vec<FileReport> = slots
+        .into_iter()
+        .filter_map(|slot| slot.or_else(|| linted.next()))
+        .collect();
     let text = match args.format {
         LintFormat::Human => render::human(&reports, colour()),
         LintFormat::Json => render::json(&reports),

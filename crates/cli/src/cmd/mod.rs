@@ -5,8 +5,10 @@ pub(crate) mod ddf;
 pub(crate) mod device;
 pub(crate) mod enroll;
 pub(crate) mod explain;
+pub(crate) mod explain_sources;
 pub(crate) mod fleet;
 pub(crate) mod get;
+pub(crate) mod gpo;
 pub(crate) mod lint;
 pub(crate) mod pin;
 pub(crate) mod policy;
@@ -33,5 +35,6 @@ pub(crate) fn run(cli: &Cli) -> Result<u8, CliError> {
         Command::Fleet(args) => fleet::run(cli, args),
         Command::Lint(args) => lint::run(cli, args),
         Command::Explain(args) => explain::run(cli, args),
+        Command::Gpo(command) => gpo::run(cli, command),
     }
 }

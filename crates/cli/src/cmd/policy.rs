@@ -66,13 +66,19 @@ pub(crate) fn render(policy: &EffectivePolicy) -> String {
             };
             let source = setting.source.to_string();
             let source = match setting.source {
-                Provenance::User | Provenance::Device => paint.green(&source),
+                Provenance::User
+                | Provenance::Device
+                | Provenance::ComputerGroupPolicy
+                | Provenance::UserGroupPolicy => paint.green(&source),
                 Provenance::Fallback => paint.yellow(&source),
                 _ => paint.dim(&source),
             };
             s.push_str(&format!("  {:<46} {value:<12} {source}\n", setting.key));
             if let Some(reason) = &setting.reason {
                 s.push_str(&format!("      {}\n", paint.dim(reason)));
+            }
+            if let Some(rule) = &setting.rule {
+                s.push_str(&format!("      {}\n", paint.dim(&format!("rule: {rule}"))));
             }
             if let Some(ddf) = &setting.ddf_default {
                 s.push_str(&format!(

@@ -7,6 +7,7 @@ mod concurrency;
 #[cfg(unix)]
 mod crash;
 mod device;
+mod gpo;
 mod hostile;
 #[cfg(unix)]
 mod hygiene;
@@ -17,4 +18,5 @@ mod processes;
 mod profile;
 mod seeds;
 mod session;
+mod sources;
 mod support;

@@ -7,4 +7,5 @@ mod codes;
 mod formats;
 mod hostile;
 mod profiles;
+mod sources;
 mod util;

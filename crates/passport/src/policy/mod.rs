@@ -7,7 +7,7 @@ pub mod value;
 
 pub use catalog::{AdminGroup, ConflictGroup, PolicyDef, ValueKind, catalog, keys};
 pub use resolve::{
-    EffectivePolicy, Ignored, PolicySource, Provenance, Setting, SourceKind, TenantChoice,
-    TenantReason, resolve,
+    EffectivePolicy, GROUP_POLICY_TENANT, Ignored, Loser, PolicySource, Provenance, Rule, Setting,
+    SourceKind, TenantChoice, TenantReason, resolve,
 };
 pub use value::PolicyValue;

@@ -61,42 +61,61 @@ impl PolicySource {
     }
 }
 
-/// The kinds of policy source.
-///
-/// Group Policy (user and computer) is a later kind: it will join here as another family of
-/// sources, and resolution already decides, per conflict group, which family supplies the
-/// group before it picks a source per policy.
+/// The tenant segment of a Group Policy source's tenant policies
+/// (`*/Policies/PINComplexity/MinimumPINLength`): Group Policy values are device-wide, they
+/// name no tenant and apply whatever the tenant in force (policy-sources-facts.md §1.3).
+pub const GROUP_POLICY_TENANT: &str = "*";
+
+/// The kinds of policy source, two families: Group Policy (computer, user) and MDM (the
+/// PassportForWork CSP's device and user trees). Resolution decides, per conflict group, which
+/// family supplies the group before it picks a source per policy (policy-facts.md §1–2).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, Eq, Hash, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
+    /// Group Policy, Computer Configuration (HKLM).
+    ComputerGroupPolicy,
     /// The `./Device` tree (device MDM).
     #[default]
     Device,
     /// A `./User` tree (user MDM).
     User,
+    /// Group Policy, User Configuration (HKCU).
+    UserGroupPolicy,
 }
 
 impl SourceKind {
     /// The provenance a value from this source carries.
     pub fn provenance(self) -> Provenance {
         match self {
+            Self::ComputerGroupPolicy => Provenance::ComputerGroupPolicy,
             Self::Device => Provenance::Device,
             Self::User => Provenance::User,
+            Self::UserGroupPolicy => Provenance::UserGroupPolicy,
         }
     }
 
-    /// Whether this source holds only the user-scope policies (policy-facts.md §1).
+    /// Whether this source is a `./User` tree, which holds only the user-scope policies
+    /// (policy-facts.md §1).
     pub fn is_user_scope(self) -> bool {
         match self {
-            Self::Device => false,
+            Self::ComputerGroupPolicy | Self::Device | Self::UserGroupPolicy => false,
             Self::User => true,
+        }
+    }
+
+    /// Whether this source is Group Policy.
+    pub fn is_group_policy(self) -> bool {
+        match self {
+            Self::ComputerGroupPolicy | Self::UserGroupPolicy => true,
+            Self::Device | Self::User => false,
         }
     }
 
     /// The family of the source: between families, whole conflict groups are won.
     fn family(self) -> SourceFamily {
         match self {
+            Self::ComputerGroupPolicy | Self::UserGroupPolicy => SourceFamily::GroupPolicy,
             Self::Device | Self::User => SourceFamily::Mdm,
         }
     }
@@ -105,8 +124,10 @@ impl SourceKind {
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::ComputerGroupPolicy => "computer Group Policy",
             Self::Device => "device",
             Self::User => "user",
+            Self::UserGroupPolicy => "user Group Policy",
         })
     }
 }
@@ -151,6 +172,8 @@ impl fmt::Display for TenantReason {
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provenance {
+    /// Group Policy, Computer Configuration.
+    ComputerGroupPolicy,
     /// Not configured: the policy's effective default.
     Default,
     /// The device tree.
@@ -159,15 +182,19 @@ pub enum Provenance {
     Fallback,
     /// The user's tree.
     User,
+    /// Group Policy, User Configuration.
+    UserGroupPolicy,
 }
 
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::ComputerGroupPolicy => "computer GP",
             Self::Default => "default",
             Self::Device => "device",
             Self::Fallback => "fallback",
             Self::User => "user",
+            Self::UserGroupPolicy => "user GP",
         })
     }
 }
@@ -192,6 +219,59 @@ pub struct Setting {
     /// The DDF's `DefaultValue`, given when the value is a default that differs from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ddf_default: Option<String>,
+    /// The other sources that set the policy and lost, highest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub losers: Vec<Loser>,
+    /// The rule that decided between the sources, when more than one set the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+}
+
+/// A value a source sets for a policy that is not the one in force.
+#[derive(Clone, Debug, Eq, PartialEq, Serialize)]
+pub struct Loser {
+    /// The source.
+    pub source: Provenance,
+    /// Its value.
+    pub value: PolicyValue,
+    /// Whether the rule blocks the whole source for this policy's group (stored but not
+    /// applied until the Group Policy settings are cleared), rather than a higher source of
+    /// the same family shadowing it.
+    pub blocked: bool,
+}
+
+/// The rule that decided between several sources setting a policy.
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// Feature enablement: `UsePassportForWork` and `UseCertificateForOnPremAuth` come from the
+    /// one family that sets `UsePassportForWork` (Manage-2022).
+    FeatureEnablementGroup,
+    /// Every other policy is resolved on its own, Group Policy before MDM (Manage-2022).
+    PerPolicy,
+    /// PIN complexity with `RequireSecurityDevice` comes from one family (Manage-2022).
+    PinComplexityGroup,
+    /// Within a family, user beats computer/device, policy by policy (Configure-2024).
+    UserBeatsDevice,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::FeatureEnablementGroup => {
+                "feature enablement group: UsePassportForWork and UseCertificateForOnPremAuth come from the source that sets UsePassportForWork, Group Policy before MDM (hello-manage-in-organization, \"Policy conflicts from multiple policy sources\"); MDMWinsOverGP does not apply"
+            }
+            Self::PerPolicy => {
+                "per policy: user GP > computer GP > user MDM > device MDM (hello-for-business/configure); MDMWinsOverGP does not apply"
+            }
+            Self::PinComplexityGroup => {
+                "PIN complexity group: the PIN complexity policies and RequireSecurityDevice come from one source, Group Policy before MDM (hello-manage-in-organization); MDMWinsOverGP does not apply"
+            }
+            Self::UserBeatsDevice => {
+                "user policy beats computer/device policy, policy by policy (hello-for-business/configure)"
+            }
+        })
+    }
 }
 
 /// A stored value that is not applied.
@@ -321,6 +401,8 @@ pub fn resolve(
 /// the one earliest in this order that configures the group. Group Policy will come first.
 #[derive(Clone, Copy, Debug, Eq, Ord, PartialEq, PartialOrd)]
 enum SourceFamily {
+    /// Group Policy, user or computer.
+    GroupPolicy,
     /// The PassportForWork CSP, user or device.
     Mdm,
 }
@@ -342,7 +424,7 @@ fn choose_tenant(
         return Ok((Some(name.clone()), TenantReason::DeviceProperty));
     }
     let mut present: BTreeSet<&str> = BTreeSet::new();
-    for source in sources {
+    for source in sources.iter().filter(|s| !s.kind.is_group_policy()) {
         present.extend(source.tenants.iter().map(String::as_str));
         present.extend(
             source
@@ -419,7 +501,14 @@ fn classify(
             "{key} is a device-only policy: a user tree has no such node"
         ));
     }
+    if kind == SourceKind::UserGroupPolicy && !USER_GROUP_POLICIES.contains(&def.key) {
+        return Err(format!(
+            "{key} is set in user Group Policy, but that policy exists only under Computer \
+             Configuration: Windows ignores it (policy-facts.md §1; policy-sources-facts.md §1.1)"
+        ));
+    }
     if let Some(tenant) = parts.tenant
+        && !kind.is_group_policy()
         && chosen.name != Some(tenant)
     {
         return Err(foreign_tenant_reason(tenant, chosen));
@@ -484,31 +573,90 @@ fn eligible_sources(
 }
 
 /// The setting of one policy before the rules over several values: the first eligible source
-/// that sets it, or its default.
+/// that sets it, or its default; every other source that sets it is a loser.
 fn pick(
     def: &PolicyDef,
     values: &[Option<PolicyValue>],
     eligible: &[bool],
     sources: &[PolicySource],
 ) -> Setting {
-    let mut setters = sources
+    let setters: Vec<(SourceKind, &PolicyValue, bool)> = sources
         .iter()
         .zip(values)
         .zip(eligible)
-        .filter(|(_, eligible)| **eligible)
-        .filter_map(|((source, value), _)| value.as_ref().map(|v| (source.kind, v)));
-    match setters.next() {
-        Some((kind, value)) => Setting {
+        .filter_map(|((source, value), eligible)| {
+            value.as_ref().map(|v| (source.kind, v, *eligible))
+        })
+        .collect();
+    let winner = setters.iter().find(|(_, _, eligible)| *eligible);
+    let losers: Vec<Loser> = setters
+        .iter()
+        .filter(|s| !winner.is_some_and(|w| std::ptr::eq(*s, w)))
+        .map(|(kind, value, eligible)| Loser {
+            source: kind.provenance(),
+            value: (*value).clone(),
+            blocked: !eligible,
+        })
+        .collect();
+    let blocked: Vec<&Loser> = losers.iter().filter(|l| l.blocked).collect();
+    let rule = if !blocked.is_empty() {
+        Some(match def.conflict_group {
+            ConflictGroup::FeatureEnablement => Rule::FeatureEnablementGroup,
+            ConflictGroup::PinComplexity => Rule::PinComplexityGroup,
+            ConflictGroup::Own => Rule::PerPolicy,
+        })
+    } else if !losers.is_empty() {
+        Some(Rule::UserBeatsDevice)
+    } else {
+        None
+    };
+    let blocked_reason = (!blocked.is_empty()).then(|| {
+        let list: Vec<String> = blocked
+            .iter()
+            .map(|l| format!("the {} value {}", l.source, l.value))
+            .collect();
+        format!(
+            "{} stored but not applied until the Group Policy settings are cleared",
+            list.join(" and ")
+        )
+    });
+    let mut setting = match winner {
+        Some((kind, value, _)) => Setting {
             key: def.key,
             group: def.group,
-            value: value.clone(),
+            value: (*value).clone(),
             source: kind.provenance(),
-            reason: setters.next().map(|(lower, shadowed)| {
-                format!("the {kind} value wins; the {lower} value {shadowed} is not used")
+            reason: losers.iter().find(|l| !l.blocked).map(|lower| {
+                format!(
+                    "the {kind} value wins; the {} value {} is not used",
+                    source_word(lower.source),
+                    lower.value
+                )
             }),
             ddf_default: None,
+            losers: Vec::new(),
+            rule: None,
         },
         None => default_setting(def),
+    };
+    if let Some(blocked_reason) = blocked_reason {
+        setting.reason = Some(match setting.reason.take() {
+            Some(r) => format!("{r}; {blocked_reason}"),
+            None => blocked_reason,
+        });
+    }
+    setting.losers = losers;
+    setting.rule = rule;
+    setting
+}
+
+/// How a loser's source is named in the reason text: as the source kinds are.
+fn source_word(p: Provenance) -> &'static str {
+    match p {
+        Provenance::ComputerGroupPolicy => "computer Group Policy",
+        Provenance::UserGroupPolicy => "user Group Policy",
+        Provenance::User => "user",
+        Provenance::Device | Provenance::Default | Provenance::Fallback => "device",
     }
 }
 
@@ -520,6 +668,8 @@ fn default_setting(def: &PolicyDef) -> Setting {
         source: Provenance::Default,
         reason: def.default_reason.map(str::to_owned),
         ddf_default: def.default_reason.and(def.ddf_default).map(str::to_owned),
+        losers: Vec::new(),
+        rule: None,
     }
 }
 
@@ -657,6 +807,9 @@ impl fmt::Display for Excerpt<'_> {
     }
 }
 
+/// The two policies Group Policy offers under User Configuration too (`class="Both"` in the
+/// ADMX, policy-sources-facts.md §1.1); every other one exists only for the computer.
+const USER_GROUP_POLICIES: [&str; 2] = [keys::USE_PASSPORT_FOR_WORK, "UseCertificateForOnPremAuth"];
 const CHAR_SET_KEYS: [&str; 4] = [
     keys::UPPERCASE_LETTERS,
     keys::LOWERCASE_LETTERS,

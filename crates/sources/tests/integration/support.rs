@@ -1,0 +1,80 @@
+//! What the test modules share: the samples, readers, a policy for a set of files, test files built from the facts.
+
+use pfw_passport::policy::{EffectivePolicy, TenantChoice, resolve};
+use pfw_sources::{ReadOptions, Source, combine, read};
+
+/// The tenant of the tests.
+pub(crate) const T: &str = "6f9c1a2e-0b7d-4c1e-9a53-2d8e4f6a1b3c";
+
+/// A sample of `../shared/reference/samples/` (test data, read at test time).
+pub(crate) fn sample(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../../shared/reference/samples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Reads a file that must read.
+#[track_caller]
+pub(crate) fn must_read(name: &str, bytes: &[u8]) -> Source {
+    read(name, bytes, &ReadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The policy in force for a set of files, with [`T`] as the tenant.
+pub(crate) fn policy_of(files: &[Source]) -> EffectivePolicy {
+    let combined = combine(files, Some(T));
+    resolve(
+        &combined.sources,
+        &TenantChoice {
+            override_tenant: Some(T.to_owned()),
+            device_tenant: None,
+        },
+        None,
+    )
+    .expect("a tenant is chosen")
+}
+
+/// A custom OMA-URI profile (the form every other format is compared against).
+pub(crate) fn oma(settings: &[(&str, &str, &str)]) -> Vec<u8> {
+    let items: Vec<String> = settings
+        .iter()
+        .map(|(ty, uri, value)| {
+            format!(
+                r##"{{"@odata.type":"#microsoft.graph.omaSetting{ty}","displayName":"s","omaUri":"{uri}","value":{value}}}"##
+            )
+        })
+        .collect();
+    format!(
+        r##"{{"@odata.type":"#microsoft.graph.windows10CustomConfiguration","displayName":"oma","omaSettings":[{}]}}"##,
+        items.join(",")
+    )
+    .into_bytes()
+}
+
+/// UTF-16LE with a byte-order mark, as regedit and Graph exports write.
+pub(crate) fn utf16(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+/// A PReg file, as `samples/gpo/make_pol.py` builds one.
+pub(crate) fn pol(entries: &[(&str, &str, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = b"PReg\x01\x00\x00\x00".to_vec();
+    let w = |out: &mut Vec<u8>, s: &str| out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+    for (key, value, kind, data) in entries {
+        w(&mut out, "[");
+        w(&mut out, key);
+        w(&mut out, "\0;");
+        w(&mut out, value);
+        w(&mut out, "\0;");
+        out.extend(kind.to_le_bytes());
+        w(&mut out, ";");
+        out.extend(u32::try_from(data.len()).expect("small").to_le_bytes());
+        w(&mut out, ";");
+        out.extend(data);
+        w(&mut out, "]");
+    }
+    out
+}
