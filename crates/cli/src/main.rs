@@ -4,6 +4,7 @@
 mod args;
 mod cmd;
 mod error;
+mod hooks;
 mod output;
 mod state;
 

@@ -10,15 +10,11 @@ use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::output::{Paint, visible};
 use crate::state::{Device, read_bounded};
 
-/// Environment variable that arms a failpoint: the process aborts at that stage
-/// (`after-decode`, `mid-transaction`, `before-commit`, `after-commit`). For crash tests.
-pub(crate) const FAILPOINT_ENV: &str = "PFW_FAILPOINT";
-
 pub(crate) fn run(cli: &Cli, args: &ApplyArgs) -> Result<u8, CliError> {
     let path = (args.input != "-").then(|| std::path::Path::new(&args.input));
     let mut device = Device::open(cli)?;
     let input = read_bounded(&args.input, path, device.engine.limits().max_message_bytes)?;
-    let failpoint = std::env::var(FAILPOINT_ENV).ok();
+    let failpoint = crate::hooks::failpoint();
     let hook = |stage: Stage| {
         let name = match stage {
             Stage::Decoded => "after-decode",

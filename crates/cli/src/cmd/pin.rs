@@ -5,26 +5,22 @@
 use std::io::{IsTerminal, Read, Write};
 
 use pfw_passport::pin::{
-    HashParams, PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin,
-    status,
+    PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin, status,
 };
 use pfw_passport::state::{pin_record, set_pin_record, tpm};
-use pfw_passport::{Clock, EffectivePolicy, FixedClock, SetPinError, SystemClock};
+use pfw_passport::{EffectivePolicy, SetPinError};
 
 use crate::args::{Cli, PinArgs, PinCommand};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::output::Paint;
 use crate::state::Device;
 
-/// Environment variable fixing the clock (Unix seconds), so tests can move time.
-pub(crate) const NOW_ENV: &str = "PFW_NOW";
-
 /// Longest PIN input read, in bytes (the longest valid PIN is 127 characters).
 const MAX_PIN_INPUT: u64 = 4096;
 
 pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
-    let now = clock()?.now();
+    let now = crate::hooks::clock()?.now();
     match command {
         PinCommand::Check(args) => {
             let (policy, _) = policy_for(&device, args)?;
@@ -53,7 +49,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
             let rules = PinPolicy::from_effective(&policy);
             let existing =
                 pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
-            let params = HashParams::from_env();
+            let params = crate::hooks::hash_params();
             let result = if reset {
                 reset_pin(&pin, &rules, &provisioning, now, params)
             } else {
@@ -143,18 +139,6 @@ fn policy_for(
     let tpm = tpm(&device.store).map_err(|e| device.state_error(e))?;
     let provisioning = Provisioning::from_effective(&policy, tpm);
     Ok((policy, provisioning))
-}
-
-fn clock() -> Result<Box<dyn Clock>, CliError> {
-    match std::env::var(NOW_ENV) {
-        Ok(text) => {
-            let secs: i64 = text.trim().parse().map_err(|_| {
-                CliError::Usage(format!("{NOW_ENV} must be Unix seconds, got {text:?}"))
-            })?;
-            Ok(Box::new(FixedClock(secs)))
-        }
-        Err(_) => Ok(Box::new(SystemClock)),
-    }
 }
 
 /// The PIN: prompted for without echo on a terminal, else read from standard input with one

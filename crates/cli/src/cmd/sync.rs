@@ -192,12 +192,9 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// How long a schedule minute lasts: a minute, or `PFW_POLL_MINUTE_MS` milliseconds (tests).
+/// How long a schedule minute lasts (a minute; the test hooks can shorten it).
 fn minute_length() -> Duration {
-    std::env::var("PFW_POLL_MINUTE_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(Duration::from_secs(60), Duration::from_millis)
+    crate::hooks::poll_minute()
 }
 
 /// Minutes between sessions once the server's schedule has ended (undefined in MS-MDE2):

@@ -7,6 +7,7 @@ mod concurrency;
 #[cfg(unix)]
 mod crash;
 mod device;
+mod hooks;
 mod hostile;
 #[cfg(unix)]
 mod hygiene;
