@@ -12,9 +12,11 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "pfw", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "\
-Exit status: 0 success; 1 a negative answer (a command failed, a node is missing, a PIN does not
-comply, a profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state
-could not be read or written; 4 the server or the network failed (enroll, sync, unenroll).
+Exit status: 0 success (also when the reader of the output has closed it and nothing was
+changed); 1 a negative answer (a command failed, a node is missing, a PIN does not comply, a
+profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state could not be
+read or written; 4 the server or the network failed (enroll, sync, unenroll, fleet); 5 the output
+could not be written (a command that changes the state has changed it: do not retry).
 
 Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
 pub(crate) struct Cli {

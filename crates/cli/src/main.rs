@@ -1,5 +1,6 @@
 //! `pfw`: the command-line face of pfw. Thin: parse the arguments, call the libraries, map the
-//! outcome to an exit code (0 success, 1 a negative answer, 2 unusable input, 3 state failure).
+//! outcome to an exit status (`error::Exit`: 0 success, 1 a negative answer, 2 unusable input,
+//! 3 state failure, 4 server failure, 5 output not written).
 
 mod args;
 mod cmd;
@@ -8,6 +9,7 @@ mod hooks;
 mod output;
 mod state;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,8 +19,11 @@ fn main() -> ExitCode {
     match cmd::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("pfw: {error}");
-            error.exit_code()
+            if error.is_reported() {
+                // Nothing more can be done when standard error is gone too.
+                let _ = writeln!(std::io::stderr(), "pfw: {error}");
+            }
+            error.exit().into()
         }
     }
 }

@@ -38,11 +38,13 @@ pub(crate) fn run(cli: &Cli, args: &ApplyArgs) -> Result<u8, CliError> {
         Err(EngineError::Store(e)) => return Err(device.store_error(e)),
         Err(other) => return Err(CliError::Usage(other.to_string())),
     };
+    // The message is committed: output that cannot be written from here on is reported as
+    // such (exit 5), so that no caller takes it for a failure and sends the message again.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", outcome.response.encode()).map_err(CliError::Output)?;
-    out.flush().map_err(CliError::Output)?;
+    writeln!(out, "{}", outcome.response.encode()).map_err(CliError::Unwritten)?;
+    out.flush().map_err(CliError::Unwritten)?;
     if args.summary || std::io::stderr().is_terminal() {
-        print_summary(&outcome.reports).map_err(CliError::Output)?;
+        print_summary(&outcome.reports).map_err(CliError::Unwritten)?;
     }
     Ok(if outcome.all_succeeded() {
         SUCCESS

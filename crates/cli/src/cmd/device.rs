@@ -66,7 +66,7 @@ pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
         }
     }
     if !matches!(command, DeviceCommand::Show { .. }) {
-        show(&device, false)?;
+        show(&device, false).map_err(CliError::after_commit)?;
     }
     Ok(SUCCESS)
 }

@@ -67,7 +67,8 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                         args.json,
                         &serde_json::json!({"set": true, "user": args.user}),
                         &format!("PIN {what} for {}", args.user),
-                    )?;
+                    )
+                    .map_err(CliError::after_commit)?;
                     Ok(SUCCESS)
                 }
                 Err(SetPinError::Violations(violations)) => {

@@ -14,12 +14,12 @@ use pfw_session::{
 use serde_json::json;
 
 use crate::args::{Cli, NetArgs, SyncArgs};
-use crate::error::{CliError, NEGATIVE, SUCCESS};
+use crate::error::{CliError, Exit, NEGATIVE, SUCCESS};
 use crate::state::Device;
 
 /// Exit code of a server or network failure: the server refused the device or its
 /// certificate, did not answer in time, answered what is not SyncML, broke the protocol.
-pub(crate) const SERVER_FAILURE: u8 = 4;
+pub(crate) const SERVER_FAILURE: u8 = crate::error::SERVER_FAILURE;
 
 pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
@@ -55,7 +55,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
         let result = pfw_session::sync(&mut device.store, &device.engine, &options);
         return match result {
             Ok(report) => {
-                print_report(&report, args.json)?;
+                print_report(&report, args.json).map_err(CliError::after_commit)?;
                 Ok(if report.all_succeeded() {
                     SUCCESS
                 } else {
@@ -82,7 +82,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     let mut index = 0u64;
     loop {
         match pfw_session::sync(&mut device.store, &device.engine, &options) {
-            Ok(report) => print_report(&report, args.json)?,
+            Ok(report) => print_report(&report, args.json).map_err(CliError::after_commit)?,
             // A failed session is reported; polling goes on, as Windows retries on schedule.
             Err(e) => eprintln!("pfw: session failed: {e}"),
         }
@@ -119,8 +119,8 @@ pub(crate) fn transport_config(net: &NetArgs) -> TransportConfig {
 pub(crate) fn session_failure(error: &SessionError) -> u8 {
     eprintln!("pfw: {error}");
     match error {
-        SessionError::State(_) | SessionError::Engine(_) => 3,
-        SessionError::NotEnrolled => 2,
+        SessionError::State(_) | SessionError::Engine(_) => Exit::State as u8,
+        SessionError::NotEnrolled => Exit::Usage as u8,
         _ => SERVER_FAILURE,
     }
 }
@@ -128,7 +128,7 @@ pub(crate) fn session_failure(error: &SessionError) -> u8 {
 /// Reports a damaged state; exit 3.
 pub(crate) fn state_failure(message: &str) -> u8 {
     eprintln!("pfw: state: {message}");
-    3
+    Exit::State as u8
 }
 
 fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {

@@ -13,6 +13,7 @@ mod hostile;
 mod hygiene;
 mod lint;
 mod pin;
+mod pipes;
 mod policy;
 mod processes;
 mod profile;
