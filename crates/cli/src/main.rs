@@ -9,7 +9,6 @@ mod hooks;
 mod output;
 mod state;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,8 +19,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             if error.is_reported() {
-                // Nothing more can be done when standard error is gone too.
-                let _ = writeln!(std::io::stderr(), "pfw: {error}");
+                output::warn(&format!("pfw: {error}"));
             }
             error.exit().into()
         }

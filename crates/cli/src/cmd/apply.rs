@@ -66,7 +66,12 @@ fn print_summary(reports: &[Report]) -> std::io::Result<()> {
             paint.red(&status)
         };
         let uri = visible(r.uri.as_deref().unwrap_or(""), false);
-        writeln!(err, "{:>5} {:<9} {status:<28} {uri}", r.cmd_id, r.command)?;
+        writeln!(
+            err,
+            "{:>5} {:<9} {status:<28} {uri}",
+            visible(&r.cmd_id.to_string(), false),
+            visible(&r.command.to_string(), false)
+        )?;
         if let Some(reason) = &r.reason {
             writeln!(err, "{:>16}{}", "", paint.dim(&visible(reason, false)))?;
         }

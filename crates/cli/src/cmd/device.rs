@@ -11,6 +11,7 @@ use pfw_tree::{Device as TreeDevice, Store};
 
 use crate::args::{Cli, DeviceCommand};
 use crate::error::{CliError, SUCCESS};
+use crate::output::visible;
 use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
@@ -57,9 +58,9 @@ pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
                     return Err(CliError::Usage(format!("`{t}` cannot be a TenantId")));
                 }
                 if !is_guid(t) {
-                    eprintln!(
+                    crate::output::warn(&format!(
                         "pfw: warning: `{t}` is not a GUID without braces, which a TenantId should be"
-                    );
+                    ));
                 }
             }
             set(&mut device, TENANT_PROPERTY, value)?;
@@ -99,15 +100,18 @@ fn show(device: &Device, json: bool) -> Result<(), CliError> {
             "build    {}\nedition  {name} (0x{:X})\ntpm      {tpm}\ntenant   {}\nusers    {}\nstate    {}",
             info.build,
             info.edition,
-            tenant
-                .as_deref()
-                .unwrap_or("(not set: the only tenant present applies)"),
+            visible(
+                tenant
+                    .as_deref()
+                    .unwrap_or("(not set: the only tenant present applies)"),
+                false
+            ),
             if users.is_empty() {
                 "(none)".to_owned()
             } else {
-                users.join(", ")
+                visible(&users.join(", "), false).into_owned()
             },
-            device.path.display(),
+            visible(&device.path.display().to_string(), false),
         )
     };
     writeln!(out, "{text}").map_err(CliError::Output)

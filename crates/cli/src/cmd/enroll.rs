@@ -51,7 +51,7 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
     let enrollment = match enroll(&request, options) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("pfw: enrollment failed: {e}");
+            crate::output::warn(&format!("pfw: enrollment failed: {e}"));
             return Ok(match pfw_session::fleet::enroll_kind(&e) {
                 "configuration" => 2,
                 _ => SERVER_FAILURE,

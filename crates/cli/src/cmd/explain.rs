@@ -78,9 +78,7 @@ fn render(explanation: &Explanation) -> String {
     s
 }
 
-/// Text from the profile with its control characters replaced.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+/// Text from the profile as printed: escaped with the CLI's one escaper.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::output::visible(text, false)
 }

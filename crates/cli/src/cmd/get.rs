@@ -34,7 +34,12 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
         }
         Err(e) => {
             let status = pfw_engine::status_of(&e);
-            eprintln!("pfw: {} ({} {})", e, status.code(), status.reason());
+            crate::output::warn(&format!(
+                "pfw: {} ({} {})",
+                e,
+                status.code(),
+                status.reason()
+            ));
             Ok(NEGATIVE)
         }
     }
@@ -43,7 +48,7 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
 fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Result<()> {
     match effect {
         Effect::Value { data, .. } | Effect::Property(data) => writeln!(out, "{}", shown(&data)),
-        Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{n}")),
+        Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{}", shown(n))),
         Effect::Struct(entries) => {
             let base = uri.split_once('?').map_or(uri, |(b, _)| b).trim();
             for e in entries {
@@ -53,8 +58,8 @@ fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Res
                     format!("{base}/{}", e.relative)
                 };
                 match e.data {
-                    Some(d) => writeln!(out, "{path} = {}", shown(&d))?,
-                    None => writeln!(out, "{path}")?,
+                    Some(d) => writeln!(out, "{} = {}", shown(&path), shown(&d))?,
+                    None => writeln!(out, "{}", shown(&path))?,
                 }
             }
             Ok(())

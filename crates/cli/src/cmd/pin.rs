@@ -12,7 +12,7 @@ use pfw_passport::{EffectivePolicy, SetPinError};
 
 use crate::args::{Cli, PinArgs, PinCommand};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
-use crate::output::Paint;
+use crate::output::{Paint, visible};
 use crate::state::Device;
 
 /// Longest PIN input read, in bytes (the longest valid PIN is 127 characters).
@@ -66,7 +66,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                     say(
                         args.json,
                         &serde_json::json!({"set": true, "user": args.user}),
-                        &format!("PIN {what} for {}", args.user),
+                        &format!("PIN {what} for {}", visible(&args.user, false)),
                     )
                     .map_err(CliError::after_commit)?;
                     Ok(SUCCESS)
@@ -76,7 +76,8 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                     Ok(NEGATIVE)
                 }
                 Err(SetPinError::Refused(refusal)) => {
-                    let text = format!("PIN provisioning is refused: {refusal}");
+                    let text = visible(&format!("PIN provisioning is refused: {refusal}"), false)
+                        .into_owned();
                     say(
                         args.json,
                         &serde_json::json!({"set": false, "refused": refusal.to_string()}),
@@ -93,11 +94,11 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                 pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
             let st = status(record.as_ref(), &PinPolicy::from_effective(&policy), now);
             let text = if !st.set {
-                format!("{} has no PIN", args.user)
+                format!("{} has no PIN", visible(&args.user, false))
             } else {
                 let mut t = format!(
                     "{} has a PIN, set at {}",
-                    args.user,
+                    visible(&args.user, false),
                     st.set_at.map(timestamp).unwrap_or_default()
                 );
                 match st.expires_at {
@@ -110,7 +111,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                 if st.must_change {
                     t.push_str("\nmust change:");
                     for r in &st.reasons {
-                        t.push_str(&format!("\n  - {}", r.message));
+                        t.push_str(&format!("\n  - {}", visible(&r.message, false)));
                     }
                 } else {
                     t.push_str("\ncomplies with the policy in force");
@@ -182,7 +183,7 @@ fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliErro
             violations.len()
         ));
         for v in violations {
-            t.push_str(&format!("\n  - {}", v.message));
+            t.push_str(&format!("\n  - {}", visible(&v.message, false)));
         }
         t
     };

@@ -44,14 +44,18 @@ pub(crate) fn render(policy: &EffectivePolicy) -> String {
     let mut s = String::new();
     let tenant = policy.tenant.as_deref().unwrap_or("(none)");
     s.push_str(&format!(
-        "{} {tenant} ({})\n",
+        "{} {} ({})\n",
         paint.bold("tenant"),
-        policy.tenant_reason
+        visible(tenant, false),
+        visible(&policy.tenant_reason.to_string(), false)
     ));
     s.push_str(&format!(
         "{}   {}\n",
         paint.bold("user"),
-        policy.user.as_deref().unwrap_or("(device policy only)")
+        visible(
+            policy.user.as_deref().unwrap_or("(device policy only)"),
+            false
+        )
     ));
     for (group, heading) in GROUPS {
         s.push('\n');
@@ -72,12 +76,15 @@ pub(crate) fn render(policy: &EffectivePolicy) -> String {
             };
             s.push_str(&format!("  {:<46} {value:<12} {source}\n", setting.key));
             if let Some(reason) = &setting.reason {
-                s.push_str(&format!("      {}\n", paint.dim(reason)));
+                s.push_str(&format!("      {}\n", paint.dim(&visible(reason, false))));
             }
             if let Some(ddf) = &setting.ddf_default {
                 s.push_str(&format!(
                     "      {}\n",
-                    paint.dim(&format!("the DDF's DefaultValue is {ddf}"))
+                    paint.dim(&format!(
+                        "the DDF's DefaultValue is {}",
+                        visible(ddf, false)
+                    ))
                 ));
             }
         }

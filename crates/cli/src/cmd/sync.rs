@@ -84,7 +84,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
         match pfw_session::sync(&mut device.store, &device.engine, &options) {
             Ok(report) => print_report(&report, args.json).map_err(CliError::after_commit)?,
             // A failed session is reported; polling goes on, as Windows retries on schedule.
-            Err(e) => eprintln!("pfw: session failed: {e}"),
+            Err(e) => crate::output::warn(&format!("pfw: session failed: {e}")),
         }
         let minutes = poll_interval(&schedule, index).unwrap_or(SCHEDULE_END_MINUTES);
         index += 1;
@@ -117,7 +117,7 @@ pub(crate) fn transport_config(net: &NetArgs) -> TransportConfig {
 
 /// Reports a failed session; its exit code (a damaged state 3, else a server failure 4).
 pub(crate) fn session_failure(error: &SessionError) -> u8 {
-    eprintln!("pfw: {error}");
+    crate::output::warn(&format!("pfw: {error}"));
     match error {
         SessionError::State(_) | SessionError::Engine(_) => Exit::State as u8,
         SessionError::NotEnrolled => Exit::Usage as u8,
@@ -127,7 +127,7 @@ pub(crate) fn session_failure(error: &SessionError) -> u8 {
 
 /// Reports a damaged state; exit 3.
 pub(crate) fn state_failure(message: &str) -> u8 {
-    eprintln!("pfw: state: {message}");
+    crate::output::warn(&format!("pfw: state: {message}"));
     Exit::State as u8
 }
 
@@ -182,10 +182,10 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
             "  {} {} {}",
             r.status.code(),
             r.command,
-            r.uri.as_deref().unwrap_or("")
+            crate::output::visible(r.uri.as_deref().unwrap_or(""), false)
         );
         if let Some(reason) = &r.reason {
-            line.push_str(&format!("  ({reason})"));
+            line.push_str(&format!("  ({})", crate::output::visible(reason, false)));
         }
         writeln!(out, "{}", line.trim_end()).map_err(CliError::Output)?;
     }

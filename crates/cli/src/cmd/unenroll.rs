@@ -52,10 +52,10 @@ pub(crate) fn run(cli: &Cli, args: &UnenrollArgs) -> Result<u8, CliError> {
         .map_err(CliError::Unwritten)?;
         Ok(SUCCESS)
     } else {
-        eprintln!(
+        crate::output::warn(&format!(
             "pfw: the enrollment with {} is forgotten; the server was not told",
             enrollment.server_address()
-        );
+        ));
         Ok(SERVER_FAILURE)
     }
 }

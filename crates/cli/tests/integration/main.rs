@@ -15,6 +15,7 @@ mod lint;
 mod pin;
 mod pipes;
 mod policy;
+mod printing;
 mod processes;
 mod profile;
 mod seeds;
