@@ -35,6 +35,12 @@ pub(crate) enum CliError {
         path: PathBuf,
         source: pfw_tree::StoreError,
     },
+    /// A command that only reads was pointed at a state file that does not exist (exit 3).
+    #[error(
+        "state {}: no such file; nothing to read (a command that changes the device, such as pfw apply or pfw device tpm, creates it)",
+        .0.display()
+    )]
+    NoState(PathBuf),
     /// The CSP's state is damaged (exit 3).
     #[error("state {}: {source}", path.display())]
     State {
@@ -60,7 +66,7 @@ impl CliError {
             | Self::Refused(_)
             | Self::Ddf { .. }
             | Self::Tenant(_) => Exit::Usage,
-            Self::Store { .. } | Self::State { .. } => Exit::State,
+            Self::Store { .. } | Self::State { .. } | Self::NoState(_) => Exit::State,
             Self::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
             Self::Output(_) | Self::Unwritten(_) => Exit::Unwritten,
         }

@@ -15,7 +15,11 @@ use crate::output::visible;
 use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = if matches!(command, DeviceCommand::Show { .. }) {
+        Device::open_existing(cli)?
+    } else {
+        Device::open(cli)?
+    };
     let set = |device: &mut Device, name: &'static str, value: Option<String>| {
         let path = device.path.clone();
         device.write(|store| {

@@ -10,7 +10,7 @@ use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = Device::open_existing(cli)?;
     let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let path = device.path.clone();

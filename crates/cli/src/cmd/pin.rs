@@ -19,7 +19,10 @@ use crate::state::Device;
 const MAX_PIN_INPUT: u64 = 4096;
 
 pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = match command {
+        PinCommand::Check(_) | PinCommand::Status(_) => Device::open_existing(cli)?,
+        PinCommand::Set(_) | PinCommand::Reset(_) => Device::open(cli)?,
+    };
     let now = crate::hooks::clock()?.now();
     match command {
         PinCommand::Check(args) => {

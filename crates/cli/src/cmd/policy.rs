@@ -21,7 +21,7 @@ const GROUPS: [(AdminGroup, &str); 5] = [
 ];
 
 pub(crate) fn run(cli: &Cli, args: &PolicyArgs) -> Result<u8, CliError> {
-    let device = Device::open(cli)?;
+    let device = Device::open_existing(cli)?;
     let policy = pfw_passport::state::policy_in_force(
         &device.store,
         args.user.as_deref(),

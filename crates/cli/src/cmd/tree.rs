@@ -19,7 +19,7 @@ struct Line {
 }
 
 pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = Device::open_existing(cli)?;
     let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let path = device.path.clone();

@@ -231,3 +231,41 @@ fn expect(policy: &Value, key: &str, value: &Value, source: &str) {
         "{key}: {setting}"
     );
 }
+
+#[test]
+fn policy_json_gives_the_uri_each_value_came_from() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(&device_policy(TENANT, "PINComplexity/History"), "int", "5")
+            .add(
+                "./Device/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics",
+                "bool",
+                "false",
+            )
+            .build(),
+        &[],
+    );
+    device.apply_ok(
+        &Msg::new()
+            .add(&user_policy(TENANT, "PINComplexity/Digits"), "int", "1")
+            .build(),
+        &["--user", "alice"],
+    );
+    let policy = device.policy(&["--user", "alice"]);
+    let uri = |key: &str| policy["policies"][key]["uri"].clone();
+    assert_eq!(
+        uri("PINComplexity/History"),
+        device_policy(TENANT, "PINComplexity/History")
+    );
+    assert_eq!(
+        uri("PINComplexity/Digits"),
+        user_policy(TENANT, "PINComplexity/Digits")
+    );
+    assert_eq!(
+        uri("Biometrics/UseBiometrics"),
+        "./Device/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics"
+    );
+    // A default came from no node.
+    assert_eq!(uri("PINComplexity/Expiration"), Value::Null);
+}

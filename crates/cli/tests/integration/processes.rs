@@ -28,7 +28,8 @@ fn get_reads_what_another_process_applied() {
 
 #[test]
 fn get_of_a_missing_node_is_negative_with_its_reason() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     let cases = [
         // A schema node never set: 404 (DESIGN.md: Get of a leaf never set).
         (
@@ -90,4 +91,31 @@ fn user_uri_without_a_user_is_405() {
     let run = device.apply(&Msg::new().add(&uri, "int", "7").build(), &[]);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(codes(&run.stdout), [405]);
+}
+
+#[test]
+fn a_read_only_command_on_a_missing_state_says_so_and_creates_nothing() {
+    let device = TestDevice::new();
+    let cases: &[&[&str]] = &[
+        &["get", DEVICE_ROOT],
+        &["tree"],
+        &["tree", "--json"],
+        &["policy"],
+        &["device", "show"],
+        &["pin", "status", "--user", "alice"],
+    ];
+    for args in cases {
+        let run = device.run(args);
+        assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
+        assert!(
+            run.stdout.is_empty(),
+            "{args:?}: no fresh device shown: {run:?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("no such file"), "{args:?}: {run:?}");
+        assert!(!device.state().exists(), "{args:?} created the state");
+    }
+    let check = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
+    assert_eq!(check.code, Some(3), "{check:?}");
+    assert!(!device.state().exists(), "pin check created the state");
 }

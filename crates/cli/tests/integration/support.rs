@@ -70,6 +70,14 @@ impl TestDevice {
         Self { dir, state }
     }
 
+    /// A fresh device whose state file exists (created as pfw creates it, nothing set): the
+    /// commands that only read refuse a state path that does not exist.
+    pub(crate) fn existing() -> Self {
+        let device = Self::new();
+        drop(SqliteStore::open(&device.state).expect("the state is created"));
+        device
+    }
+
     /// The state file's path.
     pub(crate) fn state(&self) -> &Path {
         &self.state

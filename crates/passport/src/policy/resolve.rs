@@ -78,6 +78,14 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The URI of the PassportForWork root in this source's tree.
+    pub fn root_uri(self) -> &'static str {
+        match self {
+            Self::Device => "./Device/Vendor/MSFT/PassportForWork",
+            Self::User => "./User/Vendor/MSFT/PassportForWork",
+        }
+    }
+
     /// The provenance a value from this source carries.
     pub fn provenance(self) -> Provenance {
         match self {
@@ -192,6 +200,11 @@ pub struct Setting {
     /// The DDF's `DefaultValue`, given when the value is a default that differs from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ddf_default: Option<String>,
+    /// The URI of the node the value was read from (`./Device/Vendor/MSFT/PassportForWork/…`
+    /// or `./User/…`, segments percent-encoded as a server sends them), when a source sets it;
+    /// `None` for a default or a fallback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 /// A stored value that is not applied.
@@ -301,7 +314,7 @@ pub fn resolve(
         .zip(&found)
         .map(|(def, values)| {
             let eligible = eligible_sources(def.conflict_group, def.key, sources, &found);
-            pick(def, values, &eligible, sources)
+            pick(def, values, &eligible, sources, tenant.as_deref())
         })
         .collect();
     apply_length_rule(&mut settings);
@@ -490,6 +503,7 @@ fn pick(
     values: &[Option<PolicyValue>],
     eligible: &[bool],
     sources: &[PolicySource],
+    tenant: Option<&str>,
 ) -> Setting {
     let mut setters = sources
         .iter()
@@ -507,6 +521,7 @@ fn pick(
                 format!("the {kind} value wins; the {lower} value {shadowed} is not used")
             }),
             ddf_default: None,
+            uri: node_uri(kind, def, tenant),
         },
         None => default_setting(def),
     }
@@ -520,6 +535,19 @@ fn default_setting(def: &PolicyDef) -> Setting {
         source: Provenance::Default,
         reason: def.default_reason.map(str::to_owned),
         ddf_default: def.default_reason.and(def.ddf_default).map(str::to_owned),
+        uri: None,
+    }
+}
+
+/// The URI of `def`'s node in a source of `kind`: below the tenant's `Policies/` for a tenant
+/// policy (a value from a tenant is always the chosen tenant's), else below the root.
+fn node_uri(kind: SourceKind, def: &PolicyDef, tenant: Option<&str>) -> Option<String> {
+    let root = kind.root_uri();
+    match def.placement {
+        Placement::DeviceWide => Some(format!("{root}/{}", def.key)),
+        Placement::Tenant => {
+            tenant.map(|t| format!("{root}/{}/Policies/{}", pfw_ddf::encode_segment(t), def.key))
+        }
     }
 }
 
@@ -553,6 +581,7 @@ fn apply_length_rule(settings: &mut [Setting]) {
             s.source = Provenance::Fallback;
             s.reason = Some(reason.clone());
             s.ddf_default = None;
+            s.uri = None;
         }
     }
 }
@@ -583,6 +612,7 @@ fn apply_char_set_rule(settings: &mut [Setting]) {
             s.source = Provenance::Fallback;
             s.reason = Some(reason.to_owned());
             s.ddf_default = None;
+            s.uri = None;
         }
     }
 }
@@ -608,6 +638,7 @@ fn apply_biometrics_rule(settings: &mut [Setting]) {
     if let Some(s) = setting_mut(settings, keys::USE_BIOMETRICS) {
         s.value = old.value;
         s.source = old.source;
+        s.uri = old.uri;
         s.reason = Some(
             "taken from the deprecated root node UseBiometrics; Biometrics/UseBiometrics is not set"
                 .to_owned(),
