@@ -20,7 +20,8 @@ could not be written (a command that changes the state has changed it: do not re
 
 Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
 pub(crate) struct Cli {
-    /// The state database [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
+    /// The state database, for the commands that use the device (lint, explain, ddf and fleet
+    /// use none) [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
     #[arg(
         long,
         global = true,
@@ -31,7 +32,8 @@ pub(crate) struct Cli {
     pub(crate) state: Option<PathBuf>,
 
     /// Describe the PassportForWork CSP with this DDF file instead of pfw's own (any of
-    /// Microsoft's PassportForWork DDF files works)
+    /// Microsoft's PassportForWork DDF files works), for the commands that check nodes: apply,
+    /// get, tree, ddf, lint, explain, sync, unenroll, fleet
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) ddf: Option<PathBuf>,
 
@@ -90,6 +92,11 @@ pub(crate) struct ApplyArgs {
     /// a terminal
     #[arg(long)]
     pub(crate) summary: bool,
+
+    /// JSON output instead of the SyncML response: {"statuses": [...], "results": [...],
+    /// "response": "<SyncML…>"}
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +108,11 @@ pub(crate) struct GetArgs {
     /// The user ./User URIs address
     #[arg(long, value_name = "NAME")]
     pub(crate) user: Option<String>,
+
+    /// JSON output: {"uri", "value"}, {"uri", "children"} or {"uri", "nodes"}; a failure is
+    /// {"uri", "status", "reason", "error"} (exit 1)
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +156,9 @@ pub(crate) enum DeviceCommand {
         tpm: String,
     },
     /// Set the device's tenant (a GUID); only its policy applies. --clear unsets it
+    #[command(
+        override_usage = "pfw device tenant [OPTIONS] <GUID>\n       pfw device tenant [OPTIONS] --clear"
+    )]
     Tenant {
         /// The tenant ID
         #[arg(value_name = "GUID", required_unless_present = "clear")]

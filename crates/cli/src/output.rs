@@ -89,9 +89,26 @@ pub(crate) fn warn(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", visible(line, false));
 }
 
+/// `n` and the noun, singular for one: `count(1, "command")` is "1 command", else the
+/// noun takes an `s` ("0 commands", "2 commands").
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::visible;
+    use super::{count, visible};
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(0, "violation"), "0 violations");
+        assert_eq!(count(1, "violation"), "1 violation");
+        assert_eq!(count(2, "command"), "2 commands");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

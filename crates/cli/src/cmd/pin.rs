@@ -182,8 +182,8 @@ fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliErro
         paint.green("the PIN complies with the policy in force")
     } else {
         let mut t = paint.red(&format!(
-            "the PIN does not comply ({} violations):",
-            violations.len()
+            "the PIN does not comply ({}):",
+            crate::output::count(violations.len(), "violation")
         ));
         for v in violations {
             t.push_str(&format!("\n  - {}", visible(&v.message, false)));

@@ -164,11 +164,11 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
         .count();
     writeln!(
         out,
-        "session {}: {} message(s) sent, {} received, {} command(s) from the server, {} failed{}",
+        "session {}: {} sent, {} received, {} from the server, {} failed{}",
         report.session_id,
-        report.sent,
+        crate::output::count(report.sent, "message"),
         report.received,
-        report.commands.len(),
+        crate::output::count(report.commands.len(), "command"),
         failed,
         if report.aborted {
             "; the server aborted it"

@@ -11,6 +11,7 @@ mod hooks;
 mod hostile;
 #[cfg(unix)]
 mod hygiene;
+mod json;
 mod lint;
 mod pin;
 mod pipes;
