@@ -74,7 +74,11 @@ fn render(explanation: &Explanation) -> String {
     s.push('\n');
     s.push_str(&paint.bold("The policy in force on a fresh device after it"));
     s.push('\n');
-    s.push_str(&crate::cmd::policy::render(&explanation.policy));
+    // A fresh device: the default TPM 2.0.
+    s.push_str(&crate::cmd::policy::render(
+        &explanation.policy,
+        pfw_passport::Tpm::default(),
+    ));
     s
 }
 

@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 
+use pfw_passport::error::ProvisioningRefusal;
 use pfw_passport::pin::{
     PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin, status,
 };
@@ -26,7 +27,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
     let now = crate::hooks::clock()?.now();
     match command {
         PinCommand::Check(args) => {
-            let (policy, _) = policy_for(&device, args)?;
+            let (policy, provisioning) = policy_for(&device, args)?;
             let pin = read_pin()?;
             let rules = PinPolicy::from_effective(&policy);
             let mut violations = check(&pin, &rules);
@@ -38,7 +39,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
             {
                 violations.push(v);
             }
-            report_violations(args.json, &violations)?;
+            report_check(args.json, &violations, provisioning.check().err())?;
             Ok(if violations.is_empty() {
                 SUCCESS
             } else {
@@ -175,22 +176,53 @@ fn read_pin() -> Result<String, CliError> {
     Ok(text)
 }
 
-fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliError> {
-    let value = serde_json::json!({"compliant": violations.is_empty(), "violations": violations});
+/// `pin check`'s answer: whether the PIN complies and, when it does, whether the device
+/// would provision it at all (a PIN can comply where provisioning is refused).
+fn report_check(
+    json: bool,
+    violations: &[Violation],
+    refused: Option<ProvisioningRefusal>,
+) -> Result<(), CliError> {
+    let value = serde_json::json!({
+        "compliant": violations.is_empty(),
+        "violations": violations,
+        "provisioning_refused": refused.map(|r| r.to_string()),
+    });
+    if !violations.is_empty() {
+        return say(json, &value, &violations_text(violations));
+    }
     let paint = Paint::stdout();
-    let text = if violations.is_empty() {
-        paint.green("the PIN complies with the policy in force")
-    } else {
-        let mut t = paint.red(&format!(
-            "the PIN does not comply ({}):",
-            crate::output::count(violations.len(), "violation")
-        ));
-        for v in violations {
-            t.push_str(&format!("\n  - {}", visible(&v.message, false)));
-        }
-        t
+    let text = match refused {
+        None => paint.green("the PIN complies with the policy in force"),
+        Some(refusal) => format!(
+            "{}\n{}",
+            paint.green("the PIN complies with the policy in force"),
+            paint.yellow(&format!(
+                "but PIN provisioning is refused on this device: {refusal} (pfw pin set refuses it)"
+            ))
+        ),
     };
     say(json, &value, &text)
+}
+
+fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliError> {
+    let value = serde_json::json!({"compliant": violations.is_empty(), "violations": violations});
+    say(json, &value, &violations_text(violations))
+}
+
+fn violations_text(violations: &[Violation]) -> String {
+    let paint = Paint::stdout();
+    if violations.is_empty() {
+        return paint.green("the PIN complies with the policy in force");
+    }
+    let mut t = paint.red(&format!(
+        "the PIN does not comply ({}):",
+        crate::output::count(violations.len(), "violation")
+    ));
+    for v in violations {
+        t.push_str(&format!("\n  - {}", visible(&v.message, false)));
+    }
+    t
 }
 
 fn say(json: bool, value: &serde_json::Value, text: &str) -> Result<(), CliError> {
