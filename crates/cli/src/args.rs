@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// pfw: a Windows PassportForWork (Windows Hello for Business) configuration service provider.
 ///
@@ -20,8 +20,7 @@ could not be written (a command that changes the state has changed it: do not re
 
 Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
 pub(crate) struct Cli {
-    /// The state database, for the commands that use the device (lint, explain, ddf and fleet
-    /// use none) [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
+    /// The state database [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
     #[arg(
         long,
         global = true,
@@ -32,13 +31,91 @@ pub(crate) struct Cli {
     pub(crate) state: Option<PathBuf>,
 
     /// Describe the PassportForWork CSP with this DDF file instead of pfw's own (any of
-    /// Microsoft's PassportForWork DDF files works), for the commands that check nodes: apply,
-    /// get, tree, ddf, lint, explain, sync, unenroll, fleet
+    /// Microsoft's PassportForWork DDF files works)
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) ddf: Option<PathBuf>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+impl Cli {
+    /// Parses the command line. `--state` and `--ddf` are offered only on the commands that
+    /// use them: elsewhere they are left out of the help, and given on the command line they
+    /// are refused (`PFW_STATE` in the environment is not an error anywhere).
+    pub(crate) fn parse_offered() -> Self {
+        let command = restrict(Self::command(), "state", USES_STATE);
+        let mut command = restrict(command, "ddf", USES_DDF);
+        let matches = command.get_matches_mut();
+        let (name, sub) = leaf(&matches);
+        for (id, uses) in [("state", USES_STATE), ("ddf", USES_DDF)] {
+            let given = [&matches, sub]
+                .iter()
+                .any(|m| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+            if given && !uses.contains(&name.as_str()) {
+                command
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("--{id} does nothing for `pfw {name}`, which does not use it: leave it out"),
+                    )
+                    .exit();
+            }
+        }
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The commands that open the state (`--state`).
+const USES_STATE: &[&str] = &[
+    "apply", "get", "tree", "device", "policy", "pin", "enroll", "sync", "unenroll",
+];
+/// The commands that check nodes against the DDF (`--ddf`).
+const USES_DDF: &[&str] = &[
+    "apply", "get", "tree", "ddf", "lint", "explain", "sync", "unenroll", "fleet",
+];
+
+/// `command` with the global argument `id` hidden in every subcommand (and its own
+/// subcommands) not in `uses`: each gets a hidden argument of that id first, which clap's
+/// propagation of global arguments then leaves in place.
+fn restrict(mut command: clap::Command, id: &'static str, uses: &[&str]) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .filter(|n| n != "help" && !uses.contains(&n.as_str()))
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+    }
+    command
+}
+
+fn hide_in(mut command: clap::Command, id: &'static str) -> clap::Command {
+    command = command.arg(
+        clap::Arg::new(id)
+            .long(id)
+            .hide(true)
+            .num_args(1)
+            .value_parser(clap::value_parser!(PathBuf)),
+    );
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+    }
+    command
+}
+
+/// The top-level command's name and the matches of the innermost subcommand.
+fn leaf(matches: &clap::ArgMatches) -> (String, &clap::ArgMatches) {
+    let Some((name, mut sub)) = matches.subcommand() else {
+        return (String::new(), matches);
+    };
+    while let Some((_, inner)) = sub.subcommand() {
+        sub = inner;
+    }
+    (name.to_owned(), sub)
 }
 
 #[derive(Debug, Subcommand)]

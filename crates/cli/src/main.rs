@@ -11,10 +11,8 @@ mod state;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = args::Cli::parse_offered();
     match cmd::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

@@ -7,16 +7,15 @@ use std::process::Command;
 
 use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, codes, device_policy};
 
-/// `pfw --state STATE ARGS` with standard output a pipe whose read end is already closed.
+/// `pfw ARGS` on the device's state with standard output a pipe whose read end is already
+/// closed.
 fn run_into_closed_pipe(device: &TestDevice, args: &[&str]) -> Run {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
     let output = Command::new(env!("CARGO_BIN_EXE_pfw"))
-        .arg("--state")
-        .arg(device.state())
         .args(args)
         .current_dir(device.dir())
-        .env_remove("PFW_STATE")
+        .env("PFW_STATE", device.state())
         .env_remove("PFW_FAILPOINT")
         .env("PFW_ARGON2_TEST_PARAMS", "1")
         .env("NO_COLOR", "1")

@@ -119,3 +119,48 @@ fn a_read_only_command_on_a_missing_state_says_so_and_creates_nothing() {
     assert_eq!(check.code, Some(3), "{check:?}");
     assert!(!device.state().exists(), "pin check created the state");
 }
+
+#[test]
+fn state_and_ddf_are_offered_only_where_they_do_something() {
+    let device = TestDevice::new();
+    let help = |args: &[&str]| device.run(args).stdout;
+    // lint reads the DDF and no state; device and pin read a state and no DDF.
+    let lint = help(&["lint", "--help"]);
+    assert!(
+        lint.contains("--ddf") && !lint.contains("--state"),
+        "{lint}"
+    );
+    for args in [
+        &["device", "show", "--help"][..],
+        &["pin", "check", "--help"],
+    ] {
+        let text = help(args);
+        assert!(
+            text.contains("--state") && !text.contains("--ddf"),
+            "{args:?}: {text}"
+        );
+    }
+    let apply = help(&["apply", "--help"]);
+    assert!(
+        apply.contains("--state") && apply.contains("--ddf"),
+        "{apply}"
+    );
+
+    // Given anyway, before or after the command: refused, exit 2, nothing created.
+    let state = device.dir().join("other.db");
+    let state = state.to_str().expect("UTF-8");
+    for args in [
+        &["--state", state, "ddf"][..],
+        &["ddf", "--state", state],
+        &["explain", "--state", state, "x.xml"],
+        &["device", "show", "--ddf", "x.xml"],
+        &["--ddf", "x.xml", "policy"],
+    ] {
+        let run = device.run(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(run.stderr.contains("does nothing for"), "{args:?}: {run:?}");
+    }
+    assert!(!device.dir().join("other.db").exists());
+    // PFW_STATE in the environment is never an error (TestDevice sets it for every command).
+    assert_eq!(device.run(&["ddf", "--json"]).code, Some(0));
+}

@@ -88,14 +88,13 @@ impl TestDevice {
         self.dir.path()
     }
 
-    /// `pfw --state STATE` with a clean environment: cheap argon2 parameters, no colour, no
-    /// failpoint, no fixed clock, run inside the temporary directory.
+    /// `pfw` on this device's state (`PFW_STATE`, which every command accepts; `--state` is
+    /// refused by the commands that use no state) with a clean environment: cheap argon2
+    /// parameters, no colour, no failpoint, no fixed clock, run inside the temporary directory.
     pub(crate) fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("pfw").expect("the pfw binary is built");
-        cmd.arg("--state")
-            .arg(&self.state)
-            .current_dir(self.dir.path())
-            .env_remove("PFW_STATE")
+        cmd.current_dir(self.dir.path())
+            .env("PFW_STATE", &self.state)
             .env_remove("PFW_FAILPOINT")
             .env_remove("PFW_NOW")
             .env("PFW_ARGON2_TEST_PARAMS", "1")
