@@ -1,4 +1,5 @@
-//! `pfw policy`: the Windows Hello policy in force, grouped as an administrator thinks of it,
+//! `pfw policy`: what the device does under the Windows Hello policy in force (a summary
+//! derived from the resolution), then every policy grouped as an administrator thinks of it,
 //! with where each value comes from.
 
 use std::io::Write;
