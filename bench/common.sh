@@ -3,7 +3,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-harden}
-cargo build --release -q -p pfw-cli --manifest-path "$repo/Cargo.toml"
+# With the test hooks: the process benches use cheap argon2 parameters (PFW_ARGON2_TEST_PARAMS).
+cargo build --release -q -p pfw-cli --features test-hooks --manifest-path "$repo/Cargo.toml"
 pfw=$CARGO_TARGET_DIR/release/pfw
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// pfw: a Windows PassportForWork (Windows Hello for Business) configuration service provider.
 ///
@@ -12,9 +12,11 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "pfw", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "\
-Exit status: 0 success; 1 a negative answer (a command failed, a node is missing, a PIN does not
-comply, a profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state
-could not be read or written; 4 the server or the network failed (enroll, sync, unenroll).
+Exit status: 0 success (also when the reader of the output has closed it and nothing was
+changed); 1 a negative answer (a command failed, a node is missing, a PIN does not comply, a
+profile has errors); 2 unusable input or arguments (nothing was changed); 3 the state could not be
+read or written; 4 the server or the network failed (enroll, sync, unenroll, fleet); 5 the output
+could not be written (a command that changes the state has changed it: do not retry).
 
 Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
 pub(crate) struct Cli {
@@ -35,6 +37,85 @@ pub(crate) struct Cli {
 
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+impl Cli {
+    /// Parses the command line. `--state` and `--ddf` are offered only on the commands that
+    /// use them: elsewhere they are left out of the help, and given on the command line they
+    /// are refused (`PFW_STATE` in the environment is not an error anywhere).
+    pub(crate) fn parse_offered() -> Self {
+        let command = restrict(Self::command(), "state", USES_STATE);
+        let mut command = restrict(command, "ddf", USES_DDF);
+        let matches = command.get_matches_mut();
+        let (name, sub) = leaf(&matches);
+        for (id, uses) in [("state", USES_STATE), ("ddf", USES_DDF)] {
+            let given = [&matches, sub]
+                .iter()
+                .any(|m| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
+            if given && !uses.contains(&name.as_str()) {
+                command
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("--{id} does nothing for `pfw {name}`, which does not use it: leave it out"),
+                    )
+                    .exit();
+            }
+        }
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// The commands that open the state (`--state`).
+const USES_STATE: &[&str] = &[
+    "apply", "get", "tree", "device", "policy", "pin", "enroll", "sync", "unenroll",
+];
+/// The commands that check nodes against the DDF (`--ddf`).
+const USES_DDF: &[&str] = &[
+    "apply", "get", "tree", "ddf", "lint", "explain", "sync", "unenroll", "fleet",
+];
+
+/// `command` with the global argument `id` hidden in every subcommand (and its own
+/// subcommands) not in `uses`: each gets a hidden argument of that id first, which clap's
+/// propagation of global arguments then leaves in place.
+fn restrict(mut command: clap::Command, id: &'static str, uses: &[&str]) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .filter(|n| n != "help" && !uses.contains(&n.as_str()))
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+    }
+    command
+}
+
+fn hide_in(mut command: clap::Command, id: &'static str) -> clap::Command {
+    command = command.arg(
+        clap::Arg::new(id)
+            .long(id)
+            .hide(true)
+            .num_args(1)
+            .value_parser(clap::value_parser!(PathBuf)),
+    );
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+    }
+    command
+}
+
+/// The top-level command's name and the matches of the innermost subcommand.
+fn leaf(matches: &clap::ArgMatches) -> (String, &clap::ArgMatches) {
+    let Some((name, mut sub)) = matches.subcommand() else {
+        return (String::new(), matches);
+    };
+    while let Some((_, inner)) = sub.subcommand() {
+        sub = inner;
+    }
+    (name.to_owned(), sub)
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +201,11 @@ pub(crate) struct ApplyArgs {
     /// a terminal
     #[arg(long)]
     pub(crate) summary: bool,
+
+    /// JSON output instead of the SyncML response: {"statuses": [...], "results": [...],
+    /// "response": "<SyncML…>"}
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +217,11 @@ pub(crate) struct GetArgs {
     /// The user ./User URIs address
     #[arg(long, value_name = "NAME")]
     pub(crate) user: Option<String>,
+
+    /// JSON output: {"uri", "value"}, {"uri", "children"} or {"uri", "nodes"}; a failure is
+    /// {"uri", "status", "reason", "error"} (exit 1)
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +265,9 @@ pub(crate) enum DeviceCommand {
         tpm: String,
     },
     /// Set the device's tenant (a GUID); only its policy applies. --clear unsets it
+    #[command(
+        override_usage = "pfw device tenant [OPTIONS] <GUID>\n       pfw device tenant [OPTIONS] --clear"
+    )]
     Tenant {
         /// The tenant ID
         #[arg(value_name = "GUID", required_unless_present = "clear")]

@@ -57,11 +57,16 @@ fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// `text` with control characters (C0 but tab, DEL, C1) written as `\u{…}` escapes, so a
-/// value or URI taken from a message cannot move the cursor or recolour a terminal. `keep_newlines`
-/// leaves line feeds as they are.
+/// `text` as pfw prints a name or value for people: control characters (C0 but tab, DEL, C1)
+/// and the bidirectional controls (U+202A–U+202E, U+2066–U+2069) written as `\u{…}` escapes,
+/// so that nothing taken from a message, a state or a DDF file can move the cursor, recolour
+/// or retitle a terminal, or reorder what is shown. `keep_newlines` leaves line feeds as they
+/// are. The one escaper of the CLI: every printer of a name or value goes through it.
 pub(crate) fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
-    let escape = |c: char| c.is_control() && c != '\t' && !(keep_newlines && c == '\n');
+    let escape = |c: char| {
+        (c.is_control() && c != '\t' && !(keep_newlines && c == '\n'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
     if !text.chars().any(escape) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -76,9 +81,34 @@ pub(crate) fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, s
     std::borrow::Cow::Owned(out)
 }
 
+/// Writes `line` (no colour in it) on standard error through [`visible`], so that the names
+/// and values in an error or a warning are escaped as on standard output. A standard error
+/// that cannot be written is ignored: there is nowhere left to report it.
+pub(crate) fn warn(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{}", visible(line, false));
+}
+
+/// `n` and the noun, singular for one: `count(1, "command")` is "1 command", else the
+/// noun takes an `s` ("0 commands", "2 commands").
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::visible;
+    use super::{count, visible};
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(0, "violation"), "0 violations");
+        assert_eq!(count(1, "violation"), "1 violation");
+        assert_eq!(count(2, "command"), "2 commands");
+    }
 
     #[test]
     fn control_characters_are_escaped() {
@@ -86,5 +116,12 @@ mod tests {
         assert_eq!(visible("a\u{1b}[31mred", false), "a\\u{1b}[31mred");
         assert_eq!(visible("c1\u{9b}x\ny", false), "c1\\u{9b}x\\u{a}y");
         assert_eq!(visible("two\nlines", true), "two\nlines");
+        assert_eq!(visible("a\r\nb", false), "a\\u{d}\\u{a}b");
+        // Bidirectional controls, which reorder what a terminal shows.
+        assert_eq!(
+            visible("x\u{202E}y\u{2066}z\u{2069}", false),
+            "x\\u{202e}y\\u{2066}z\\u{2069}"
+        );
+        assert_eq!(visible("\u{2029}\u{2065}", false), "\u{2029}\u{2065}");
     }
 }

@@ -46,6 +46,19 @@ impl Device {
         })
     }
 
+    /// Opens the state for a command that only reads. A state path given explicitly
+    /// (`--state`, `PFW_STATE`) must exist: a mistyped path is reported, not shown as a fresh
+    /// device, and no file is created. The per-user default is opened (and created) as by
+    /// [`open`](Self::open): it is where a first run starts.
+    pub(crate) fn open_existing(cli: &Cli) -> Result<Self, CliError> {
+        if let Some(path) = &cli.state
+            && !path.exists()
+        {
+            return Err(CliError::NoState(path.clone()));
+        }
+        Self::open(cli)
+    }
+
     /// Maps a store failure to the CLI's error for this state.
     pub(crate) fn store_error(&self, source: pfw_tree::StoreError) -> CliError {
         store_error(&self.path, source)

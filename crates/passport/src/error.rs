@@ -77,6 +77,18 @@ pub enum ProvisioningRefusal {
     Tpm12Excluded,
 }
 
+impl ProvisioningRefusal {
+    /// The refusal in a few plain words, for a summary: what the policy asks and what the
+    /// device lacks.
+    pub fn plain(&self) -> &'static str {
+        match self {
+            Self::Disabled => "Windows Hello for Business turned off",
+            Self::NoSecurityDevice => "TPM required, device has none",
+            Self::Tpm12Excluded => "TPM required, TPM 1.2 excluded, device has 1.2",
+        }
+    }
+}
+
 /// A TPM name other than `none`, `1.2` or `2.0`.
 #[derive(Clone, Copy, Debug, Eq, Error, PartialEq)]
 #[error("a TPM is one of none, 1.2, 2.0")]

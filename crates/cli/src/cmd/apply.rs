@@ -4,21 +4,19 @@
 use std::io::{IsTerminal, Write};
 
 use pfw_engine::{EngineError, Options, Report, Stage};
+use pfw_syncml::{Command as SyncCommand, SyncMl};
+use serde_json::{Value, json};
 
 use crate::args::{ApplyArgs, Cli};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::output::{Paint, visible};
 use crate::state::{Device, read_bounded};
 
-/// Environment variable that arms a failpoint: the process aborts at that stage
-/// (`after-decode`, `mid-transaction`, `before-commit`, `after-commit`). For crash tests.
-pub(crate) const FAILPOINT_ENV: &str = "PFW_FAILPOINT";
-
 pub(crate) fn run(cli: &Cli, args: &ApplyArgs) -> Result<u8, CliError> {
     let path = (args.input != "-").then(|| std::path::Path::new(&args.input));
     let mut device = Device::open(cli)?;
     let input = read_bounded(&args.input, path, device.engine.limits().max_message_bytes)?;
-    let failpoint = std::env::var(FAILPOINT_ENV).ok();
+    let failpoint = crate::hooks::failpoint();
     let hook = |stage: Stage| {
         let name = match stage {
             Stage::Decoded => "after-decode",
@@ -38,21 +36,83 @@ pub(crate) fn run(cli: &Cli, args: &ApplyArgs) -> Result<u8, CliError> {
     };
     let outcome = match device.engine.apply(&mut device.store, &input, &options) {
         Ok(outcome) => outcome,
-        Err(EngineError::Decode(e)) => return Err(CliError::Refused(e)),
+        Err(EngineError::Decode(e)) => {
+            return Err(intune_hint(&args.input, &input, device.engine.registry())
+                .unwrap_or(CliError::Refused(e)));
+        }
         Err(EngineError::Store(e)) => return Err(device.store_error(e)),
         Err(other) => return Err(CliError::Usage(other.to_string())),
     };
+    // The message is committed: output that cannot be written from here on is reported as
+    // such (exit 5), so that no caller takes it for a failure and sends the message again.
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", outcome.response.encode()).map_err(CliError::Output)?;
-    out.flush().map_err(CliError::Output)?;
-    if args.summary || std::io::stderr().is_terminal() {
-        print_summary(&outcome.reports).map_err(CliError::Output)?;
+    let text = if args.json {
+        to_json(&outcome.reports, &outcome.response).to_string()
+    } else {
+        outcome.response.encode()
+    };
+    writeln!(out, "{text}").map_err(CliError::Unwritten)?;
+    out.flush().map_err(CliError::Unwritten)?;
+    if args.summary || (!args.json && std::io::stderr().is_terminal()) {
+        print_summary(&outcome.reports).map_err(CliError::Unwritten)?;
     }
     Ok(if outcome.all_succeeded() {
         SUCCESS
     } else {
         NEGATIVE
     })
+}
+
+/// A refused input that `pfw lint` reads as Intune custom-profile JSON: said so, with what to
+/// run instead (lint decides the kind; it is not decided again here).
+fn intune_hint(name: &str, input: &[u8], registry: &pfw_tree::Registry) -> Option<CliError> {
+    let linter = pfw_lint::Linter::new(registry.clone(), pfw_lint::Options::default());
+    let report = linter.lint(name, input).ok()?;
+    (report.kind == pfw_lint::FileKind::Intune).then(|| {
+        let what = if name == "-" { "standard input" } else { name };
+        CliError::Usage(format!(
+            "{what} is an Intune custom profile (JSON), not a SyncML message; nothing applied. \
+             Check it with `pfw lint {name}`, or see what it does with `pfw explain {name}`"
+        ))
+    })
+}
+
+/// `apply --json`: one entry per Status of a command (the SyncHdr's excluded) in order, the
+/// Results of the successful Gets, and the SyncML response itself.
+fn to_json(reports: &[Report], response: &SyncMl) -> Value {
+    let statuses: Vec<Value> = reports
+        .iter()
+        .map(|r| {
+            json!({
+                "cmd_id": r.cmd_id,
+                "command": r.command,
+                "uri": r.uri,
+                "status": r.status.code(),
+                "reason": r.reason,
+                "line": r.line,
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for command in &response.body.commands {
+        let SyncCommand::Results(r) = command else {
+            continue;
+        };
+        for item in &r.items {
+            let format = item
+                .meta
+                .as_ref()
+                .or(r.meta.as_ref())
+                .and_then(|m| m.format.clone());
+            results.push(json!({
+                "cmd_ref": r.cmd_ref,
+                "uri": item.source_uri().or_else(|| item.target_uri()),
+                "format": format,
+                "data": item.data_text(),
+            }));
+        }
+    }
+    json!({"statuses": statuses, "results": results, "response": response.encode()})
 }
 
 fn print_summary(reports: &[Report]) -> std::io::Result<()> {
@@ -68,14 +128,19 @@ fn print_summary(reports: &[Report]) -> std::io::Result<()> {
             paint.red(&status)
         };
         let uri = visible(r.uri.as_deref().unwrap_or(""), false);
-        writeln!(err, "{:>5} {:<9} {status:<28} {uri}", r.cmd_id, r.command)?;
+        writeln!(
+            err,
+            "{:>5} {:<9} {status:<28} {uri}",
+            visible(&r.cmd_id.to_string(), false),
+            visible(&r.command.to_string(), false)
+        )?;
         if let Some(reason) = &r.reason {
             writeln!(err, "{:>16}{}", "", paint.dim(&visible(reason, false)))?;
         }
     }
     let line = format!(
-        "{} commands: {} succeeded, {failed} failed",
-        reports.len(),
+        "{}: {} succeeded, {failed} failed",
+        crate::output::count(reports.len(), "command"),
         reports.len() - failed
     );
     writeln!(

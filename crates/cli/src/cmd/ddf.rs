@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::args::{Cli, DdfArgs};
 use crate::error::{CliError, SUCCESS};
-use crate::output::Paint;
+use crate::output::{Paint, visible};
 use crate::state::passport_registry;
 
 /// A node with its full path and the applicability in force for it.
@@ -33,8 +33,9 @@ pub(crate) fn run(cli: &Cli, args: &DdfArgs) -> Result<u8, CliError> {
     } else {
         let paint = Paint::stdout();
         for row in &rows {
-            writeln!(out, "{}", paint.bold(&row.path)).map_err(CliError::Output)?;
-            writeln!(out, "    {}", describe(row)).map_err(CliError::Output)?;
+            writeln!(out, "{}", paint.bold(&visible(&row.path, false)))
+                .map_err(CliError::Output)?;
+            writeln!(out, "    {}", visible(&describe(row), false)).map_err(CliError::Output)?;
         }
     }
     Ok(SUCCESS)

@@ -11,10 +11,15 @@ use pfw_tree::{Device as TreeDevice, Store};
 
 use crate::args::{Cli, DeviceCommand};
 use crate::error::{CliError, SUCCESS};
+use crate::output::visible;
 use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = if matches!(command, DeviceCommand::Show { .. }) {
+        Device::open_existing(cli)?
+    } else {
+        Device::open(cli)?
+    };
     let set = |device: &mut Device, name: &'static str, value: Option<String>| {
         let path = device.path.clone();
         device.write(|store| {
@@ -57,16 +62,16 @@ pub(crate) fn run(cli: &Cli, command: &DeviceCommand) -> Result<u8, CliError> {
                     return Err(CliError::Usage(format!("`{t}` cannot be a TenantId")));
                 }
                 if !is_guid(t) {
-                    eprintln!(
+                    crate::output::warn(&format!(
                         "pfw: warning: `{t}` is not a GUID without braces, which a TenantId should be"
-                    );
+                    ));
                 }
             }
             set(&mut device, TENANT_PROPERTY, value)?;
         }
     }
     if !matches!(command, DeviceCommand::Show { .. }) {
-        show(&device, false)?;
+        show(&device, false).map_err(CliError::after_commit)?;
     }
     Ok(SUCCESS)
 }
@@ -99,15 +104,18 @@ fn show(device: &Device, json: bool) -> Result<(), CliError> {
             "build    {}\nedition  {name} (0x{:X})\ntpm      {tpm}\ntenant   {}\nusers    {}\nstate    {}",
             info.build,
             info.edition,
-            tenant
-                .as_deref()
-                .unwrap_or("(not set: the only tenant present applies)"),
+            visible(
+                tenant
+                    .as_deref()
+                    .unwrap_or("(not set: the only tenant present applies)"),
+                false
+            ),
             if users.is_empty() {
                 "(none)".to_owned()
             } else {
-                users.join(", ")
+                visible(&users.join(", "), false).into_owned()
             },
-            device.path.display(),
+            visible(&device.path.display().to_string(), false),
         )
     };
     writeln!(out, "{text}").map_err(CliError::Output)

@@ -3,7 +3,7 @@
 //! enrollment (certificates, key, management address, poll schedule, the extra CA) is kept in
 //! the state, in the same transaction as the DMClient provider node it creates.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use pfw_session::{Credential, DeviceKey, EnrollOptions, EnrollRequest, enroll, state};
@@ -51,7 +51,7 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
     let enrollment = match enroll(&request, options) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("pfw: enrollment failed: {e}");
+            crate::output::warn(&format!("pfw: enrollment failed: {e}"));
             return Ok(match pfw_session::fleet::enroll_kind(&e) {
                 "configuration" => 2,
                 _ => SERVER_FAILURE,
@@ -62,13 +62,15 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
         state::save_enrollment(store, &enrollment)
             .map_err(|e| CliError::Usage(format!("cannot keep the enrollment: {e}")))
     })?;
-    println!(
+    writeln!(
+        std::io::stdout(),
         "enrolled device {} with {} (provider {}); management server {}",
         enrollment.device_id,
         args.server,
         enrollment.provider_id(),
         enrollment.server_address()
-    );
+    )
+    .map_err(CliError::Unwritten)?;
     Ok(SUCCESS)
 }
 

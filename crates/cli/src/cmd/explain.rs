@@ -77,13 +77,15 @@ fn render(explanation: &Explanation) -> String {
     s.push('\n');
     s.push_str(&paint.bold("The policy in force on a fresh device after it"));
     s.push('\n');
-    s.push_str(&crate::cmd::policy::render(&explanation.policy));
+    // A fresh device: the default TPM 2.0.
+    s.push_str(&crate::cmd::policy::render(
+        &explanation.policy,
+        pfw_passport::Tpm::default(),
+    ));
     s
 }
 
-/// Text from the profile with its control characters replaced.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
+/// Text from the profile as printed: escaped with the CLI's one escaper.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::output::visible(text, false)
 }

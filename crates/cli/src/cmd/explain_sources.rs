@@ -102,16 +102,21 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<u8, CliError> {
         s.push_str(&format!(
             "{} {} is {} in {} and {} in {}: the last applied wins\n",
             paint.yellow("conflict:"),
-            c.path,
-            c.first.2,
-            files[c.first.0].file,
-            c.second.2,
-            files[c.second.0].file
+            visible(&c.path, false),
+            visible(&c.first.2.to_string(), false),
+            visible(&files[c.first.0].file, false),
+            visible(&c.second.2.to_string(), false),
+            visible(&files[c.second.0].file, false)
         ));
     }
     s.push_str(&paint.bold("The policy in force on a device that received them all"));
     s.push('\n');
-    s.push_str(&crate::cmd::policy::render(&policy));
+    // The emulated device these files meet is a fresh one (TPM 2.0, DESIGN "The emulated
+    // device").
+    s.push_str(&crate::cmd::policy::render(
+        &policy,
+        pfw_passport::Tpm::default(),
+    ));
     writeln!(std::io::stdout().lock(), "{s}").map_err(CliError::Output)?;
     Ok(SUCCESS)
 }

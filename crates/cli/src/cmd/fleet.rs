@@ -88,8 +88,8 @@ fn progress(len: u64, what: &'static str) -> ProgressBar {
 fn print_human(out: &mut impl Write, server: &str, r: &FleetReport) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} devices against {server}: {} enrolled, {} synced in {:.1} s ({:.1} sessions/s)",
-        r.devices,
+        "{} against {server}: {} enrolled, {} synced in {:.1} s ({:.1} sessions/s)",
+        crate::output::count(r.devices, "device"),
         r.enrolled,
         r.synced,
         r.elapsed.as_secs_f64(),

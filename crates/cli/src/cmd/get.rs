@@ -4,13 +4,14 @@ use std::io::{IsTerminal, Write};
 
 use pfw_ddf::Verb;
 use pfw_tree::{Device as TreeDevice, Effect, Tree};
+use serde_json::{Value, json};
 
 use crate::args::{Cli, GetArgs};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::state::Device;
 
 pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = Device::open_existing(cli)?;
     let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let path = device.path.clone();
@@ -29,21 +30,66 @@ pub(crate) fn run(cli: &Cli, args: &GetArgs) -> Result<u8, CliError> {
     match result {
         Ok(effect) => {
             let mut out = std::io::stdout().lock();
-            print_effect(&mut out, &args.uri, effect).map_err(CliError::Output)?;
+            if args.json {
+                writeln!(out, "{}", effect_json(&args.uri, effect))
+            } else {
+                print_effect(&mut out, &args.uri, effect)
+            }
+            .map_err(CliError::Output)?;
             Ok(SUCCESS)
         }
         Err(e) => {
             let status = pfw_engine::status_of(&e);
-            eprintln!("pfw: {} ({} {})", e, status.code(), status.reason());
+            if args.json {
+                let value = json!({
+                    "uri": args.uri.trim(),
+                    "status": status.code(),
+                    "reason": status.reason(),
+                    "error": e.to_string(),
+                });
+                writeln!(std::io::stdout().lock(), "{value}").map_err(CliError::Output)?;
+            }
+            crate::output::warn(&format!(
+                "pfw: {} ({} {})",
+                e,
+                status.code(),
+                status.reason()
+            ));
             Ok(NEGATIVE)
         }
+    }
+}
+
+/// `get --json`: `{"uri", "value"}` for a leaf or a property, `{"uri", "children"}` for an
+/// interior node, `{"uri", "nodes": [{"uri", "value"}]}` for `?list=`; values exact.
+fn effect_json(uri: &str, effect: Effect) -> Value {
+    let uri = uri.trim();
+    match effect {
+        Effect::Value { data, .. } | Effect::Property(data) => json!({"uri": uri, "value": data}),
+        Effect::Children(names) => json!({"uri": uri, "children": names}),
+        Effect::Struct(entries) => {
+            let base = uri.split_once('?').map_or(uri, |(b, _)| b);
+            let nodes: Vec<Value> = entries
+                .into_iter()
+                .map(|e| {
+                    let path = if e.relative.is_empty() {
+                        base.to_owned()
+                    } else {
+                        format!("{base}/{}", e.relative)
+                    };
+                    json!({"uri": path, "value": e.data})
+                })
+                .collect();
+            json!({"uri": uri, "nodes": nodes})
+        }
+        Effect::Done => json!({"uri": uri}),
     }
 }
 
 fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Result<()> {
     match effect {
         Effect::Value { data, .. } | Effect::Property(data) => writeln!(out, "{}", shown(&data)),
-        Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{n}")),
+        Effect::Children(names) => names.iter().try_for_each(|n| writeln!(out, "{}", shown(n))),
         Effect::Struct(entries) => {
             let base = uri.split_once('?').map_or(uri, |(b, _)| b).trim();
             for e in entries {
@@ -53,8 +99,8 @@ fn print_effect(out: &mut impl Write, uri: &str, effect: Effect) -> std::io::Res
                     format!("{base}/{}", e.relative)
                 };
                 match e.data {
-                    Some(d) => writeln!(out, "{path} = {}", shown(&d))?,
-                    None => writeln!(out, "{path}")?,
+                    Some(d) => writeln!(out, "{} = {}", shown(&path), shown(&d))?,
+                    None => writeln!(out, "{}", shown(&path))?,
                 }
             }
             Ok(())

@@ -26,8 +26,9 @@ pub(crate) fn run(cli: &Cli, command: &GpoCommand) -> Result<u8, CliError> {
             let whose = user
                 .as_deref()
                 .map_or_else(|| "the computer".to_owned(), |u| format!("user {u}"));
+            // Committed: a closed pipe now is exit 5 with one line (README "Exit status").
             writeln!(std::io::stdout().lock(), "Group Policy of {whose} cleared")
-                .map_err(CliError::Output)?;
+                .map_err(CliError::Unwritten)?;
             Ok(SUCCESS)
         }
     }
@@ -104,7 +105,8 @@ fn apply(cli: &Cli, args: &GpoApplyArgs) -> Result<u8, CliError> {
     } else {
         report(&source, args.user.as_deref())
     };
-    writeln!(std::io::stdout().lock(), "{text}").map_err(CliError::Output)?;
+    // Committed: a closed pipe now is exit 5 with one line (README "Exit status").
+    writeln!(std::io::stdout().lock(), "{text}").map_err(CliError::Unwritten)?;
     Ok(SUCCESS)
 }
 

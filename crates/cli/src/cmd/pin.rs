@@ -4,30 +4,30 @@
 
 use std::io::{IsTerminal, Read, Write};
 
+use pfw_passport::error::ProvisioningRefusal;
 use pfw_passport::pin::{
-    HashParams, PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin,
-    status,
+    PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin, status,
 };
 use pfw_passport::state::{pin_record, set_pin_record, tpm};
-use pfw_passport::{Clock, EffectivePolicy, FixedClock, SetPinError, SystemClock};
+use pfw_passport::{EffectivePolicy, SetPinError};
 
 use crate::args::{Cli, PinArgs, PinCommand};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
-use crate::output::Paint;
+use crate::output::{Paint, visible};
 use crate::state::Device;
-
-/// Environment variable fixing the clock (Unix seconds), so tests can move time.
-pub(crate) const NOW_ENV: &str = "PFW_NOW";
 
 /// Longest PIN input read, in bytes (the longest valid PIN is 127 characters).
 const MAX_PIN_INPUT: u64 = 4096;
 
 pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
-    let now = clock()?.now();
+    let mut device = match command {
+        PinCommand::Check(_) | PinCommand::Status(_) => Device::open_existing(cli)?,
+        PinCommand::Set(_) | PinCommand::Reset(_) => Device::open(cli)?,
+    };
+    let now = crate::hooks::clock()?.now();
     match command {
         PinCommand::Check(args) => {
-            let (policy, _) = policy_for(&device, args)?;
+            let (policy, provisioning) = policy_for(&device, args)?;
             let pin = read_pin()?;
             let rules = PinPolicy::from_effective(&policy);
             let mut violations = check(&pin, &rules);
@@ -39,7 +39,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
             {
                 violations.push(v);
             }
-            report_violations(args.json, &violations)?;
+            report_check(args.json, &violations, provisioning.check().err())?;
             Ok(if violations.is_empty() {
                 SUCCESS
             } else {
@@ -53,7 +53,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
             let rules = PinPolicy::from_effective(&policy);
             let existing =
                 pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
-            let params = HashParams::from_env();
+            let params = crate::hooks::hash_params();
             let result = if reset {
                 reset_pin(&pin, &rules, &provisioning, now, params)
             } else {
@@ -70,8 +70,9 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                     say(
                         args.json,
                         &serde_json::json!({"set": true, "user": args.user}),
-                        &format!("PIN {what} for {}", args.user),
-                    )?;
+                        &format!("PIN {what} for {}", visible(&args.user, false)),
+                    )
+                    .map_err(CliError::after_commit)?;
                     Ok(SUCCESS)
                 }
                 Err(SetPinError::Violations(violations)) => {
@@ -79,7 +80,8 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                     Ok(NEGATIVE)
                 }
                 Err(SetPinError::Refused(refusal)) => {
-                    let text = format!("PIN provisioning is refused: {refusal}");
+                    let text = visible(&format!("PIN provisioning is refused: {refusal}"), false)
+                        .into_owned();
                     say(
                         args.json,
                         &serde_json::json!({"set": false, "refused": refusal.to_string()}),
@@ -96,11 +98,11 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                 pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
             let st = status(record.as_ref(), &PinPolicy::from_effective(&policy), now);
             let text = if !st.set {
-                format!("{} has no PIN", args.user)
+                format!("{} has no PIN", visible(&args.user, false))
             } else {
                 let mut t = format!(
                     "{} has a PIN, set at {}",
-                    args.user,
+                    visible(&args.user, false),
                     st.set_at.map(timestamp).unwrap_or_default()
                 );
                 match st.expires_at {
@@ -113,7 +115,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
                 if st.must_change {
                     t.push_str("\nmust change:");
                     for r in &st.reasons {
-                        t.push_str(&format!("\n  - {}", r.message));
+                        t.push_str(&format!("\n  - {}", visible(&r.message, false)));
                     }
                 } else {
                     t.push_str("\ncomplies with the policy in force");
@@ -145,18 +147,6 @@ fn policy_for(
     Ok((policy, provisioning))
 }
 
-fn clock() -> Result<Box<dyn Clock>, CliError> {
-    match std::env::var(NOW_ENV) {
-        Ok(text) => {
-            let secs: i64 = text.trim().parse().map_err(|_| {
-                CliError::Usage(format!("{NOW_ENV} must be Unix seconds, got {text:?}"))
-            })?;
-            Ok(Box::new(FixedClock(secs)))
-        }
-        Err(_) => Ok(Box::new(SystemClock)),
-    }
-}
-
 /// The PIN: prompted for without echo on a terminal, else read from standard input with one
 /// trailing newline (`\n` or `\r\n`) stripped.
 fn read_pin() -> Result<String, CliError> {
@@ -186,22 +176,53 @@ fn read_pin() -> Result<String, CliError> {
     Ok(text)
 }
 
-fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliError> {
-    let value = serde_json::json!({"compliant": violations.is_empty(), "violations": violations});
+/// `pin check`'s answer: whether the PIN complies and, when it does, whether the device
+/// would provision it at all (a PIN can comply where provisioning is refused).
+fn report_check(
+    json: bool,
+    violations: &[Violation],
+    refused: Option<ProvisioningRefusal>,
+) -> Result<(), CliError> {
+    let value = serde_json::json!({
+        "compliant": violations.is_empty(),
+        "violations": violations,
+        "provisioning_refused": refused.map(|r| r.to_string()),
+    });
+    if !violations.is_empty() {
+        return say(json, &value, &violations_text(violations));
+    }
     let paint = Paint::stdout();
-    let text = if violations.is_empty() {
-        paint.green("the PIN complies with the policy in force")
-    } else {
-        let mut t = paint.red(&format!(
-            "the PIN does not comply ({} violations):",
-            violations.len()
-        ));
-        for v in violations {
-            t.push_str(&format!("\n  - {}", v.message));
-        }
-        t
+    let text = match refused {
+        None => paint.green("the PIN complies with the policy in force"),
+        Some(refusal) => format!(
+            "{}\n{}",
+            paint.green("the PIN complies with the policy in force"),
+            paint.yellow(&format!(
+                "but PIN provisioning is refused on this device: {refusal} (pfw pin set refuses it)"
+            ))
+        ),
     };
     say(json, &value, &text)
+}
+
+fn report_violations(json: bool, violations: &[Violation]) -> Result<(), CliError> {
+    let value = serde_json::json!({"compliant": violations.is_empty(), "violations": violations});
+    say(json, &value, &violations_text(violations))
+}
+
+fn violations_text(violations: &[Violation]) -> String {
+    let paint = Paint::stdout();
+    if violations.is_empty() {
+        return paint.green("the PIN complies with the policy in force");
+    }
+    let mut t = paint.red(&format!(
+        "the PIN does not comply ({}):",
+        crate::output::count(violations.len(), "violation")
+    ));
+    for v in violations {
+        t.push_str(&format!("\n  - {}", visible(&v.message, false)));
+    }
+    t
 }
 
 fn say(json: bool, value: &serde_json::Value, text: &str) -> Result<(), CliError> {

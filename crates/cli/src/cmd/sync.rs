@@ -14,12 +14,12 @@ use pfw_session::{
 use serde_json::json;
 
 use crate::args::{Cli, NetArgs, SyncArgs};
-use crate::error::{CliError, NEGATIVE, SUCCESS};
+use crate::error::{CliError, Exit, NEGATIVE, SUCCESS};
 use crate::state::Device;
 
 /// Exit code of a server or network failure: the server refused the device or its
 /// certificate, did not answer in time, answered what is not SyncML, broke the protocol.
-pub(crate) const SERVER_FAILURE: u8 = 4;
+pub(crate) const SERVER_FAILURE: u8 = crate::error::SERVER_FAILURE;
 
 pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     let mut device = Device::open(cli)?;
@@ -55,7 +55,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
         let result = pfw_session::sync(&mut device.store, &device.engine, &options);
         return match result {
             Ok(report) => {
-                print_report(&report, args.json)?;
+                print_report(&report, args.json).map_err(CliError::after_commit)?;
                 Ok(if report.all_succeeded() {
                     SUCCESS
                 } else {
@@ -82,9 +82,9 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     let mut index = 0u64;
     loop {
         match pfw_session::sync(&mut device.store, &device.engine, &options) {
-            Ok(report) => print_report(&report, args.json)?,
+            Ok(report) => print_report(&report, args.json).map_err(CliError::after_commit)?,
             // A failed session is reported; polling goes on, as Windows retries on schedule.
-            Err(e) => eprintln!("pfw: session failed: {e}"),
+            Err(e) => crate::output::warn(&format!("pfw: session failed: {e}")),
         }
         let minutes = poll_interval(&schedule, index).unwrap_or(SCHEDULE_END_MINUTES);
         index += 1;
@@ -117,18 +117,18 @@ pub(crate) fn transport_config(net: &NetArgs) -> TransportConfig {
 
 /// Reports a failed session; its exit code (a damaged state 3, else a server failure 4).
 pub(crate) fn session_failure(error: &SessionError) -> u8 {
-    eprintln!("pfw: {error}");
+    crate::output::warn(&format!("pfw: {error}"));
     match error {
-        SessionError::State(_) | SessionError::Engine(_) => 3,
-        SessionError::NotEnrolled => 2,
+        SessionError::State(_) | SessionError::Engine(_) => Exit::State as u8,
+        SessionError::NotEnrolled => Exit::Usage as u8,
         _ => SERVER_FAILURE,
     }
 }
 
 /// Reports a damaged state; exit 3.
 pub(crate) fn state_failure(message: &str) -> u8 {
-    eprintln!("pfw: state: {message}");
-    3
+    crate::output::warn(&format!("pfw: state: {message}"));
+    Exit::State as u8
 }
 
 fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
@@ -164,11 +164,11 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
         .count();
     writeln!(
         out,
-        "session {}: {} message(s) sent, {} received, {} command(s) from the server, {} failed{}",
+        "session {}: {} sent, {} received, {} from the server, {} failed{}",
         report.session_id,
-        report.sent,
+        crate::output::count(report.sent, "message"),
         report.received,
-        report.commands.len(),
+        crate::output::count(report.commands.len(), "command"),
         failed,
         if report.aborted {
             "; the server aborted it"
@@ -182,22 +182,19 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
             "  {} {} {}",
             r.status.code(),
             r.command,
-            r.uri.as_deref().unwrap_or("")
+            crate::output::visible(r.uri.as_deref().unwrap_or(""), false)
         );
         if let Some(reason) = &r.reason {
-            line.push_str(&format!("  ({reason})"));
+            line.push_str(&format!("  ({})", crate::output::visible(reason, false)));
         }
         writeln!(out, "{}", line.trim_end()).map_err(CliError::Output)?;
     }
     Ok(())
 }
 
-/// How long a schedule minute lasts: a minute, or `PFW_POLL_MINUTE_MS` milliseconds (tests).
+/// How long a schedule minute lasts (a minute; the test hooks can shorten it).
 fn minute_length() -> Duration {
-    std::env::var("PFW_POLL_MINUTE_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map_or(Duration::from_secs(60), Duration::from_millis)
+    crate::hooks::poll_minute()
 }
 
 /// Minutes between sessions once the server's schedule has ended (undefined in MS-MDE2):

@@ -19,7 +19,7 @@ struct Line {
 }
 
 pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
-    let mut device = Device::open(cli)?;
+    let mut device = Device::open_existing(cli)?;
     let limits = pfw_engine::tree_limits(device.engine.limits());
     let registry = device.engine.registry().clone();
     let path = device.path.clone();
@@ -107,6 +107,7 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
         for l in lines {
             let indent = "  ".repeat(l.depth);
             let shown = if l.depth == 0 { l.path } else { l.name };
+            let shown = visible(&shown, false);
             match l.value {
                 Some(v) => writeln!(out, "{indent}{shown} = {}", visible(&v, false)),
                 None => writeln!(out, "{indent}{shown}"),

@@ -3,6 +3,8 @@
 //! the device; then the enrollment is forgotten, whether or not the server could be told
 //! (Windows's alert is best effort, without retry).
 
+use std::io::Write;
+
 use pfw_session::mdm::message::unenroll_alert;
 use pfw_session::{SyncOptions, state};
 
@@ -41,17 +43,19 @@ pub(crate) fn run(cli: &Cli, args: &UnenrollArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::Usage(format!("cannot forget the enrollment: {e}")))
     })?;
     if told {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "unenrolled from {} (provider {})",
             enrollment.server_address(),
             enrollment.provider_id()
-        );
+        )
+        .map_err(CliError::Unwritten)?;
         Ok(SUCCESS)
     } else {
-        eprintln!(
+        crate::output::warn(&format!(
             "pfw: the enrollment with {} is forgotten; the server was not told",
             enrollment.server_address()
-        );
+        ));
         Ok(SERVER_FAILURE)
     }
 }

@@ -5,7 +5,8 @@ use crate::support::{DEVICE_ROOT, Msg, TestDevice, codes};
 
 #[test]
 fn the_build_decides_whether_security_key_exists() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     let add = Msg::new()
         .add(
             &format!("{SECURITY_KEY}/UseSecurityKeyForSignin"),
@@ -41,7 +42,8 @@ fn the_build_decides_whether_security_key_exists() {
 
 #[test]
 fn editions_by_name_and_by_number() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     // A fresh device is Enterprise (DESIGN.md "The emulated device").
     assert_eq!(show(&device)["edition"], 0x4);
 
@@ -72,7 +74,8 @@ fn editions_by_name_and_by_number() {
 
 #[test]
 fn tpm_values() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     // A fresh device has TPM 2.0.
     assert_eq!(show(&device)["tpm"], "2.0");
     for tpm in ["none", "1.2", "2.0"] {
@@ -84,7 +87,8 @@ fn tpm_values() {
 
 #[test]
 fn meaningless_values_exit_2_and_change_nothing() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     let before = show(&device);
     let cases: [&[&str]; 9] = [
         // Not a version at all.

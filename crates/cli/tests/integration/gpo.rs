@@ -129,7 +129,8 @@ fn user_group_policy_beats_everything_but_not_for_pin_complexity() {
 /// A damaged file, or one that is not Group Policy, exits 2 with one line and changes nothing.
 #[test]
 fn damaged_or_foreign_files_change_nothing() {
-    let device = TestDevice::new();
+    // The state exists: `pfw policy` refuses a state path that does not (README "Exit status").
+    let device = TestDevice::existing();
     let good =
         std::fs::read(shared("reference/samples/gpo/generated-machine.pol")).expect("sample");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![

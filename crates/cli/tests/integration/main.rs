@@ -8,12 +8,16 @@ mod concurrency;
 mod crash;
 mod device;
 mod gpo;
+mod hooks;
 mod hostile;
 #[cfg(unix)]
 mod hygiene;
+mod json;
 mod lint;
 mod pin;
+mod pipes;
 mod policy;
+mod printing;
 mod processes;
 mod profile;
 mod seeds;

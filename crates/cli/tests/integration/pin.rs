@@ -266,7 +266,10 @@ fn pin_check_json_shape() {
         let object = value.as_object().expect("an object");
         let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["compliant", "violations"]);
+        // pfw's rule (README "JSON output"): a check also says whether provisioning is
+        // refused on the device, a PIN that complies notwithstanding.
+        assert_eq!(keys, ["compliant", "provisioning_refused", "violations"]);
+        assert_eq!(value["provisioning_refused"], serde_json::Value::Null);
         assert_eq!(value["compliant"], compliant);
         let violations = value["violations"].as_array().expect("an array");
         let mut got: Vec<&str> = Vec::new();
@@ -327,3 +330,33 @@ const T0: i64 = 1_767_225_600;
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
+
+#[test]
+fn pin_check_says_when_the_pin_complies_but_provisioning_is_refused() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(
+                &device_policy(TENANT, "RequireSecurityDevice"),
+                "bool",
+                "true",
+            )
+            .build(),
+        &[],
+    );
+    assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
+    let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
+    assert_eq!(run.code, Some(0), "the PIN complies: {run:?}");
+    assert!(
+        run.stdout
+            .contains("but PIN provisioning is refused on this device"),
+        "{run:?}"
+    );
+    let json = device.run_with_stdin(&["pin", "check", "--user", "alice", "--json"], "2468\n");
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(value["compliant"], true);
+    assert_eq!(
+        value["provisioning_refused"],
+        "RequireSecurityDevice is true and the device has no TPM"
+    );
+}

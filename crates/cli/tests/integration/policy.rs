@@ -231,3 +231,164 @@ fn expect(policy: &Value, key: &str, value: &Value, source: &str) {
         "{key}: {setting}"
     );
 }
+
+#[test]
+fn policy_json_gives_the_uri_each_value_came_from() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(&device_policy(TENANT, "PINComplexity/History"), "int", "5")
+            .add(
+                "./Device/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics",
+                "bool",
+                "false",
+            )
+            .build(),
+        &[],
+    );
+    device.apply_ok(
+        &Msg::new()
+            .add(&user_policy(TENANT, "PINComplexity/Digits"), "int", "1")
+            .build(),
+        &["--user", "alice"],
+    );
+    let policy = device.policy(&["--user", "alice"]);
+    let uri = |key: &str| policy["policies"][key]["uri"].clone();
+    assert_eq!(
+        uri("PINComplexity/History"),
+        device_policy(TENANT, "PINComplexity/History")
+    );
+    assert_eq!(
+        uri("PINComplexity/Digits"),
+        user_policy(TENANT, "PINComplexity/Digits")
+    );
+    assert_eq!(
+        uri("Biometrics/UseBiometrics"),
+        "./Device/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics"
+    );
+    // A default came from no node.
+    assert_eq!(uri("PINComplexity/Expiration"), Value::Null);
+}
+
+#[test]
+fn policy_says_first_what_the_device_does() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(
+                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
+                "int",
+                "6",
+            )
+            .add(
+                &device_policy(TENANT, "PINComplexity/SpecialCharacters"),
+                "int",
+                "2",
+            )
+            .add(
+                &device_policy(TENANT, "PINComplexity/UppercaseLetters"),
+                "int",
+                "1",
+            )
+            .add(
+                &device_policy(TENANT, "PINComplexity/Expiration"),
+                "int",
+                "90",
+            )
+            .add(
+                &device_policy(TENANT, "RequireSecurityDevice"),
+                "bool",
+                "true",
+            )
+            .build(),
+        &[],
+    );
+    assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
+    let run = device.run(&["policy"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let text = &run.stdout;
+    let summary = text
+        .split("What the device does\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a summary before the groups");
+    for line in [
+        "PIN length    6 to 127 characters",
+        "required      uppercase letters, digits",
+        "not allowed   lowercase letters, special characters",
+        "expiry        after 90 days",
+        "provisioning  refused: TPM required, device has none → not provisioned",
+    ] {
+        assert!(summary.contains(line), "{line:?} in\n{summary}");
+    }
+    assert!(
+        text.find("What the device does") < text.find("PIN complexity"),
+        "the summary comes first:\n{text}"
+    );
+    // Values in words, the stored number after them.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PINComplexity/SpecialCharacters") && l.contains("not allowed (2)")),
+        "{text}"
+    );
+
+    // JSON has the same summary.
+    let json = device.policy(&[]);
+    assert_eq!(json["summary"]["min_length"], 6);
+    assert_eq!(
+        json["summary"]["refused"],
+        "RequireSecurityDevice is true and the device has no TPM"
+    );
+}
+
+#[test]
+fn one_note_per_distinct_fact_and_columns_that_survive_long_names() {
+    let device = TestDevice::new();
+    let mut msg = Msg::new();
+    for set in [
+        "UppercaseLetters",
+        "LowercaseLetters",
+        "SpecialCharacters",
+        "Digits",
+    ] {
+        msg = msg.add(
+            &device_policy(TENANT, &format!("PINComplexity/{set}")),
+            "int",
+            "0",
+        );
+    }
+    device.apply_ok(&msg.build(), &[]);
+    let text = device.run(&["policy"]).stdout;
+    // The character-set fallback (2019 CSP page) touches four policies: one note, four marks.
+    let note = "all four character sets are allowed and none is required";
+    assert_eq!(text.matches(note).count(), 1, "{text}");
+    let marked = text
+        .lines()
+        .filter(|l| l.contains("PINComplexity/") && l.contains("fallback") && l.ends_with("[1]"))
+        .count();
+    assert_eq!(marked, 4, "{text}");
+    // Every policy row's source starts in one column, the longest key's included
+    // (Biometrics/FacialFeaturesUseEnhancedAntiSpoofing, 48 characters).
+    let groups = text
+        .split("\nEnablement\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\nNotes\n").next())
+        .expect("the groups, then the notes");
+    let rows: Vec<&str> = groups.lines().filter(|l| l.starts_with("  ")).collect();
+    assert!(rows.len() > 20, "{groups}");
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("Biometrics/FacialFeaturesUseEnhancedAntiSpoofing")),
+        "{groups}"
+    );
+    let columns: std::collections::BTreeSet<usize> = rows
+        .iter()
+        .filter_map(|l| {
+            ["  default", "  device", "  fallback", "  user"]
+                .iter()
+                .filter_map(|s| l.find(s))
+                .min()
+        })
+        .collect();
+    assert_eq!(columns.len(), 1, "sources in columns {columns:?}:\n{text}");
+}

@@ -28,7 +28,8 @@ fn get_reads_what_another_process_applied() {
 
 #[test]
 fn get_of_a_missing_node_is_negative_with_its_reason() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     let cases = [
         // A schema node never set: 404 (DESIGN.md: Get of a leaf never set).
         (
@@ -90,4 +91,76 @@ fn user_uri_without_a_user_is_405() {
     let run = device.apply(&Msg::new().add(&uri, "int", "7").build(), &[]);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(codes(&run.stdout), [405]);
+}
+
+#[test]
+fn a_read_only_command_on_a_missing_state_says_so_and_creates_nothing() {
+    let device = TestDevice::new();
+    let cases: &[&[&str]] = &[
+        &["get", DEVICE_ROOT],
+        &["tree"],
+        &["tree", "--json"],
+        &["policy"],
+        &["device", "show"],
+        &["pin", "status", "--user", "alice"],
+    ];
+    for args in cases {
+        let run = device.run(args);
+        assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
+        assert!(
+            run.stdout.is_empty(),
+            "{args:?}: no fresh device shown: {run:?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("no such file"), "{args:?}: {run:?}");
+        assert!(!device.state().exists(), "{args:?} created the state");
+    }
+    let check = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
+    assert_eq!(check.code, Some(3), "{check:?}");
+    assert!(!device.state().exists(), "pin check created the state");
+}
+
+#[test]
+fn state_and_ddf_are_offered_only_where_they_do_something() {
+    let device = TestDevice::new();
+    let help = |args: &[&str]| device.run(args).stdout;
+    // lint reads the DDF and no state; device and pin read a state and no DDF.
+    let lint = help(&["lint", "--help"]);
+    assert!(
+        lint.contains("--ddf") && !lint.contains("--state"),
+        "{lint}"
+    );
+    for args in [
+        &["device", "show", "--help"][..],
+        &["pin", "check", "--help"],
+    ] {
+        let text = help(args);
+        assert!(
+            text.contains("--state") && !text.contains("--ddf"),
+            "{args:?}: {text}"
+        );
+    }
+    let apply = help(&["apply", "--help"]);
+    assert!(
+        apply.contains("--state") && apply.contains("--ddf"),
+        "{apply}"
+    );
+
+    // Given anyway, before or after the command: refused, exit 2, nothing created.
+    let state = device.dir().join("other.db");
+    let state = state.to_str().expect("UTF-8");
+    for args in [
+        &["--state", state, "ddf"][..],
+        &["ddf", "--state", state],
+        &["explain", "--state", state, "x.xml"],
+        &["device", "show", "--ddf", "x.xml"],
+        &["--ddf", "x.xml", "policy"],
+    ] {
+        let run = device.run(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(run.stderr.contains("does nothing for"), "{args:?}: {run:?}");
+    }
+    assert!(!device.dir().join("other.db").exists());
+    // PFW_STATE in the environment is never an error (TestDevice sets it for every command).
+    assert_eq!(device.run(&["ddf", "--json"]).code, Some(0));
 }

@@ -403,7 +403,8 @@ fn sync_trace_shows_every_message_both_ways() {
 
 #[test]
 fn device_csps_answer_get_and_apply_without_enrollment() {
-    let device = TestDevice::new();
+    // The read-only commands below need an existing state (pfw's rule, README "State").
+    let device = TestDevice::existing();
     let run = device.run(&["get", "./DevDetail/SwV"]);
     assert_eq!(run.stdout.trim(), "10.0.26100.1", "{run:?}");
     assert_eq!(

@@ -71,16 +71,29 @@ fn explain_gives_the_policy_of_a_device_that_received_them_all() {
     assert_eq!(run.code, Some(0), "{run:?}");
     // The GPO's length wins the PIN complexity group; the catalog's RequireSecurityDevice is
     // in that group, so it is stored but not applied; its enablement settings apply.
-    assert!(
-        run.stdout
-            .contains("PINComplexity/MinimumPINLength                 6            computer GP"),
+    // A policy row: the key, the value in words, the source (README "pfw policy").
+    let row = |key: &str| -> Vec<String> {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no row for {key}: {}", run.stdout));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        row("PINComplexity/MinimumPINLength")[1..3],
+        ["6 characters", "computer GP [1]"],
         "{}",
         run.stdout
     );
     assert!(run.stdout.contains("the device value true stored but not applied until the Group Policy settings are cleared"), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("EnablePinRecovery                              true         device"),
+    assert_eq!(
+        row("EnablePinRecovery")[1..3],
+        ["true", "device"],
         "{}",
         run.stdout
     );

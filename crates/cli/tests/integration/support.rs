@@ -70,6 +70,14 @@ impl TestDevice {
         Self { dir, state }
     }
 
+    /// A fresh device whose state file exists (created as pfw creates it, nothing set): the
+    /// commands that only read refuse a state path that does not exist.
+    pub(crate) fn existing() -> Self {
+        let device = Self::new();
+        drop(SqliteStore::open(&device.state).expect("the state is created"));
+        device
+    }
+
     /// The state file's path.
     pub(crate) fn state(&self) -> &Path {
         &self.state
@@ -80,14 +88,13 @@ impl TestDevice {
         self.dir.path()
     }
 
-    /// `pfw --state STATE` with a clean environment: cheap argon2 parameters, no colour, no
-    /// failpoint, no fixed clock, run inside the temporary directory.
+    /// `pfw` on this device's state (`PFW_STATE`, which every command accepts; `--state` is
+    /// refused by the commands that use no state) with a clean environment: cheap argon2
+    /// parameters, no colour, no failpoint, no fixed clock, run inside the temporary directory.
     pub(crate) fn cmd(&self) -> Command {
         let mut cmd = Command::cargo_bin("pfw").expect("the pfw binary is built");
-        cmd.arg("--state")
-            .arg(&self.state)
-            .current_dir(self.dir.path())
-            .env_remove("PFW_STATE")
+        cmd.current_dir(self.dir.path())
+            .env("PFW_STATE", &self.state)
             .env_remove("PFW_FAILPOINT")
             .env_remove("PFW_NOW")
             .env("PFW_ARGON2_TEST_PARAMS", "1")

@@ -3,9 +3,9 @@
 //! [`HashParams::PRODUCTION`] follows OWASP's password storage recommendation for argon2id
 //! (m = 19 MiB, t = 2, p = 1): it costs a few tens of milliseconds per hash, which bounds an
 //! offline guessing attack on a stolen state file while keeping a History check over 50 PINs
-//! within a couple of seconds. [`HashParams::TESTING`] is argon2's minimum, for tests; the
-//! environment variable [`TEST_PARAMS_ENV`] set to `1` selects it through
-//! [`HashParams::from_env`].
+//! within a couple of seconds. [`HashParams::TESTING`] is argon2's minimum, for tests. The
+//! parameters are always the caller's argument: nothing here reads the environment, so no
+//! setting outside the program can weaken the hashes it makes.
 //!
 //! A stored hash is untrusted: [`PhcHash::parse`] accepts only argon2id (version 0x13) with a
 //! salt, and cost parameters within [`MAX_M_COST_KIB`], [`MAX_T_COST`] and [`MAX_P_COST`],
@@ -51,15 +51,6 @@ impl HashParams {
             t_cost,
             p_cost,
         })
-    }
-
-    /// [`TESTING`](Self::TESTING) when [`TEST_PARAMS_ENV`] is `1`, else
-    /// [`PRODUCTION`](Self::PRODUCTION).
-    pub fn from_env() -> Self {
-        match std::env::var_os(TEST_PARAMS_ENV) {
-            Some(value) if value == "1" => Self::TESTING,
-            _ => Self::PRODUCTION,
-        }
     }
 
     /// Memory cost, in KiB.
@@ -173,8 +164,6 @@ fn check_cost(m_cost_kib: u32, t_cost: u32, p_cost: u32) -> Result<(), HashError
     Ok(())
 }
 
-/// The environment variable that selects [`HashParams::TESTING`] when set to `1`.
-pub const TEST_PARAMS_ENV: &str = "PFW_ARGON2_TEST_PARAMS";
 /// The most memory one hash may ask for: 256 MiB.
 pub const MAX_M_COST_KIB: u32 = 256 * 1024;
 /// The most iterations one hash may ask for.

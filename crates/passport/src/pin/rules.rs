@@ -242,7 +242,8 @@ impl CharSet {
         }
     }
 
-    fn plural(self) -> &'static str {
+    /// The set's name in plain words, plural: "uppercase letters", "digits".
+    pub fn plural(self) -> &'static str {
         match self {
             Self::Uppercase => "uppercase letters",
             Self::Lowercase => "lowercase letters",

@@ -145,6 +145,37 @@ impl PolicyDef {
         }
     }
 
+    /// What `value` means for this policy, in words, where the number alone does not say it
+    /// (`2` for a character set is "not allowed", `0` for Expiration "never expires"); `None`
+    /// for a value that speaks for itself (a boolean, text, a value not set).
+    pub fn value_in_words(&self, value: &PolicyValue) -> Option<String> {
+        let n = value.as_int()?;
+        let words = match self.key {
+            keys::UPPERCASE_LETTERS
+            | keys::LOWERCASE_LETTERS
+            | keys::SPECIAL_CHARACTERS
+            | keys::DIGITS => match n {
+                0 => "allowed".to_owned(),
+                1 => "required".to_owned(),
+                2 => "not allowed".to_owned(),
+                _ => return None,
+            },
+            keys::MINIMUM_PIN_LENGTH | keys::MAXIMUM_PIN_LENGTH => format!("{n} characters"),
+            keys::EXPIRATION if n == 0 => "never expires".to_owned(),
+            keys::EXPIRATION => format!("after {n} days"),
+            keys::HISTORY if n == 0 => "no history".to_owned(),
+            keys::HISTORY if n == 1 => "current PIN refused".to_owned(),
+            keys::HISTORY => format!("last {n} PINs refused"),
+            _ if self.kind == ZERO_OR_ONE => match n {
+                0 => "off".to_owned(),
+                1 => "on".to_owned(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(words)
+    }
+
     /// Whether the user tree has this policy.
     pub fn in_user_scope(&self) -> bool {
         self.scopes == Scopes::UserAndDevice

@@ -1,8 +1,9 @@
-//! PassportForWork policies: the catalog of every policy, typed values, and the resolution
-//! of the policy in force from the user's and the device's trees.
+//! PassportForWork policies: the catalog of every policy, typed values, the resolution of the
+//! policy in force from the user's and the device's trees, and its summary for one device.
 
 pub mod catalog;
 pub mod resolve;
+pub mod summary;
 pub mod value;
 
 pub use catalog::{AdminGroup, ConflictGroup, PolicyDef, ValueKind, catalog, keys};
@@ -10,4 +11,5 @@ pub use resolve::{
     EffectivePolicy, GROUP_POLICY_TENANT, Ignored, Loser, PolicySource, Provenance, Rule, Setting,
     SourceKind, TenantChoice, TenantReason, resolve,
 };
+pub use summary::Summary;
 pub use value::PolicyValue;

@@ -85,6 +85,16 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The URI of the PassportForWork root in this source's tree; none for Group Policy,
+    /// which is no management tree.
+    pub fn root_uri(self) -> Option<&'static str> {
+        match self {
+            Self::Device => Some("./Device/Vendor/MSFT/PassportForWork"),
+            Self::User => Some("./User/Vendor/MSFT/PassportForWork"),
+            Self::ComputerGroupPolicy | Self::UserGroupPolicy => None,
+        }
+    }
+
     /// The provenance a value from this source carries.
     pub fn provenance(self) -> Provenance {
         match self {
@@ -225,6 +235,11 @@ pub struct Setting {
     /// The rule that decided between the sources, when more than one set the policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<Rule>,
+    /// The URI of the node the value was read from (`./Device/Vendor/MSFT/PassportForWork/…`
+    /// or `./User/…`, segments percent-encoded as a server sends them), when a source sets it;
+    /// `None` for a default or a fallback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
 }
 
 /// A value a source sets for a policy that is not the one in force.
@@ -381,7 +396,7 @@ pub fn resolve(
         .zip(&found)
         .map(|(def, values)| {
             let eligible = eligible_sources(def.conflict_group, def.key, sources, &found);
-            pick(def, values, &eligible, sources)
+            pick(def, values, &eligible, sources, tenant.as_deref())
         })
         .collect();
     apply_length_rule(&mut settings);
@@ -579,6 +594,7 @@ fn pick(
     values: &[Option<PolicyValue>],
     eligible: &[bool],
     sources: &[PolicySource],
+    tenant: Option<&str>,
 ) -> Setting {
     let setters: Vec<(SourceKind, &PolicyValue, bool)> = sources
         .iter()
@@ -636,6 +652,7 @@ fn pick(
             ddf_default: None,
             losers: Vec::new(),
             rule: None,
+            uri: node_uri(*kind, def, tenant),
         },
         None => default_setting(def),
     };
@@ -670,6 +687,20 @@ fn default_setting(def: &PolicyDef) -> Setting {
         ddf_default: def.default_reason.and(def.ddf_default).map(str::to_owned),
         losers: Vec::new(),
         rule: None,
+        uri: None,
+    }
+}
+
+/// The URI of `def`'s node in a source of `kind`: below the tenant's `Policies/` for a tenant
+/// policy (a value from a tenant is always the chosen tenant's), else below the root; none for
+/// Group Policy.
+fn node_uri(kind: SourceKind, def: &PolicyDef, tenant: Option<&str>) -> Option<String> {
+    let root = kind.root_uri()?;
+    match def.placement {
+        Placement::DeviceWide => Some(format!("{root}/{}", def.key)),
+        Placement::Tenant => {
+            tenant.map(|t| format!("{root}/{}/Policies/{}", pfw_ddf::encode_segment(t), def.key))
+        }
     }
 }
 
@@ -703,6 +734,7 @@ fn apply_length_rule(settings: &mut [Setting]) {
             s.source = Provenance::Fallback;
             s.reason = Some(reason.clone());
             s.ddf_default = None;
+            s.uri = None;
         }
     }
 }
@@ -733,6 +765,7 @@ fn apply_char_set_rule(settings: &mut [Setting]) {
             s.source = Provenance::Fallback;
             s.reason = Some(reason.to_owned());
             s.ddf_default = None;
+            s.uri = None;
         }
     }
 }
@@ -758,6 +791,7 @@ fn apply_biometrics_rule(settings: &mut [Setting]) {
     if let Some(s) = setting_mut(settings, keys::USE_BIOMETRICS) {
         s.value = old.value;
         s.source = old.source;
+        s.uri = old.uri;
         s.reason = Some(
             "taken from the deprecated root node UseBiometrics; Biometrics/UseBiometrics is not set"
                 .to_owned(),

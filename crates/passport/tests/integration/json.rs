@@ -16,14 +16,20 @@ fn effective_policy_json_shape() {
         ],
     );
     let value: Value = serde_json::to_value(&policy).expect("serializable");
-    // pfw: {"tenant", "user", "policies": {key: {"value", "source"}}, "ignored": [...]}.
+    // pfw: {"tenant", "user", "policies": {key: {"value", "source", "uri"}}, "ignored": [...]};
+    // "uri" names the node a configured value was read from (pfw's rule, README "JSON
+    // output": `pfw policy --json` gives the URI each value came from).
     assert_eq!(value["tenant"], json!(T));
     assert_eq!(value["tenant_reason"], json!("only-tenant-present"));
     assert_eq!(value["user"], json!("alice"));
     let policies = &value["policies"];
     assert_eq!(
         policies["PINComplexity/MinimumPINLength"],
-        json!({"value": 10, "source": "user"})
+        json!({
+            "value": 10,
+            "source": "user",
+            "uri": format!("./User/Vendor/MSFT/PassportForWork/{T}/Policies/PINComplexity/MinimumPINLength"),
+        })
     );
     assert_eq!(
         policies["UsePassportForWork"],
@@ -31,7 +37,11 @@ fn effective_policy_json_shape() {
     );
     assert_eq!(
         policies["DeviceUnlock/Plugins"],
-        json!({"value": "p1,p2", "source": "device"})
+        json!({
+            "value": "p1,p2",
+            "source": "device",
+            "uri": "./Device/Vendor/MSFT/PassportForWork/DeviceUnlock/Plugins",
+        })
     );
     assert_eq!(
         policies["DeviceUnlock/GroupA"],

@@ -1,0 +1,111 @@
+//! Names and values never reach a terminal raw (pfw's rule, README "Printing values"):
+//! control characters and bidirectional controls are written as `\u{…}` in every human
+//! printer, stdout and stderr, errors and warnings included.
+
+use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, device_policy};
+
+/// Nothing in the run's output can steer a terminal: no C0 control but tab and line feed,
+/// no DEL, no C1, no bidirectional control.
+#[track_caller]
+fn assert_inert(run: &Run) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\t' && c != '\n')
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+            .collect();
+        assert!(bad.is_empty(), "{stream} holds {bad:?}: {run:?}");
+    }
+}
+
+#[test]
+fn the_several_tenants_error_escapes_a_tenant_named_with_cr_lf() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(
+                &device_policy("a%0D%0Ab", "UsePassportForWork"),
+                "bool",
+                "true",
+            )
+            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+            .build(),
+        &[],
+    );
+    let run = device.run(&["policy"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert_inert(&run);
+    assert!(run.stderr.contains("a\\u{d}\\u{a}b"), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {run:?}");
+}
+
+#[test]
+fn a_tenant_holding_a_terminal_title_sequence_is_escaped_everywhere() {
+    let device = TestDevice::new();
+    let tenant = "\u{1b}]0;x\u{7}";
+    let set = device.run(&["device", "tenant", tenant]);
+    assert_eq!(set.code, Some(0), "{set:?}");
+    assert_inert(&set);
+    assert!(
+        set.stderr.contains("warning: `\\u{1b}]0;x\\u{7}`"),
+        "{set:?}"
+    );
+    assert!(set.stdout.contains("tenant   \\u{1b}]0;x\\u{7}"), "{set:?}");
+
+    let show = device.run(&["device", "show"]);
+    assert_eq!(show.code, Some(0), "{show:?}");
+    assert_inert(&show);
+    assert!(show.stdout.contains("\\u{1b}]0;x\\u{7}"), "{show:?}");
+
+    let policy = device.run(&["policy"]);
+    assert_eq!(policy.code, Some(0), "{policy:?}");
+    assert_inert(&policy);
+    assert!(
+        policy.stdout.contains("tenant \\u{1b}]0;x\\u{7}"),
+        "{policy:?}"
+    );
+
+    // JSON carries the value exactly (JSON escapes C0 controls by its own rule).
+    let json = device.run(&["device", "show", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(value["tenant"], tenant);
+}
+
+#[test]
+fn bidirectional_controls_are_escaped() {
+    let device = TestDevice::new();
+    let run = device.run(&["device", "tenant", "abc\u{202E}fed\u{2066}"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_inert(&run);
+    assert!(run.stdout.contains("abc\\u{202e}fed\\u{2066}"), "{run:?}");
+}
+
+#[test]
+fn a_node_name_holding_esc_in_an_edited_state_is_escaped_by_tree() {
+    let device = TestDevice::new();
+    device.apply_ok(
+        &Msg::new()
+            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+            .build(),
+        &[],
+    );
+    // An edited state: the tenant's node renamed to hold ESC [31m.
+    let db = rusqlite::Connection::open(device.state()).expect("the state opens");
+    let changed = db
+        .execute(
+            "UPDATE nodes SET path = replace(path, ?1, ?2)",
+            [TENANT, "t\u{1b}[31mred"],
+        )
+        .expect("the state is edited");
+    assert!(changed > 0);
+    drop(db);
+    let run = device.run(&["tree"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_inert(&run);
+    assert!(run.stdout.contains("t\\u{1b}[31mred"), "{run:?}");
+    // `pfw get` into a pipe prints names exactly (scripts read them), escaped on a terminal.
+    let get = device.run(&["get", &format!("{DEVICE_ROOT}?list=Struct")]);
+    assert!(get.stdout.contains("t\u{1b}[31mred"), "{get:?}");
+}
