@@ -297,6 +297,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
         skipped,
     };
     let mut saw_format = false;
+    let mut saw_scope = false;
     for prop in props.children {
         match prop.local() {
             "AccessType" => {
@@ -316,6 +317,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             }
             "Occurrence" => node.occurrence = occurrence(&prop, &here)?,
             "Scope" => {
+                saw_scope = true;
                 node.scope = match only_child(&prop, &here, "Scope")?.local() {
                     "Permanent" => NodeScope::Permanent,
                     "Dynamic" => NodeScope::Dynamic,
@@ -383,10 +385,24 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             element: "DFFormat",
         });
     }
+    if !saw_scope {
+        node.scope = default_scope(node.access);
+    }
     for child in child_elements {
         node.children.push(self::node(child, &here)?);
     }
     Ok(node)
+}
+
+/// The scope of a node whose DDF gives none (`Scope` is optional in DDF 1.2): dynamic when its
+/// AccessType has Add (the server creates it), else permanent (it can only be built in). So an
+/// Add the AccessType allows is never refused as an Add of a permanent node.
+fn default_scope(access: AccessType) -> NodeScope {
+    if access.allows(Verb::Add) {
+        NodeScope::Dynamic
+    } else {
+        NodeScope::Permanent
+    }
 }
 
 fn only_child<'a>(

@@ -85,6 +85,35 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The names one level below `segments` on the way to this schema's top-level nodes in
+    /// `scope`, each with the top-level node it leads to: `[]` → `Vendor` (for a root whose
+    /// `Path` is `./Vendor/MSFT`) or `DevInfo` (for a root `DevInfo` at `.`), `["Vendor"]` →
+    /// `MSFT`. Empty when `segments` is not a proper prefix of any top-level node's location.
+    /// These are the interior nodes above the CSPs (OMA-DM's root `.` and the `Path` segments)
+    /// that no DDF describes as a node.
+    pub fn names_above_roots(&self, scope: Scope, segments: &[&str]) -> Vec<(&str, &Node)> {
+        let mut out = Vec::new();
+        for root in &self.roots {
+            let Some((root_scope, prefix)) = root.root_location() else {
+                continue;
+            };
+            let Some(name) = root.name.as_static() else {
+                continue;
+            };
+            if root_scope != scope || segments.len() > prefix.len() {
+                continue;
+            }
+            if !prefix.iter().zip(segments).all(|(a, b)| a == b) {
+                continue;
+            }
+            let next = prefix.get(segments.len()).copied().unwrap_or(name);
+            out.push((next, root));
+        }
+        out
+    }
+}
+
 fn walk_into<'a>(parent: &str, node: &'a Node, out: &mut Vec<(String, &'a Node)>) {
     let path = format!("{parent}/{}", node.display_name());
     out.push((path.clone(), node));
