@@ -46,6 +46,17 @@ pub enum StoreError {
         /// The mode SQLite kept.
         mode: String,
     },
+    /// Something stored in the state is larger than pfw reads back (an edited state): refused
+    /// before it is read.
+    #[error("the state holds {what} of {len} bytes; the limit is {max}")]
+    TooLarge {
+        /// What it is: a node's value, a record, a property (with its name when known).
+        what: String,
+        /// Its size in bytes.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
     /// A write was attempted outside a transaction.
     #[error("write outside a transaction")]
     NoTransaction,

@@ -45,4 +45,4 @@ pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
 pub use csp::{Csp, Registry, SchemaCsp};
 pub use device::Device;
 pub use error::{StoreError, TreeError, Unsupported};
-pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, Store, dump};
+pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, StateLimits, Store, dump};
