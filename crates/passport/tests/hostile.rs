@@ -297,6 +297,45 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[200]),
         ),
+        case(
+            "double hyphen in a comment",
+            "XML 1.0 §2.5: \"--\" must not occur within comments; not well-formed, refused whole",
+            body(&format!(
+                "<!-- x -- y -->{}",
+                add(2, &use_pfw(), "bool", "true")
+            )),
+            Refused("Syntax"),
+        ),
+        case(
+            "comment ending in --->",
+            "XML 1.0 §2.5 (a comment may not end with -)",
+            body(&format!(
+                "{}<!-- x --->",
+                add(2, &use_pfw(), "bool", "true")
+            )),
+            Refused("Syntax"),
+        ),
+        case(
+            "a command in a foreign namespace",
+            "README Refused messages: an element declaring another default namespace is not SyncML",
+            body(&add(2, &use_pfw(), "bool", "true").replacen("<Add>", "<Add xmlns=\"urn:x\">", 1)),
+            Refused("WrongNamespace"),
+        ),
+        case(
+            "SyncBody in a foreign namespace",
+            "README Refused messages",
+            format!(
+                "<SyncML><SyncBody xmlns=\"urn:x\">{}</SyncBody></SyncML>",
+                add(2, &use_pfw(), "bool", "true")
+            ),
+            Refused("WrongNamespace"),
+        ),
+        case(
+            "prefixed SyncML root",
+            "README Refused messages: the root is SyncML as written, no prefix",
+            "<s:SyncML xmlns:s=\"SYNCML:SYNCML1.2\"><s:SyncBody/></s:SyncML>",
+            Refused("WrongRoot"),
+        ),
         // --- Encoding (DESIGN: not UTF-8, NUL refused whole).
         case(
             "invalid UTF-8",
@@ -1251,5 +1290,15 @@ fn ddf_limits_are_load_errors() {
     assert!(
         Schema::load(fits.as_bytes()).is_ok(),
         "MAX_DDF_NODES nodes load"
+    );
+}
+
+/// README "Limits": what is read back from a state file is bounded by the same value limit
+/// as a message's Data (`pfw_tree::StateLimits` cannot see `pfw_syncml::Limits`).
+#[test]
+fn state_reads_share_the_value_limit() {
+    assert_eq!(
+        pfw_tree::StateLimits::DEFAULT.max_value_bytes,
+        Limits::DEFAULT.max_value_bytes
     );
 }

@@ -128,12 +128,14 @@ pub enum DecodeError {
         /// Position of the root's start tag.
         pos: Pos,
     },
-    /// The root's `xmlns` is neither absent nor `SYNCML:SYNCML1.2` (in any case).
-    #[error("{pos}: root namespace {found:?} is not SYNCML:SYNCML1.2")]
+    /// An element of the SyncML grammar (the root or any element below it but `Meta`'s
+    /// children and `Data`'s content) declares a default namespace other than
+    /// `SYNCML:SYNCML1.2` (in any case); none, or `xmlns=""`, is SyncML's.
+    #[error("{pos}: namespace {found:?} is not SYNCML:SYNCML1.2")]
     WrongNamespace {
         /// The declared namespace.
         found: String,
-        /// Position of the root's start tag.
+        /// Position of the element's start tag.
         pos: Pos,
     },
     /// An element opens deeper than [`crate::Limits::max_depth`].

@@ -150,6 +150,9 @@ impl<'a> Lexer<'a> {
         // for every indentation run; `next` gives the skipped whitespace back where
         // text is significant (see `set_gaps`).
         reader.config_mut().trim_text_start = true;
+        // XML 1.0 §2.5: "the string \"--\" (double-hyphen) MUST NOT occur within comments";
+        // a comment breaking it (`<!-- a -- b -->`, `<!-- a --->`) is not well-formed.
+        reader.config_mut().check_comments = true;
         Self {
             input,
             reader,

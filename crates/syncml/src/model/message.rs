@@ -96,14 +96,7 @@ impl SyncMl {
                 pos,
             });
         }
-        if let Some(ns) = r.lexer().attr("xmlns")
-            && !ns.eq_ignore_ascii_case(SYNCML_NS)
-        {
-            return Err(DecodeError::WrongNamespace {
-                found: ns.to_owned(),
-                pos,
-            });
-        }
+        r.check_namespace(&root)?;
         let mut hdr = None;
         let mut body = None;
         while let Some(child) = r.child().map_err(|f| frame_error("SyncML", f))? {
@@ -282,6 +275,3 @@ fn frame_error(within: &'static str, fault: Fault) -> DecodeError {
         },
     }
 }
-
-/// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
-const SYNCML_NS: &str = "SYNCML:SYNCML1.2";
