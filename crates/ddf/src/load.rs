@@ -22,6 +22,11 @@ pub const MAX_DDF_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_DDF_DEPTH: usize = 128;
 /// Most `Node` elements accepted in a DDF file.
 pub const MAX_DDF_NODES: usize = 100_000;
+/// Most memory one compiled `RegEx` pattern may hold, in bytes (its compiled form and a
+/// search's cache): Microsoft's largest pattern needs less than 100 KiB.
+pub const MAX_PATTERN_BYTES: usize = 4 * 1024 * 1024;
+/// Most memory the compiled `RegEx` patterns of one DDF file may hold together, in bytes.
+pub const MAX_PATTERNS_BYTES: usize = 16 * 1024 * 1024;
 
 impl Schema {
     /// Loads a DDF file from its bytes.
@@ -40,6 +45,7 @@ impl Schema {
         if root.local() != "MgmtTree" {
             return Err(LoadError::WrongRoot { found: root.name });
         }
+        let mut patterns = 0usize;
         let mut schema = Self {
             ver_dtd: String::new(),
             man: None,
@@ -54,7 +60,7 @@ impl Schema {
                 "Man" => schema.man = Some(child.text),
                 "Mod" => schema.model = Some(child.text),
                 "Diagnostics" => schema.diagnostics = Some(child.text),
-                "Node" => schema.roots.push(node(child, "")?),
+                "Node" => schema.roots.push(node(child, "", &mut patterns)?),
                 _ => schema.skipped.push(child.name),
             }
         }
@@ -238,7 +244,8 @@ fn count_node(
     Ok(())
 }
 
-fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
+/// Reads one `Node`; `patterns` is the memory the file's patterns hold so far.
+fn node(element: Element, parent: &str, patterns: &mut usize) -> Result<Node, LoadError> {
     let mut name = None;
     let mut path = None;
     let mut props = None;
@@ -359,7 +366,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
                 });
             }
             "Applicability" => node.applicability = Some(applicability(prop, &here)?),
-            "AllowedValues" => node.allowed = Some(allowed_values(prop, &here)?),
+            "AllowedValues" => node.allowed = Some(allowed_values(prop, &here, patterns)?),
             "SupportedValues" => {
                 node.supported_values = Some(SupportedValues {
                     attributes: prop.attrs,
@@ -389,7 +396,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
         node.scope = default_scope(node.access);
     }
     for child in child_elements {
-        node.children.push(self::node(child, &here)?);
+        node.children.push(self::node(child, &here, patterns)?);
     }
     Ok(node)
 }
@@ -472,7 +479,11 @@ fn applicability(element: Element, node: &str) -> Result<Applicability, LoadErro
     Ok(out)
 }
 
-fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadError> {
+fn allowed_values(
+    element: Element,
+    node: &str,
+    patterns: &mut usize,
+) -> Result<AllowedValues, LoadError> {
     let value_type = element
         .attrs
         .iter()
@@ -525,7 +536,23 @@ fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadErr
                 .into_iter()
                 .next()
                 .unwrap_or_default();
-            AllowedKind::RegEx(Pattern::new(&text))
+            let pattern = Pattern::compile(&text, MAX_PATTERN_BYTES).map_err(|source| {
+                LoadError::Pattern {
+                    node: node.to_owned(),
+                    pattern: text.clone(),
+                    source,
+                }
+            })?;
+            *patterns += pattern.memory();
+            if *patterns > MAX_PATTERNS_BYTES {
+                return Err(LoadError::PatternsTooLarge {
+                    node: node.to_owned(),
+                    pattern: text,
+                    bytes: *patterns,
+                    max: MAX_PATTERNS_BYTES,
+                });
+            }
+            AllowedKind::RegEx(pattern)
         }
         _ => AllowedKind::Unchecked(values(&element.children)),
     };

@@ -7,11 +7,9 @@
 //! [`Schema::skipped`].
 
 use std::fmt;
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 use crate::applicability::Applicability;
+use crate::error::PatternError;
 use crate::path::Scope;
 
 /// A loaded DDF file: the `MgmtTree` root element.
@@ -493,23 +491,35 @@ pub enum AllowedKind {
     RegEx(Pattern),
 }
 
-/// A DDF `RegEx` pattern, compiled once, the first time a value is checked against it (see
-/// [`crate::value::compile_pattern`]): a process that never checks a value of that node never
-/// pays for compiling it.
+/// A DDF `RegEx` pattern, compiled when the DDF is loaded ([`Pattern::compile`]), within the
+/// memory bounds of [`crate::load`] (`MAX_PATTERN_BYTES`, `MAX_PATTERNS_BYTES`): a pattern
+/// the engine cannot compile, or one past the bounds, is a load error, never a pattern that
+/// checks nothing.
 #[derive(Clone)]
 pub struct Pattern {
     source: String,
-    compiled: OnceLock<Option<Regex>>,
+    regex: regex_automata::meta::Regex,
+    memory: usize,
 }
 
 impl Pattern {
-    /// A pattern from its `source`. A pattern the regex engine cannot compile is kept,
-    /// uncompiled, and checks nothing.
-    pub fn new(source: &str) -> Self {
-        Self {
-            source: source.to_owned(),
-            compiled: OnceLock::new(),
+    /// Compiles `source` anchored to the whole value (Microsoft's literal leading `{`
+    /// escaped, see [`crate::value::compile_pattern`]), holding at most `max_bytes` of memory
+    /// for the compiled pattern and a search's cache together.
+    pub fn compile(source: &str, max_bytes: usize) -> Result<Self, PatternError> {
+        let regex = crate::value::compile_pattern(source, max_bytes)?;
+        let memory = crate::value::pattern_memory(&regex);
+        if memory > max_bytes {
+            return Err(PatternError::TooLarge {
+                bytes: Some(memory),
+                max: max_bytes,
+            });
         }
+        Ok(Self {
+            source: source.to_owned(),
+            regex,
+            memory,
+        })
     }
 
     /// The pattern as the DDF writes it.
@@ -517,11 +527,15 @@ impl Pattern {
         &self.source
     }
 
-    /// The compiled, anchored regex, when the engine could compile it.
-    pub fn regex(&self) -> Option<&Regex> {
-        self.compiled
-            .get_or_init(|| crate::value::compile_pattern(&self.source))
-            .as_ref()
+    /// Whether `text` matches the whole pattern.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+
+    /// The memory the pattern may hold, in bytes: the compiled pattern, plus the most one
+    /// search's cache grows to.
+    pub fn memory(&self) -> usize {
+        self.memory
     }
 }
 
