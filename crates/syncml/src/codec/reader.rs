@@ -155,6 +155,7 @@ impl<'a> Reader<'a> {
         match self.lx.attr("xmlns") {
             Some(ns) if !ns.is_empty() && !ns.eq_ignore_ascii_case(SYNCML_NS) => {
                 Err(DecodeError::WrongNamespace {
+                    element: open.name.to_owned(),
                     found: ns.to_owned(),
                     pos: self.pos(open.offset),
                 })

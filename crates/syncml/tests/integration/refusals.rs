@@ -86,7 +86,7 @@ refused! {
     // README "Refused messages": an element below the root that declares another default
     // namespace is not SyncML, so neither is the message.
     foreign_body_namespace: "<SyncML><SyncBody xmlns=\"urn:x\"><Get><CmdID>1</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Get></SyncBody></SyncML>"
-        => DecodeError::WrongNamespace { ref found, pos } if found == "urn:x" && pos.column == 9,
+        => DecodeError::WrongNamespace { ref found, ref element, pos } if found == "urn:x" && element == "SyncBody" && pos.column == 9,
     foreign_command_namespace: body("<Add xmlns=\"urn:x\"><CmdID>1</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Add>")
         => DecodeError::WrongNamespace { ref found, .. } if found == "urn:x",
     foreign_item_namespace: body("<Add><CmdID>1</CmdID><Item xmlns=\"urn:x\"><Target><LocURI>./a</LocURI></Target></Item></Add>")
