@@ -52,6 +52,22 @@ pub enum LoadError {
         /// The limit.
         max: usize,
     },
+    /// One node holds more elements than the loader keeps at once.
+    #[error("DDF file holds more than {max} elements in one node, at line {line}")]
+    TooComplex {
+        /// The limit.
+        max: usize,
+        /// Line (1-based).
+        line: usize,
+    },
+    /// An element has more attributes than the loader accepts.
+    #[error("DDF file has an element with more than {max} attributes at line {line}")]
+    TooManyAttributes {
+        /// The limit.
+        max: usize,
+        /// Line (1-based).
+        line: usize,
+    },
     /// The root element is not `MgmtTree`.
     #[error("DDF root element is `{found}`, expected `MgmtTree`")]
     WrongRoot {

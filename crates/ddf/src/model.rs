@@ -25,7 +25,8 @@ pub struct Schema {
     pub diagnostics: Option<String>,
     /// The top-level nodes, each with its `Path` (e.g. `./Device/Vendor/MSFT`).
     pub roots: Vec<Node>,
-    /// Names of elements directly under `MgmtTree` that the loader does not model.
+    /// Names of elements directly under `MgmtTree` that the loader does not model (each once,
+    /// at most `load::MAX_SKIPPED_NAMES`).
     pub skipped: Vec<String>,
 }
 
@@ -161,7 +162,8 @@ pub struct Node {
     pub gp_mapping: Option<Vec<(String, String)>>,
     /// Child nodes, in document order.
     pub children: Vec<Self>,
-    /// Names of elements inside this node's `Node`/`DFProperties` that the loader skipped.
+    /// Names of elements inside this node's `Node`/`DFProperties` that the loader skipped
+    /// (each once, at most `load::MAX_SKIPPED_NAMES`).
     pub skipped: Vec<String>,
 }
 
