@@ -48,7 +48,7 @@ impl Schema {
             offset: e.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut patterns = 0usize;
+        let mut patterns = Patterns::default();
         let root = parse_document(text, &mut patterns)?;
         if root.local() != "MgmtTree" {
             return Err(LoadError::WrongRoot { found: root.name });
@@ -133,8 +133,8 @@ impl Element {
 }
 
 /// Reads the document into its root element, each `Node` of the DDF tree read as it closes;
-/// `patterns` counts the memory of the file's compiled patterns.
-fn parse_document(text: &str, patterns: &mut usize) -> Result<Element, LoadError> {
+/// `patterns` holds the file's compiled patterns.
+fn parse_document(text: &str, patterns: &mut Patterns) -> Result<Element, LoadError> {
     let mut reader = Reader::from_str(text);
     let line_of = |pos: u64| {
         text.as_bytes()[..usize::try_from(pos).unwrap_or(text.len()).min(text.len())]
@@ -273,7 +273,7 @@ fn parse_document(text: &str, patterns: &mut usize) -> Result<Element, LoadError
 fn attach(
     stack: &mut [Element],
     element: Element,
-    patterns: &mut usize,
+    patterns: &mut Patterns,
     live: &mut usize,
 ) -> Result<(), LoadError> {
     let in_tree = match stack {
@@ -350,8 +350,42 @@ fn count_node(
     Ok(())
 }
 
-/// Reads one `Node`; `patterns` is the memory the file's patterns hold so far.
-fn node(element: Element, parent: &str, patterns: &mut usize) -> Result<Node, LoadError> {
+/// The `RegEx` patterns of the file being read: each distinct one compiled once (Microsoft's
+/// files repeat the same GUID pattern on many nodes), with the memory they hold together.
+#[derive(Default)]
+struct Patterns {
+    compiled: std::collections::HashMap<String, Pattern>,
+    memory: usize,
+}
+
+impl Patterns {
+    /// `text` compiled within the bounds, or the load error naming `node` and the pattern.
+    fn compile(&mut self, text: &str, node: &str) -> Result<Pattern, LoadError> {
+        if let Some(pattern) = self.compiled.get(text) {
+            return Ok(pattern.clone());
+        }
+        let pattern =
+            Pattern::compile(text, MAX_PATTERN_BYTES).map_err(|source| LoadError::Pattern {
+                node: node.to_owned(),
+                pattern: text.to_owned(),
+                source,
+            })?;
+        self.memory += pattern.memory();
+        if self.memory > MAX_PATTERNS_BYTES {
+            return Err(LoadError::PatternsTooLarge {
+                node: node.to_owned(),
+                pattern: text.to_owned(),
+                bytes: self.memory,
+                max: MAX_PATTERNS_BYTES,
+            });
+        }
+        self.compiled.insert(text.to_owned(), pattern.clone());
+        Ok(pattern)
+    }
+}
+
+/// Reads one `Node`; `patterns` holds the file's patterns read so far.
+fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node, LoadError> {
     let mut name = None;
     let mut path = None;
     let mut props = None;
@@ -586,7 +620,7 @@ fn applicability(element: Element, node: &str) -> Result<Applicability, LoadErro
 fn allowed_values(
     element: Element,
     node: &str,
-    patterns: &mut usize,
+    patterns: &mut Patterns,
 ) -> Result<AllowedValues, LoadError> {
     let value_type = element
         .attrs
@@ -640,22 +674,7 @@ fn allowed_values(
                 .into_iter()
                 .next()
                 .unwrap_or_default();
-            let pattern = Pattern::compile(&text, MAX_PATTERN_BYTES).map_err(|source| {
-                LoadError::Pattern {
-                    node: node.to_owned(),
-                    pattern: text.clone(),
-                    source,
-                }
-            })?;
-            *patterns += pattern.memory();
-            if *patterns > MAX_PATTERNS_BYTES {
-                return Err(LoadError::PatternsTooLarge {
-                    node: node.to_owned(),
-                    pattern: text,
-                    bytes: *patterns,
-                    max: MAX_PATTERNS_BYTES,
-                });
-            }
+            let pattern = patterns.compile(&text, node)?;
             AllowedKind::RegEx(pattern)
         }
         _ => AllowedKind::Unchecked(values(&element.children)),

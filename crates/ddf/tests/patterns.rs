@@ -57,11 +57,13 @@ fn patterns_that_cannot_be_used_refuse_the_file() {
 
 #[test]
 fn the_patterns_of_a_file_are_bounded_together() {
-    // Each `\w{50}` fits the per-pattern bound (a few MiB); together they pass the file's.
-    let one = pfw_ddf::Pattern::compile(r"\w{50}", MAX_PATTERN_BYTES).expect("fits alone");
+    // Each `\w{50}…` fits the per-pattern bound (a few MiB); together they pass the file's.
+    // Each is distinct: a pattern repeated on many nodes is compiled (and counted) once.
+    let one = pfw_ddf::Pattern::compile(r"\w{50}0", MAX_PATTERN_BYTES).expect("fits alone");
     assert!(one.memory() <= MAX_PATTERN_BYTES);
     let n = MAX_PATTERNS_BYTES / one.memory() + 1;
-    let patterns = vec![r"\w{50}"; n];
+    let owned: Vec<String> = (0..n).map(|i| format!(r"\w{{50}}{i}")).collect();
+    let patterns: Vec<&str> = owned.iter().map(String::as_str).collect();
     match Schema::load(ddf(&patterns).as_bytes()) {
         Err(LoadError::PatternsTooLarge {
             node,
@@ -70,13 +72,14 @@ fn the_patterns_of_a_file_are_bounded_together() {
             max,
         }) => {
             assert_eq!(node, format!("./Vendor/MSFT/Demo/L{}", n - 1));
-            assert_eq!(pattern, r"\w{50}");
+            assert_eq!(pattern, owned[n - 1]);
             assert!(bytes > max && max == MAX_PATTERNS_BYTES);
         }
         other => panic!("expected PatternsTooLarge, got {other:?}"),
     }
-    // One fewer loads.
+    // One fewer loads, and so does the same pattern on as many nodes as the file likes.
     assert!(Schema::load(ddf(&patterns[1..]).as_bytes()).is_ok());
+    assert!(Schema::load(ddf(&vec![r"\w{50}"; 4 * n]).as_bytes()).is_ok());
 }
 
 #[test]
