@@ -199,7 +199,7 @@ fn check_item(
 /// Compiles a DDF pattern anchored to the whole value. A `{` that cannot start a repetition
 /// (first in the pattern or a group, or after `|`) is a literal, as Microsoft writes it, and
 /// so is an escaped punctuation character that is not a regex operator (`\/`). The
-/// compiled pattern is bounded by `max_bytes` (its NFA and one-pass DFA each), the lazy DFA's
+/// compiled pattern is bounded by `max_bytes` (each of its NFAs), the lazy DFA's
 /// cache of each search by [`PATTERN_CACHE_BYTES`] (past it, the search goes on without it).
 pub fn compile_pattern(
     pattern: &str,
@@ -232,9 +232,12 @@ pub fn compile_pattern(
         }
         prev = Some(c);
     }
+    // Values are only ever matched whole, never captured: no capture slots, and no one-pass
+    // DFA (which serves capture searches), so a pattern costs less to build and to keep.
     let config = regex_automata::meta::Config::new()
+        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+        .onepass(false)
         .nfa_size_limit(Some(max_bytes))
-        .onepass_size_limit(Some(max_bytes))
         .hybrid_cache_capacity(PATTERN_CACHE_BYTES);
     regex_automata::meta::Regex::builder()
         .configure(config)

@@ -1291,6 +1291,45 @@ fn ddf_limits_are_load_errors() {
         Schema::load(fits.as_bytes()).is_ok(),
         "MAX_DDF_NODES nodes load"
     );
+    // RegEx patterns: compiled at load; one past MAX_PATTERN_BYTES, or one the engine cannot
+    // compile, refuses the file naming the node and the pattern.
+    let leaf = |pattern: &str| {
+        format!(
+            "<Node><NodeName>Leaf</NodeName><DFProperties><AccessType><Add/></AccessType>\
+             <DFFormat><chr/></DFFormat><MSFT:AllowedValues xmlns:MSFT=\"m\" ValueType=\"RegEx\">\
+             <MSFT:Value>{pattern}</MSFT:Value></MSFT:AllowedValues></DFProperties></Node>"
+        )
+    };
+    for pattern in [r"[\p{L}\p{N}]{200}N", "((((", r"(a)\1", "(?!a)"] {
+        let file = tree(&node("Root", &leaf(pattern)).replacen(
+            "<Node>",
+            "<Node><Path>./Vendor/MSFT</Path>",
+            1,
+        ));
+        match Schema::load(file.as_bytes()) {
+            Err(e @ LoadError::Pattern { .. }) => {
+                let line = e.to_string();
+                assert!(
+                    line.contains("./Vendor/MSFT/Root/Leaf")
+                        && line.contains(&format!("{pattern:?}")),
+                    "{line}"
+                );
+            }
+            other => panic!("{pattern}: expected a pattern error, got {other:?}"),
+        }
+    }
+    // What one node holds while it is read: MAX_DDF_HELD_ELEMENTS.
+    let crowded = tree(
+        &node("Root", &"<x/>".repeat(pfw_ddf::load::MAX_DDF_HELD_ELEMENTS)).replacen(
+            "<Node>",
+            "<Node><Path>./Vendor/MSFT</Path>",
+            1,
+        ),
+    );
+    assert!(matches!(
+        Schema::load(crowded.as_bytes()),
+        Err(LoadError::TooComplex { .. })
+    ));
 }
 
 /// README "Limits": what is read back from a state file is bounded by the same value limit
