@@ -184,6 +184,11 @@ impl<'a> Lexer<'a> {
         self.lines.pos(offset)
     }
 
+    /// Bytes the position tracker has looked at, rescans included.
+    pub(crate) fn scanned(&self) -> usize {
+        self.lines.scanned()
+    }
+
     /// Number of open elements (1 inside the root).
     pub(crate) fn depth(&self) -> usize {
         self.open.len()

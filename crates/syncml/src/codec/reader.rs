@@ -81,6 +81,12 @@ impl<'a> Reader<'a> {
         self.lx.pos(offset)
     }
 
+    /// Bytes the position tracker has looked at, rescans included (a test's measure that
+    /// positions cost one pass over the input).
+    pub(crate) fn scanned(&self) -> usize {
+        self.lx.scanned()
+    }
+
     /// Number of open elements.
     pub(crate) fn depth(&self) -> usize {
         self.lx.depth()
