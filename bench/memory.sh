@@ -50,3 +50,15 @@ start=$(date +%s.%N)
 "$pfw" --state "$work/s.db" apply "$gets" >/dev/null 2>&1 || true
 printf '%-40s %8.3f s\n' "  its time (one run)" "$(echo "$(date +%s.%N) - $start" | bc)"
 [ "$peak" -le "$bound" ] || { echo "over the bound" >&2; exit 1; }
+
+# A DDF within the loader's limits: 32 MiB plus 8x its size at most.
+ddf=$work/big-ddf.xml
+python3 "$repo/bench/gen-big-ddf.py" >"$ddf"
+cargo build --release -q -p pfw-ddf --example load_ddf --manifest-path "$repo/Cargo.toml"
+size=$(stat -c %s "$ddf")
+bound=$(( (32 * 1024 * 1024 + 8 * size) / 1024 ))
+load=$(rss "$CARGO_TARGET_DIR/release/examples/load_ddf" "$ddf")
+printf '%-40s %8s KiB (DDF %d bytes, bound %d KiB)\n' "DDF load (99,990 nodes), loader alone" "$load" "$size" "$bound"
+shown=$(rss "$pfw" ddf --ddf "$ddf")
+printf '%-40s %8s KiB (bound %d KiB)\n' "pfw ddf --ddf (99,990 nodes)" "$shown" "$bound"
+[ "$load" -le "$bound" ] && [ "$shown" -le "$bound" ] || { echo "DDF load over the bound" >&2; exit 1; }

@@ -49,7 +49,7 @@ seed() {
     case $target in
         syncml_decode|syncml_roundtrip|apply_memory|session_server_message) seed_messages "$out" ;;
         ddf_load)
-            cp "$repo"/crates/passport/ddf/*.xml "$repo"/crates/devinfo/ddf/*.xml "$out"/
+            cp "$repo"/crates/passport/ddf/*.xml "$repo"/crates/devinfo/ddf/*.xml "$here"/seeds/ddf/*.xml "$out"/
             [ -d "$shared/ddf/microsoft" ] && cp "$shared"/ddf/microsoft/*.xml "$out"/
             ;;
         store_decode) cp "$here"/seeds/store/* "$out"/ ;;

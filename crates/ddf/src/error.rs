@@ -52,6 +52,22 @@ pub enum LoadError {
         /// The limit.
         max: usize,
     },
+    /// One node holds more elements than the loader keeps at once.
+    #[error("DDF file holds more than {max} elements in one node, at line {line}")]
+    TooComplex {
+        /// The limit.
+        max: usize,
+        /// Line (1-based).
+        line: usize,
+    },
+    /// An element has more attributes than the loader accepts.
+    #[error("DDF file has an element with more than {max} attributes at line {line}")]
+    TooManyAttributes {
+        /// The limit.
+        max: usize,
+        /// Line (1-based).
+        line: usize,
+    },
     /// The root element is not `MgmtTree`.
     #[error("DDF root element is `{found}`, expected `MgmtTree`")]
     WrongRoot {
@@ -76,6 +92,31 @@ pub enum LoadError {
         /// Its text.
         value: String,
     },
+    /// A `RegEx` pattern that cannot be compiled, or that is past the per-pattern memory
+    /// bound.
+    #[error("DDF node `{node}`: RegEx {pattern:?}: {source}")]
+    Pattern {
+        /// The node's path.
+        node: String,
+        /// The pattern as written.
+        pattern: String,
+        /// Why.
+        source: PatternError,
+    },
+    /// The file's patterns together are past the memory bound.
+    #[error(
+        "DDF node `{node}`: RegEx {pattern:?} brings the file's patterns to {bytes} bytes of memory; the limit is {max}"
+    )]
+    PatternsTooLarge {
+        /// The node whose pattern passes the bound.
+        node: String,
+        /// Its pattern.
+        pattern: String,
+        /// The patterns' memory with it.
+        bytes: usize,
+        /// The bound.
+        max: usize,
+    },
     /// An `MSFT:Applicability` entry does not parse.
     #[error("DDF node `{node}`: {source}")]
     Applicability {
@@ -83,6 +124,24 @@ pub enum LoadError {
         node: String,
         /// What is wrong.
         source: BuildError,
+    },
+}
+
+/// Why a DDF `RegEx` pattern cannot be used.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// The regex engine cannot compile it: not a regex, or a feature it does not have
+    /// (back-references, look-around).
+    #[error("{0}")]
+    Invalid(String),
+    /// Compiled, it would hold more memory than the bound.
+    #[error("compiled, it needs {} bytes of memory; the limit is {max}", needs(*bytes, *max))]
+    TooLarge {
+        /// What it needs; `None` when the compiler stopped at the bound.
+        bytes: Option<usize>,
+        /// The bound.
+        max: usize,
     },
 }
 
@@ -207,6 +266,10 @@ pub enum LookupError {
         /// The leaf's display path.
         leaf: String,
     },
+}
+
+fn needs(bytes: Option<usize>, max: usize) -> String {
+    bytes.map_or_else(|| format!("more than {max}"), |b| b.to_string())
 }
 
 fn hint(closest: Option<&str>) -> String {

@@ -38,7 +38,9 @@ pub mod path;
 pub mod value;
 
 pub use applicability::{Applicability, OsBuild};
-pub use error::{BuildError, LoadError, LookupError, UriError, ValueError, ValueErrorKind};
+pub use error::{
+    BuildError, LoadError, LookupError, PatternError, UriError, ValueError, ValueErrorKind,
+};
 pub use lookup::{Resolved, closest_name};
 pub use model::{
     AccessType, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming, EnumValue, Format,

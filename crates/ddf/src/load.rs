@@ -22,6 +22,18 @@ pub const MAX_DDF_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_DDF_DEPTH: usize = 128;
 /// Most `Node` elements accepted in a DDF file.
 pub const MAX_DDF_NODES: usize = 100_000;
+/// Most elements the loader holds at once while it reads (those of the nodes being read: a
+/// node's elements are released once it is read); a single node with more is refused.
+pub const MAX_DDF_HELD_ELEMENTS: usize = 100_000;
+/// Most attributes on one element.
+pub const MAX_DDF_ATTRIBUTES: usize = 64;
+/// Most distinct names of unmodelled elements a node (or the file) records in `skipped`.
+pub const MAX_SKIPPED_NAMES: usize = 64;
+/// Most memory one compiled `RegEx` pattern may hold, in bytes (its compiled form and a
+/// search's cache): Microsoft's largest pattern needs less than 100 KiB.
+pub const MAX_PATTERN_BYTES: usize = 4 * 1024 * 1024;
+/// Most memory the compiled `RegEx` patterns of one DDF file may hold together, in bytes.
+pub const MAX_PATTERNS_BYTES: usize = 16 * 1024 * 1024;
 
 impl Schema {
     /// Loads a DDF file from its bytes.
@@ -36,7 +48,8 @@ impl Schema {
             offset: e.valid_up_to(),
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let root = parse_document(text)?;
+        let mut patterns = Patterns::default();
+        let root = parse_document(text, &mut patterns)?;
         if root.local() != "MgmtTree" {
             return Err(LoadError::WrongRoot { found: root.name });
         }
@@ -45,7 +58,7 @@ impl Schema {
             man: None,
             model: None,
             diagnostics: None,
-            roots: Vec::new(),
+            roots: root.nodes,
             skipped: Vec::new(),
         };
         for child in root.children {
@@ -54,33 +67,50 @@ impl Schema {
                 "Man" => schema.man = Some(child.text),
                 "Mod" => schema.model = Some(child.text),
                 "Diagnostics" => schema.diagnostics = Some(child.text),
-                "Node" => schema.roots.push(node(child, "")?),
-                _ => schema.skipped.push(child.name),
+                _ => skip(&mut schema.skipped, child.name),
             }
         }
         Ok(schema)
     }
 }
 
-/// A parsed XML element: just enough DOM to read a DDF file.
+/// A parsed XML element: just enough DOM to read a DDF file. A `Node` element becomes a
+/// [`Node`] as soon as it closes (in its parent's `nodes`), so the DOM never holds more than
+/// the open elements and the properties of the nodes being read: a file's peak memory is its
+/// schema's, not a whole document tree's.
 struct Element {
     name: String,
     /// Where the local name (after any prefix) starts in `name`.
     local_start: usize,
     attrs: Vec<(String, String)>,
     text: String,
+    /// Child elements other than `Node`.
     children: Vec<Self>,
+    /// `Node` children, already read.
+    nodes: Vec<Node>,
+    /// How many elements of this one's subtree the DOM holds (itself excluded).
+    held: usize,
+}
+
+/// Why a start tag could not become an [`Element`].
+enum NewError {
+    Xml(quick_xml::Error),
+    TooManyAttributes,
 }
 
 impl Element {
-    fn new(start: &quick_xml::events::BytesStart<'_>) -> Result<Self, quick_xml::Error> {
+    fn new(start: &quick_xml::events::BytesStart<'_>) -> Result<Self, NewError> {
         let name = start.name().into_inner().to_owned();
         let local_start = name.len() - start.local_name().into_inner().len();
         let mut attrs = Vec::new();
         for attr in start.attributes() {
-            let attr = attr.map_err(quick_xml::Error::from)?;
+            if attrs.len() == MAX_DDF_ATTRIBUTES {
+                return Err(NewError::TooManyAttributes);
+            }
+            let attr = attr.map_err(|e| NewError::Xml(e.into()))?;
             let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)?
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(NewError::Xml)?
                 .into_owned();
             attrs.push((attr.key.into_inner().to_owned(), value));
         }
@@ -90,6 +120,8 @@ impl Element {
             attrs,
             text: String::new(),
             children: Vec::new(),
+            nodes: Vec::new(),
+            held: 0,
         })
     }
 
@@ -100,7 +132,9 @@ impl Element {
     }
 }
 
-fn parse_document(text: &str) -> Result<Element, LoadError> {
+/// Reads the document into its root element, each `Node` of the DDF tree read as it closes;
+/// `patterns` holds the file's compiled patterns.
+fn parse_document(text: &str, patterns: &mut Patterns) -> Result<Element, LoadError> {
     let mut reader = Reader::from_str(text);
     let line_of = |pos: u64| {
         text.as_bytes()[..usize::try_from(pos).unwrap_or(text.len()).min(text.len())]
@@ -115,6 +149,24 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
     };
     let mut stack: Vec<Element> = Vec::new();
     let mut nodes = 0usize;
+    // Elements the DOM holds now (MAX_DDF_HELD_ELEMENTS).
+    let mut live = 0usize;
+    let new_element = |start: &quick_xml::events::BytesStart<'_>, pos: u64, live: &mut usize| {
+        *live += 1;
+        if *live > MAX_DDF_HELD_ELEMENTS {
+            return Err(LoadError::TooComplex {
+                max: MAX_DDF_HELD_ELEMENTS,
+                line: line_of(pos),
+            });
+        }
+        Element::new(start).map_err(|e| match e {
+            NewError::Xml(e) => xml_err(pos, &e),
+            NewError::TooManyAttributes => LoadError::TooManyAttributes {
+                max: MAX_DDF_ATTRIBUTES,
+                line: line_of(pos),
+            },
+        })
+    };
     let mut root = None;
     loop {
         let pos = reader.buffer_position();
@@ -139,14 +191,14 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
                     });
                 }
                 count_node(&start, &mut nodes)?;
-                stack.push(Element::new(&start).map_err(|e| xml_err(pos, &e))?);
+                stack.push(new_element(&start, pos, &mut live)?);
             }
             Event::Empty(start) => {
                 count_node(&start, &mut nodes)?;
-                let element = Element::new(&start).map_err(|e| xml_err(pos, &e))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
+                let element = new_element(&start, pos, &mut live)?;
+                match stack.is_empty() {
+                    false => attach(&mut stack, element, patterns, &mut live)?,
+                    true => root = Some(element),
                 }
             }
             Event::End(_) => {
@@ -155,9 +207,9 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
                     return Err(xml_err(pos, &"unmatched end tag"));
                 };
                 trim_in_place(&mut element.text);
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
+                match stack.is_empty() {
+                    false => attach(&mut stack, element, patterns, &mut live)?,
+                    true => root = Some(element),
                 }
             }
             Event::Text(t) => {
@@ -215,6 +267,66 @@ fn parse_document(text: &str) -> Result<Element, LoadError> {
     })
 }
 
+/// Adds a closed `element` to its parent, the top of `stack`: a `Node` of the DDF tree (under
+/// `MgmtTree` or a `Node`) as the [`Node`] it describes, anything else as an element.
+/// `live` counts the elements the DOM holds: a node's are released once it is read.
+fn attach(
+    stack: &mut [Element],
+    element: Element,
+    patterns: &mut Patterns,
+    live: &mut usize,
+) -> Result<(), LoadError> {
+    let in_tree = match stack {
+        [root] => root.local() == "MgmtTree",
+        [.., parent] => parent.local() == "Node",
+        [] => false,
+    };
+    if in_tree && element.local() == "Node" {
+        let parent = tree_path(stack);
+        *live = live.saturating_sub(element.held + 1);
+        let node = node(element, &parent, patterns)?;
+        if let Some(parent) = stack.last_mut() {
+            parent.nodes.push(node);
+        }
+    } else if let Some(parent) = stack.last_mut() {
+        parent.held += element.held + 1;
+        parent.children.push(element);
+    }
+    Ok(())
+}
+
+/// The display path of the open `Node` elements on `stack` (below `MgmtTree`), as far as their
+/// `NodeName` and `Path` have been read: what [`node`] calls its `parent`.
+fn tree_path(stack: &[Element]) -> String {
+    let mut out = String::new();
+    for element in stack.iter().skip(1) {
+        let text_of = |name: &str| {
+            element
+                .children
+                .iter()
+                .find(|c| c.local() == name)
+                .map(|c| c.text.as_str())
+        };
+        match (text_of("NodeName"), text_of("Path")) {
+            (Some(""), _) => out.push_str("/{}"),
+            (Some(name), Some(path)) => out = format!("{path}/{name}"),
+            (Some(name), None) => {
+                out.push('/');
+                out.push_str(name);
+            }
+            (None, _) => out.push_str("/?"),
+        }
+    }
+    out
+}
+
+/// Records the name of an unmodelled element, once, up to [`MAX_SKIPPED_NAMES`] names.
+fn skip(skipped: &mut Vec<String>, name: String) {
+    if skipped.len() < MAX_SKIPPED_NAMES && !skipped.contains(&name) {
+        skipped.push(name);
+    }
+}
+
 /// Trims surrounding whitespace without copying text that has none.
 fn trim_in_place(text: &mut String) {
     let end = text.trim_end().len();
@@ -238,19 +350,54 @@ fn count_node(
     Ok(())
 }
 
-fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
+/// The `RegEx` patterns of the file being read: each distinct one compiled once (Microsoft's
+/// files repeat the same GUID pattern on many nodes), with the memory they hold together.
+#[derive(Default)]
+struct Patterns {
+    compiled: std::collections::HashMap<String, Pattern>,
+    memory: usize,
+}
+
+impl Patterns {
+    /// `text` compiled within the bounds, or the load error naming `node` and the pattern.
+    fn compile(&mut self, text: &str, node: &str) -> Result<Pattern, LoadError> {
+        if let Some(pattern) = self.compiled.get(text) {
+            return Ok(pattern.clone());
+        }
+        let pattern =
+            Pattern::compile(text, MAX_PATTERN_BYTES).map_err(|source| LoadError::Pattern {
+                node: node.to_owned(),
+                pattern: text.to_owned(),
+                source,
+            })?;
+        self.memory += pattern.memory();
+        if self.memory > MAX_PATTERNS_BYTES {
+            return Err(LoadError::PatternsTooLarge {
+                node: node.to_owned(),
+                pattern: text.to_owned(),
+                bytes: self.memory,
+                max: MAX_PATTERNS_BYTES,
+            });
+        }
+        self.compiled.insert(text.to_owned(), pattern.clone());
+        Ok(pattern)
+    }
+}
+
+/// Reads one `Node`; `patterns` holds the file's patterns read so far.
+fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node, LoadError> {
     let mut name = None;
     let mut path = None;
     let mut props = None;
     let mut skipped: Vec<String> = Vec::new();
-    let mut child_elements = Vec::new();
+    let mut children = element.nodes;
+    children.shrink_to_fit();
     for child in element.children {
         match child.local() {
             "NodeName" => name = Some(child.text),
             "Path" => path = Some(child.text),
             "DFProperties" => props = Some(child),
-            "Node" => child_elements.push(child),
-            _ => skipped.push(child.name),
+            _ => skip(&mut skipped, child.name),
         }
     }
     let name = match name {
@@ -297,13 +444,14 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
         skipped,
     };
     let mut saw_format = false;
+    let mut saw_scope = false;
     for prop in props.children {
         match prop.local() {
             "AccessType" => {
                 for verb in prop.children {
                     match Verb::from_name(verb.local()) {
                         Some(v) => node.access = node.access.with(v),
-                        None => node.skipped.push(format!("AccessType/{}", verb.name)),
+                        None => skip(&mut node.skipped, format!("AccessType/{}", verb.name)),
                     }
                 }
             }
@@ -316,6 +464,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             }
             "Occurrence" => node.occurrence = occurrence(&prop, &here)?,
             "Scope" => {
+                saw_scope = true;
                 node.scope = match only_child(&prop, &here, "Scope")?.local() {
                     "Permanent" => NodeScope::Permanent,
                     "Dynamic" => NodeScope::Dynamic,
@@ -357,7 +506,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
                 });
             }
             "Applicability" => node.applicability = Some(applicability(prop, &here)?),
-            "AllowedValues" => node.allowed = Some(allowed_values(prop, &here)?),
+            "AllowedValues" => node.allowed = Some(allowed_values(prop, &here, patterns)?),
             "SupportedValues" => {
                 node.supported_values = Some(SupportedValues {
                     attributes: prop.attrs,
@@ -374,7 +523,7 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             "Deprecated" => node.deprecated = Some(prop.attrs),
             "ConflictResolution" => node.conflict_resolution = Some(prop.text),
             "GpMapping" => node.gp_mapping = Some(prop.attrs),
-            _ => node.skipped.push(prop.name),
+            _ => skip(&mut node.skipped, prop.name),
         }
     }
     if !saw_format {
@@ -383,10 +532,22 @@ fn node(element: Element, parent: &str) -> Result<Node, LoadError> {
             element: "DFFormat",
         });
     }
-    for child in child_elements {
-        node.children.push(self::node(child, &here)?);
+    if !saw_scope {
+        node.scope = default_scope(node.access);
     }
+    node.children = children;
     Ok(node)
+}
+
+/// The scope of a node whose DDF gives none (`Scope` is optional in DDF 1.2): dynamic when its
+/// AccessType has Add (the server creates it), else permanent (it can only be built in). So an
+/// Add the AccessType allows is never refused as an Add of a permanent node.
+fn default_scope(access: AccessType) -> NodeScope {
+    if access.allows(Verb::Add) {
+        NodeScope::Dynamic
+    } else {
+        NodeScope::Permanent
+    }
 }
 
 fn only_child<'a>(
@@ -450,13 +611,17 @@ fn applicability(element: Element, node: &str) -> Result<Applicability, LoadErro
                 out.editions = Applicability::parse_editions(&child.text).map_err(wrap)?;
                 out.edition_text = Some(child.text);
             }
-            _ => out.skipped.push(child.name),
+            _ => skip(&mut out.skipped, child.name),
         }
     }
     Ok(out)
 }
 
-fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadError> {
+fn allowed_values(
+    element: Element,
+    node: &str,
+    patterns: &mut Patterns,
+) -> Result<AllowedValues, LoadError> {
     let value_type = element
         .attrs
         .iter()
@@ -509,7 +674,8 @@ fn allowed_values(element: Element, node: &str) -> Result<AllowedValues, LoadErr
                 .into_iter()
                 .next()
                 .unwrap_or_default();
-            AllowedKind::RegEx(Pattern::new(&text))
+            let pattern = patterns.compile(&text, node)?;
+            AllowedKind::RegEx(pattern)
         }
         _ => AllowedKind::Unchecked(values(&element.children)),
     };

@@ -7,11 +7,9 @@
 //! [`Schema::skipped`].
 
 use std::fmt;
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 use crate::applicability::Applicability;
+use crate::error::PatternError;
 use crate::path::Scope;
 
 /// A loaded DDF file: the `MgmtTree` root element.
@@ -27,7 +25,8 @@ pub struct Schema {
     pub diagnostics: Option<String>,
     /// The top-level nodes, each with its `Path` (e.g. `./Device/Vendor/MSFT`).
     pub roots: Vec<Node>,
-    /// Names of elements directly under `MgmtTree` that the loader does not model.
+    /// Names of elements directly under `MgmtTree` that the loader does not model (each once,
+    /// at most `load::MAX_SKIPPED_NAMES`).
     pub skipped: Vec<String>,
 }
 
@@ -85,6 +84,35 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The names one level below `segments` on the way to this schema's top-level nodes in
+    /// `scope`, each with the top-level node it leads to: `[]` → `Vendor` (for a root whose
+    /// `Path` is `./Vendor/MSFT`) or `DevInfo` (for a root `DevInfo` at `.`), `["Vendor"]` →
+    /// `MSFT`. Empty when `segments` is not a proper prefix of any top-level node's location.
+    /// These are the interior nodes above the CSPs (OMA-DM's root `.` and the `Path` segments)
+    /// that no DDF describes as a node.
+    pub fn names_above_roots(&self, scope: Scope, segments: &[&str]) -> Vec<(&str, &Node)> {
+        let mut out = Vec::new();
+        for root in &self.roots {
+            let Some((root_scope, prefix)) = root.root_location() else {
+                continue;
+            };
+            let Some(name) = root.name.as_static() else {
+                continue;
+            };
+            if root_scope != scope || segments.len() > prefix.len() {
+                continue;
+            }
+            if !prefix.iter().zip(segments).all(|(a, b)| a == b) {
+                continue;
+            }
+            let next = prefix.get(segments.len()).copied().unwrap_or(name);
+            out.push((next, root));
+        }
+        out
+    }
+}
+
 fn walk_into<'a>(parent: &str, node: &'a Node, out: &mut Vec<(String, &'a Node)>) {
     let path = format!("{parent}/{}", node.display_name());
     out.push((path.clone(), node));
@@ -134,7 +162,8 @@ pub struct Node {
     pub gp_mapping: Option<Vec<(String, String)>>,
     /// Child nodes, in document order.
     pub children: Vec<Self>,
-    /// Names of elements inside this node's `Node`/`DFProperties` that the loader skipped.
+    /// Names of elements inside this node's `Node`/`DFProperties` that the loader skipped
+    /// (each once, at most `load::MAX_SKIPPED_NAMES`).
     pub skipped: Vec<String>,
 }
 
@@ -464,23 +493,35 @@ pub enum AllowedKind {
     RegEx(Pattern),
 }
 
-/// A DDF `RegEx` pattern, compiled once, the first time a value is checked against it (see
-/// [`crate::value::compile_pattern`]): a process that never checks a value of that node never
-/// pays for compiling it.
+/// A DDF `RegEx` pattern, compiled when the DDF is loaded ([`Pattern::compile`]), within the
+/// memory bounds of [`crate::load`] (`MAX_PATTERN_BYTES`, `MAX_PATTERNS_BYTES`): a pattern
+/// the engine cannot compile, or one past the bounds, is a load error, never a pattern that
+/// checks nothing.
 #[derive(Clone)]
 pub struct Pattern {
     source: String,
-    compiled: OnceLock<Option<Regex>>,
+    regex: regex_automata::meta::Regex,
+    memory: usize,
 }
 
 impl Pattern {
-    /// A pattern from its `source`. A pattern the regex engine cannot compile is kept,
-    /// uncompiled, and checks nothing.
-    pub fn new(source: &str) -> Self {
-        Self {
-            source: source.to_owned(),
-            compiled: OnceLock::new(),
+    /// Compiles `source` anchored to the whole value (Microsoft's literal leading `{`
+    /// escaped, see [`crate::value::compile_pattern`]), holding at most `max_bytes` of memory
+    /// for the compiled pattern and a search's cache together.
+    pub fn compile(source: &str, max_bytes: usize) -> Result<Self, PatternError> {
+        let regex = crate::value::compile_pattern(source, max_bytes)?;
+        let memory = crate::value::pattern_memory(&regex);
+        if memory > max_bytes {
+            return Err(PatternError::TooLarge {
+                bytes: Some(memory),
+                max: max_bytes,
+            });
         }
+        Ok(Self {
+            source: source.to_owned(),
+            regex,
+            memory,
+        })
     }
 
     /// The pattern as the DDF writes it.
@@ -488,11 +529,15 @@ impl Pattern {
         &self.source
     }
 
-    /// The compiled, anchored regex, when the engine could compile it.
-    pub fn regex(&self) -> Option<&Regex> {
-        self.compiled
-            .get_or_init(|| crate::value::compile_pattern(&self.source))
-            .as_ref()
+    /// Whether `text` matches the whole pattern.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+
+    /// The memory the pattern may hold, in bytes: the compiled pattern, plus the most one
+    /// search's cache grows to.
+    pub fn memory(&self) -> usize {
+        self.memory
     }
 }
 

@@ -10,9 +10,7 @@
 
 use std::fmt;
 
-use regex::Regex;
-
-use crate::error::{ValueError, ValueErrorKind};
+use crate::error::{PatternError, ValueError, ValueErrorKind};
 use crate::model::{AllowedKind, AllowedValues, CaseSense, EnumValue, Format, Node};
 
 /// A value typed for its node's format.
@@ -189,27 +187,34 @@ fn check_item(
                 })
             }
         }
-        AllowedKind::RegEx(pattern) => match pattern.regex() {
-            Some(regex) if regex.is_match(item) => Ok(()),
-            Some(_) => Err(ValueErrorKind::NoMatch {
-                pattern: pattern.source().to_owned(),
-                got: shown(item),
-            }),
-            // A pattern the engine cannot compile states nothing checkable.
-            None => Ok(()),
-        },
+        AllowedKind::RegEx(pattern) if pattern.is_match(item) => Ok(()),
+        AllowedKind::RegEx(pattern) => Err(ValueErrorKind::NoMatch {
+            pattern: pattern.source().to_owned(),
+            got: shown(item),
+        }),
         AllowedKind::Unchecked(_) => Ok(()),
     }
 }
 
 /// Compiles a DDF pattern anchored to the whole value. A `{` that cannot start a repetition
-/// (first in the pattern or a group, or after `|`) is a literal, as Microsoft writes it.
-pub fn compile_pattern(pattern: &str) -> Option<Regex> {
+/// (first in the pattern or a group, or after `|`) is a literal, as Microsoft writes it, and
+/// so is an escaped punctuation character that is not a regex operator (`\/`). The
+/// compiled pattern is bounded by `max_bytes` (each of its NFAs), the lazy DFA's
+/// cache of each search by [`PATTERN_CACHE_BYTES`] (past it, the search goes on without it).
+pub fn compile_pattern(
+    pattern: &str,
+    max_bytes: usize,
+) -> Result<regex_automata::meta::Regex, PatternError> {
     let mut escaped = String::with_capacity(pattern.len() + 8);
     let mut prev: Option<char> = None;
     let mut in_escape = false;
     for c in pattern.chars() {
         if in_escape {
+            // An escaped punctuation character the regex engine gives no meaning to (`\/`,
+            // as Microsoft's SecureAssessment DDF writes inside a class) is that character.
+            if c.is_ascii_punctuation() && !REGEX_OPERATORS.contains(c) {
+                escaped.pop();
+            }
             escaped.push(c);
             in_escape = false;
             prev = Some('a');
@@ -227,7 +232,51 @@ pub fn compile_pattern(pattern: &str) -> Option<Regex> {
         }
         prev = Some(c);
     }
-    Regex::new(&format!("^(?:{escaped})$")).ok()
+    // Values are only ever matched whole, never captured: no capture slots, and no one-pass
+    // DFA (which serves capture searches), so a pattern costs less to build and to keep.
+    let config = regex_automata::meta::Config::new()
+        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+        .onepass(false)
+        .nfa_size_limit(Some(max_bytes))
+        .hybrid_cache_capacity(PATTERN_CACHE_BYTES);
+    regex_automata::meta::Regex::builder()
+        .configure(config)
+        .build(&format!("^(?:{escaped})$"))
+        .map_err(|e| match e.size_limit() {
+            Some(_) => PatternError::TooLarge {
+                bytes: None,
+                max: max_bytes,
+            },
+            None => PatternError::Invalid(
+                e.syntax_error()
+                    .map_or_else(|| e.to_string(), |s| one_line(&s.to_string())),
+            ),
+        })
+}
+
+/// The memory a compiled pattern may hold: its own, a fresh search cache, and what the lazy
+/// DFA's part of that cache may grow by.
+pub(crate) fn pattern_memory(regex: &regex_automata::meta::Regex) -> usize {
+    let cache = regex.create_cache();
+    regex.memory_usage() + cache.memory_usage() + PATTERN_CACHE_BYTES
+}
+
+/// The characters the regex syntax gives a meaning to, escaped or not (regex-syntax's
+/// `is_meta_character`).
+const REGEX_OPERATORS: &str = "\\.+*?()|[]{}^$#&-~";
+
+/// The most the lazy DFA's cache of one pattern's search holds, in bytes.
+pub const PATTERN_CACHE_BYTES: usize = 32 * 1024;
+
+/// The last line of the regex parser's multi-line message (`error: …`), as one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_owned()
 }
 
 fn parse_flag(text: &str) -> Option<i64> {
@@ -271,7 +320,7 @@ mod tests {
     fn microsoft_guid_pattern_compiles_with_literal_brace() {
         let pattern =
             r"{[0-9A-Fa-f]{8}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{4}\-[0-9A-Fa-f]{12}\}";
-        let regex = compile_pattern(pattern).unwrap();
+        let regex = compile_pattern(pattern, crate::load::MAX_PATTERN_BYTES).unwrap();
         assert!(regex.is_match("{D6886603-9D2F-4EB2-B667-1971041FA96B}"));
         assert!(!regex.is_match("D6886603-9D2F-4EB2-B667-1971041FA96B"));
         assert!(

@@ -104,7 +104,9 @@ pub fn status_of(error: &TreeError) -> StatusCode {
         // Row 5.
         TreeError::NotInSchema(_) | TreeError::NotApplicable { .. } => StatusCode::NotFound,
         // Row 6.
-        TreeError::NotAllowed { .. } => StatusCode::CommandNotAllowed,
+        TreeError::NotAllowed { .. } | TreeError::ChildOfLeaf { .. } => {
+            StatusCode::CommandNotAllowed
+        }
         // Row 7.
         TreeError::AlreadyExists(_) => StatusCode::AlreadyExists,
         TreeError::Missing(_) => StatusCode::NotFound,

@@ -304,6 +304,45 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[200]),
         ),
+        case(
+            "double hyphen in a comment",
+            "XML 1.0 §2.5: \"--\" must not occur within comments; not well-formed, refused whole",
+            body(&format!(
+                "<!-- x -- y -->{}",
+                add(2, &use_pfw(), "bool", "true")
+            )),
+            Refused("Syntax"),
+        ),
+        case(
+            "comment ending in --->",
+            "XML 1.0 §2.5 (a comment may not end with -)",
+            body(&format!(
+                "{}<!-- x --->",
+                add(2, &use_pfw(), "bool", "true")
+            )),
+            Refused("Syntax"),
+        ),
+        case(
+            "a command in a foreign namespace",
+            "README Refused messages: an element declaring another default namespace is not SyncML",
+            body(&add(2, &use_pfw(), "bool", "true").replacen("<Add>", "<Add xmlns=\"urn:x\">", 1)),
+            Refused("WrongNamespace"),
+        ),
+        case(
+            "SyncBody in a foreign namespace",
+            "README Refused messages",
+            format!(
+                "<SyncML><SyncBody xmlns=\"urn:x\">{}</SyncBody></SyncML>",
+                add(2, &use_pfw(), "bool", "true")
+            ),
+            Refused("WrongNamespace"),
+        ),
+        case(
+            "prefixed SyncML root",
+            "README Refused messages: the root is SyncML as written, no prefix",
+            "<s:SyncML xmlns:s=\"SYNCML:SYNCML1.2\"><s:SyncBody/></s:SyncML>",
+            Refused("WrongRoot"),
+        ),
         // --- Encoding (DESIGN: not UTF-8, NUL refused whole).
         case(
             "invalid UTF-8",
@@ -1284,6 +1323,55 @@ fn ddf_limits_are_load_errors() {
     assert!(
         Schema::load(fits.as_bytes()).is_ok(),
         "MAX_DDF_NODES nodes load"
+    );
+    // RegEx patterns: compiled at load; one past MAX_PATTERN_BYTES, or one the engine cannot
+    // compile, refuses the file naming the node and the pattern.
+    let leaf = |pattern: &str| {
+        format!(
+            "<Node><NodeName>Leaf</NodeName><DFProperties><AccessType><Add/></AccessType>\
+             <DFFormat><chr/></DFFormat><MSFT:AllowedValues xmlns:MSFT=\"m\" ValueType=\"RegEx\">\
+             <MSFT:Value>{pattern}</MSFT:Value></MSFT:AllowedValues></DFProperties></Node>"
+        )
+    };
+    for pattern in [r"[\p{L}\p{N}]{200}N", "((((", r"(a)\1", "(?!a)"] {
+        let file = tree(&node("Root", &leaf(pattern)).replacen(
+            "<Node>",
+            "<Node><Path>./Vendor/MSFT</Path>",
+            1,
+        ));
+        match Schema::load(file.as_bytes()) {
+            Err(e @ LoadError::Pattern { .. }) => {
+                let line = e.to_string();
+                assert!(
+                    line.contains("./Vendor/MSFT/Root/Leaf")
+                        && line.contains(&format!("{pattern:?}")),
+                    "{line}"
+                );
+            }
+            other => panic!("{pattern}: expected a pattern error, got {other:?}"),
+        }
+    }
+    // What one node holds while it is read: MAX_DDF_HELD_ELEMENTS.
+    let crowded = tree(
+        &node("Root", &"<x/>".repeat(pfw_ddf::load::MAX_DDF_HELD_ELEMENTS)).replacen(
+            "<Node>",
+            "<Node><Path>./Vendor/MSFT</Path>",
+            1,
+        ),
+    );
+    assert!(matches!(
+        Schema::load(crowded.as_bytes()),
+        Err(LoadError::TooComplex { .. })
+    ));
+}
+
+/// README "Limits": what is read back from a state file is bounded by the same value limit
+/// as a message's Data (`pfw_tree::StateLimits` cannot see `pfw_syncml::Limits`).
+#[test]
+fn state_reads_share_the_value_limit() {
+    assert_eq!(
+        pfw_tree::StateLimits::DEFAULT.max_value_bytes,
+        Limits::DEFAULT.max_value_bytes
     );
 }
 

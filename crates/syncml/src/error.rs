@@ -128,12 +128,19 @@ pub enum DecodeError {
         /// Position of the root's start tag.
         pos: Pos,
     },
-    /// The root's `xmlns` is neither absent nor `SYNCML:SYNCML1.2` (in any case).
-    #[error("{pos}: root namespace {found:?} is not SYNCML:SYNCML1.2")]
+    /// An element of the SyncML grammar (the root or any element below it but `Meta`'s
+    /// children and `Data`'s content) declares a default namespace other than
+    /// `SYNCML:SYNCML1.2` (in any case); none, or `xmlns=""`, is SyncML's.
+    #[error(
+        "{pos}: {} namespace {found:?} is not SYNCML:SYNCML1.2",
+        whose(element)
+    )]
     WrongNamespace {
+        /// The element declaring it, as written.
+        element: String,
         /// The declared namespace.
         found: String,
-        /// Position of the root's start tag.
+        /// Position of the element's start tag.
         pos: Pos,
     },
     /// An element opens deeper than [`crate::Limits::max_depth`].
@@ -285,4 +292,13 @@ pub enum ParseCodeError {
     /// The number does not fit in 16 bits.
     #[error("code out of range")]
     OutOfRange,
+}
+
+/// How [`DecodeError::WrongNamespace`] names the element: `root` for `SyncML`, else `<Name>`.
+fn whose(element: &str) -> String {
+    if element == "SyncML" {
+        "root".to_owned()
+    } else {
+        format!("<{element}>")
+    }
 }

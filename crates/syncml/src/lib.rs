@@ -51,8 +51,8 @@ pub use alert::AlertCode;
 pub use error::{Construct, DecodeError, ParseCodeError, XmlSyntax};
 pub use limits::{LimitInfo, LimitOutcome, Limits};
 pub use model::{
-    Alert, Chal, CmdId, Command, Container, Cred, Data, Item, ItemCommand, LocUri, Malformed,
-    MalformedReason, Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target,
+    Alert, Chal, CmdId, CmdIdFault, Command, Container, Cred, Data, Item, ItemCommand, LocUri,
+    Malformed, MalformedReason, Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target,
     UnknownElement,
 };
 pub use pos::Pos;

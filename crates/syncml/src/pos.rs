@@ -65,6 +65,9 @@ pub(crate) struct LineTracker<'a> {
     offset: usize,
     line: u32,
     column: u32,
+    /// Bytes looked at so far, rescans included: at most the input's length when every
+    /// request came in document order.
+    scanned: usize,
 }
 
 impl<'a> LineTracker<'a> {
@@ -75,7 +78,13 @@ impl<'a> LineTracker<'a> {
             offset: 0,
             line: 1,
             column: 1,
+            scanned: 0,
         }
+    }
+
+    /// Bytes looked at so far, rescans included.
+    pub(crate) fn scanned(&self) -> usize {
+        self.scanned
     }
 
     /// The position of the byte at `offset` (clamped to the input's length).
@@ -87,6 +96,7 @@ impl<'a> LineTracker<'a> {
             self.column = 1;
         }
         let span = self.input.get(self.offset..offset).unwrap_or_default();
+        self.scanned += span.len();
         match memchr::memrchr(b'\n', span) {
             None => self.column = self.column.saturating_add(self.count_chars(span)),
             Some(last) => {

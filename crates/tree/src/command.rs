@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use pfw_ddf::{
-    Format, Node, NodeName, NodePath, NodeScope, NodeValue, Query, Resolved, UriLimits, Verb,
-    decode_segment, encode_segment, encode_segment_into, parse_value,
+    Format, LookupError, Node, NodeName, NodePath, NodeScope, NodeValue, Query, Resolved,
+    UriLimits, Verb, decode_segment, encode_segment, encode_segment_into, parse_value,
 };
 
 use crate::csp::{Csp, Registry};
@@ -184,7 +184,19 @@ impl<'t> Tree<'t> {
 
         // Row 5: in the schema for this scope, build and edition (404).
         let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
-        let (csp, resolved) = registry.resolve(path.scope(), &segments)?;
+        let (csp, resolved) = match registry.resolve(path.scope(), &segments) {
+            Ok(found) => found,
+            // Row 6 for a path below a leaf: OMA-DM's Add and Replace tables, "any attempt to
+            // add a child node to a leaf node results in a (405)" (once the leaf itself is on
+            // this device, row 5). Other verbs name a node that cannot exist: 404.
+            Err(LookupError::BelowLeaf { index, leaf }) if verb == Verb::Add => {
+                let up_to_leaf = segments.get(..index.saturating_sub(1)).unwrap_or(&[]);
+                let (_, leaf_chain) = registry.resolve(path.scope(), up_to_leaf)?;
+                self.check_applicable(&leaf_chain)?;
+                return Err(TreeError::ChildOfLeaf { leaf, index });
+            }
+            Err(error) => return self.check_above_roots(verb, &path, &segments, error),
+        };
         self.check_applicable(&resolved)?;
         let node = resolved.node();
 
@@ -197,15 +209,22 @@ impl<'t> Tree<'t> {
         // Row 6: the verb is in the node's AccessType (405).
         let keys = keys_of(&segments);
         let exists = self.exists(csp, instance, &path, &resolved, &keys)?;
-        let not_allowed = || TreeError::NotAllowed {
-            verb,
-            node: display(&resolved),
-            allowed: allowed_verbs(node),
+        let because = if !node.access.allows(verb) {
+            Some("")
+        } else if verb == Verb::Add && node.scope == NodeScope::Permanent && exists {
+            Some(": it is a permanent node and exists (OMA-DM: permanent nodes are never added)")
+        } else if verb == Verb::Replace && !node.is_leaf() {
+            Some(": it is an interior node (Replace sets a leaf's value)")
+        } else {
+            None
         };
-        let permanent_add = verb == Verb::Add && node.scope == NodeScope::Permanent && exists;
-        let interior_replace = verb == Verb::Replace && !node.is_leaf();
-        if permanent_add || interior_replace || !node.access.allows(verb) {
-            return Err(not_allowed());
+        if let Some(because) = because {
+            return Err(TreeError::NotAllowed {
+                verb,
+                node: display(&resolved),
+                allowed: allowed_verbs(node),
+                because,
+            });
         }
 
         // Row 7: existence (418 / 404 / 405).
@@ -282,7 +301,7 @@ impl<'t> Tree<'t> {
         }
         check_query(verb, path.query(), node)?;
 
-        Ok(Plan {
+        Ok(Plan(Planned::Node {
             csp,
             path,
             instance,
@@ -290,19 +309,72 @@ impl<'t> Tree<'t> {
             keys,
             create,
             value,
-        })
+        }))
+    }
+
+    /// The ordered checks for the interior nodes above the CSPs, which no DDF describes: the
+    /// root `.` (also `./Device`, and `./User` for a user's tree) and the segments of the CSPs'
+    /// `Path`s (`./Vendor`, `./Vendor/MSFT`). Such a node exists when a CSP the device has lies
+    /// below it (the root always exists) and allows Get only: its children are listed, nothing
+    /// adds, replaces or deletes it (OMA-DM §4.1.6.5 rule 3: "the root node (.) cannot be
+    /// deleted … (405)"; rule 2 for the permanent nodes above the CSPs).
+    fn check_above_roots<'p>(
+        &self,
+        verb: Verb,
+        path: &NodePath,
+        segments: &[&str],
+        error: LookupError,
+    ) -> Result<Plan<'p>, TreeError>
+    where
+        't: 'p,
+    {
+        let mut names: Vec<String> = Vec::new();
+        for (name, root) in self.registry.names_above_roots(path.scope(), segments) {
+            let name = encode_segment(name);
+            if self.applicable(root) && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        // Row 5: not above any CSP of this device.
+        if names.is_empty() && !segments.is_empty() {
+            return Err(error.into());
+        }
+        if verb == Verb::Copy {
+            return Err(TreeError::Unsupported(Unsupported::Copy));
+        }
+        // Row 6: Get only.
+        if verb != Verb::Get {
+            return Err(TreeError::NotAllowed {
+                verb,
+                node: display_above_roots(path),
+                allowed: Verb::Get.as_str().to_owned(),
+                because: "",
+            });
+        }
+        // Row 10: no DDF describes these nodes, so no property or list of them is answered.
+        if let Some(query) = path.query() {
+            return Err(TreeError::Unsupported(Unsupported::AboveRoots {
+                query: query.to_string(),
+                node: display_above_roots(path),
+            }));
+        }
+        Ok(Plan(Planned::AboveRoots(names)))
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
-        let Plan {
-            csp,
-            path,
-            instance,
-            resolved,
-            keys,
-            create,
-            value,
-        } = plan;
+        let (csp, path, instance, resolved, keys, create, value) = match plan.0 {
+            Planned::Node {
+                csp,
+                path,
+                instance,
+                resolved,
+                keys,
+                create,
+                value,
+            } => (csp, path, instance, resolved, keys, create, value),
+            // Invariant: check_above_roots plans Get only.
+            Planned::AboveRoots(names) => return Ok(Effect::Children(names)),
+        };
         let target_key = keys.last();
         match command.verb {
             Verb::Add => {
@@ -667,16 +739,26 @@ impl<'t> Tree<'t> {
 }
 
 /// What the checks established for [`Tree::execute`] to apply.
-pub struct Plan<'p> {
-    csp: &'p dyn Csp,
-    path: NodePath,
-    instance: Option<InstanceId>,
-    resolved: Resolved<'p>,
-    /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
-    keys: Keys,
-    /// Chain indexes to create (Add).
-    create: Vec<usize>,
-    value: Option<NodeValue>,
+pub struct Plan<'p>(Planned<'p>);
+
+// A plan lives on the stack for one command: boxing the common variant would cost an
+// allocation per command to save a few words in the rare one.
+#[allow(clippy::large_enum_variant)]
+enum Planned<'p> {
+    /// A node of a CSP's schema.
+    Node {
+        csp: &'p dyn Csp,
+        path: NodePath,
+        instance: Option<InstanceId>,
+        resolved: Resolved<'p>,
+        /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
+        keys: Keys,
+        /// Chain indexes to create (Add).
+        create: Vec<usize>,
+        value: Option<NodeValue>,
+    },
+    /// A Get of an interior node above the CSPs: its children's names, URI-encoded.
+    AboveRoots(Vec<String>),
 }
 
 fn check_query(verb: Verb, query: Option<&Query>, node: &Node) -> Result<(), TreeError> {
@@ -743,6 +825,17 @@ fn keys_of(segments: &[&str]) -> Keys {
         ends.push(text.len());
     }
     Keys { text, ends }
+}
+
+/// How an interior node above the CSPs is named in messages: `.` for the device's root, else
+/// the URI (`./Device/Vendor`, `./User`).
+fn display_above_roots(path: &NodePath) -> String {
+    let path = path.without_query();
+    if path.scope() == pfw_ddf::Scope::Device && path.segments().is_empty() {
+        ".".to_owned()
+    } else {
+        path.to_string()
+    }
 }
 
 fn display(resolved: &Resolved<'_>) -> String {

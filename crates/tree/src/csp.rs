@@ -85,6 +85,18 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The names one level below `segments` on the way to the registered CSPs' top-level nodes
+    /// in `scope` (see [`Schema::names_above_roots`]), in registration order, each with the
+    /// top-level node it leads to. Empty when `segments` is not above any CSP.
+    pub fn names_above_roots(&self, scope: Scope, segments: &[&str]) -> Vec<(&str, &Node)> {
+        self.csps
+            .iter()
+            .flat_map(|csp| csp.schema().names_above_roots(scope, segments))
+            .collect()
+    }
+}
+
 /// How much a lookup error tells: an error inside a CSP's tree tells most, then one with a
 /// close root name.
 fn rank(e: &LookupError) -> u8 {

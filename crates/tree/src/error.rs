@@ -46,6 +46,17 @@ pub enum StoreError {
         /// The mode SQLite kept.
         mode: String,
     },
+    /// Something stored in the state is larger than pfw reads back (an edited state): refused
+    /// before it is read.
+    #[error("the state holds {what} of {len} bytes; the limit is {max}")]
+    TooLarge {
+        /// What it is: a node's value, a record, a property (with its name when known).
+        what: String,
+        /// Its size in bytes.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
     /// A write was attempted outside a transaction.
     #[error("write outside a transaction")]
     NoTransaction,
@@ -83,14 +94,25 @@ pub enum TreeError {
         why: String,
     },
     /// Row 6: the verb is not in the node's AccessType (or a write to a permanent node).
-    #[error("{verb} is not allowed on `{node}` (allowed: {allowed})")]
+    #[error("{verb} is not allowed on `{node}`{because} (AccessType: {allowed})")]
     NotAllowed {
         /// The verb.
         verb: Verb,
         /// The node's display path.
         node: String,
-        /// The verbs the node accepts.
+        /// The verbs the node's AccessType lists.
         allowed: String,
+        /// Why, when the AccessType lists the verb (`": …"`), else empty.
+        because: &'static str,
+    },
+    /// Row 6: Add below a leaf (OMA-DM's Add and Replace tables: "any attempt to add a child
+    /// node to a leaf node results in a (405)").
+    #[error("`{leaf}` is a leaf: Add cannot create a node below it")]
+    ChildOfLeaf {
+        /// The leaf's display path.
+        leaf: String,
+        /// 1-based index of the first segment below the leaf, counted after the scope.
+        index: usize,
     },
     /// Row 7: Add of a node that exists.
     #[error("`{0}` already exists (use Replace to change a value)")]
@@ -197,6 +219,15 @@ pub enum Unsupported {
     /// An unknown query key.
     #[error("?{0}=")]
     Query(String),
+    /// A `?prop=` or `?list=` query on an interior node above the CSPs (the root `.`,
+    /// `./Vendor`), which no DDF describes.
+    #[error("?{query} on `{node}`, which no DDF describes")]
+    AboveRoots {
+        /// The query as written after `?`.
+        query: String,
+        /// The node.
+        node: String,
+    },
     /// Exec of a node that allows it, with no handler.
     #[error("Exec of `{0}`")]
     Exec(String),

@@ -47,4 +47,6 @@ pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
 pub use csp::{Csp, Registry, SchemaCsp};
 pub use device::Device;
 pub use error::{Budget, StoreError, TreeError, Unsupported};
-pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, Store, Transaction, dump};
+pub use store::{
+    DumpRow, InstanceId, MemoryStore, SqliteStore, StateLimits, Store, Transaction, dump,
+};

@@ -320,3 +320,117 @@ fn rusqlite_create(path: &std::path::Path, sql: &str) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(sql).unwrap();
 }
+
+#[test]
+fn foreign_databases_are_refused_unchanged() {
+    // README "Exit status" 3 (foreign state): another application's database is refused
+    // before any write or persistent pragma; journal_mode=WAL would be stored in the header
+    // (bytes 18-19, https://www.sqlite.org/fileformat2.html "The Database Header").
+    let dir = tempfile::tempdir().unwrap();
+    #[rustfmt::skip]
+    let cases: &[(&str, &str)] = &[
+        ("another application id", "PRAGMA application_id = 1234; CREATE TABLE t(x); INSERT INTO t VALUES (1);"),
+        ("no application id, tables", "CREATE TABLE t(x); INSERT INTO t VALUES (1);"),
+        ("no application id, a schema version, no tables", "PRAGMA user_version = 7;"),
+        ("another application id, no tables", "PRAGMA application_id = 1234;"),
+    ];
+    for (i, (line, sql)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("foreign{i}.db"));
+        rusqlite_create(&path, sql);
+        let before = std::fs::read(&path).unwrap();
+        let result = SqliteStore::open(&path);
+        assert!(
+            matches!(result, Err(StoreError::Foreign { .. })),
+            "{line}: {result:?}"
+        );
+        let after = std::fs::read(&path).unwrap();
+        assert_eq!(after[18..20], before[18..20], "{line}: journal mode bytes");
+        assert!(after == before, "{line}: the file is unchanged");
+        assert!(
+            !dir.path().join(format!("foreign{i}.db-wal")).exists(),
+            "{line}: no WAL file"
+        );
+    }
+}
+
+#[test]
+fn a_newer_pfw_state_is_refused_unchanged() {
+    // README "Exit status" 3 (newer schema): refused before anything is written.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    drop(SqliteStore::open(&path).unwrap());
+    rusqlite_create(
+        &path,
+        "PRAGMA journal_mode = DELETE; PRAGMA user_version = 99;",
+    );
+    let before = std::fs::read(&path).unwrap();
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::Version { found: 99, .. })
+    ));
+    assert!(std::fs::read(&path).unwrap() == before, "unchanged");
+}
+
+#[test]
+fn oversized_state_entries_are_refused_before_they_are_read() {
+    // README "Limits": what is read back from a state is bounded like any other input; an
+    // edited state's oversized value is a store error naming it, its size and the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        put_all(&mut store, &[("a", None), ("a/small", Some("1"))]);
+        store.begin().unwrap();
+        store.set_property("build", Some("10.0.26100")).unwrap();
+        store
+            .set_record("ns", "alice", "pin", Some(b"hash"))
+            .unwrap();
+        store.create_instance("bob").unwrap();
+        store.commit().unwrap();
+    }
+    let limits = pfw_tree::StateLimits {
+        max_value_bytes: 100,
+        max_key_bytes: 50,
+        max_record_bytes: 200,
+    };
+    let big = |n: usize| "x".repeat(n);
+    rusqlite_create(
+        &path,
+        &format!(
+            "INSERT INTO nodes VALUES (0, 'a/big', '{}');
+             INSERT INTO nodes VALUES (0, 'b/{}', NULL);
+             UPDATE properties SET value = '{}' WHERE name = 'build';
+             INSERT INTO records VALUES ('ns', 'alice', 'big', x'{}');
+             INSERT INTO users (name) VALUES ('{}');",
+            big(101),
+            big(60),
+            big(201),
+            "00".repeat(201),
+            big(51),
+        ),
+    );
+    let store = SqliteStore::open_with(&path, limits).unwrap();
+    let message = |r: Result<String, StoreError>| match r {
+        Err(e @ StoreError::TooLarge { .. }) => e.to_string(),
+        other => panic!("expected TooLarge, got {other:?}"),
+    };
+    #[rustfmt::skip]
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("a value over the limit", message(store.get(D, "a/big").map(|v| format!("{v:?}"))), "the state holds the value of `a/big` in the device's tree of 101 bytes; the limit is 100"),
+        ("the same value listed", message(store.descendants(D, "a").map(|v| format!("{v:?}"))), "the state holds the value of `a/big` in the device's tree of 101 bytes; the limit is 100"),
+        ("a path over the key limit", message(store.descendants(D, "").map(|v| format!("{v:?}"))), "the state holds the value of `a/big` in the device's tree of 101 bytes; the limit is 100"),
+        ("a path over the key limit, alone", message(store.descendants(D, "b").map(|v| format!("{v:?}"))), "the state holds a node path below `b` in the device's tree of 62 bytes; the limit is 50"),
+        ("a property", message(store.property("build").map(|v| format!("{v:?}"))), "the state holds the device property `build` of 201 bytes; the limit is 200"),
+        ("a record", message(store.record("ns", "alice", "big").map(|v| format!("{v:?}"))), "the state holds the ns record `big` of `alice` of 201 bytes; the limit is 200"),
+        ("a user name", message(store.users().map(|v| format!("{v:?}"))), "the state holds a user name of 51 bytes; the limit is 50"),
+    ];
+    for (line, got, expected) in cases {
+        assert_eq!(got, expected, "{line}");
+    }
+    // Within the limits, everything reads as written.
+    assert_eq!(store.get(D, "a/small").unwrap(), Some(Some("1".to_owned())));
+    assert_eq!(
+        store.record("ns", "alice", "pin").unwrap(),
+        Some(b"hash".to_vec())
+    );
+}

@@ -57,9 +57,17 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
                     data: None,
                     more_data: false,
                 };
-                // A root the device's build or edition lacks is simply not listed.
-                let Ok(Effect::Struct(entries)) = tree.execute(&command) else {
-                    continue;
+                // A root the device's build or edition lacks is simply not listed; a state
+                // that cannot be read (damaged, or a value over the state's limits) is exit 3.
+                let entries = match tree.execute(&command) {
+                    Ok(Effect::Struct(entries)) => entries,
+                    Err(pfw_tree::TreeError::Store(source)) => {
+                        return Err(CliError::Store {
+                            path: path.clone(),
+                            source,
+                        });
+                    }
+                    _ => continue,
                 };
                 for e in entries {
                     let depth = if e.relative.is_empty() {

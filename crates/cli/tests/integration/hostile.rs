@@ -261,3 +261,84 @@ fn a_pin_of_a_megabyte_on_stdin_is_one_violation_not_a_crash() {
         "the PIN is never echoed"
     );
 }
+
+#[test]
+fn a_foreign_database_is_refused_exactly_as_it_was() {
+    // README "Exit status" 3 (foreign): refused before any write or persistent pragma, so the
+    // file is byte for byte as it was (journal_mode=WAL would be stored in header bytes 18-19).
+    let device = TestDevice::new();
+    let foreign = device.dir().join("other-app.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("a database");
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .expect("a foreign table");
+    }
+    let before = std::fs::read(&foreign).expect("the file");
+    for args in [vec!["tree"], vec!["policy"], vec!["device", "show"]] {
+        let run = run_on(&device, &foreign, &args);
+        assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
+        let after = std::fs::read(&foreign).expect("the file");
+        assert_eq!(
+            after[18..20],
+            before[18..20],
+            "{args:?}: journal mode bytes"
+        );
+        assert!(after == before, "{args:?}: the file is unchanged");
+    }
+}
+
+#[test]
+fn an_oversized_value_in_an_edited_state_is_a_state_error() {
+    // README "Limits": a value read back from the state over the value limit (64 KiB) is a
+    // store error naming the node, its size and the limit (exit 3), never read whole.
+    let (device, _) = prepared();
+    {
+        let conn = rusqlite::Connection::open(device.state()).expect("the state");
+        conn.execute(
+            "UPDATE nodes SET value = ?1 WHERE path LIKE '%UsePassportForWork'",
+            ["t".repeat(65 * 1024)],
+        )
+        .expect("an edited value");
+    }
+    for args in [vec!["tree"], vec!["policy"]] {
+        let run = device.run(&args);
+        assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("UsePassportForWork")
+                && run.stderr.contains("66560 bytes")
+                && run.stderr.contains("the limit is 65536"),
+            "{args:?}: {run:?}"
+        );
+    }
+}
+
+#[test]
+fn a_ddf_with_an_unusable_pattern_exits_2_naming_node_and_pattern() {
+    // README "Limits": a DDF RegEx the engine cannot compile, or past the pattern bounds,
+    // refuses the DDF (exit 2) with one line naming the node and the pattern.
+    let device = TestDevice::new();
+    let ddf = |pattern: &str| {
+        format!(
+            "<MgmtTree xmlns:MSFT=\"http://schemas.microsoft.com/MobileDevice/DM\"><VerDTD>1.2</VerDTD>\
+             <Node><NodeName>PassportForWork</NodeName><Path>./Device/Vendor/MSFT</Path><DFProperties>\
+             <AccessType><Get/></AccessType><DFFormat><node/></DFFormat><Scope><Permanent/></Scope></DFProperties>\
+             <Node><NodeName>Leaf</NodeName><DFProperties><AccessType><Add/><Get/></AccessType>\
+             <DFFormat><chr/></DFFormat><Scope><Dynamic/></Scope>\
+             <MSFT:AllowedValues ValueType=\"RegEx\"><MSFT:Value>{pattern}</MSFT:Value></MSFT:AllowedValues>\
+             </DFProperties></Node></Node></MgmtTree>"
+        )
+    };
+    for pattern in ["((((", r"(a)\1", r"[\p{L}\p{N}]{200}N"] {
+        let file = device.file("bad.xml", ddf(pattern));
+        let run = device.run(&["ddf", "--ddf", file.to_str().expect("UTF-8")]);
+        assert_eq!(run.code, Some(2), "{pattern}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{pattern}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("./Device/Vendor/MSFT/PassportForWork/Leaf")
+                && run.stderr.contains("RegEx"),
+            "{pattern}: {run:?}"
+        );
+    }
+}

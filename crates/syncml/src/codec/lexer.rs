@@ -150,6 +150,9 @@ impl<'a> Lexer<'a> {
         // for every indentation run; `next` gives the skipped whitespace back where
         // text is significant (see `set_gaps`).
         reader.config_mut().trim_text_start = true;
+        // XML 1.0 §2.5: "the string \"--\" (double-hyphen) MUST NOT occur within comments";
+        // a comment breaking it (`<!-- a -- b -->`, `<!-- a --->`) is not well-formed.
+        reader.config_mut().check_comments = true;
         Self {
             input,
             reader,
@@ -179,6 +182,11 @@ impl<'a> Lexer<'a> {
     /// The position of a byte offset. Ask in document order for one linear scan.
     pub(crate) fn pos(&mut self, offset: usize) -> Pos {
         self.lines.pos(offset)
+    }
+
+    /// Bytes the position tracker has looked at, rescans included.
+    pub(crate) fn scanned(&self) -> usize {
+        self.lines.scanned()
     }
 
     /// Number of open elements (1 inside the root).

@@ -13,6 +13,9 @@ use crate::limits::Limits;
 use crate::model::{CmdId, MalformedReason};
 use crate::pos::Pos;
 
+/// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
+pub(crate) const SYNCML_NS: &str = "SYNCML:SYNCML1.2";
+
 /// Why an element reader stopped.
 #[derive(Debug)]
 pub(crate) enum Fault {
@@ -78,6 +81,12 @@ impl<'a> Reader<'a> {
         self.lx.pos(offset)
     }
 
+    /// Bytes the position tracker has looked at, rescans included (a test's measure that
+    /// positions cost one pass over the input).
+    pub(crate) fn scanned(&self) -> usize {
+        self.lx.scanned()
+    }
+
     /// Number of open elements.
     pub(crate) fn depth(&self) -> usize {
         self.lx.depth()
@@ -116,6 +125,16 @@ impl<'a> Reader<'a> {
     /// or `None` once the element closes. Whitespace between children is skipped;
     /// other text is a grammar error.
     pub(crate) fn child(&mut self) -> Res<Option<Open<'a>>> {
+        let child = self.any_child()?;
+        if let Some(open) = &child {
+            self.check_namespace(open)?;
+        }
+        Ok(child)
+    }
+
+    /// [`Reader::child`] for elements whose children may be in other namespaces (`Meta`'s,
+    /// from `syncml:metinf`).
+    pub(crate) fn any_child(&mut self) -> Res<Option<Open<'a>>> {
         loop {
             match self.next()? {
                 Tok::Open(open) => return Ok(Some(open)),
@@ -131,6 +150,23 @@ impl<'a> Reader<'a> {
                 }
                 Tok::Eof => return Err(self.truncated()),
             }
+        }
+    }
+
+    /// Refuses the start tag just read when it declares a default namespace other than
+    /// SyncML's: its element (and all it holds) is not SyncML, so the message is not a SyncML
+    /// message (README "Refused messages"). No namespace and `xmlns=""` are SyncML's (the
+    /// local form of Microsoft's examples has none), as is `SYNCML:SYNCML1.2` in any case.
+    pub(crate) fn check_namespace(&mut self, open: &Open<'a>) -> Result<(), DecodeError> {
+        match self.lx.attr("xmlns") {
+            Some(ns) if !ns.is_empty() && !ns.eq_ignore_ascii_case(SYNCML_NS) => {
+                Err(DecodeError::WrongNamespace {
+                    element: open.name.to_owned(),
+                    found: ns.to_owned(),
+                    pos: self.pos(open.offset),
+                })
+            }
+            _ => Ok(()),
         }
     }
 

@@ -33,6 +33,48 @@ impl CmdId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Why this CmdID cannot identify a command, if it cannot (DESIGN.md's ordered checks, row
+    /// 1: 400). Surrounding XML whitespace does not count: a CmdID that is empty or only
+    /// whitespace is missing ([WinOMA]: "if no CmdID is provided … 400"), and one whose digits
+    /// are all zero (`0`, `00`, ` 0 `) is the SyncHdr's number ([MS-MDM] §2.2.6.1: "never 0";
+    /// a Status for the SyncHdr has CmdRef 0). Any other text is an identifier, compared as
+    /// written.
+    pub fn fault(&self) -> Option<CmdIdFault> {
+        let text = self
+            .0
+            .trim_matches(|c: char| c.is_ascii() && crate::codec::lexer::is_xml_ws(c as u8));
+        if text.is_empty() {
+            Some(CmdIdFault::Missing)
+        } else if text.bytes().all(|b| b == b'0') {
+            Some(CmdIdFault::Zero)
+        } else {
+            None
+        }
+    }
+
+    /// Whether this CmdID can identify a command ([`CmdId::fault`] is `None`).
+    pub fn is_valid(&self) -> bool {
+        self.fault().is_none()
+    }
+}
+
+/// Why a CmdID cannot identify a command ([`CmdId::fault`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmdIdFault {
+    /// Empty, or only whitespace.
+    Missing,
+    /// Zero, however many digits: the number of the SyncHdr.
+    Zero,
+}
+
+impl fmt::Display for CmdIdFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "the command has no CmdID",
+            Self::Zero => "CmdID 0 is reserved for the SyncHdr",
+        })
+    }
 }
 
 impl From<&str> for CmdId {
@@ -608,6 +650,7 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
     loop {
         match r.next()? {
             Tok::Open(open) => {
+                r.check_namespace(&open)?;
                 if let Some(building) = stack.last_mut() {
                     if matches!(open.name, "CmdID" | "NoResp" | "Meta") {
                         match building.read_own(r, &open) {

@@ -342,7 +342,7 @@ impl Meta {
             pos: r.pos(open.offset),
             ..Self::default()
         };
-        while let Some(child) = r.child()? {
+        while let Some(child) = r.any_child()? {
             let Some(local) = metinf_name(r, &child) else {
                 r.skip()?;
                 continue;

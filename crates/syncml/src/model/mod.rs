@@ -12,8 +12,8 @@ mod common;
 mod message;
 
 pub use command::{
-    Alert, CmdId, Command, Container, ItemCommand, Malformed, MalformedReason, Results, Status,
-    UnknownElement,
+    Alert, CmdId, CmdIdFault, Command, Container, ItemCommand, Malformed, MalformedReason, Results,
+    Status, UnknownElement,
 };
 pub use common::{Chal, Cred, Data, Item, LocUri, Meta, Source, Target};
 pub use message::{SyncBody, SyncHdr, SyncMl};

@@ -218,3 +218,59 @@ fn the_local_sync_hdr_round_trips_and_a_partial_one_is_refused() {
         "VerProto, SessionID and MsgID are required once the header has any element"
     );
 }
+
+#[test]
+fn syncml_namespace_declared_anywhere_and_other_namespaces_where_allowed() {
+    // README "Refused messages": SyncML's namespace (or none, or `xmlns=""`) may be declared
+    // on any element; Meta's children take syncml:metinf or others; Data holds anything.
+    let message = decode(concat!(
+        "<SyncML xmlns=\"\"><SyncBody xmlns=\"SYNCML:SYNCML1.2\"><Add xmlns=\"syncml:syncml1.2\"><CmdID>1</CmdID><Item>",
+        "<Meta><Format xmlns=\"syncml:metinf\">xml</Format><Type xmlns=\"urn:other\">x</Type></Meta>",
+        "<Data><a xmlns=\"urn:payload\">1</a><!-- - a - --></Data>",
+        "</Item></Add></SyncBody></SyncML>"
+    ));
+    let add = item_command(&message.body.commands[0]);
+    assert_eq!(
+        add.items[0].meta.as_ref().unwrap().format.as_deref(),
+        Some("xml")
+    );
+    assert!(
+        add.items[0]
+            .data_text()
+            .is_some_and(|d| d.contains("urn:payload"))
+    );
+}
+
+#[test]
+fn cmd_id_faults() {
+    use pfw_syncml::{CmdId, CmdIdFault};
+    // DESIGN row 1, README "CmdID": [WinOMA] no CmdID → 400; [MS-MDM] §2.2.6.1 never 0.
+    // Surrounding XML whitespace does not count; zero is zero however many digits it has.
+    #[rustfmt::skip]
+    let cases: &[(&str, Option<CmdIdFault>)] = &[
+        ("", Some(CmdIdFault::Missing)),
+        ("   ", Some(CmdIdFault::Missing)),
+        ("\t\r\n ", Some(CmdIdFault::Missing)),
+        ("0", Some(CmdIdFault::Zero)),
+        ("00", Some(CmdIdFault::Zero)),
+        (" 0 ", Some(CmdIdFault::Zero)),
+        ("\n000\n", Some(CmdIdFault::Zero)),
+        ("1", None),
+        ("01", None),
+        (" 7 ", None),
+        ("10", None),
+        ("abc", None),
+        ("-0", None),
+        ("\u{a0}", None),
+    ];
+    for (text, expected) in cases {
+        let id = CmdId::from(*text);
+        assert_eq!(id.fault(), *expected, "{text:?}");
+        assert_eq!(id.is_valid(), expected.is_none(), "{text:?}");
+    }
+    assert_eq!(CmdIdFault::Missing.to_string(), "the command has no CmdID");
+    assert_eq!(
+        CmdIdFault::Zero.to_string(),
+        "CmdID 0 is reserved for the SyncHdr"
+    );
+}

@@ -81,6 +81,32 @@ refused! {
         => DecodeError::WrongRoot { ref found, .. } if found == "SyncBody",
     wrong_namespace: "<SyncML xmlns=\"SYNCML:SYNCML1.1\"><SyncBody/></SyncML>"
         => DecodeError::WrongNamespace { ref found, .. } if found == "SYNCML:SYNCML1.1",
+    foreign_root_namespace: "<SyncML xmlns=\"urn:x\"><SyncBody/></SyncML>"
+        => DecodeError::WrongNamespace { ref found, .. } if found == "urn:x",
+    // README "Refused messages": an element below the root that declares another default
+    // namespace is not SyncML, so neither is the message.
+    foreign_body_namespace: "<SyncML><SyncBody xmlns=\"urn:x\"><Get><CmdID>1</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Get></SyncBody></SyncML>"
+        => DecodeError::WrongNamespace { ref found, ref element, pos } if found == "urn:x" && element == "SyncBody" && pos.column == 9,
+    foreign_command_namespace: body("<Add xmlns=\"urn:x\"><CmdID>1</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Add>")
+        => DecodeError::WrongNamespace { ref found, .. } if found == "urn:x",
+    foreign_item_namespace: body("<Add><CmdID>1</CmdID><Item xmlns=\"urn:x\"><Target><LocURI>./a</LocURI></Target></Item></Add>")
+        => DecodeError::WrongNamespace { ref found, .. } if found == "urn:x",
+    foreign_header_namespace: "<SyncML><SyncHdr xmlns=\"urn:x\"/><SyncBody/></SyncML>"
+        => DecodeError::WrongNamespace { ref found, .. } if found == "urn:x",
+    // A prefixed root is not the element SyncML (pfw reads names as written; neither OMA's
+    // nor Microsoft's messages use a prefix).
+    prefixed_root: "<s:SyncML xmlns:s=\"SYNCML:SYNCML1.2\"><s:SyncBody/></s:SyncML>"
+        => DecodeError::WrongRoot { ref found, .. } if found == "s:SyncML",
+    // XML 1.0 §2.5: "the string "--" (double-hyphen) MUST NOT occur within comments", so a
+    // comment ending in `--->` is not well-formed either.
+    double_hyphen_in_comment: body("<!-- a -- b --><Get><CmdID>1</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Get>")
+        => DecodeError::Syntax { kind: XmlSyntax::InvalidMarkup, .. },
+    comment_ending_in_three_hyphens: body("<!-- a ---><Get><CmdID>1</CmdID></Get>")
+        => DecodeError::Syntax { kind: XmlSyntax::InvalidMarkup, .. },
+    double_hyphen_in_prolog_comment: "<!-- -- --><SyncML><SyncBody/></SyncML>"
+        => DecodeError::Syntax { kind: XmlSyntax::InvalidMarkup, .. },
+    double_hyphen_in_data_comment: body("<Alert><CmdID>1</CmdID><Data>1<!--x--y-->2</Data></Alert>")
+        => DecodeError::Syntax { kind: XmlSyntax::InvalidMarkup, .. },
     // The frame's grammar (SyncML DTD).
     missing_body: "<SyncML xmlns=\"SYNCML:SYNCML1.2\"/>" => DecodeError::MissingBody { .. },
     header_after_body: "<SyncML><SyncBody/><SyncHdr/></SyncML>"

@@ -14,7 +14,7 @@ pub mod memory;
 pub mod sqlite;
 
 pub use memory::MemoryStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, StateLimits};
 
 use crate::error::StoreError;
 

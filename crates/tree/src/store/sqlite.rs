@@ -25,18 +25,49 @@ pub const APPLICATION_ID: i64 = 0x7066_7721;
 /// How long a process waits for another's write transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Bounds on what is read back from a state file. A state is a file on disk that anyone may
+/// have edited, so what it holds is untrusted input like any other: each stored text or record
+/// is measured in SQL (`octet_length`, which SQLite answers without reading the content) and
+/// refused, with its name, size and limit, before it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateLimits {
+    /// Longest node value read (pfw writes at most the message value limit, 64 KiB).
+    pub max_value_bytes: usize,
+    /// Longest node key (percent-encoded path) or property name or user name read.
+    pub max_key_bytes: usize,
+    /// Longest CSP record or device property read (PIN hashes, an enrollment's certificates).
+    pub max_record_bytes: usize,
+}
+
+impl StateLimits {
+    /// The bounds `SqliteStore::open` uses: the value limit of `pfw_syncml::Limits::DEFAULT`
+    /// (a test checks they agree), keys up to 4 KiB (a 1,024-byte URI percent-encoded), records
+    /// up to 1 MiB.
+    pub const DEFAULT: Self = Self {
+        max_value_bytes: 64 * 1024,
+        max_key_bytes: 4 * 1024,
+        max_record_bytes: 1024 * 1024,
+    };
+}
+
 /// A store in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     savepoints: usize,
+    limits: StateLimits,
 }
 
 impl SqliteStore {
     /// Opens the state at `path`, creating the file (mode 0600) and its schema when missing,
     /// and upgrading an older schema.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, StateLimits::DEFAULT)
+    }
+
+    /// [`SqliteStore::open`] with bounds of its own on what is read back.
+    pub fn open_with(path: &Path, limits: StateLimits) -> Result<Self, StoreError> {
         create_private_file(path)?;
         let conn = Connection::open_with_flags(
             path,
@@ -47,6 +78,7 @@ impl SqliteStore {
             conn,
             path: path.to_owned(),
             savepoints: 0,
+            limits,
         };
         store.prepare()?;
         Ok(store)
@@ -65,13 +97,37 @@ impl SqliteStore {
     }
 
     fn prepare(&mut self) -> Result<(), StoreError> {
-        let app_id: i64 = self
+        // Whose file it is is decided from reads alone, before anything that writes or
+        // persists (journal_mode=WAL is stored in the file's header, bytes 18-19): a foreign
+        // database is refused exactly as it was found.
+        // One statement, so one snapshot: a process creating the schema meanwhile is seen
+        // either before its commit or after.
+        let (app_id, version, tables): (i64, i64, i64) = self
             .conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id),
+                        (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master WHERE type = 'table')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .map_err(not_a_database)?;
-        if app_id != 0 && app_id != APPLICATION_ID {
+        let ours = match app_id {
+            APPLICATION_ID => true,
+            // pfw sets the application id and the first schema version in one transaction,
+            // so a file without the id is pfw's only when it is still empty.
+            0 => version == 0 && tables == 0,
+            _ => false,
+        };
+        if !ours {
             return Err(StoreError::Foreign {
                 path: self.path.clone(),
+            });
+        }
+        if version > CURRENT_VERSION {
+            return Err(StoreError::Version {
+                found: version,
+                supported: CURRENT_VERSION,
             });
         }
         let mode = enable_wal(&self.conn)?;
@@ -226,6 +282,38 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         })
 }
 
+/// A limit as SQL sees it.
+fn limit(max: usize) -> i64 {
+    i64::try_from(max).unwrap_or(i64::MAX)
+}
+
+/// Refuses a stored item of `len` bytes over `max`, naming it.
+fn within(len: Option<i64>, max: usize, what: impl FnOnce() -> String) -> Result<(), StoreError> {
+    let len = u64::try_from(len.unwrap_or(0)).unwrap_or(0);
+    if len > u64::try_from(max).unwrap_or(u64::MAX) {
+        return Err(StoreError::TooLarge {
+            what: what(),
+            len,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// How a tree instance is named in errors.
+fn instance_name(instance: InstanceId) -> String {
+    if instance == InstanceId::DEVICE {
+        "the device's tree".to_owned()
+    } else {
+        format!("user tree {}", instance.0)
+    }
+}
+
+/// How a stored node is named in errors.
+fn node_name(instance: InstanceId, key: &str) -> String {
+    format!("the value of `{key}` in {}", instance_name(instance))
+}
+
 fn not_a_database(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
@@ -312,19 +400,42 @@ impl Store for SqliteStore {
     }
 
     fn users(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name FROM users ORDER BY name")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let max = self.limits.max_key_bytes;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT octet_length(name), CASE WHEN octet_length(name) <= ?1 THEN name END
+             FROM users ORDER BY name",
+        )?;
+        let rows = stmt.query_map([limit(max)], |r| {
+            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (len, name) = row?;
+            within(len, max, || "a user name".to_owned())?;
+            out.push(name.unwrap_or_default());
+        }
+        Ok(out)
     }
 
     fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError> {
-        Ok(self
+        let max = self.limits.max_value_bytes;
+        let row = self
             .conn
-            .prepare_cached("SELECT value FROM nodes WHERE instance = ?1 AND path = ?2")?
-            .query_row(params![instance.0, key], |r| r.get(0))
-            .optional()?)
+            .prepare_cached(
+                "SELECT octet_length(value), CASE WHEN octet_length(value) <= ?3 THEN value END
+                 FROM nodes WHERE instance = ?1 AND path = ?2",
+            )?
+            .query_row(params![instance.0, key, limit(max)], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((len, value)) => {
+                within(len, max, || node_name(instance, key))?;
+                Ok(Some(value))
+            }
+        }
     }
 
     fn put(
@@ -359,20 +470,48 @@ impl Store for SqliteStore {
         instance: InstanceId,
         key: &str,
     ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
-        let rows: Vec<(String, Option<String>)> = match below(key) {
-            (_, None) => self
-                .conn
-                .prepare_cached("SELECT path, value FROM nodes WHERE instance = ?1 ORDER BY path")?
-                .query_map([instance.0], map)?
-                .collect::<Result<_, _>>()?,
-            (low, Some(high)) => self
-                .conn
-                .prepare_cached("SELECT path, value FROM nodes WHERE instance = ?1 AND path >= ?2 AND path < ?3 ORDER BY path")?
-                .query_map(params![instance.0, low, high], map)?
-                .collect::<Result<_, _>>()?,
+        // Each row's path and value are measured before they are read (StateLimits).
+        const COLUMNS: &str =
+            "octet_length(path), CASE WHEN octet_length(path) <= ?2 THEN path END,
+             octet_length(value), CASE WHEN octet_length(value) <= ?3 THEN value END";
+        let (max_key, max_value) = (self.limits.max_key_bytes, self.limits.max_value_bytes);
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         };
-        Ok(rows)
+        let mut stmt;
+        let rows = match below(key) {
+            (_, None) => {
+                stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM nodes WHERE instance = ?1 ORDER BY path"
+                ))?;
+                stmt.query_map(params![instance.0, limit(max_key), limit(max_value)], map)?
+            }
+            (low, Some(high)) => {
+                stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM nodes WHERE instance = ?1 AND path >= ?4 AND path < ?5 ORDER BY path"
+                ))?;
+                stmt.query_map(
+                    params![instance.0, limit(max_key), limit(max_value), low, high],
+                    map,
+                )?
+            }
+        };
+        let mut out = Vec::new();
+        for row in rows {
+            let (key_len, path, value_len, value) = row?;
+            within(Some(key_len), max_key, || {
+                format!("a node path below `{key}` in {}", instance_name(instance))
+            })?;
+            let path = path.unwrap_or_default();
+            within(value_len, max_value, || node_name(instance, &path))?;
+            out.push((path, value));
+        }
+        Ok(out)
     }
 
     fn count(&self, instance: InstanceId) -> Result<usize, StoreError> {
@@ -384,11 +523,24 @@ impl Store for SqliteStore {
     }
 
     fn property(&self, name: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
+        let max = self.limits.max_record_bytes;
+        let row = self
             .conn
-            .prepare_cached("SELECT value FROM properties WHERE name = ?1")?
-            .query_row([name], |r| r.get(0))
-            .optional()?)
+            .prepare_cached(
+                "SELECT octet_length(value), CASE WHEN octet_length(value) <= ?2 THEN value END
+                 FROM properties WHERE name = ?1",
+            )?
+            .query_row(params![name, limit(max)], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((len, value)) => {
+                within(len, max, || format!("the device property `{name}`"))?;
+                Ok(value)
+            }
+        }
     }
 
     fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), StoreError> {
@@ -412,13 +564,26 @@ impl Store for SqliteStore {
         owner: &str,
         key: &str,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
+        let max = self.limits.max_record_bytes;
+        let row = self
             .conn
             .prepare_cached(
-                "SELECT value FROM records WHERE namespace = ?1 AND owner = ?2 AND key = ?3",
+                "SELECT octet_length(value), CASE WHEN octet_length(value) <= ?4 THEN value END
+                 FROM records WHERE namespace = ?1 AND owner = ?2 AND key = ?3",
             )?
-            .query_row([namespace, owner, key], |r| r.get(0))
-            .optional()?)
+            .query_row(params![namespace, owner, key, limit(max)], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((len, value)) => {
+                within(len, max, || {
+                    format!("the {namespace} record `{key}` of `{owner}`")
+                })?;
+                Ok(value)
+            }
+        }
     }
 
     fn set_record(
@@ -443,11 +608,23 @@ impl Store for SqliteStore {
     }
 
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError> {
+        let max = self.limits.max_key_bytes;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT key FROM records WHERE namespace = ?1 AND owner = ?2 ORDER BY key",
+            "SELECT octet_length(key), CASE WHEN octet_length(key) <= ?3 THEN key END
+             FROM records WHERE namespace = ?1 AND owner = ?2 ORDER BY key",
         )?;
-        let rows = stmt.query_map([namespace, owner], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt.query_map(params![namespace, owner, limit(max)], |r| {
+            Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (len, key) = row?;
+            within(len, max, || {
+                format!("a {namespace} record name of `{owner}`")
+            })?;
+            out.push(key.unwrap_or_default());
+        }
+        Ok(out)
     }
 }
 
