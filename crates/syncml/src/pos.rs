@@ -83,6 +83,7 @@ impl<'a> LineTracker<'a> {
     }
 
     /// Bytes looked at so far, rescans included.
+    #[cfg(test)]
     pub(crate) fn scanned(&self) -> usize {
         self.scanned
     }

@@ -185,6 +185,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Bytes the position tracker has looked at, rescans included.
+    #[cfg(test)]
     pub(crate) fn scanned(&self) -> usize {
         self.lines.scanned()
     }

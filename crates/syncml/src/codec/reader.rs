@@ -83,6 +83,7 @@ impl<'a> Reader<'a> {
 
     /// Bytes the position tracker has looked at, rescans included (a test's measure that
     /// positions cost one pass over the input).
+    #[cfg(test)]
     pub(crate) fn scanned(&self) -> usize {
         self.lx.scanned()
     }
