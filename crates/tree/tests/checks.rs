@@ -55,6 +55,8 @@ const LIMITS: TreeLimits = TreeLimits {
     },
     max_value_bytes: 64 * 1024,
     max_nodes_per_tree: 10_000,
+    max_response_bytes: 4 * 1024 * 1024,
+    max_nodes_visited: 100_000,
 };
 
 fn run(
