@@ -5,8 +5,8 @@
 
 use pfw_ddf::{NodePath, UriLimits, Verb};
 use pfw_syncml::{
-    AlertCode, CmdId, Command, Container, Data, Item, ItemCommand, Limits, Meta, Results, Source,
-    Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
+    AlertCode, CmdId, CmdIdFault, Command, Container, Data, Item, ItemCommand, Limits, Meta,
+    Results, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
 };
 use pfw_tree::{Device, Effect, Registry, Store, Transaction, Tree, TreeError, TreeLimits};
 
@@ -228,11 +228,14 @@ impl Run<'_> {
         if matches!(command, Command::Status(_) | Command::Results(_)) {
             return Ok(true);
         }
-        // Row 1: CmdID present and not 0.
-        match command.cmd_id().map(CmdId::as_str).unwrap_or("") {
-            "" => return Ok(self.refuse(command, Refusal::NoCmdId)),
-            "0" => return Ok(self.refuse(command, Refusal::ReservedCmdId)),
-            _ => {}
+        // Row 1: CmdID present and not 0 (however written: `CmdId::fault`).
+        match command
+            .cmd_id()
+            .map_or(Some(CmdIdFault::Missing), CmdId::fault)
+        {
+            Some(CmdIdFault::Missing) => return Ok(self.refuse(command, Refusal::NoCmdId)),
+            Some(CmdIdFault::Zero) => return Ok(self.refuse(command, Refusal::ReservedCmdId)),
+            None => {}
         }
         match command {
             // Row 2: an element pfw knows as a command.

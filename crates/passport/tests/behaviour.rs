@@ -75,6 +75,9 @@ fn cases() -> Vec<Case> {
         // Row 1: CmdID.
         case("CmdID missing", "[WinOMA] no CmdID → 400", vec![format!("<Add><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>", use_pfw())], &[400], &[400]),
         case("CmdID 0", "[MS-MDM] §2.2.6.1 CmdID is never 0; DESIGN row 1", vec![cmd("Add", 0, &use_pfw(), Some("bool"), Some("true"))], &[400], &[400]),
+        case("CmdID 00", "README CmdID: zero however written is the SyncHdr's number (pfw_syncml::CmdId::fault)", vec![format!("<Add><CmdID>00</CmdID><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>", use_pfw())], &[400], &[400]),
+        case("CmdID of whitespace", "README CmdID: whitespace only is no CmdID ([WinOMA] no CmdID → 400)", vec![format!("<Add><CmdID>  </CmdID><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>", use_pfw())], &[400], &[400]),
+        case("CmdID 01", "README CmdID: any other text is an identifier", vec![format!("<Add><CmdID>01</CmdID><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>", use_pfw())], &[200], &[200]),
         // Row 2: known command.
         case("unknown element", "[WinOMA] unknown element under SyncBody → 400", vec!["<Frobnicate><CmdID>2</CmdID></Frobnicate>".to_owned()], &[400], &[400]),
         case("malformed Add", "DESIGN row 2: a known command breaking the grammar", vec!["<Add><CmdID>2</CmdID><Bogus/></Add>".to_owned()], &[400], &[400]),
