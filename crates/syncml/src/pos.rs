@@ -5,18 +5,22 @@
 //! line (a CR LF pair therefore ends one line, like in every editor). Positions are
 //! computed by one forward scan over the input while it is decoded.
 //!
-//! Positions are metadata, not content: two [`Pos`] values always compare equal, so a
-//! decoded message equals the same message built in code (whose positions are `0:0`).
+//! Positions take part in equality like any other field: a decoded message equals a message
+//! built in code only once its positions are cleared (`SyncMl::without_positions`), so a
+//! test that compares model values compares where they were read too, unless it says it
+//! does not.
 
 use std::fmt;
 
+use crate::model::{
+    Chal, Command, Cred, Data, Item, Meta, Source, SyncBody, SyncHdr, SyncMl, Target,
+};
+
 /// A 1-based line and column (in characters) in the decoded input.
 ///
-/// `Pos` takes no part in equality: [`PartialEq`] always returns `true`, so model values
-/// that differ only in where they were read compare equal. Compare [`Pos::line`] and
-/// [`Pos::column`] directly when the location itself matters. A message built in code
-/// carries [`Pos::default`], `0:0`.
-#[derive(Clone, Copy, Debug, Default)]
+/// Two positions are equal when line and column are. A message built in code carries
+/// [`Pos::default`], `0:0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
     /// Line number, starting at 1 (0 when the value was not decoded).
     pub line: u32,
@@ -36,18 +40,172 @@ impl Pos {
     }
 }
 
-/// Always `true`: positions are outside equality (see the type's documentation).
-impl PartialEq for Pos {
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for Pos {}
-
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+impl SyncMl {
+    /// This message with every position set to [`Pos::default`] and every
+    /// [`LocUri::trimmed`](crate::LocUri::trimmed) cleared (both describe the source's
+    /// layout, not its content), as in a message built in code: for comparing content only,
+    /// `decode(encode(m)).without_positions() == m`.
+    #[must_use]
+    pub fn without_positions(mut self) -> Self {
+        self.clear_positions();
+        self
+    }
+}
+
+impl Command {
+    /// This command with every position set to [`Pos::default`] (see
+    /// [`SyncMl::without_positions`]).
+    #[must_use]
+    pub fn without_positions(mut self) -> Self {
+        self.clear_positions();
+        self
+    }
+}
+
+/// A model value whose positions can be reset to [`Pos::default`].
+trait Positioned {
+    fn clear_positions(&mut self);
+}
+
+impl<T: Positioned> Positioned for Option<T> {
+    fn clear_positions(&mut self) {
+        if let Some(v) = self {
+            v.clear_positions();
+        }
+    }
+}
+
+impl<T: Positioned> Positioned for Vec<T> {
+    fn clear_positions(&mut self) {
+        self.iter_mut().for_each(Positioned::clear_positions);
+    }
+}
+
+impl Positioned for SyncMl {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.hdr.clear_positions();
+        self.body.clear_positions();
+    }
+}
+
+impl Positioned for SyncHdr {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.target.clear_positions();
+        self.source.clear_positions();
+        self.cred.clear_positions();
+        self.meta.clear_positions();
+    }
+}
+
+impl Positioned for SyncBody {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.commands.clear_positions();
+    }
+}
+
+impl Positioned for Command {
+    fn clear_positions(&mut self) {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.meta.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Alert(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Atomic(c) | Self::Sequence(c) => {
+                c.pos = Pos::default();
+                c.meta.clear_positions();
+                c.commands.clear_positions();
+            }
+            Self::Results(c) => {
+                c.pos = Pos::default();
+                c.meta.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Status(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.chal.clear_positions();
+                c.data.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Unknown(c) => c.pos = Pos::default(),
+            Self::Malformed(c) => {
+                c.pos = Pos::default();
+                c.reason_pos = Pos::default();
+            }
+        }
+    }
+}
+
+impl Positioned for Item {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.target.clear_positions();
+        self.source.clear_positions();
+        self.meta.clear_positions();
+        self.data.clear_positions();
+    }
+}
+
+impl Positioned for Target {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.loc_uri.pos = Pos::default();
+        self.loc_uri.trimmed = false;
+    }
+}
+
+impl Positioned for Source {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.loc_uri.pos = Pos::default();
+        self.loc_uri.trimmed = false;
+    }
+}
+
+impl Positioned for Data {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+    }
+}
+
+impl Positioned for Meta {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+    }
+}
+
+impl Positioned for Cred {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.meta.clear_positions();
+    }
+}
+
+impl Positioned for Chal {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.meta.clear_positions();
     }
 }
 
@@ -154,8 +312,10 @@ mod tests {
     }
 
     #[test]
-    fn positions_are_outside_equality() {
-        assert_eq!(Pos::new(1, 2), Pos::new(3, 4));
+    fn positions_compare_line_and_column() {
+        assert_ne!(Pos::new(1, 2), Pos::new(3, 4));
+        assert_ne!(Pos::new(1, 2), Pos::new(1, 3));
+        assert_eq!(Pos::new(1, 2), Pos::new(1, 2));
         assert_eq!(Pos::new(7, 9).to_string(), "7:9");
         assert!(!Pos::default().is_known());
     }
