@@ -9,6 +9,7 @@ use pfw_engine::status_of;
 use pfw_passport::policy::catalog::{Placement, lookup};
 use pfw_passport::policy::{EffectivePolicy, keys};
 use pfw_passport::state::StateError;
+use pfw_syncml::Command;
 use pfw_tree::device::DEFAULT_BUILD;
 use pfw_tree::{MemoryStore, Registry, Store, Tree, TreeError};
 
@@ -66,15 +67,15 @@ pub(crate) fn explain(
     let (text, profile, store, refusals) = match crate::read(input) {
         Input::SyncMl { message, text } => {
             let src = SourceText::new(text);
-            let profile = crate::profile::read_syncml(&src, &message, &mut Vec::new());
-            let user = has_user_scope(&profile).then_some(USER);
-            let (store, reports) = engine_run(registry, &message, &profile, build, user)
+            let user = has_user_scope(message_uris(&message.body.commands)).then_some(USER);
+            let (store, reports) = engine_run(registry, &message, build, user)
                 .map_err(|crate::LintError::Store(e)| ExplainError::Store(e))?;
+            let profile = crate::profile::read_syncml(&src, &message, reports, &mut Vec::new());
             let refusals = profile
                 .ops
                 .iter()
                 .map(|op| {
-                    let reports = reports.get(op.command)?;
+                    let reports = &profile.commands.get(op.command)?.reports;
                     let uri = op.uri.as_ref().map(|u| u.text.as_str());
                     let report = match reports.as_slice() {
                         [only] => only,
@@ -115,7 +116,13 @@ pub(crate) fn explain(
         .zip(refusals)
         .map(|(op, refused)| describe(registry, &src, op, refused))
         .collect();
-    let user = has_user_scope(&profile).then_some(USER);
+    let user = has_user_scope(
+        profile
+            .ops
+            .iter()
+            .filter_map(|op| op.uri.as_ref().map(|u| u.text.as_str())),
+    )
+    .then_some(USER);
     let policy =
         pfw_passport::state::policy_in_force(&store, user, linter.options().tenant.as_deref())
             .map_err(|e| match e {
@@ -175,12 +182,22 @@ fn run_settings(
     Ok((store, refusals))
 }
 
-fn has_user_scope(profile: &Profile) -> bool {
-    profile.ops.iter().any(|op| {
-        op.uri.as_ref().is_some_and(|u| {
-            NodePath::parse(&u.text, UNBOUNDED).is_ok_and(|p| p.scope() == pfw_ddf::Scope::User)
-        })
-    })
+/// Whether one of `uris` is in `./User` scope.
+fn has_user_scope<'a>(uris: impl IntoIterator<Item = &'a str>) -> bool {
+    uris.into_iter()
+        .any(|u| NodePath::parse(u, UNBOUNDED).is_ok_and(|p| p.scope() == pfw_ddf::Scope::User))
+}
+
+/// Every item's target URI in `commands`, containers' members included.
+fn message_uris(commands: &[Command]) -> Vec<&str> {
+    let mut uris = Vec::new();
+    for command in commands {
+        match command {
+            Command::Atomic(c) | Command::Sequence(c) => uris.extend(message_uris(&c.commands)),
+            other => uris.extend(other.items().iter().filter_map(|i| i.target_uri())),
+        }
+    }
+    uris
 }
 
 fn describe(

@@ -201,3 +201,27 @@ fn explain_says_what_the_profile_does_and_the_policy_after_it() {
     let run = device.run(&["explain", broken.to_str().unwrap()]);
     assert_eq!(run.code, Some(2), "{run:?}");
 }
+
+#[test]
+fn deny_warnings_passes_a_clean_replace_profile() {
+    // README lint: Replace of nodes a fresh device lacks is one node-missing note per file,
+    // not a warning, so a profile meant to be re-sent passes `--deny warnings`.
+    let device = TestDevice::new();
+    let a = device_policy(TENANT, "PINComplexity/MinimumPINLength");
+    let b = device_policy(TENANT, "PINComplexity/MaximumPINLength");
+    let file = device.file(
+        "replace.xml",
+        Msg::new()
+            .replace(&a, "int", "6")
+            .replace(&b, "int", "12")
+            .build(),
+    );
+    let run = device.run(&["lint", "--deny", "warnings", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        run.stdout.matches("note[node-missing]").count(),
+        1,
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("warning["), "{run:?}");
+}

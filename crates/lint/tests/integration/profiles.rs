@@ -306,3 +306,76 @@ fn many_tenants_give_bounded_messages() {
         several[0]
     );
 }
+
+/// A profile sending five wrong values with `verb`, one per command, in the order listed.
+fn five_problems(verb: &str) -> String {
+    let t = "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies";
+    let rows = [
+        ("UsePassportForWork", "bool", "1"),
+        ("PINComplexity/MaximumPINLength", "chr", "12"),
+        ("PINComplexity/SpecialCharacters", "int", "3"),
+        ("PINComplexity/Expiration", "int", "1000"),
+        ("PINComplexity/MinimumPINLength", "int", "\"10\""),
+    ];
+    let mut body = String::new();
+    for (i, (node, format, data)) in rows.iter().enumerate() {
+        body.push_str(&format!(
+            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>{t}/{node}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
+            i + 1
+        ));
+    }
+    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+}
+
+#[test]
+fn a_replace_profile_shows_every_problem_an_add_profile_shows() {
+    // README lint: every check of a command is reported; the first gives the status, the
+    // later ones that do not depend on it are reported too ("would also fail").
+    let errors = |verb: &str| {
+        let report = lint("p.xml", five_problems(verb).as_bytes(), Options::default());
+        let errors: Vec<(Code, u32)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.code, d.line))
+            .collect();
+        (errors, report)
+    };
+    // DESIGN values: bool `1` is 400; row 8: chr on an int node is 415; the DDF's allowed
+    // values: SpecialCharacters 0..=2, Expiration 0..=730; DESIGN values: `"10"` is no int.
+    let expected = vec![
+        (Code::InvalidValue, 2),
+        (Code::FormatMismatch, 3),
+        (Code::ValueNotAllowed, 4),
+        (Code::ValueNotAllowed, 5),
+        (Code::InvalidValue, 6),
+    ];
+    let (add, _) = errors("Add");
+    assert_eq!(add, expected, "Add");
+    let (replace, report) = errors("Replace");
+    assert_eq!(replace, expected, "Replace");
+    // Each Replace is answered 404 on a fresh device: one note for the file, at the first,
+    // and the other checks' notes say they come after it.
+    let missing: Vec<(Severity, u32)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::NodeMissing)
+        .map(|d| (d.severity, d.line))
+        .collect();
+    assert_eq!(missing, [(Severity::Note, 2)], "{:#?}", report.diagnostics);
+    let note = report.diagnostics[0].note.as_deref().unwrap_or("");
+    assert!(note.contains("lines 3, 4, 5, 6"), "{note}");
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+    {
+        let note = d.note.as_deref().unwrap_or("");
+        assert!(
+            note.starts_with("would also fail: ")
+                && note.contains("(pfw answers 404 Not found first)"),
+            "{}: {note}",
+            d.code
+        );
+    }
+}
