@@ -233,6 +233,9 @@ struct Checker<'c, 's> {
     out: Vec<Diagnostic>,
 }
 
+/// The ops refused because their node does not exist on a fresh device, with the path.
+type MissingNodes = Vec<(usize, String)>;
+
 /// What became of an op on the in-memory device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -386,7 +389,7 @@ impl<'c> Checker<'c, '_> {
         &mut self,
         store: &mut MemoryStore,
         facts: &[Facts<'_>],
-    ) -> Result<(Vec<Outcome>, Vec<(usize, String)>), LintError> {
+    ) -> Result<(Vec<Outcome>, MissingNodes), LintError> {
         store.begin()?;
         let device = pfw_tree::Device {
             build: self.options.os_build.unwrap_or(OsBuild::INSIDER),
