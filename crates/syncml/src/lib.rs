@@ -58,5 +58,5 @@ pub use model::{
     MalformedReason, Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target,
     UnknownElement,
 };
-pub use pos::Pos;
+pub use pos::{LineIndex, Pos};
 pub use status::StatusCode;

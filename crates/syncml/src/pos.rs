@@ -209,6 +209,139 @@ impl Positioned for Chal {
     }
 }
 
+/// Positions of a whole text, in both directions, in logarithmic time: the one way pfw turns
+/// byte offsets into [`Pos`] values (and back) after decoding, whatever the order of the
+/// questions and however long the lines (servers send SyncML on one line).
+///
+/// It keeps where each line starts and, every [`LineIndex::STRIDE`] bytes, how many
+/// characters come before; a question counts characters over at most one stride. Lines and
+/// columns follow [`Pos`]'s rules (a line feed ends a line; columns count characters).
+#[derive(Clone, Debug)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of each line's first character.
+    line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` at char boundaries, about every `STRIDE` bytes,
+    /// from `(0, 0)` on.
+    checkpoints: Vec<(usize, usize)>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Bytes between two character-count checkpoints.
+    pub const STRIDE: usize = 256;
+
+    /// The index of `text` (one pass over it).
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let mut checkpoints = vec![(0, 0)];
+        if !text.is_ascii() {
+            let (mut at, mut chars) = (0, 0);
+            while at < text.len() {
+                let mut next = (at + Self::STRIDE).min(text.len());
+                while !text.is_char_boundary(next) {
+                    next += 1;
+                }
+                chars += count_chars(text.as_bytes().get(at..next).unwrap_or_default());
+                at = next;
+                checkpoints.push((at, chars));
+            }
+        }
+        Self {
+            text,
+            line_starts,
+            checkpoints,
+        }
+    }
+
+    /// The text indexed.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Where the byte at `offset` is (clamped to the text; inside a character, that
+    /// character).
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = floor_boundary(self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
+        Pos::new(saturate(line), saturate(column))
+    }
+
+    /// The byte offset of `pos`, when its line is in the text (a column past the line's end
+    /// gives the line's end).
+    pub fn offset(&self, pos: Pos) -> Option<usize> {
+        let line = usize::try_from(pos.line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(line)?;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let skip = usize::try_from(pos.column).ok()?.checked_sub(1)?;
+        let wanted = self.chars_before(start) + skip;
+        if self.is_ascii() {
+            return Some((start + skip).min(end));
+        }
+        // The last checkpoint at or before the wanted character, then at most one stride.
+        let k = self.checkpoints.partition_point(|&(_, c)| c <= wanted);
+        let (mut at, mut chars) = self.checkpoints.get(k.saturating_sub(1)).copied()?;
+        if at < start {
+            (at, chars) = (start, self.chars_before(start));
+        }
+        for (i, _) in self.text.get(at..)?.char_indices() {
+            if chars == wanted || at + i >= end {
+                return Some((at + i).min(end));
+            }
+            chars += 1;
+        }
+        Some(end)
+    }
+
+    /// Line `line` (1-based) without its line end (nor a CR before it).
+    pub fn line_text(&self, line: u32) -> Option<&'a str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let text = self.text.get(start..end)?;
+        Some(text.strip_suffix('\r').unwrap_or(text))
+    }
+
+    fn is_ascii(&self) -> bool {
+        self.checkpoints.len() == 1
+    }
+
+    /// Characters before the char boundary `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.is_ascii() {
+            return offset;
+        }
+        let k = self.checkpoints.partition_point(|&(o, _)| o <= offset);
+        let (at, chars) = self
+            .checkpoints
+            .get(k.saturating_sub(1))
+            .copied()
+            .unwrap_or((0, 0));
+        chars + count_chars(self.text.as_bytes().get(at..offset).unwrap_or_default())
+    }
+}
+
+/// Characters in UTF-8 bytes: every byte that does not continue a sequence.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// The largest char boundary at or before `offset`.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
 /// Turns byte offsets into [`Pos`] values, scanning the input forward once.
 ///
 /// Requests are expected in increasing offset order (the decoder asks in document
@@ -309,6 +442,33 @@ mod tests {
         assert_eq!((p.line, p.column), (2, 3));
         let p = t.pos(text.find("<c").unwrap());
         assert_eq!((p.line, p.column), (4, 2));
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_the_forward_scan_both_ways() {
+        // Long lines with characters of 1 to 4 bytes cross many checkpoints.
+        let long: String = "aé😀\u{800}".repeat(300);
+        let text = format!("ab\né😀x\r\n{long}\n\nz{long}");
+        let index = LineIndex::new(&text);
+        let mut tracker = LineTracker::new(&text);
+        for (offset, _) in text.char_indices() {
+            let pos = index.pos(offset);
+            assert_eq!(pos, tracker.pos(offset), "at byte {offset}");
+            assert_eq!(index.offset(pos), Some(offset), "back from {pos}");
+        }
+        assert_eq!(index.pos(text.len()), tracker.pos(text.len()));
+        assert_eq!(index.offset(Pos::new(99, 1)), None);
+        assert_eq!(index.line_text(2), Some("é😀x"));
+        let ascii = LineIndex::new("<a>\n  <b/>");
+        assert_eq!(ascii.pos(6), Pos::new(2, 3));
+        assert_eq!(ascii.offset(Pos::new(2, 3)), Some(6));
+        // A column past the line's end is the line's end.
+        assert_eq!(ascii.offset(Pos::new(1, 9)), Some(3));
+        // (The CR is a character of its line: the end is the line feed.)
+        assert_eq!(
+            index.offset(Pos::new(2, 9)),
+            text.find("\r\n").map(|i| i + 1)
+        );
     }
 
     #[test]

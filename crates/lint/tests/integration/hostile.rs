@@ -149,3 +149,30 @@ fn positions_count_from_after_a_byte_order_mark() {
     let d = &report.diagnostics[0];
     assert!(crate::util::text_at(&report.source, d).starts_with("MinimumPINLenght"));
 }
+
+#[test]
+fn a_profile_on_one_line_gets_the_same_diagnostics_at_the_same_text() {
+    // Servers send SyncML on one line: positions come from one line index either way.
+    for name in [
+        "atomic-rolled-back.xml",
+        "tenant-braces.xml",
+        "whitespace-in-uri.xml",
+    ] {
+        let lines = String::from_utf8(crate::util::fixture(name)).unwrap();
+        let one = lines.replace('\n', " ");
+        let a = crate::util::lint(name, lines.as_bytes(), pfw_lint::Options::default());
+        let b = crate::util::lint(name, one.as_bytes(), pfw_lint::Options::default());
+        let codes =
+            |r: &pfw_lint::FileReport| r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes(&a), codes(&b), "{name}");
+        for (x, y) in a.diagnostics.iter().zip(&b.diagnostics) {
+            assert_eq!(y.line, 1, "{name}");
+            let (tx, ty) = (
+                crate::util::text_at(&a.source, x),
+                crate::util::text_at(&b.source, y),
+            );
+            let n = tx.len().min(ty.len()).min(20);
+            assert_eq!(&tx[..n], &ty[..n], "{name}: {}", x.code);
+        }
+    }
+}
