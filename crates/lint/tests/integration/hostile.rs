@@ -158,10 +158,10 @@ fn a_profile_on_one_line_gets_the_same_diagnostics_at_the_same_text() {
         "tenant-braces.xml",
         "whitespace-in-uri.xml",
     ] {
-        let lines = String::from_utf8(crate::util::fixture(name)).unwrap();
+        let lines = String::from_utf8(fixture(name)).unwrap();
         let one = lines.replace('\n', " ");
-        let a = crate::util::lint(name, lines.as_bytes(), pfw_lint::Options::default());
-        let b = crate::util::lint(name, one.as_bytes(), pfw_lint::Options::default());
+        let a = lint(name, lines.as_bytes(), Options::default());
+        let b = lint(name, one.as_bytes(), Options::default());
         let codes =
             |r: &pfw_lint::FileReport| r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
         assert_eq!(codes(&a), codes(&b), "{name}");
