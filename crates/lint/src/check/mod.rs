@@ -405,8 +405,8 @@ impl<'c> Checker<'c, '_> {
         let mut written: BTreeMap<String, usize> = BTreeMap::new();
         // What an Atomic being replayed found before it: restored when it is rolled back.
         let mut before_atomic = None;
-        // Nodes created inside an Atomic that was rolled back.
-        let mut lost: BTreeSet<String> = BTreeSet::new();
+        // Nodes created inside an Atomic that was rolled back, with the op that created them.
+        let mut lost: BTreeMap<String, usize> = BTreeMap::new();
         let mut atomics = profile
             .atomics
             .iter()
@@ -441,7 +441,7 @@ impl<'c> Checker<'c, '_> {
                             // A node the profile created, then lost to a roll-back, is not
                             // missing on a fresh device: the engine's answer shows as
                             // `command-fails`.
-                            if subtree_set(&lost, path).next().is_none() {
+                            if subtree(&lost, path).next().is_none() {
                                 missing.push((i, path.clone()));
                             }
                             continue;
@@ -475,7 +475,12 @@ impl<'c> Checker<'c, '_> {
                 if atomic.rolled_back {
                     tree.store().rollback_to_savepoint()?;
                     if let Some((c, w)) = saved {
-                        lost.extend(created.keys().filter(|k| !c.contains_key(*k)).cloned());
+                        lost.extend(
+                            created
+                                .iter()
+                                .filter(|(k, _)| !c.contains_key(*k))
+                                .map(|(k, i)| (k.clone(), *i)),
+                        );
                         created = c;
                         written = w;
                     }
@@ -637,13 +642,6 @@ fn subtree<'m>(
         .take_while(move |(k, _)| k.starts_with(path))
         .filter(move |(k, _)| k.len() == path.len() || k.as_bytes().get(path.len()) == Some(&b'/'))
 }
-/// The paths of `set` at `path` and below it.
-fn subtree_set<'m>(set: &'m BTreeSet<String>, path: &'m str) -> impl Iterator<Item = &'m String> {
-    set.range(path.to_owned()..)
-        .take_while(move |k| k.starts_with(path))
-        .filter(move |k| k.len() == path.len() || k.as_bytes().get(path.len()) == Some(&b'/'))
-}
-
 /// Whether a URI starts with a scope segment (`./Device/…`, `./User/…`).
 fn has_scope_segment(op: &Op) -> bool {
     op.uri.as_ref().is_some_and(|u| {
