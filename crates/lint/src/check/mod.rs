@@ -1,15 +1,18 @@
 //! The checks: every op runs through pfw's own tree ([`pfw_tree::Tree`], DESIGN.md's ordered
 //! checks) on a fresh in-memory device, in order, so what the linter predicts is what
 //! `pfw apply` answers; each refusal becomes a diagnostic at the exact place (the URI segment,
-//! the Meta Format, the value). Around that run come the checks pfw does not refuse but a
-//! profile's author wants to know about: whitespace in URIs, device-only nodes under `./User`,
-//! TenantId names, deprecated nodes, nodes set twice, and the cross-setting rules of the
-//! policy in force (through `pfw_passport::policy::resolve`, the same code `pfw policy` uses).
+//! the Meta Format, the value), and every check that fails is reported
+//! ([`Tree::check_all`]), the first with the status pfw answers. Around that run come the
+//! checks pfw does not refuse but a profile's author wants to know about: whitespace in URIs,
+//! device-only nodes under `./User`, TenantId names, deprecated nodes, nodes set twice, and
+//! the cross-setting rules of the policy in force (through `pfw_passport::policy::resolve`,
+//! the same code `pfw policy` uses).
 //!
-//! Ops the engine answers without running (a missing CmdID, a Get in an Atomic, …) are
-//! checked with [`Tree::check`] and change nothing. The run does not roll an Atomic back
-//! after a failure: each problem is reported once, at its cause; the engine's cross-check
-//! ([`cross_check`]) catches what the roll-back changes.
+//! The engine runs the message once ([`engine_run`]); its answers decide which ops run (a
+//! missing CmdID, a Get in an Atomic, … are only checked, with [`Tree::check`]) and which
+//! Atomics are rolled back, which the replay then rolls back too, after reporting each
+//! member's own problems. [`cross_check`] reports, from the same answers, what no other
+//! diagnostic covers (what a roll-back changes for later commands).
 
 mod refusal;
 mod rules;
