@@ -3,19 +3,19 @@
 //! and value are written.
 //!
 //! The SyncML reader also reports what belongs to the message rather than to one item. CmdID
-//! present, not 0 and unique, a known and well-formed command, Alerts pfw understands are read
-//! from the message; the containers' rules (no Atomic in an Atomic, no Get in an Atomic, no
-//! Replace of a node the same Atomic added, at any depth) are not decided here but observed:
-//! each command carries the engine's answers to it ([`CommandInfo::reports`]), and a 500 on an
-//! Atomic, a Get or a Replace inside an Atomic, or a 507 on an Atomic, becomes its
-//! diagnostic. A command pfw answers without running it is still checked (so its other
-//! problems show at once) but changes nothing on the in-memory device.
+//! present, not 0 and unique, and a known, well-formed command are read from the message (the
+//! decoder classifies the elements); the rest is not decided here but observed: each command
+//! carries the engine's answers to it ([`CommandInfo::reports`]), and a 406 on an Alert, a 500
+//! on an Atomic, a Get or a Replace inside an Atomic (no Atomic in an Atomic, no Get in an
+//! Atomic, no Replace of a node the same Atomic added, at any depth), or a 507 on an Atomic
+//! becomes its diagnostic. A command pfw answers without running it is still checked (so its
+//! other problems show at once) but changes nothing on the in-memory device.
 
 use std::collections::HashMap;
 
 use pfw_ddf::{UriLimits, Verb};
 use pfw_engine::Report;
-use pfw_syncml::{AlertCode, Command, Item, ItemCommand, LocUri, Meta, StatusCode, SyncMl};
+use pfw_syncml::{Command, Item, ItemCommand, LocUri, Meta, StatusCode, SyncMl};
 
 use crate::diagnostic::{Code, Diagnostic, Fix};
 use crate::source::{Escapes, SourceText, child_content, content_start};
@@ -174,7 +174,8 @@ impl SyncMlReader<'_, '_> {
         // 500 inside an Atomic: one of the Atomic's rules refused the command unrun.
         let refused_in_atomic =
             in_atomic && reports.first().map(|r| r.status) == Some(StatusCode::CommandFailed);
-        let rolled_back = reports.first().map(|r| r.status) == Some(StatusCode::AtomicFailed);
+        let status = reports.first().map(|r| r.status);
+        let rolled_back = status == Some(StatusCode::AtomicFailed);
         self.profile.commands.push(CommandInfo {
             name: command.name().to_owned(),
             offset,
@@ -208,10 +209,8 @@ impl SyncMlReader<'_, '_> {
                 self.push(d);
             }
             Command::Alert(alert) => {
-                let understood = alert
-                    .code()
-                    .is_some_and(|c| !matches!(c, AlertCode::Unknown(_)));
-                if !understood {
+                // The engine answers an Alert it does not understand 406.
+                if status == Some(StatusCode::OptionalFeatureNotSupported) {
                     let d = self.diag(
                         Code::Unsupported,
                         offset,
