@@ -1,6 +1,7 @@
 //! How long `pfw lint` takes: Microsoft's 2019 example, the example profile, an Intune export,
-//! and a generated profile of 1,000 commands over 100 tenants (every command runs through the
-//! tree and the engine on an in-memory device).
+//! a generated profile of 1,000 commands over 100 tenants (every command runs through the
+//! tree and the engine on an in-memory device), and 10,000 commands with line breaks and on
+//! one line (the two must cost about the same).
 
 use std::hint::black_box;
 
@@ -19,17 +20,25 @@ fn seed_2019() -> String {
 }
 
 fn generated(commands: usize) -> String {
+    generated_with(commands, "\n")
+}
+
+/// `commands` Adds over 100 tenants, each followed by `separator` (servers send SyncML on
+/// one line: `""`).
+fn generated_with(commands: usize, separator: &str) -> String {
     let mut body = String::new();
     for i in 0..commands {
         let tenant = format!("{:08x}-8d4e-4b6a-9c21-7e5f0a9d4c83", i % 100);
         body.push_str(&format!(
-            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>{}</Data></Item></Add>\n",
+            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>{}</Data></Item></Add>{separator}",
             i + 1,
             ["MinimumPINLength", "MaximumPINLength", "History", "Expiration", "Digits"][i % 5],
             [6, 12, 5, 90, 1][i % 5],
         ));
     }
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+    format!(
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>{separator}{body}<Final/></SyncBody></SyncML>"
+    )
 }
 
 fn bench(c: &mut Criterion) {
@@ -46,12 +55,18 @@ fn bench(c: &mut Criterion) {
     .expect("the Intune fixture");
     let seed = seed_2019();
     let large = generated(1000);
+    // The most commands a message may hold (`Limits::max_commands`), with line breaks and on
+    // one line: positions cost the same either way.
+    let lines = generated_with(10_000, "\n");
+    let one_line = generated_with(10_000, "");
     let mut group = c.benchmark_group("lint");
     for (name, input) in [
         ("seed-2019", seed.as_bytes()),
         ("example-profile", example.as_slice()),
         ("intune-export", intune.as_slice()),
         ("generated-1000-commands", large.as_bytes()),
+        ("10000-commands-with-line-breaks", lines.as_bytes()),
+        ("10000-commands-on-one-line", one_line.as_bytes()),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| linter.lint(name, black_box(input)).expect("lints"));

@@ -45,6 +45,8 @@ pub enum Code {
     AddOnlyOnce,
     /// An Add of a node an earlier command of the profile created (418).
     AlreadyExists,
+    /// An Atomic the engine rolls back: a member fails (507; note).
+    AtomicRolledBack,
     /// All four character sets allowed and none required: the default behaviour applies.
     CharSetsDefault,
     /// Any other command pfw answers with a failure status.
@@ -85,7 +87,8 @@ pub enum Code {
     NestedAtomic,
     /// No character set allowed: no PIN could exist, the default behaviour applies.
     NoCharSetAllowed,
-    /// Replace, Get or Delete of a node that does not exist on a fresh device (404).
+    /// Replace, Get or Delete of nodes that do not exist on a fresh device (404; one note
+    /// per file).
     NodeMissing,
     /// The verb is not in the node's AccessType (405).
     NotAllowed,
@@ -127,9 +130,10 @@ pub enum Code {
 
 impl Code {
     /// Every code, alphabetically.
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 42] = [
         Self::AddOnlyOnce,
         Self::AlreadyExists,
+        Self::AtomicRolledBack,
         Self::CharSetsDefault,
         Self::CommandFails,
         Self::ConflictingProfiles,
@@ -210,6 +214,12 @@ impl Code {
                 Error,
                 Some(418),
                 "Add of a node an earlier command of the profile created",
+            ),
+            Self::AtomicRolledBack => (
+                "atomic-rolled-back",
+                Note,
+                None,
+                "a member of the Atomic fails: Windows rolls back all of it (507, the others 216)",
             ),
             Self::CharSetsDefault => (
                 "char-sets-default",
@@ -310,9 +320,9 @@ impl Code {
             ),
             Self::NodeMissing => (
                 "node-missing",
-                Warning,
+                Note,
                 Some(404),
-                "Replace, Get or Delete of a node that does not exist on a fresh device",
+                "Replace, Get or Delete of nodes that do not exist on a fresh device (one note per file)",
             ),
             Self::NotAllowed => (
                 "not-allowed",

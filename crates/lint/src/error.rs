@@ -1,7 +1,7 @@
 //! Errors of the linter: the in-memory device failing (which it does not in practice, but the
 //! store's API is fallible), a profile that cannot be explained, and JSON syntax.
 
-use pfw_passport::ResolveError;
+use pfw_passport::state::StateError;
 use pfw_tree::StoreError;
 use thiserror::Error;
 
@@ -32,9 +32,10 @@ pub enum ExplainError {
         /// What is wrong.
         message: String,
     },
-    /// The profile sets policy for several tenants and none was chosen.
-    #[error(transparent)]
-    Tenant(ResolveError),
+    /// The policy in force could not be resolved from the in-memory device (which a fresh
+    /// device does not do in practice: a tenant is always chosen, and it holds no PIN record).
+    #[error("the policy in force could not be resolved: {0}")]
+    Policy(StateError),
     /// The in-memory device failed.
     #[error("the in-memory device failed: {0}")]
     Store(#[from] StoreError),

@@ -2,13 +2,18 @@
 //! catalog's one-line descriptions, and what its value means, from the DDF's value
 //! descriptions or the policy's unit), and the policy in force on a fresh device after it
 //! (the profile run through pfw's engine on an in-memory store, then resolved as
-//! `pfw policy` resolves it).
+//! `pfw policy` resolves it: one table per tenant the profile sets policy for). The "what it
+//! means" of a value is read from that resolution, never from the profile's text: a refused
+//! or rolled-back command, a value a rule replaces, another tenant's policy are marked as not
+//! in force with the reason.
 
 use pfw_ddf::{AllowedKind, Format, Node, NodeName, NodePath, OsBuild, Verb};
 use pfw_engine::status_of;
+use pfw_passport::ResolveError;
 use pfw_passport::policy::catalog::{Placement, lookup};
-use pfw_passport::policy::{EffectivePolicy, keys};
+use pfw_passport::policy::{EffectivePolicy, PolicyValue, Provenance, keys};
 use pfw_passport::state::StateError;
+use pfw_syncml::Command;
 use pfw_tree::device::DEFAULT_BUILD;
 use pfw_tree::{MemoryStore, Registry, Store, Tree, TreeError};
 
@@ -23,10 +28,12 @@ use crate::{Input, Linter};
 pub struct Explanation {
     /// The file as named.
     pub file: String,
-    /// Each setting (command item or Intune OMA setting), in order.
+    /// Each setting (command item or Intune OMA setting), in order: every one, whether it
+    /// is in force or not.
     pub settings: Vec<ExplainedSetting>,
-    /// The policy in force on a fresh device after the profile.
-    pub policy: EffectivePolicy,
+    /// The policy in force on a fresh device after the profile: one per tenant the profile
+    /// sets policy for (only `Options::tenant`'s when given), or one without a tenant.
+    pub policies: Vec<EffectivePolicy>,
 }
 
 /// One setting in plain words.
@@ -44,10 +51,13 @@ pub struct ExplainedSetting {
     pub label: Option<String>,
     /// What the node controls.
     pub controls: Option<String>,
-    /// What this value (or this command) does.
+    /// What this value (or this command) does, as it is in force after the profile.
     pub meaning: Option<String>,
-    /// When pfw refuses the command on a fresh device: its status and why.
+    /// When pfw refuses the command on a fresh device (or rolls it back): its status and why.
     pub refused: Option<String>,
+    /// When pfw accepts it but its value is not in force after the profile: why (another
+    /// tenant, a rule over several values, a later setting).
+    pub ignored: Option<String>,
 }
 
 pub(crate) fn explain(
@@ -66,21 +76,28 @@ pub(crate) fn explain(
     let (text, profile, store, refusals) = match crate::read(input) {
         Input::SyncMl { message, text } => {
             let src = SourceText::new(text);
-            let profile = crate::profile::read_syncml(&src, &message, &mut Vec::new());
-            let user = has_user_scope(&profile).then_some(USER);
-            let (store, reports) = engine_run(registry, &message, &profile, build, user)
+            let user = has_user_scope(message_uris(&message.body.commands)).then_some(USER);
+            let (store, reports) = engine_run(registry, &message, build, user)
                 .map_err(|crate::LintError::Store(e)| ExplainError::Store(e))?;
+            let profile = crate::profile::read_syncml(&src, &message, reports, &mut Vec::new());
             let refusals = profile
                 .ops
                 .iter()
                 .map(|op| {
-                    let reports = reports.get(op.command)?;
+                    let reports = &profile.commands.get(op.command)?.reports;
                     let uri = op.uri.as_ref().map(|u| u.text.as_str());
                     let report = match reports.as_slice() {
                         [only] => only,
                         many => many.iter().find(|r| r.uri.as_deref() == uri)?,
                     };
-                    (!report.status.is_success()).then(|| {
+                    // 215 and 216 are 2xx codes, yet nothing of the command is in force.
+                    let failed = !report.status.is_success()
+                        || matches!(
+                            report.status,
+                            pfw_syncml::StatusCode::AtomicRollbackOk
+                                | pfw_syncml::StatusCode::NotExecuted
+                        );
+                    failed.then(|| {
                         format!(
                             "pfw answers {} {}: {}",
                             report.status.code(),
@@ -108,32 +125,49 @@ pub(crate) fn explain(
             ..
         } => return Err(unreadable(line, column, message)),
     };
+    let user = has_user_scope(
+        profile
+            .ops
+            .iter()
+            .filter_map(|op| op.uri.as_ref().map(|u| u.text.as_str())),
+    )
+    .then_some(USER);
+    let policies = policies(&store, user, linter.options().tenant.as_deref())?;
     let src = SourceText::new(text);
     let settings = profile
         .ops
         .iter()
         .zip(refusals)
-        .map(|(op, refused)| describe(registry, &src, op, refused))
+        .map(|(op, refused)| describe(registry, &src, op, refused, &policies))
         .collect();
-    let user = has_user_scope(&profile).then_some(USER);
-    let policy =
-        pfw_passport::state::policy_in_force(&store, user, linter.options().tenant.as_deref())
-            .map_err(|e| match e {
-                StateError::Resolve(e) => ExplainError::Tenant(e),
-                StateError::Store(e) => ExplainError::Store(e),
-                // A fresh store holds no PIN record and no TPM property.
-                other => ExplainError::Unreadable {
-                    file: file.to_owned(),
-                    line: 1,
-                    column: 1,
-                    message: other.to_string(),
-                },
-            })?;
     Ok(Explanation {
         file: file.to_owned(),
         settings,
-        policy,
+        policies,
     })
+}
+
+/// The policy in force after the profile, resolved as `pfw policy` resolves it: for `tenant`
+/// when given, else one table per tenant present (or one without a tenant).
+fn policies(
+    store: &MemoryStore,
+    user: Option<&str>,
+    tenant: Option<&str>,
+) -> Result<Vec<EffectivePolicy>, ExplainError> {
+    let in_force = |tenant: Option<&str>| {
+        pfw_passport::state::policy_in_force(store, user, tenant).map_err(|e| match e {
+            StateError::Store(e) => ExplainError::Store(e),
+            other => ExplainError::Policy(other),
+        })
+    };
+    match pfw_passport::state::policy_in_force(store, user, tenant) {
+        Ok(policy) => Ok(vec![policy]),
+        Err(StateError::Resolve(ResolveError::SeveralTenants { tenants })) => {
+            tenants.iter().map(|t| in_force(Some(t.as_str()))).collect()
+        }
+        Err(StateError::Store(e)) => Err(ExplainError::Store(e)),
+        Err(other) => Err(ExplainError::Policy(other)),
+    }
 }
 
 /// Intune settings on a fresh in-memory device: each refusal in words.
@@ -175,12 +209,22 @@ fn run_settings(
     Ok((store, refusals))
 }
 
-fn has_user_scope(profile: &Profile) -> bool {
-    profile.ops.iter().any(|op| {
-        op.uri.as_ref().is_some_and(|u| {
-            NodePath::parse(&u.text, UNBOUNDED).is_ok_and(|p| p.scope() == pfw_ddf::Scope::User)
-        })
-    })
+/// Whether one of `uris` is in `./User` scope.
+fn has_user_scope<'a>(uris: impl IntoIterator<Item = &'a str>) -> bool {
+    uris.into_iter()
+        .any(|u| NodePath::parse(u, UNBOUNDED).is_ok_and(|p| p.scope() == pfw_ddf::Scope::User))
+}
+
+/// Every item's target URI in `commands`, containers' members included.
+fn message_uris(commands: &[Command]) -> Vec<&str> {
+    let mut uris = Vec::new();
+    for command in commands {
+        match command {
+            Command::Atomic(c) | Command::Sequence(c) => uris.extend(message_uris(&c.commands)),
+            other => uris.extend(other.items().iter().filter_map(|i| i.target_uri())),
+        }
+    }
+    uris
 }
 
 fn describe(
@@ -188,6 +232,7 @@ fn describe(
     src: &SourceText<'_>,
     op: &Op,
     refused: Option<String>,
+    policies: &[EffectivePolicy],
 ) -> ExplainedSetting {
     let uri = op.uri.as_ref().map_or(String::new(), |u| u.text.clone());
     let line = src
@@ -198,9 +243,9 @@ fn describe(
         .writes()
         .then(|| op.data.as_ref().map(|d| d.text.clone()))
         .flatten();
-    let (controls, meaning) = match NodePath::parse(&uri, UNBOUNDED) {
-        Ok(path) => words(registry, &path, op, value.as_deref()),
-        Err(_) => (None, None),
+    let words = match NodePath::parse(&uri, UNBOUNDED) {
+        Ok(path) => words(registry, &path, op, refused.is_some(), policies),
+        Err(_) => Words::default(),
     };
     ExplainedSetting {
         line,
@@ -208,22 +253,34 @@ fn describe(
         uri,
         value,
         label: op.label.clone(),
-        controls,
-        meaning,
+        controls: words.controls,
+        meaning: words.meaning,
         refused,
+        ignored: words.ignored,
     }
 }
 
-/// What the node controls and what the command or value means.
+/// What a setting's node controls, what the command does (as in force after the profile),
+/// and why its value is not in force, when it is not.
+#[derive(Default)]
+struct Words {
+    controls: Option<String>,
+    meaning: Option<String>,
+    ignored: Option<String>,
+}
+
+/// The words for one op; `refused`: pfw refused it (or rolled it back), so nothing of it is
+/// in force.
 fn words(
     registry: &Registry,
     path: &NodePath,
     op: &Op,
-    value: Option<&str>,
-) -> (Option<String>, Option<String>) {
+    refused: bool,
+    policies: &[EffectivePolicy],
+) -> Words {
     let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
     let Ok((_, resolved)) = registry.resolve(path.scope(), &segments) else {
-        return (None, None);
+        return Words::default();
     };
     let node = resolved.node();
     let first = resolved.prefix_len + 1;
@@ -247,7 +304,30 @@ fn words(
         )),
         _ => node.description.as_deref().map(first_sentence),
     };
-    let meaning = match op.action {
+    let mut words = Words {
+        controls,
+        ..Words::default()
+    };
+    if refused {
+        return words;
+    }
+    // The table this op's policy is in: its tenant's (device-wide policies are in each).
+    let table = match tenant {
+        Some(t) => policies.iter().find(|p| p.tenant.as_deref() == Some(t)),
+        None => policies.first(),
+    };
+    let Some(table) = table else {
+        let name = tenant.unwrap_or("");
+        words.ignored = Some(match policies.first().and_then(|p| p.tenant.as_deref()) {
+            Some(chosen) => format!(
+                "not in force: policy for tenant `{name}` is ignored on a device of tenant \
+                 `{chosen}`"
+            ),
+            None => format!("not in force: nothing of tenant `{name}` is left after the profile"),
+        });
+        return words;
+    };
+    words.meaning = match op.action {
         Action::Verb(Verb::Delete) if node.is_leaf() => {
             Some("Removes the setting: the policy takes its default again.".to_owned())
         }
@@ -260,9 +340,83 @@ fn words(
             (Some(t), 2) => Some(format!("Creates tenant {t}'s policy node.")),
             _ => Some(format!("Creates the node {}.", path.name().unwrap_or("."))),
         },
-        _ => value.and_then(|v| meaning_of(node, &key, v)),
+        _ => {
+            let Some(def) = def else {
+                return words;
+            };
+            let below_csp = segments
+                .get(first..)
+                .map(|s| s.join("/"))
+                .unwrap_or_default();
+            let scope = match path.scope() {
+                pfw_ddf::Scope::Device => Provenance::Device,
+                pfw_ddf::Scope::User => Provenance::User,
+            };
+            let (meaning, ignored) = in_force(table, def.key, &below_csp, scope, op, node, &key);
+            words.ignored = ignored;
+            meaning
+        }
     };
-    (controls, meaning)
+    words
+}
+
+/// What is in force for the policy `key` an op writes, from the resolved `table`: its value's
+/// meaning when the op's value is the one in force, else why it is not (and what is instead).
+fn in_force(
+    table: &EffectivePolicy,
+    key: &str,
+    below_csp: &str,
+    scope: Provenance,
+    op: &Op,
+    node: &Node,
+    catalog_key: &str,
+) -> (Option<String>, Option<String>) {
+    if let Some(ignored) = table.ignored.iter().find(|i| i.path == below_csp) {
+        return (None, Some(format!("not in force: {}", ignored.reason)));
+    }
+    let Some(setting) = table.setting(key) else {
+        return (None, None);
+    };
+    let current = match &setting.value {
+        PolicyValue::Bool(b) => b.to_string(),
+        PolicyValue::Int(n) => n.to_string(),
+        PolicyValue::Text(t) => t.clone(),
+        PolicyValue::Unset => String::new(),
+    };
+    let meaning = meaning_of(node, catalog_key, &current);
+    let reason = setting
+        .reason
+        .as_deref()
+        .unwrap_or("a rule over several values");
+    let sent = op.data.as_ref().map_or("", |d| d.text.as_str());
+    let same = match &setting.value {
+        PolicyValue::Bool(b) => sent.eq_ignore_ascii_case(&b.to_string()),
+        PolicyValue::Int(n) => sent.parse::<i64>().ok() == Some(i64::from(*n)),
+        _ => sent == current,
+    };
+    match setting.source {
+        Provenance::Fallback => (
+            meaning.map(|m| format!("In force instead: {m}")),
+            Some(format!("not in force: {reason}")),
+        ),
+        Provenance::Default => (
+            None,
+            Some("not in force: a later command of the profile removes it".to_owned()),
+        ),
+        source if source != scope => (
+            None,
+            Some(format!(
+                "not in force: the {source} value beats it (policy by policy, user over device)"
+            )),
+        ),
+        _ if !same => (
+            None,
+            Some(format!(
+                "not in force: a later setting of the profile sets `{current}`"
+            )),
+        ),
+        _ => (meaning, None),
+    }
 }
 
 /// What a value means: the DDF's description of an enumerated value, else the policy's unit.

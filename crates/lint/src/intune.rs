@@ -39,13 +39,10 @@ pub(crate) fn read(
         };
         for setting in settings {
             let command = profile.commands.len();
-            let (line, _) = src.position(setting.start);
             profile.commands.push(CommandInfo {
                 name: "omaSetting".to_owned(),
-                cmd_id: None,
                 offset: setting.start,
-                line,
-                items: 1,
+                reports: Vec::new(),
             });
             match read_setting(src, setting, command) {
                 Ok(op) => profile.ops.push(op),

@@ -92,22 +92,19 @@ impl Linter {
             Input::SyncMl { message, text } => {
                 let src = SourceText::new(text);
                 let mut out = Vec::new();
-                let profile = profile::read_syncml(&src, &message, &mut out);
-                out.extend(check::check(
+                let build = self.options.os_build.unwrap_or(OsBuild::INSIDER);
+                let (_, reports) =
+                    check::engine_run(&self.registry, &message, build, Some(check::USER))?;
+                let profile = profile::read_syncml(&src, &message, reports, &mut out);
+                let (found, explained) = check::check(
                     &src,
                     &self.registry,
                     &self.options,
                     &profile,
                     FileKind::SyncMl,
-                )?);
-                check::cross_check(
-                    &src,
-                    &self.registry,
-                    &self.options,
-                    &message,
-                    &profile,
-                    &mut out,
                 )?;
+                out.extend(found);
+                check::cross_check(&src, &profile, &explained, &mut out);
                 (FileKind::SyncMl, text.to_owned(), out)
             }
             Input::Intune { json, text } => {
@@ -115,13 +112,14 @@ impl Linter {
                 let mut out = Vec::new();
                 match intune::read(&src, &json, &mut out) {
                     Ok(profile) => {
-                        out.extend(check::check(
+                        let (found, _) = check::check(
                             &src,
                             &self.registry,
                             &self.options,
                             &profile,
                             FileKind::Intune,
-                        )?);
+                        )?;
+                        out.extend(found);
                         (FileKind::Intune, text.to_owned(), out)
                     }
                     Err(not) => {

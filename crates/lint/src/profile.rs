@@ -2,16 +2,20 @@
 //! settings (Intune) in order, and one [`Op`] per item, each with where its URI, Meta Format
 //! and value are written.
 //!
-//! The SyncML reader also reports what belongs to the message rather than to one item, as
-//! pfw's engine decides it: CmdID present, not 0 and unique; a known, well-formed command; no
-//! Atomic in an Atomic, no Get in an Atomic, no Replace of a node the same Atomic added; and
-//! Alerts pfw understands. A command pfw answers without running it is still checked (so its
+//! The SyncML reader also reports what belongs to the message rather than to one item. CmdID
+//! present, not 0 and unique, and a known, well-formed command are read from the message (the
+//! decoder classifies the elements); the rest is not decided here but observed: each command
+//! carries the engine's answers to it ([`CommandInfo::reports`]), and a 406 on an Alert, a 500
+//! on an Atomic, a Get or a Replace inside an Atomic (no Atomic in an Atomic, no Get in an
+//! Atomic, no Replace of a node the same Atomic added, at any depth), or a 507 on an Atomic
+//! becomes its diagnostic. A command pfw answers without running it is still checked (so its
 //! other problems show at once) but changes nothing on the in-memory device.
 
 use std::collections::HashMap;
 
-use pfw_ddf::{NodePath, UriLimits, Verb};
-use pfw_syncml::{AlertCode, Command, Container, Item, ItemCommand, LocUri, Meta, SyncMl};
+use pfw_ddf::{UriLimits, Verb};
+use pfw_engine::Report;
+use pfw_syncml::{Command, Item, ItemCommand, LocUri, Meta, StatusCode, SyncMl};
 
 use crate::diagnostic::{Code, Diagnostic, Fix};
 use crate::source::{Escapes, SourceText, child_content, content_start};
@@ -81,14 +85,23 @@ pub(crate) struct Op {
 pub(crate) struct CommandInfo {
     /// The element name (`Add`, `Atomic`, …), or `omaSetting`.
     pub(crate) name: String,
-    /// The CmdID as written.
-    pub(crate) cmd_id: Option<String>,
     /// Byte offset of the start tag.
     pub(crate) offset: usize,
-    /// Line of the start tag.
-    pub(crate) line: u32,
-    /// How many items it has.
-    pub(crate) items: usize,
+    /// The engine's answers to it: one, or one per item when the items' statuses differ;
+    /// none for a command the engine does not answer (or an Intune setting).
+    pub(crate) reports: Vec<Report>,
+}
+
+/// An Atomic the engine ran: the ops inside it (Sequences' included) and whether the engine
+/// rolled it back (507).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AtomicSpan {
+    /// The ops `first..end` of [`Profile::ops`] are its members' items.
+    pub(crate) first: usize,
+    /// One past its last op.
+    pub(crate) end: usize,
+    /// Whether the engine answered it 507 and rolled it back.
+    pub(crate) rolled_back: bool,
 }
 
 /// A profile: its commands and items.
@@ -96,12 +109,17 @@ pub(crate) struct CommandInfo {
 pub(crate) struct Profile {
     pub(crate) commands: Vec<CommandInfo>,
     pub(crate) ops: Vec<Op>,
+    /// The Atomics the engine ran (not a refused nested one), in order; they never overlap.
+    pub(crate) atomics: Vec<AtomicSpan>,
 }
 
-/// Reads a decoded SyncML message into a profile, reporting message-level problems.
+/// Reads a decoded SyncML message into a profile, reporting message-level problems;
+/// `reports` are the engine's answers to the message, in the engine's order (empty when it
+/// was not run).
 pub(crate) fn read_syncml(
     src: &SourceText<'_>,
     message: &SyncMl,
+    reports: Vec<Report>,
     out: &mut Vec<Diagnostic>,
 ) -> Profile {
     let mut reader = SyncMlReader {
@@ -109,26 +127,12 @@ pub(crate) fn read_syncml(
         out,
         profile: Profile::default(),
         cmd_ids: HashMap::new(),
+        reports: reports.into_iter().peekable(),
     };
     for command in &message.body.commands {
-        reader.command(command, &Context::TopLevel, true);
+        reader.command(command, false, true);
     }
     reader.profile
-}
-
-/// A URI's canonical form (scope prefix, decoded and re-encoded segments, no query), to tell
-/// whether two URIs name the same node.
-pub(crate) fn canonical(uri: &str) -> Option<String> {
-    NodePath::parse(uri.trim(), UNBOUNDED)
-        .ok()
-        .map(|p| p.without_query().to_string())
-}
-
-/// Where a command sits, as the engine sees it.
-enum Context {
-    TopLevel,
-    Atomic,
-    Sequence,
 }
 
 struct SyncMlReader<'r, 's> {
@@ -137,21 +141,45 @@ struct SyncMlReader<'r, 's> {
     profile: Profile,
     /// First line of each CmdID seen.
     cmd_ids: HashMap<String, u32>,
+    /// The engine's answers not yet matched to a command.
+    reports: std::iter::Peekable<std::vec::IntoIter<Report>>,
 }
 
 impl SyncMlReader<'_, '_> {
-    fn command(&mut self, command: &Command, context: &Context, runnable: bool) {
+    /// The engine's answers to `command`: it answers in document order, a container before
+    /// its members, one Status per command or one per item when the items' statuses differ.
+    fn take_reports(&mut self, command: &Command) -> Vec<Report> {
+        let cmd_id = command.cmd_id().map_or("", |c| c.as_str());
+        let most = command.items().len().max(1);
+        let mut taken = Vec::new();
+        while taken.len() < most
+            && let Some(r) = self.reports.next_if(|r| {
+                r.command == command.name() && r.cmd_id == cmd_id && r.line == command.pos().line
+            })
+        {
+            taken.push(r);
+        }
+        taken
+    }
+
+    /// One command, in an Atomic (at any depth) or not; `runnable` is false inside a
+    /// command the engine does not run.
+    fn command(&mut self, command: &Command, in_atomic: bool, runnable: bool) {
         if matches!(command, Command::Status(_) | Command::Results(_)) {
             return;
         }
         let offset = self.src.offset(command.pos()).unwrap_or(0);
         let index = self.profile.commands.len();
+        let reports = self.take_reports(command);
+        // 500 inside an Atomic: one of the Atomic's rules refused the command unrun.
+        let refused_in_atomic =
+            in_atomic && reports.first().map(|r| r.status) == Some(StatusCode::CommandFailed);
+        let status = reports.first().map(|r| r.status);
+        let rolled_back = status == Some(StatusCode::AtomicFailed);
         self.profile.commands.push(CommandInfo {
             name: command.name().to_owned(),
-            cmd_id: command.cmd_id().map(|c| c.as_str().to_owned()),
             offset,
-            line: command.pos().line,
-            items: command.items().len(),
+            reports,
         });
         let runnable = self.cmd_id(command, offset) && runnable;
         match command {
@@ -181,10 +209,8 @@ impl SyncMlReader<'_, '_> {
                 self.push(d);
             }
             Command::Alert(alert) => {
-                let understood = alert
-                    .code()
-                    .is_some_and(|c| !matches!(c, AlertCode::Unknown(_)));
-                if !understood {
+                // The engine answers an Alert it does not understand 406.
+                if status == Some(StatusCode::OptionalFeatureNotSupported) {
                     let d = self.diag(
                         Code::Unsupported,
                         offset,
@@ -198,8 +224,7 @@ impl SyncMlReader<'_, '_> {
                 }
             }
             Command::Atomic(container) => {
-                let nested = matches!(context, Context::Atomic);
-                if nested {
+                if refused_in_atomic {
                     let d = self
                         .diag(
                             Code::NestedAtomic,
@@ -207,19 +232,49 @@ impl SyncMlReader<'_, '_> {
                             offset + "<Atomic".len(),
                             "an Atomic cannot be nested in an Atomic",
                         )
+                        .with_note(
+                            "pfw answers 500 Command failed and runs none of its members (215)",
+                        )
                         .with_fix(Fix::advice(
                             "move its commands into the outer Atomic, or move it out",
                         ));
                     self.push(d);
                 }
-                self.atomic_members(container, runnable && !nested);
+                let run = runnable && !refused_in_atomic;
+                let first = self.profile.ops.len();
+                for member in &container.commands {
+                    self.command(member, true, run);
+                }
+                let end = self.profile.ops.len();
+                if run && !in_atomic {
+                    self.profile.atomics.push(AtomicSpan {
+                        first,
+                        end,
+                        rolled_back,
+                    });
+                }
+                if rolled_back {
+                    let d = self
+                        .diag(
+                            Code::AtomicRolledBack,
+                            offset,
+                            offset + "<Atomic".len(),
+                            "a member of this Atomic fails: Windows rolls back all of it",
+                        )
+                        .with_note(
+                            "pfw answers the Atomic 507 Atomic failed; each failing member keeps \
+                             its own status, every other member is answered 216 (rolled back) \
+                             and nothing of the Atomic is applied",
+                        );
+                    self.push(d);
+                }
             }
             Command::Sequence(container) => {
                 for member in &container.commands {
-                    self.command(member, &Context::Sequence, runnable);
+                    self.command(member, in_atomic, runnable);
                 }
             }
-            Command::Get(c) if matches!(context, Context::Atomic) => {
+            Command::Get(c) if refused_in_atomic => {
                 let d = self
                     .diag(
                         Code::GetInAtomic,
@@ -231,6 +286,30 @@ impl SyncMlReader<'_, '_> {
                 self.push(d);
                 self.items(c, Verb::Get, index, false);
             }
+            Command::Replace(c) if refused_in_atomic => {
+                let uri = c.items.iter().find_map(|item| item.target.as_ref());
+                let (start, end) = match uri {
+                    Some(t) => {
+                        let start = self.src.offset(t.loc_uri.pos).unwrap_or(offset);
+                        (start, start + t.loc_uri.text.len())
+                    }
+                    None => (offset, offset + "<Replace".len()),
+                };
+                let d = self
+                    .diag(
+                        Code::ReplaceAfterAdd,
+                        start,
+                        end,
+                        "a Replace of a node an earlier Add of the same Atomic created is not \
+                         supported",
+                    )
+                    .with_fix(Fix::advice(
+                        "give the Add the final value and leave the Replace out",
+                    ));
+                self.push(d);
+                // Recorded, checked, not run.
+                self.items(c, Verb::Replace, index, false);
+            }
             Command::Add(c) => self.items(c, Verb::Add, index, runnable),
             Command::Copy(c) => self.items(c, Verb::Copy, index, runnable),
             Command::Delete(c) => self.items(c, Verb::Delete, index, runnable),
@@ -238,49 +317,6 @@ impl SyncMlReader<'_, '_> {
             Command::Get(c) => self.items(c, Verb::Get, index, runnable),
             Command::Replace(c) => self.items(c, Verb::Replace, index, runnable),
             Command::Status(_) | Command::Results(_) => {}
-        }
-    }
-
-    /// An Atomic's members: in order, a Replace of a node an earlier Add of the same Atomic
-    /// created is refused (500) without running.
-    fn atomic_members(&mut self, container: &Container, runnable: bool) {
-        let mut added: Vec<String> = Vec::new();
-        for member in &container.commands {
-            if let Command::Replace(c) = member {
-                let hit = c.items.iter().find_map(|item| {
-                    let uri = item.target.as_ref()?;
-                    canonical(&uri.loc_uri.text)
-                        .filter(|p| added.contains(p))
-                        .map(|_| &uri.loc_uri)
-                });
-                if let Some(uri) = hit {
-                    let start = self.src.offset(uri.pos).unwrap_or(0);
-                    let d = self
-                        .diag(
-                            Code::ReplaceAfterAdd,
-                            start,
-                            start + uri.text.len(),
-                            "a Replace of a node an earlier Add of the same Atomic created is \
-                             not supported",
-                        )
-                        .with_fix(Fix::advice(
-                            "give the Add the final value and leave the Replace out",
-                        ));
-                    self.push(d);
-                    // Recorded, checked, not run.
-                    self.command(member, &Context::Atomic, false);
-                    continue;
-                }
-            }
-            self.command(member, &Context::Atomic, runnable);
-            if let Command::Add(c) = member {
-                added.extend(
-                    c.items
-                        .iter()
-                        .filter_map(|it| it.target.as_ref())
-                        .filter_map(|t| canonical(&t.loc_uri.text)),
-                );
-            }
         }
     }
 

@@ -6,69 +6,49 @@
 //! Lines end at a line feed only, and columns count Unicode scalar values, exactly as
 //! `pfw_syncml::Pos` does, so positions from the decoder and from here agree.
 
-use pfw_syncml::Pos;
+use pfw_syncml::{LineIndex, Pos};
 
-/// A text with its line starts.
+/// A text with its line index ([`LineIndex`]: positions in logarithmic time, so a profile on
+/// one line costs no more than the same profile with line breaks).
 #[derive(Debug)]
 pub(crate) struct SourceText<'a> {
-    text: &'a str,
-    line_starts: Vec<usize>,
+    index: LineIndex<'a>,
 }
 
 impl<'a> SourceText<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, line_starts }
+        Self {
+            index: LineIndex::new(text),
+        }
     }
 
     pub(crate) fn text(&self) -> &'a str {
-        self.text
+        self.index.text()
     }
 
     /// The 1-based line and character column of the byte at `offset` (clamped to the text).
     pub(crate) fn position(&self, offset: usize) -> (u32, u32) {
-        let offset = floor_boundary(self.text, offset.min(self.text.len()));
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1;
-        (saturate(line), saturate(column))
+        let pos = self.index.pos(offset);
+        (pos.line, pos.column)
     }
 
     /// The byte offset of a decoder position, when it lies in the text.
     pub(crate) fn offset(&self, pos: Pos) -> Option<usize> {
-        let line = usize::try_from(pos.line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(line)?;
-        let skip = usize::try_from(pos.column).ok()?.checked_sub(1)?;
-        let rest = self.text.get(start..)?;
-        match rest.char_indices().nth(skip) {
-            Some((i, _)) => Some(start + i),
-            None => Some(self.text.len()),
-        }
+        self.index.offset(pos)
     }
 
     /// Line `line` (1-based) without its line end.
     pub(crate) fn line_text(&self, line: u32) -> Option<&'a str> {
-        let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(index)?;
-        let end = self
-            .line_starts
-            .get(index + 1)
-            .map_or(self.text.len(), |next| next - 1);
-        let text = self.text.get(start..end)?;
-        Some(text.strip_suffix('\r').unwrap_or(text))
+        self.index.line_text(line)
     }
 
     /// Characters from `from` to `to` (byte offsets), counted only up to the end of `from`'s
     /// line; at least 1.
     pub(crate) fn width(&self, from: usize, to: usize) -> u32 {
-        let from = floor_boundary(self.text, from.min(self.text.len()));
-        let to = floor_boundary(self.text, to.clamp(from, self.text.len()));
-        let span = self.text.get(from..to).unwrap_or_default();
+        let text = self.text();
+        let from = floor_boundary(text, from.min(text.len()));
+        let to = floor_boundary(text, to.clamp(from, text.len()));
+        let span = text.get(from..to).unwrap_or_default();
         let span = span.split('\n').next().unwrap_or_default();
         saturate(span.chars().count()).max(1)
     }

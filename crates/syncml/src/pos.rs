@@ -5,18 +5,22 @@
 //! line (a CR LF pair therefore ends one line, like in every editor). Positions are
 //! computed by one forward scan over the input while it is decoded.
 //!
-//! Positions are metadata, not content: two [`Pos`] values always compare equal, so a
-//! decoded message equals the same message built in code (whose positions are `0:0`).
+//! Positions take part in equality like any other field: a decoded message equals a message
+//! built in code only once its positions are cleared (`SyncMl::without_positions`), so a
+//! test that compares model values compares where they were read too, unless it says it
+//! does not.
 
 use std::fmt;
 
+use crate::model::{
+    Chal, Command, Cred, Data, Item, Meta, Source, SyncBody, SyncHdr, SyncMl, Target,
+};
+
 /// A 1-based line and column (in characters) in the decoded input.
 ///
-/// `Pos` takes no part in equality: [`PartialEq`] always returns `true`, so model values
-/// that differ only in where they were read compare equal. Compare [`Pos::line`] and
-/// [`Pos::column`] directly when the location itself matters. A message built in code
-/// carries [`Pos::default`], `0:0`.
-#[derive(Clone, Copy, Debug, Default)]
+/// Two positions are equal when line and column are. A message built in code carries
+/// [`Pos::default`], `0:0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pos {
     /// Line number, starting at 1 (0 when the value was not decoded).
     pub line: u32,
@@ -36,19 +40,306 @@ impl Pos {
     }
 }
 
-/// Always `true`: positions are outside equality (see the type's documentation).
-impl PartialEq for Pos {
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for Pos {}
-
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.line, self.column)
     }
+}
+
+impl SyncMl {
+    /// This message with every position set to [`Pos::default`] and every
+    /// [`LocUri::trimmed`](crate::LocUri::trimmed) cleared (both describe the source's
+    /// layout, not its content), as in a message built in code: for comparing content only,
+    /// `decode(encode(m)).without_positions() == m`.
+    #[must_use]
+    pub fn without_positions(mut self) -> Self {
+        self.clear_positions();
+        self
+    }
+}
+
+impl Command {
+    /// This command with every position set to [`Pos::default`] (see
+    /// [`SyncMl::without_positions`]).
+    #[must_use]
+    pub fn without_positions(mut self) -> Self {
+        self.clear_positions();
+        self
+    }
+}
+
+/// A model value whose positions can be reset to [`Pos::default`].
+trait Positioned {
+    fn clear_positions(&mut self);
+}
+
+impl<T: Positioned> Positioned for Option<T> {
+    fn clear_positions(&mut self) {
+        if let Some(v) = self {
+            v.clear_positions();
+        }
+    }
+}
+
+impl<T: Positioned> Positioned for Vec<T> {
+    fn clear_positions(&mut self) {
+        self.iter_mut().for_each(Positioned::clear_positions);
+    }
+}
+
+impl Positioned for SyncMl {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.hdr.clear_positions();
+        self.body.clear_positions();
+    }
+}
+
+impl Positioned for SyncHdr {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.target.clear_positions();
+        self.source.clear_positions();
+        self.cred.clear_positions();
+        self.meta.clear_positions();
+    }
+}
+
+impl Positioned for SyncBody {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.commands.clear_positions();
+    }
+}
+
+impl Positioned for Command {
+    fn clear_positions(&mut self) {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.meta.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Alert(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Atomic(c) | Self::Sequence(c) => {
+                c.pos = Pos::default();
+                c.meta.clear_positions();
+                c.commands.clear_positions();
+            }
+            Self::Results(c) => {
+                c.pos = Pos::default();
+                c.meta.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Status(c) => {
+                c.pos = Pos::default();
+                c.cred.clear_positions();
+                c.chal.clear_positions();
+                c.data.clear_positions();
+                c.items.clear_positions();
+            }
+            Self::Unknown(c) => c.pos = Pos::default(),
+            Self::Malformed(c) => {
+                c.pos = Pos::default();
+                c.reason_pos = Pos::default();
+            }
+        }
+    }
+}
+
+impl Positioned for Item {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.target.clear_positions();
+        self.source.clear_positions();
+        self.meta.clear_positions();
+        self.data.clear_positions();
+    }
+}
+
+impl Positioned for Target {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.loc_uri.pos = Pos::default();
+        self.loc_uri.trimmed = false;
+    }
+}
+
+impl Positioned for Source {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.loc_uri.pos = Pos::default();
+        self.loc_uri.trimmed = false;
+    }
+}
+
+impl Positioned for Data {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+    }
+}
+
+impl Positioned for Meta {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+    }
+}
+
+impl Positioned for Cred {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.meta.clear_positions();
+    }
+}
+
+impl Positioned for Chal {
+    fn clear_positions(&mut self) {
+        self.pos = Pos::default();
+        self.meta.clear_positions();
+    }
+}
+
+/// Positions of a whole text, in both directions, in logarithmic time: the one way pfw turns
+/// byte offsets into [`Pos`] values (and back) after decoding, whatever the order of the
+/// questions and however long the lines (servers send SyncML on one line).
+///
+/// It keeps where each line starts and, every [`LineIndex::STRIDE`] bytes, how many
+/// characters come before; a question counts characters over at most one stride. Lines and
+/// columns follow [`Pos`]'s rules (a line feed ends a line; columns count characters).
+#[derive(Clone, Debug)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of each line's first character.
+    line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` at char boundaries, about every `STRIDE` bytes,
+    /// from `(0, 0)` on.
+    checkpoints: Vec<(usize, usize)>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Bytes between two character-count checkpoints.
+    pub const STRIDE: usize = 256;
+
+    /// The index of `text` (one pass over it).
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let mut checkpoints = vec![(0, 0)];
+        if !text.is_ascii() {
+            let (mut at, mut chars) = (0, 0);
+            while at < text.len() {
+                let mut next = (at + Self::STRIDE).min(text.len());
+                while !text.is_char_boundary(next) {
+                    next += 1;
+                }
+                chars += count_chars(text.as_bytes().get(at..next).unwrap_or_default());
+                at = next;
+                checkpoints.push((at, chars));
+            }
+        }
+        Self {
+            text,
+            line_starts,
+            checkpoints,
+        }
+    }
+
+    /// The text indexed.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Where the byte at `offset` is (clamped to the text; inside a character, that
+    /// character).
+    pub fn pos(&self, offset: usize) -> Pos {
+        let offset = floor_boundary(self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self.chars_before(offset) - self.chars_before(start) + 1;
+        Pos::new(saturate(line), saturate(column))
+    }
+
+    /// The byte offset of `pos`, when its line is in the text (a column past the line's end
+    /// gives the line's end).
+    pub fn offset(&self, pos: Pos) -> Option<usize> {
+        let line = usize::try_from(pos.line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(line)?;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let skip = usize::try_from(pos.column).ok()?.checked_sub(1)?;
+        let wanted = self.chars_before(start) + skip;
+        if self.is_ascii() {
+            return Some((start + skip).min(end));
+        }
+        // The last checkpoint at or before the wanted character, then at most one stride.
+        let k = self.checkpoints.partition_point(|&(_, c)| c <= wanted);
+        let (mut at, mut chars) = self.checkpoints.get(k.saturating_sub(1)).copied()?;
+        if at < start {
+            (at, chars) = (start, self.chars_before(start));
+        }
+        for (i, _) in self.text.get(at..)?.char_indices() {
+            if chars == wanted || at + i >= end {
+                return Some((at + i).min(end));
+            }
+            chars += 1;
+        }
+        Some(end)
+    }
+
+    /// Line `line` (1-based) without its line end (nor a CR before it).
+    pub fn line_text(&self, line: u32) -> Option<&'a str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let text = self.text.get(start..end)?;
+        Some(text.strip_suffix('\r').unwrap_or(text))
+    }
+
+    fn is_ascii(&self) -> bool {
+        self.checkpoints.len() == 1
+    }
+
+    /// Characters before the char boundary `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.is_ascii() {
+            return offset;
+        }
+        let k = self.checkpoints.partition_point(|&(o, _)| o <= offset);
+        let (at, chars) = self
+            .checkpoints
+            .get(k.saturating_sub(1))
+            .copied()
+            .unwrap_or((0, 0));
+        chars + count_chars(self.text.as_bytes().get(at..offset).unwrap_or_default())
+    }
+}
+
+/// Characters in UTF-8 bytes: every byte that does not continue a sequence.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// The largest char boundary at or before `offset`.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// Turns byte offsets into [`Pos`] values, scanning the input forward once.
@@ -165,8 +456,37 @@ mod tests {
     }
 
     #[test]
-    fn positions_are_outside_equality() {
-        assert_eq!(Pos::new(1, 2), Pos::new(3, 4));
+    fn the_line_index_agrees_with_the_forward_scan_both_ways() {
+        // Long lines with characters of 1 to 4 bytes cross many checkpoints.
+        let long: String = "aé😀\u{800}".repeat(300);
+        let text = format!("ab\né😀x\r\n{long}\n\nz{long}");
+        let index = LineIndex::new(&text);
+        let mut tracker = LineTracker::new(&text);
+        for (offset, _) in text.char_indices() {
+            let pos = index.pos(offset);
+            assert_eq!(pos, tracker.pos(offset), "at byte {offset}");
+            assert_eq!(index.offset(pos), Some(offset), "back from {pos}");
+        }
+        assert_eq!(index.pos(text.len()), tracker.pos(text.len()));
+        assert_eq!(index.offset(Pos::new(99, 1)), None);
+        assert_eq!(index.line_text(2), Some("é😀x"));
+        let ascii = LineIndex::new("<a>\n  <b/>");
+        assert_eq!(ascii.pos(6), Pos::new(2, 3));
+        assert_eq!(ascii.offset(Pos::new(2, 3)), Some(6));
+        // A column past the line's end is the line's end.
+        assert_eq!(ascii.offset(Pos::new(1, 9)), Some(3));
+        // (The CR is a character of its line: the end is the line feed.)
+        assert_eq!(
+            index.offset(Pos::new(2, 9)),
+            text.find("\r\n").map(|i| i + 1)
+        );
+    }
+
+    #[test]
+    fn positions_compare_line_and_column() {
+        assert_ne!(Pos::new(1, 2), Pos::new(3, 4));
+        assert_ne!(Pos::new(1, 2), Pos::new(1, 3));
+        assert_eq!(Pos::new(1, 2), Pos::new(1, 2));
         assert_eq!(Pos::new(7, 9).to_string(), "7:9");
         assert!(!Pos::default().is_known());
     }

@@ -366,7 +366,9 @@ proptest! {
         let decoded = SyncMl::decode(encoded.as_bytes(), &Limits::DEFAULT);
         prop_assert!(decoded.is_ok(), "{:?}\n{}", decoded, encoded);
         let decoded = decoded.unwrap();
-        prop_assert_eq!(&decoded, &message, "{}", encoded);
+        // The generated message is built in code (every position 0:0); the decoded one
+        // knows where each element was read: content is compared without positions.
+        prop_assert_eq!(&decoded.clone().without_positions(), &message, "{}", encoded);
         // Encoding is stable.
         prop_assert_eq!(decoded.encode(), encoded);
     }

@@ -240,30 +240,14 @@ impl<'t> Tree<'t> {
         }
 
         // Row 8: Meta Format, when given, is the node's (415).
-        if matches!(verb, Verb::Add | Verb::Replace)
-            && let Some(given) = command.format
-            && !given.eq_ignore_ascii_case(node.format.as_str())
-        {
-            return Err(TreeError::Format {
-                given: given.to_owned(),
-                expected: node.format.as_str().to_owned(),
-                node: node.display_name(),
-            });
-        }
+        check_format(command, node)?;
 
         // Row 9: the value parses and is allowed (400; too large 413); new names follow the
         // CSP's rule in strict mode (400).
         let mut value = None;
         let mut create = Vec::new();
         if matches!(verb, Verb::Add | Verb::Replace) && node.is_leaf() {
-            let data = command.data.unwrap_or("");
-            if data.len() > self.limits.max_value_bytes {
-                return Err(TreeError::ValueTooLarge {
-                    len: data.len(),
-                    max: self.limits.max_value_bytes,
-                });
-            }
-            value = Some(parse_value(node, data, csp.value_options(node))?);
+            value = Some(self.check_value(command, csp, node)?);
         }
         if verb == Verb::Add {
             create = self.missing_ancestors(instance, &resolved, &keys)?;
@@ -359,6 +343,68 @@ impl<'t> Tree<'t> {
             }));
         }
         Ok(Plan(Planned::AboveRoots(names)))
+    }
+
+    /// Every failing check of [`Self::check`], not only the first: the first failure (the
+    /// answer), then the rows after it that do not depend on it. When the AccessType (row 6)
+    /// or the node's existence (row 7) refuses a write, its Meta Format (row 8) and value
+    /// (row 9) are still checked against the node; when the Format refuses it, the value is
+    /// still checked. Empty when every check passes.
+    pub fn check_all(&mut self, command: &Command<'_>) -> Vec<TreeError> {
+        let Err(first) = self.check(command) else {
+            return Vec::new();
+        };
+        let from_row = match first {
+            TreeError::NotAllowed { .. }
+            | TreeError::AlreadyExists(_)
+            | TreeError::Missing(_)
+            | TreeError::Permanent(_) => 8,
+            TreeError::Format { .. } => 9,
+            _ => return vec![first],
+        };
+        let mut all = vec![first];
+        if !matches!(command.verb, Verb::Add | Verb::Replace) {
+            return all;
+        }
+        // Rows 3 and 5 passed in `check`: the path parses and names a schema node.
+        let registry: &'t Registry = self.registry;
+        let Some(Ok(path)) = command.target.map(|t| NodePath::parse(t, self.limits.uri)) else {
+            return all;
+        };
+        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let Ok((csp, resolved)) = registry.resolve(path.scope(), &segments) else {
+            return all;
+        };
+        let node = resolved.node();
+        if from_row <= 8
+            && let Err(e) = check_format(command, node)
+        {
+            all.push(e);
+        }
+        if node.is_leaf()
+            && let Err(e) = self.check_value(command, csp, node)
+        {
+            all.push(e);
+        }
+        all
+    }
+
+    /// Row 9 for a leaf: the value is within the size limit (413), parses as the node's
+    /// format and is allowed (400).
+    fn check_value(
+        &self,
+        command: &Command<'_>,
+        csp: &dyn Csp,
+        node: &Node,
+    ) -> Result<NodeValue, TreeError> {
+        let data = command.data.unwrap_or("");
+        if data.len() > self.limits.max_value_bytes {
+            return Err(TreeError::ValueTooLarge {
+                len: data.len(),
+                max: self.limits.max_value_bytes,
+            });
+        }
+        Ok(parse_value(node, data, csp.value_options(node))?)
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
@@ -759,6 +805,23 @@ enum Planned<'p> {
     },
     /// A Get of an interior node above the CSPs: its children's names, URI-encoded.
     AboveRoots(Vec<String>),
+}
+
+/// Row 8: the Meta Format of an Add or Replace, when given, is the node's (415).
+fn check_format(command: &Command<'_>, node: &Node) -> Result<(), TreeError> {
+    match command.format {
+        Some(given)
+            if matches!(command.verb, Verb::Add | Verb::Replace)
+                && !given.eq_ignore_ascii_case(node.format.as_str()) =>
+        {
+            Err(TreeError::Format {
+                given: given.to_owned(),
+                expected: node.format.as_str().to_owned(),
+                node: node.display_name(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_query(verb: Verb, query: Option<&Query>, node: &Node) -> Result<(), TreeError> {

@@ -30,7 +30,7 @@ pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
         pfw_syncml::Limits::DEFAULT.max_message_bytes,
     )?;
     let explanation = linter.explain(&args.file, &bytes).map_err(|e| match e {
-        ExplainError::Tenant(e) => CliError::Tenant(e),
+        ExplainError::Store(e) => CliError::Usage(e.to_string()),
         other => CliError::Usage(other.to_string()),
     })?;
     let mut out = std::io::stdout().lock();
@@ -67,21 +67,30 @@ fn render(explanation: &Explanation) -> String {
         if let Some(meaning) = &setting.meaning {
             s.push_str(&format!("             → {}\n", clean(meaning)));
         }
-        if let Some(refused) = &setting.refused {
+        for why in [&setting.refused, &setting.ignored].into_iter().flatten() {
             s.push_str(&format!(
                 "             {}\n",
-                paint.red(&format!("✗ {}", clean(refused)))
+                paint.red(&format!("✗ {}", clean(why)))
             ));
         }
     }
-    s.push('\n');
-    s.push_str(&paint.bold("The policy in force on a fresh device after it"));
-    s.push('\n');
-    // A fresh device: the default TPM 2.0.
-    s.push_str(&crate::cmd::policy::render(
-        &explanation.policy,
-        pfw_passport::Tpm::default(),
-    ));
+    for policy in &explanation.policies {
+        s.push('\n');
+        let title = match (&policy.tenant, explanation.policies.len()) {
+            (Some(t), n) if n > 1 => format!(
+                "The policy in force on a fresh device of tenant {} after it",
+                clean(t)
+            ),
+            _ => "The policy in force on a fresh device after it".to_owned(),
+        };
+        s.push_str(&paint.bold(&title));
+        s.push('\n');
+        // A fresh device: the default TPM 2.0.
+        s.push_str(&crate::cmd::policy::render(
+            policy,
+            pfw_passport::Tpm::default(),
+        ));
+    }
     s
 }
 

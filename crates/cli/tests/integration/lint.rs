@@ -201,3 +201,74 @@ fn explain_says_what_the_profile_does_and_the_policy_after_it() {
     let run = device.run(&["explain", broken.to_str().unwrap()]);
     assert_eq!(run.code, Some(2), "{run:?}");
 }
+
+#[test]
+fn deny_warnings_passes_a_clean_replace_profile() {
+    // README lint: Replace of nodes a fresh device lacks is one node-missing note per file,
+    // not a warning, so a profile meant to be re-sent passes `--deny warnings`.
+    let device = TestDevice::new();
+    let a = device_policy(TENANT, "PINComplexity/MinimumPINLength");
+    let b = device_policy(TENANT, "PINComplexity/MaximumPINLength");
+    let file = device.file(
+        "replace.xml",
+        Msg::new()
+            .replace(&a, "int", "6")
+            .replace(&b, "int", "12")
+            .build(),
+    );
+    let run = device.run(&["lint", "--deny", "warnings", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        run.stdout.matches("note[node-missing]").count(),
+        1,
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("warning["), "{run:?}");
+}
+
+#[test]
+fn explain_gives_one_table_per_tenant_and_marks_what_is_not_in_force() {
+    // README explain: every setting listed; several tenants (one in braces here) give one
+    // table per tenant instead of exit 2; a refused value has no "→" line.
+    let device = TestDevice::new();
+    let other = "6f9c1a2e-0b7d-4c1e-9a53-2d8e4f6a1b3c";
+    let braced = format!("{{{TENANT}}}");
+    let file = device.file(
+        "two.xml",
+        Msg::new()
+            .add(
+                &device_policy(&braced, "PINComplexity/MinimumPINLength"),
+                "int",
+                "6",
+            )
+            .add(
+                &device_policy(other, "PINComplexity/MinimumPINLength"),
+                "int",
+                "8",
+            )
+            .add(
+                &device_policy(other, "PINComplexity/Expiration"),
+                "int",
+                "1000",
+            )
+            .build(),
+    );
+    let path = file.to_str().unwrap();
+    let run = device.run(&["explain", path]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    for tenant in [braced.as_str(), other] {
+        let title = format!("The policy in force on a fresh device of tenant {tenant} after it");
+        assert!(run.stdout.contains(&title), "{run:?}");
+    }
+    assert_eq!(run.stdout.matches("\n  line ").count(), 3, "{run:?}");
+    assert!(!run.stdout.contains("every 1000 days"), "{run:?}");
+    let run = device.run(&["explain", "--tenant", other, path]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.stdout.matches("\n  line ").count(), 3, "{run:?}");
+    assert!(
+        run.stdout.contains(&format!(
+            "✗ not in force: policy for tenant `{braced}` is ignored"
+        )),
+        "{run:?}"
+    );
+}

@@ -1,20 +1,23 @@
 //! The checks: every op runs through pfw's own tree ([`pfw_tree::Tree`], DESIGN.md's ordered
 //! checks) on a fresh in-memory device, in order, so what the linter predicts is what
 //! `pfw apply` answers; each refusal becomes a diagnostic at the exact place (the URI segment,
-//! the Meta Format, the value). Around that run come the checks pfw does not refuse but a
-//! profile's author wants to know about: whitespace in URIs, device-only nodes under `./User`,
-//! TenantId names, deprecated nodes, nodes set twice, and the cross-setting rules of the
-//! policy in force (through `pfw_passport::policy::resolve`, the same code `pfw policy` uses).
+//! the Meta Format, the value), and every check that fails is reported
+//! ([`Tree::check_all`]), the first with the status pfw answers. Around that run come the
+//! checks pfw does not refuse but a profile's author wants to know about: whitespace in URIs,
+//! device-only nodes under `./User`, TenantId names, deprecated nodes, nodes set twice, and
+//! the cross-setting rules of the policy in force (through `pfw_passport::policy::resolve`,
+//! the same code `pfw policy` uses).
 //!
-//! Ops the engine answers without running (a missing CmdID, a Get in an Atomic, …) are
-//! checked with [`Tree::check`] and change nothing. The run does not roll an Atomic back
-//! after a failure: each problem is reported once, at its cause; the engine's cross-check
-//! ([`cross_check`]) catches what the roll-back changes.
+//! The engine runs the message once ([`engine_run`]); its answers decide which ops run (a
+//! missing CmdID, a Get in an Atomic, … are only checked, with [`Tree::check`]) and which
+//! Atomics are rolled back, which the replay then rolls back too, after reporting each
+//! member's own problems. [`cross_check`] reports, from the same answers, what no other
+//! diagnostic covers (what a roll-back changes for later commands).
 
 mod refusal;
 mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pfw_ddf::{LookupError, Node, NodeName, NodePath, OsBuild, Resolved, Scope, Verb};
 use pfw_engine::{Engine, Options as EngineOptions, Report};
@@ -31,14 +34,15 @@ use crate::source::{SourceText, raw_offset};
 /// The user `./User` URIs address on the in-memory device.
 pub(crate) const USER: &str = "(./User)";
 
-/// Runs every check on a profile; returns its diagnostics (unsorted).
+/// Runs every check on a profile; returns its diagnostics (unsorted) and the commands the
+/// file's one `node-missing` note stands for.
 pub(crate) fn check(
     src: &SourceText<'_>,
     registry: &Registry,
     options: &Options,
     profile: &Profile,
     kind: FileKind,
-) -> Result<Vec<Diagnostic>, LintError> {
+) -> Result<(Vec<Diagnostic>, BTreeSet<usize>), LintError> {
     let mut checker = Checker {
         src,
         registry,
@@ -52,26 +56,30 @@ pub(crate) fn check(
         checker.uri_text(op, facts);
     }
     let mut store = MemoryStore::new();
-    let outcomes = checker.run(&mut store, &facts)?;
+    let (outcomes, missing) = checker.run(&mut store, &facts)?;
+    checker.node_missing(&facts, &missing);
     checker.tenants(&facts);
     checker.deprecated(&facts);
     checker.policy(&store, &facts, &outcomes)?;
     if kind == FileKind::SyncMl {
         checker.add_only_once(&facts, &outcomes);
     }
-    Ok(checker.out)
+    let explained = missing
+        .iter()
+        .filter_map(|(i, _)| profile.ops.get(*i).map(|op| op.command))
+        .collect();
+    Ok((checker.out, explained))
 }
 
-/// The engine's answer to a decoded message on a fresh in-memory device at `build`, grouped
-/// per command of `profile` (a command the engine does not answer has none), with the store
-/// it leaves.
+/// The engine's answers to a decoded message on a fresh in-memory device at `build`, in the
+/// engine's order, with the store it leaves. A decoded message is never refused whole: the
+/// answers are empty only when the engine answered nothing.
 pub(crate) fn engine_run(
     registry: &Registry,
     message: &SyncMl,
-    profile: &Profile,
     build: OsBuild,
     user: Option<&str>,
-) -> Result<(MemoryStore, Vec<Vec<Report>>), LintError> {
+) -> Result<(MemoryStore, Vec<Report>), LintError> {
     let mut store = MemoryStore::new();
     store.begin()?;
     store.set_property(BUILD_PROPERTY, Some(&build.to_string()))?;
@@ -81,50 +89,33 @@ pub(crate) fn engine_run(
         user,
         ..EngineOptions::default()
     };
-    let outcome = match engine.run(&mut store, message, &options) {
-        Ok(outcome) => outcome,
-        Err(pfw_engine::EngineError::Store(e)) => return Err(LintError::Store(e)),
-        // A decoded message is never refused; nothing to cross-check otherwise.
-        Err(_) => return Ok((store, vec![Vec::new(); profile.commands.len()])),
-    };
-    let mut grouped = vec![Vec::new(); profile.commands.len()];
-    let mut reports = outcome.reports.into_iter().peekable();
-    for (command, slot) in profile.commands.iter().zip(&mut grouped) {
-        let cmd_id = command.cmd_id.as_deref().unwrap_or("");
-        while slot.len() < command.items.max(1) {
-            let matches = reports.peek().is_some_and(|r| {
-                r.command == command.name && r.cmd_id == cmd_id && r.line == command.line
-            });
-            if !matches {
-                break;
-            }
-            if let Some(r) = reports.next() {
-                slot.push(r);
-            }
-        }
+    match engine.run(&mut store, message, &options) {
+        Ok(outcome) => Ok((store, outcome.reports)),
+        Err(pfw_engine::EngineError::Store(e)) => Err(LintError::Store(e)),
+        // `run` takes a decoded message: only decoding refuses a message whole.
+        Err(_) => Ok((store, Vec::new())),
     }
-    Ok((store, grouped))
 }
 
-/// Runs the message through pfw's engine and reports, as `command-fails`, every failure
-/// status (roll-back statuses aside) of a command no error or warning already covers.
+/// Reports, as `command-fails`, every failure status the engine answered (roll-back statuses
+/// aside) to a command no error or warning already covers and `explained` (the commands the
+/// file's `node-missing` note stands for) does not hold.
 pub(crate) fn cross_check(
     src: &SourceText<'_>,
-    registry: &Registry,
-    options: &Options,
-    message: &SyncMl,
     profile: &Profile,
+    explained: &BTreeSet<usize>,
     out: &mut Vec<Diagnostic>,
-) -> Result<(), LintError> {
-    let build = options.os_build.unwrap_or(OsBuild::INSIDER);
-    let (_, grouped) = engine_run(registry, message, profile, build, Some(USER))?;
+) {
     let mut problems: Vec<(u32, u32)> = out
         .iter()
         .filter(|d| d.is_problem())
         .map(|d| (d.line, d.column))
         .collect();
     problems.sort_unstable();
-    for (i, (command, reports)) in profile.commands.iter().zip(grouped).enumerate() {
+    for (i, command) in profile.commands.iter().enumerate() {
+        if explained.contains(&i) {
+            continue;
+        }
         // The command's diagnostics lie between its start tag and the next command's.
         let from = src.position(command.offset);
         let to = profile
@@ -137,7 +128,7 @@ pub(crate) fn cross_check(
             continue;
         }
         let (line, column) = from;
-        let failure = reports.iter().find(|r| {
+        let failure = command.reports.iter().find(|r| {
             !r.status.is_success()
                 && !matches!(
                     r.status,
@@ -167,7 +158,6 @@ pub(crate) fn cross_check(
             );
         }
     }
-    Ok(())
 }
 
 /// The tree's limits, from the project's one table of limits.
@@ -178,13 +168,7 @@ pub(crate) fn tree_limits() -> TreeLimits {
 /// Runs one op on the tree: executed when pfw runs it, only checked otherwise. An Intune
 /// setting is an Add, or a Replace when the node exists.
 pub(crate) fn run_op(tree: &mut Tree<'_>, op: &Op) -> Result<(), TreeError> {
-    let command = |verb| pfw_tree::Command {
-        verb,
-        target: op.uri.as_ref().map(|u| u.text.as_str()),
-        format: op.format.as_ref().map(|f| f.text.as_str()),
-        data: op.data.as_ref().map(|d| d.text.as_str()),
-        more_data: op.more_data,
-    };
+    let command = |verb| command_of(op, verb);
     match op.action {
         Action::Verb(verb) if op.run => tree.execute(&command(verb)).map(drop),
         Action::Verb(verb) => tree.check(&command(verb)).map(drop),
@@ -192,6 +176,37 @@ pub(crate) fn run_op(tree: &mut Tree<'_>, op: &Op) -> Result<(), TreeError> {
             Err(TreeError::AlreadyExists(_)) => tree.execute(&command(Verb::Replace)).map(drop),
             other => other.map(drop),
         },
+    }
+}
+
+/// Like [`run_op`], with every check that fails (the first gives the status, the others are
+/// the rows after it that do not depend on it: [`Tree::check_all`]).
+fn run_op_all(tree: &mut Tree<'_>, op: &Op) -> Result<(), Vec<TreeError>> {
+    let Err(first) = run_op(tree, op) else {
+        return Ok(());
+    };
+    let verb = match op.action {
+        Action::Verb(verb) => verb,
+        // An Intune setting fails as the Add, or as the Replace when the node exists.
+        Action::Set if matches!(first, TreeError::AlreadyExists(_)) => Verb::Add,
+        Action::Set => match tree.check(&command_of(op, Verb::Add)) {
+            Err(TreeError::AlreadyExists(_)) => Verb::Replace,
+            _ => Verb::Add,
+        },
+    };
+    let mut all = vec![first];
+    all.extend(tree.check_all(&command_of(op, verb)).into_iter().skip(1));
+    Err(all)
+}
+
+/// The tree command for an op with `verb`.
+fn command_of(op: &Op, verb: Verb) -> pfw_tree::Command<'_> {
+    pfw_tree::Command {
+        verb,
+        target: op.uri.as_ref().map(|u| u.text.as_str()),
+        format: op.format.as_ref().map(|f| f.text.as_str()),
+        data: op.data.as_ref().map(|d| d.text.as_str()),
+        more_data: op.more_data,
     }
 }
 
@@ -221,6 +236,9 @@ struct Checker<'c, 's> {
     out: Vec<Diagnostic>,
 }
 
+/// The ops refused because their node does not exist on a fresh device, with the path.
+type MissingNodes = Vec<(usize, String)>;
+
 /// What became of an op on the in-memory device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -228,6 +246,8 @@ enum Outcome {
     Failed,
     /// It ran and succeeded.
     Done,
+    /// It ran and succeeded inside an Atomic the engine rolled back.
+    RolledBack,
 }
 
 impl<'c> Checker<'c, '_> {
@@ -363,34 +383,79 @@ impl<'c> Checker<'c, '_> {
         }
     }
 
-    /// Runs every op on a fresh in-memory device, reporting each refusal.
+    /// Runs every op on a fresh in-memory device, reporting each refusal: every failing
+    /// check of an op, the first with the status pfw answers. An Atomic the engine rolled back
+    /// is rolled back here too, after its members ran, so later ops see what the engine's
+    /// did. Returns each op's outcome, and the ops (with their path) refused because their
+    /// node does not exist on a fresh device, which the file's one `node-missing` note covers.
     fn run(
         &mut self,
         store: &mut MemoryStore,
         facts: &[Facts<'_>],
-    ) -> Result<Vec<Outcome>, LintError> {
+    ) -> Result<(Vec<Outcome>, MissingNodes), LintError> {
         store.begin()?;
         let device = pfw_tree::Device {
             build: self.options.os_build.unwrap_or(OsBuild::INSIDER),
             edition: DEFAULT_EDITION,
         };
         let registry = self.registry;
+        let profile = self.profile;
         let mut tree = Tree::new(store, registry, device, tree_limits(), Some(USER), false);
-        let mut outcomes = Vec::with_capacity(self.profile.ops.len());
+        let mut outcomes = Vec::with_capacity(profile.ops.len());
+        let mut missing = Vec::new();
         // (canonical path, op) of every node created, and of every value written.
         let mut created: BTreeMap<String, usize> = BTreeMap::new();
         let mut written: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, (op, fact)) in self.profile.ops.iter().zip(facts).enumerate() {
-            let result = run_op(&mut tree, op);
+        // What an Atomic being replayed found before it: restored when it is rolled back.
+        let mut before_atomic = None;
+        // Nodes created inside an Atomic that was rolled back, with the op that created them.
+        let mut lost: BTreeMap<String, usize> = BTreeMap::new();
+        let mut atomics = profile
+            .atomics
+            .iter()
+            .filter(|a| a.first < a.end)
+            .peekable();
+        for (i, (op, fact)) in profile.ops.iter().zip(facts).enumerate() {
+            if atomics.peek().is_some_and(|a| a.first == i) {
+                tree.store().savepoint()?;
+                before_atomic = Some((created.clone(), written.clone()));
+            }
+            let result = run_op_all(&mut tree, op);
             let canonical = fact.path.as_ref().map(|p| p.without_query().to_string());
             match result {
-                Err(TreeError::Store(e)) => return Err(LintError::Store(e)),
-                Err(error) => {
-                    if let Some(d) = self.refusal(op, fact, &error, &created) {
-                        self.push(op, d);
+                Err(errors) => {
+                    let mut store_error = None;
+                    let errors: Vec<TreeError> = errors
+                        .into_iter()
+                        .filter_map(|e| match e {
+                            TreeError::Store(e) => {
+                                store_error.get_or_insert(e);
+                                None
+                            }
+                            e => Some(e),
+                        })
+                        .collect();
+                    if let Some(e) = store_error {
+                        return Err(LintError::Store(e));
+                    }
+                    let first = errors.first().map(pfw_engine::status_of);
+                    for (n, error) in errors.iter().enumerate() {
+                        if let (0, TreeError::Missing(path)) = (n, error) {
+                            // A node the profile created, then lost to a roll-back, is not
+                            // missing on a fresh device: the engine's answer shows as
+                            // `command-fails`.
+                            if subtree(&lost, path).next().is_none() {
+                                missing.push((i, path.clone()));
+                            }
+                            continue;
+                        }
+                        let also = first.filter(|_| n > 0);
+                        if let Some(d) = self.refusal(op, fact, error, &created, also) {
+                            self.push(op, d);
+                        }
                     }
                     if fact.device_only.is_some() {
-                        self.note_device_only(op, Some(&error));
+                        self.note_device_only(op, errors.first());
                     }
                     outcomes.push(Outcome::Failed);
                 }
@@ -408,8 +473,31 @@ impl<'c> Checker<'c, '_> {
                     outcomes.push(Outcome::Done);
                 }
             }
+            if let Some(atomic) = atomics.next_if(|a| a.end == i + 1) {
+                let saved = before_atomic.take();
+                if atomic.rolled_back {
+                    tree.store().rollback_to_savepoint()?;
+                    if let Some((c, w)) = saved {
+                        lost.extend(
+                            created
+                                .iter()
+                                .filter(|(k, _)| !c.contains_key(*k))
+                                .map(|(k, i)| (k.clone(), *i)),
+                        );
+                        created = c;
+                        written = w;
+                    }
+                    for outcome in outcomes.get_mut(atomic.first..).into_iter().flatten() {
+                        if *outcome == Outcome::Done {
+                            *outcome = Outcome::RolledBack;
+                        }
+                    }
+                } else {
+                    tree.store().release_savepoint()?;
+                }
+            }
         }
-        Ok(outcomes)
+        Ok((outcomes, missing))
     }
 
     fn op_line(&self, i: usize) -> u32 {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use pfw_ddf::{LookupError, UriError, ValueErrorKind, Verb};
 use pfw_engine::status_of;
+use pfw_syncml::StatusCode;
 use pfw_tree::TreeError;
 
 use super::{Checker, Facts, has_scope_segment, subtree};
@@ -14,16 +15,27 @@ use crate::intune::type_for_format;
 use crate::profile::{Action, Op};
 
 impl Checker<'_, '_> {
-    /// The diagnostic for a refusal by pfw's tree.
+    /// The diagnostic for a refusal by pfw's tree. `first` is the status pfw answers when
+    /// an earlier check of the same op fails first (this one would also fail).
     pub(super) fn refusal(
         &self,
         op: &Op,
         facts: &Facts<'_>,
         error: &TreeError,
         created: &BTreeMap<String, usize>,
+        first: Option<StatusCode>,
     ) -> Option<Diagnostic> {
         let status = status_of(error);
-        let answer = format!("pfw answers {} {}", status.code(), status.reason());
+        let answer = match first {
+            None => format!("pfw answers {} {}", status.code(), status.reason()),
+            Some(f) => format!(
+                "would also fail: {} {} (pfw answers {} {} first)",
+                status.code(),
+                status.reason(),
+                f.code(),
+                f.reason()
+            ),
+        };
         let d = match error {
             TreeError::MissingTarget => self
                 .at(
@@ -87,6 +99,11 @@ impl Checker<'_, '_> {
                     None => d,
                 }
             }
+            TreeError::ChildOfLeaf { .. } => self
+                .whole_uri(op, Code::NotAllowed, error.to_string())
+                .with_fix(Fix::advice(
+                    "end the URI at the leaf: OMA-DM answers an Add of a child of a leaf 405",
+                )),
             TreeError::AlreadyExists(path) => {
                 let d = self.whole_uri(
                     op,

@@ -77,6 +77,48 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// One note per file for the ops refused because their node does not exist on a fresh
+    /// device (`missing`: op and path, in order), at the first of them: a profile of
+    /// Replaces, re-sent to devices that have the nodes, is meant that way.
+    pub(super) fn node_missing(&mut self, facts: &[Facts<'_>], missing: &[(usize, String)]) {
+        let Some((first, path)) = missing.first() else {
+            return;
+        };
+        let (Some(op), Some(fact)) = (self.profile.ops.get(*first), facts.get(*first)) else {
+            return;
+        };
+        let error = pfw_tree::TreeError::Missing(path.clone());
+        let Some(mut d) = self.refusal(op, fact, &error, &BTreeMap::new(), None) else {
+            return;
+        };
+        let more: Vec<String> = missing
+            .iter()
+            .skip(1)
+            .map(|(i, _)| self.op_line(*i).to_string())
+            .collect();
+        let where_ = match more.as_slice() {
+            [] => "on a device that already has the node it works".to_owned(),
+            [line] => format!(
+                "so is the command at line {line}; on a device that already has the nodes they work"
+            ),
+            lines if lines.len() <= MAX_LINES_LISTED => format!(
+                "so are the commands at lines {}; on a device that already has the nodes they \
+                 work",
+                lines.join(", ")
+            ),
+            lines => format!(
+                "so are {} more commands of this file (lines {}, …); on a device that already \
+                 has the nodes they work",
+                lines.len(),
+                lines[..MAX_LINES_LISTED].join(", ")
+            ),
+        };
+        d.note = Some(format!(
+            "pfw answers 404 Not found on a fresh device; {where_}"
+        ));
+        self.push(op, d);
+    }
+
     /// TenantId names: GUID, braces, `--tenant`, several tenants.
     pub(super) fn tenants(&mut self, facts: &[Facts<'_>]) {
         // First occurrence of each tenant name, in document order, and its number of uses.
@@ -495,6 +537,8 @@ fn policy_key(path: &NodePath) -> Option<(&str, String)> {
     }
 }
 
+/// Lines of further commands the `node-missing` note lists.
+const MAX_LINES_LISTED: usize = 8;
 /// The four character-set policies.
 const CHAR_SET_KEYS: [&str; 4] = [
     keys::UPPERCASE_LETTERS,

@@ -56,8 +56,12 @@ fn diagnostic(out: &mut String, paint: Paint, file: &str, src: &SourceText<'_>, 
         d.line,
         d.column
     );
-    if let Some(line) = src.line_text(d.line) {
-        let (shown, caret_at, caret_len) = excerpt(line, d.column, d.width);
+    if let (Some(line), Some(start), Some(at)) = (
+        src.line_text(d.line),
+        src.offset(pfw_syncml::Pos::new(d.line, 1)),
+        src.offset(pfw_syncml::Pos::new(d.line, d.column)),
+    ) {
+        let (shown, caret_at, caret_len) = excerpt_at(line, at - start, d.width);
         let _ = writeln!(out, "{pad} {bar}");
         let _ = writeln!(
             out,
@@ -113,25 +117,49 @@ fn summary(name: &str, reports: &[&FileReport], paint: Paint) -> String {
 
 /// The line as shown (tabs expanded, control characters replaced, long lines cut around the
 /// column), where the caret starts in it and how long it is.
+#[cfg(test)]
 fn excerpt(line: &str, column: u32, width: u32) -> (String, usize, usize) {
-    let chars: Vec<char> = line.chars().collect();
-    let col = usize::try_from(column.saturating_sub(1))
-        .unwrap_or(usize::MAX)
-        .min(chars.len());
-    let width = usize::try_from(width).unwrap_or(1).max(1);
-    let (from, to) = if chars.len() > MAX_SHOWN {
-        let from = col.saturating_sub(CONTEXT);
-        (from, (from + MAX_SHOWN).min(chars.len()))
+    let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+    let at = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
+    excerpt_at(line, at, width)
+}
+
+/// Like `excerpt`, the column given as the byte offset `at` in the line: only the characters
+/// shown are looked at, so a diagnostic on a long line (a profile on one line) costs no more
+/// than on a short one.
+fn excerpt_at(line: &str, at: usize, width: u32) -> (String, usize, usize) {
+    let mut at = at.min(line.len());
+    while !line.is_char_boundary(at) {
+        at -= 1;
+    }
+    let head = line.get(..at).unwrap_or_default();
+    let short = line.len() <= 4 * MAX_SHOWN && line.chars().count() <= MAX_SHOWN;
+    let from = if short {
+        0
     } else {
-        (0, chars.len())
+        head.char_indices()
+            .rev()
+            .take(CONTEXT)
+            .last()
+            .map_or(at, |(i, _)| i)
     };
+    let col = line.get(from..at).map_or(0, |s| s.chars().count());
+    let limit = if short { usize::MAX } else { MAX_SHOWN };
+    let chars: Vec<char> = line
+        .get(from..)
+        .unwrap_or_default()
+        .chars()
+        .take(limit)
+        .collect();
+    let to = from + chars.iter().map(|c| c.len_utf8()).sum::<usize>();
+    let width = usize::try_from(width).unwrap_or(1).max(1);
     let mut shown = String::new();
     let mut caret_at = 0;
     let mut caret_len = 0;
     if from > 0 {
         shown.push('…');
     }
-    for (i, c) in chars.iter().enumerate().take(to).skip(from) {
+    for (i, c) in chars.iter().enumerate() {
         if i == col {
             caret_at = shown.chars().count();
         }
@@ -145,10 +173,10 @@ fn excerpt(line: &str, column: u32, width: u32) -> (String, usize, usize) {
             caret_len += shown.chars().count() - before;
         }
     }
-    if col >= to {
+    if col >= chars.len() {
         caret_at = shown.chars().count();
     }
-    if to < chars.len() {
+    if to < line.len() {
         shown.push('…');
     }
     (shown, caret_at, caret_len.max(1))

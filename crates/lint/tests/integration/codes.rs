@@ -29,12 +29,16 @@ const NOTE: Expected = (Code::AddOnlyOnce, 3, 1, "<Add>");
 const CASES: &[Case] = &[
     // README "second delivery": Adds are answered 418 when delivered again.
     ("add-only-once.xml", None, None, &[NOTE]),
+    // DESIGN containers: every member of an Atomic runs, each failing one keeps its code, the
+    // Atomic is 507; a Sequence inside it keeps Get, nested Atomic and Replace-after-Add at 500.
+    ("atomic-rolled-back.xml", None, None, &[(Code::AtomicRolledBack, 3, 1, "<Atomic>"), (Code::InvalidValue, 5, 228, "1</Data>"), (Code::UnknownNode, 6, 141, "MinimumPINLenght"), (Code::GetInAtomic, 8, 1, "<Get>"), (Code::NestedAtomic, 9, 1, "<Atomic>"), (Code::ReplaceAfterAdd, 10, 48, "./Device")]),
     // DESIGN row 7: Add of an existing node (created implicitly by the first Add) is 418.
     ("already-exists.xml", None, None, &[NOTE, (Code::AlreadyExists, 4, 44, "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83</")]),
     // 2019 CSP page: all sets allowed and none required means the default behaviour.
     ("char-sets-default.xml", None, None, &[NOTE, (Code::CharSetsDefault, 6, 226, "0</Data>")]),
-    // DESIGN containers: the failed Atomic is rolled back, so the Get's node is missing (404).
-    ("command-fails.xml", None, None, &[(Code::AddOnlyOnce, 4, 1, "<Add>"), (Code::UnknownNode, 5, 141, "MinimumPINLenght"), (Code::CommandFails, 7, 1, "<Get>")]),
+    // DESIGN containers: the failed Atomic is rolled back (507, its note), so the Get's node is
+    // missing (404) and its Add creates nothing (no add-only-once note).
+    ("command-fails.xml", None, None, &[(Code::AtomicRolledBack, 3, 1, "<Atomic>"), (Code::UnknownNode, 5, 141, "MinimumPINLenght"), (Code::CommandFails, 7, 1, "<Get>")]),
     // pfw's DDF: root UseBiometrics is MSFT:Deprecated, replaced by Biometrics/UseBiometrics.
     ("deprecated-node.xml", None, None, &[NOTE, (Code::DeprecatedNode, 3, 81, "UseBiometrics</LocURI>")]),
     // policy-facts §1: Biometrics is only in the device tree.
@@ -43,10 +47,11 @@ const CASES: &[Case] = &[
     ("duplicate-cmd-id.xml", None, None, &[NOTE, (Code::DuplicateCmdId, 4, 13, "1</CmdID>")]),
     // The same node set twice in one profile.
     ("duplicate-node.xml", None, None, &[NOTE, (Code::DuplicateNode, 4, 48, "./Device")]),
-    // DESIGN row 8: Meta Format is not the node's (415).
-    ("format-mismatch.xml", None, None, &[(Code::FormatMismatch, 3, 199, "int</Format>")]),
-    // DESIGN containers: a Get inside an Atomic is 500.
-    ("get-in-atomic.xml", None, None, &[(Code::GetInAtomic, 4, 1, "<Get>")]),
+    // DESIGN row 8: Meta Format is not the node's (415); README lint: the value, checked after
+    // it, would also fail (bool `1`, DESIGN values).
+    ("format-mismatch.xml", None, None, &[(Code::FormatMismatch, 3, 199, "int</Format>"), (Code::InvalidValue, 3, 224, "1</Data>")]),
+    // DESIGN containers: a Get inside an Atomic is 500 (and its Atomic 507).
+    ("get-in-atomic.xml", None, None, &[(Code::AtomicRolledBack, 3, 1, "<Atomic>"), (Code::GetInAtomic, 4, 1, "<Get>")]),
     // Graph: omaSettingNumber is not one of omaSetting's types.
     ("invalid-setting.json", None, None, &[(Code::InvalidSetting, 6, 23, "#microsoft.graph.omaSettingNumber")]),
     // DESIGN row 3: a LocURI does not start with `/` (400).
@@ -59,18 +64,21 @@ const CASES: &[Case] = &[
     ("min-above-max.xml", None, None, &[NOTE, (Code::MinAboveMax, 3, 236, "10</Data>")]),
     // DESIGN row 1: CmdID present (400).
     ("missing-cmd-id.xml", None, None, &[(Code::MissingCmdId, 3, 1, "<Add>")]),
-    // DESIGN containers: a nested Atomic is 500.
-    ("nested-atomic.xml", None, None, &[(Code::NestedAtomic, 4, 1, "<Atomic>")]),
+    // DESIGN containers: a nested Atomic is 500 (and its Atomic 507).
+    ("nested-atomic.xml", None, None, &[(Code::AtomicRolledBack, 3, 1, "<Atomic>"), (Code::NestedAtomic, 4, 1, "<Atomic>")]),
     // No set allowed: no PIN could exist; pfw applies the default.
     ("no-char-set-allowed.xml", None, None, &[NOTE, (Code::NoCharSetAllowed, 6, 226, "2</Data>")]),
     // DESIGN row 7: Replace never creates (404 on a fresh device).
     ("node-missing.xml", None, None, &[(Code::NodeMissing, 3, 48, "./Device")]),
+    // DESIGN row 6 (OMA-DM 1.2 Add status table): an Add of a child of a leaf is 405.
+    ("add-below-a-leaf.xml", None, None, &[(Code::NotAllowed, 3, 44, "./Device/Vendor/MSFT/PassportForWork/3f1c7a52")]),
     // DESIGN row 6: Replace on an interior node is 405.
     ("not-allowed.xml", None, None, &[(Code::NotAllowed, 3, 48, "./Device/Vendor/MSFT/PassportForWork/Biometrics</")]),
     // DDF: UseCloudTrustForOnPremAuth applies from 10.0.19044.1566 (19041 branch revision 1566).
     ("not-in-build.xml", None, Some("10.0.19041.1000"), &[(Code::NotInBuild, 3, 44, "./Device")]),
-    // DESIGN containers: Add then Replace of one node in an Atomic; the Replace is 500.
-    ("replace-after-add.xml", None, None, &[(Code::AddOnlyOnce, 4, 1, "<Add>"), (Code::ReplaceAfterAdd, 5, 48, "./Device")]),
+    // DESIGN containers: Add then Replace of one node in an Atomic; the Replace is 500, the
+    // Atomic 507 and rolled back, so the Add creates nothing (no add-only-once note).
+    ("replace-after-add.xml", None, None, &[(Code::AtomicRolledBack, 3, 1, "<Atomic>"), (Code::ReplaceAfterAdd, 5, 48, "./Device")]),
     // DESIGN: only the device's tenant applies.
     ("several-tenants.xml", None, None, &[NOTE, (Code::SeveralTenants, 4, 81, "6f9c1a2e")]),
     // DDF UniqueName: a GUID without curly braces.

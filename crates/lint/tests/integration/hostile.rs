@@ -149,3 +149,49 @@ fn positions_count_from_after_a_byte_order_mark() {
     let d = &report.diagnostics[0];
     assert!(crate::util::text_at(&report.source, d).starts_with("MinimumPINLenght"));
 }
+
+#[test]
+fn a_profile_on_one_line_gets_the_same_diagnostics_at_the_same_text() {
+    // Servers send SyncML on one line: positions come from one line index either way.
+    for name in [
+        "atomic-rolled-back.xml",
+        "tenant-braces.xml",
+        "whitespace-in-uri.xml",
+    ] {
+        let lines = String::from_utf8(fixture(name)).unwrap();
+        let one = lines.replace('\n', " ");
+        let a = lint(name, lines.as_bytes(), Options::default());
+        let b = lint(name, one.as_bytes(), Options::default());
+        let codes =
+            |r: &pfw_lint::FileReport| r.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes(&a), codes(&b), "{name}");
+        for (x, y) in a.diagnostics.iter().zip(&b.diagnostics) {
+            assert_eq!(y.line, 1, "{name}");
+            let (tx, ty) = (
+                crate::util::text_at(&a.source, x),
+                crate::util::text_at(&b.source, y),
+            );
+            let n = tx.len().min(ty.len()).min(20);
+            assert_eq!(&tx[..n], &ty[..n], "{name}: {}", x.code);
+        }
+    }
+}
+
+#[test]
+fn an_alert_pfw_does_not_understand_is_unsupported_and_a_known_one_is_not() {
+    // DESIGN other rules: an Alert gets a Status, 200, or 406 if not understood.
+    let message = |code: &str| {
+        format!(
+            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n<Alert><CmdID>1</CmdID><Data>{code}</Data></Alert>\n<Final/></SyncBody></SyncML>"
+        )
+    };
+    let codes = |code: &str| -> Vec<(Code, u32, u32)> {
+        lint("a.xml", message(code).as_bytes(), Options::default())
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line, d.column))
+            .collect()
+    };
+    assert_eq!(codes("9999"), [(Code::Unsupported, 2, 1)]);
+    assert_eq!(codes("1201"), []);
+}

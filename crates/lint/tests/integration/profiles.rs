@@ -181,17 +181,17 @@ fn explain_says_what_each_setting_does_and_the_policy_that_results() {
             .starts_with("pfw answers 404")
     );
     // The policy in force: the example's own values, for its only tenant.
+    assert_eq!(e.policies.len(), 1);
     assert_eq!(
-        e.policy.tenant.as_deref(),
+        e.policies[0].tenant.as_deref(),
         Some("5NEMDU42-45CC-8CBL-8BPF-D7092646325F")
     );
     assert_eq!(
-        e.policy
-            .int_of(pfw_passport::policy::keys::MINIMUM_PIN_LENGTH),
+        e.policies[0].int_of(pfw_passport::policy::keys::MINIMUM_PIN_LENGTH),
         Some(8)
     );
     assert_eq!(
-        e.policy.int_of(pfw_passport::policy::keys::HISTORY),
+        e.policies[0].int_of(pfw_passport::policy::keys::HISTORY),
         Some(20)
     );
 }
@@ -211,13 +211,12 @@ fn explain_runs_intune_settings_and_reports_refusals() {
     assert!(e.settings[0].refused.is_none());
     assert!(e.settings[1].refused.as_deref().unwrap().contains("400"));
     assert_eq!(
-        e.policy
-            .bool_of(pfw_passport::policy::keys::USE_PASSPORT_FOR_WORK),
+        e.policies[0].bool_of(pfw_passport::policy::keys::USE_PASSPORT_FOR_WORK),
         Some(true)
     );
     // The user's expiration is merged in for the profile's user.
     assert_eq!(
-        e.policy.int_of(pfw_passport::policy::keys::EXPIRATION),
+        e.policies[0].int_of(pfw_passport::policy::keys::EXPIRATION),
         Some(90)
     );
 }
@@ -236,10 +235,144 @@ fn explain_refuses_what_it_cannot_read() {
             ..
         }
     ));
-    let two = linter
-        .explain("t.xml", &fixture("several-tenants.xml"))
-        .unwrap_err();
-    assert!(matches!(two, pfw_lint::ExplainError::Tenant(_)), "{two}");
+}
+
+/// A message of `(verb, uri below the tenant's Policies, format, data)` commands for tenants,
+/// one Atomic around the commands flagged so.
+fn message(commands: &[(&str, &str, &str, &str, bool)]) -> String {
+    let mut body = String::new();
+    let mut in_atomic = false;
+    for (i, (verb, uri, format, data, atomic)) in commands.iter().enumerate() {
+        if *atomic && !in_atomic {
+            body.push_str("<Atomic><CmdID>100</CmdID>\n");
+        }
+        if !*atomic && in_atomic {
+            body.push_str("</Atomic>\n");
+        }
+        in_atomic = *atomic;
+        body.push_str(&format!(
+            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{uri}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
+            i + 1
+        ));
+    }
+    if in_atomic {
+        body.push_str("</Atomic>\n");
+    }
+    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+}
+
+const T1: &str = "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
+const T2: &str = "6f9c1a2e-0b7d-4c1e-9a53-2d8e4f6a1b3c";
+
+#[test]
+fn explain_lists_every_setting_of_several_tenants_one_table_each() {
+    // README explain: several tenants give one table per tenant; with --tenant, the other
+    // tenants' settings are listed as not in force (DESIGN: only the device's tenant applies).
+    let braced = format!("{{{T1}}}/Policies/PINComplexity/MinimumPINLength");
+    let plain = format!("{T2}/Policies/PINComplexity/MinimumPINLength");
+    let profile = message(&[
+        ("Add", &braced, "int", "6", false),
+        ("Add", &plain, "int", "8", false),
+    ]);
+    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
+    let e = linter.explain("p.xml", profile.as_bytes()).unwrap();
+    assert_eq!(e.settings.len(), 2);
+    let tenants: Vec<Option<&str>> = e.policies.iter().map(|p| p.tenant.as_deref()).collect();
+    let braced_name = format!("{{{T1}}}");
+    assert_eq!(tenants, [Some(T2), Some(braced_name.as_str())]);
+    let min = pfw_passport::policy::keys::MINIMUM_PIN_LENGTH;
+    assert_eq!(e.policies[0].int_of(min), Some(8));
+    assert_eq!(e.policies[1].int_of(min), Some(6));
+    assert!(
+        e.settings.iter().all(|s| s.ignored.is_none()),
+        "{:#?}",
+        e.settings
+    );
+    let options = Options {
+        tenant: Some(T2.to_owned()),
+        os_build: None,
+    };
+    let e = Linter::with_pfw_ddf(options)
+        .unwrap()
+        .explain("p.xml", profile.as_bytes())
+        .unwrap();
+    assert_eq!(e.settings.len(), 2);
+    assert_eq!(e.policies.len(), 1);
+    let ignored = e.settings[0].ignored.as_deref().unwrap_or("");
+    assert!(
+        ignored.contains(&format!("tenant `{{{T1}}}` is ignored")),
+        "{ignored}"
+    );
+    assert_eq!(e.settings[0].meaning, None);
+    assert_eq!(
+        e.settings[1].meaning.as_deref(),
+        Some("A PIN needs at least 8 characters.")
+    );
+}
+
+#[test]
+fn explain_describes_only_what_is_in_force() {
+    let pin = |leaf: &str| format!("{T1}/Policies/PINComplexity/{leaf}");
+    let profile = message(&[
+        // The DDF: Expiration is 0..=730, so 1000 is refused (400) and nothing is in force.
+        ("Add", &pin("Expiration"), "int", "1000", false),
+        // The 2019 page: all four sets allowed, none required: the default applies instead
+        // (the words are the DDF's description of UppercaseLetters 2).
+        ("Add", &pin("UppercaseLetters"), "int", "0", false),
+        ("Add", &pin("LowercaseLetters"), "int", "0", false),
+        ("Add", &pin("SpecialCharacters"), "int", "0", false),
+        ("Add", &pin("Digits"), "int", "0", false),
+        // DESIGN containers: the Atomic fails (bool `1` is 400); its other member is 216.
+        (
+            "Add",
+            &format!("{T1}/Policies/UsePassportForWork"),
+            "bool",
+            "true",
+            true,
+        ),
+        (
+            "Add",
+            &format!("{T1}/Policies/RequireSecurityDevice"),
+            "bool",
+            "1",
+            true,
+        ),
+    ]);
+    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
+    let e = linter.explain("p.xml", profile.as_bytes()).unwrap();
+    assert_eq!(e.settings.len(), 7);
+    let expiration = &e.settings[0];
+    assert!(
+        expiration
+            .refused
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("pfw answers 400")
+    );
+    assert_eq!(expiration.meaning, None);
+    let upper = &e.settings[1];
+    assert!(
+        upper
+            .ignored
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("not in force: "),
+        "{upper:#?}"
+    );
+    assert_eq!(
+        upper.meaning.as_deref(),
+        Some("In force instead: Uppercase letters are not allowed in the PIN.")
+    );
+    let rolled_back = &e.settings[5];
+    assert!(
+        rolled_back
+            .refused
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("pfw answers 216"),
+        "{rolled_back:#?}"
+    );
+    assert_eq!(rolled_back.meaning, None);
 }
 
 #[test]
@@ -305,4 +438,77 @@ fn many_tenants_give_bounded_messages() {
         "{:?}",
         several[0]
     );
+}
+
+/// A profile sending five wrong values with `verb`, one per command, in the order listed.
+fn five_problems(verb: &str) -> String {
+    let t = "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies";
+    let rows = [
+        ("UsePassportForWork", "bool", "1"),
+        ("PINComplexity/MaximumPINLength", "chr", "12"),
+        ("PINComplexity/SpecialCharacters", "int", "3"),
+        ("PINComplexity/Expiration", "int", "1000"),
+        ("PINComplexity/MinimumPINLength", "int", "\"10\""),
+    ];
+    let mut body = String::new();
+    for (i, (node, format, data)) in rows.iter().enumerate() {
+        body.push_str(&format!(
+            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>{t}/{node}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
+            i + 1
+        ));
+    }
+    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+}
+
+#[test]
+fn a_replace_profile_shows_every_problem_an_add_profile_shows() {
+    // README lint: every check of a command is reported; the first gives the status, the
+    // later ones that do not depend on it are reported too ("would also fail").
+    let errors = |verb: &str| {
+        let report = lint("p.xml", five_problems(verb).as_bytes(), Options::default());
+        let errors: Vec<(Code, u32)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.code, d.line))
+            .collect();
+        (errors, report)
+    };
+    // DESIGN values: bool `1` is 400; row 8: chr on an int node is 415; the DDF's allowed
+    // values: SpecialCharacters 0..=2, Expiration 0..=730; DESIGN values: `"10"` is no int.
+    let expected = vec![
+        (Code::InvalidValue, 2),
+        (Code::FormatMismatch, 3),
+        (Code::ValueNotAllowed, 4),
+        (Code::ValueNotAllowed, 5),
+        (Code::InvalidValue, 6),
+    ];
+    let (add, _) = errors("Add");
+    assert_eq!(add, expected, "Add");
+    let (replace, report) = errors("Replace");
+    assert_eq!(replace, expected, "Replace");
+    // Each Replace is answered 404 on a fresh device: one note for the file, at the first,
+    // and the other checks' notes say they come after it.
+    let missing: Vec<(Severity, u32)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::NodeMissing)
+        .map(|d| (d.severity, d.line))
+        .collect();
+    assert_eq!(missing, [(Severity::Note, 2)], "{:#?}", report.diagnostics);
+    let note = report.diagnostics[0].note.as_deref().unwrap_or("");
+    assert!(note.contains("lines 3, 4, 5, 6"), "{note}");
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+    {
+        let note = d.note.as_deref().unwrap_or("");
+        assert!(
+            note.starts_with("would also fail: ")
+                && note.contains("(pfw answers 404 Not found first)"),
+            "{}: {note}",
+            d.code
+        );
+    }
 }

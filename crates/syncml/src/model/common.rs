@@ -176,8 +176,8 @@ impl Source {
 /// Microsoft's 2019 PassportForWork example puts a newline and spaces around every
 /// `LocURI`; the decoder trims XML whitespace (space, tab, CR, LF) from both ends and
 /// records that it did. Whitespace inside the URI is kept as written. Only `text` is
-/// compared by `==` and written by the encoder; `pos` and `trimmed` are metadata.
-#[derive(Clone, Debug, Default)]
+/// written by the encoder; `==` compares `pos` and `trimmed` too.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LocUri {
     /// The URI, trimmed.
     pub text: String,
@@ -202,15 +202,6 @@ impl LocUri {
         &self.text
     }
 }
-
-/// Compares `text` only: `pos` and `trimmed` are outside equality.
-impl PartialEq for LocUri {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for LocUri {}
 
 /// A `Data` element.
 ///

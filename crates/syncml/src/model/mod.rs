@@ -1,8 +1,9 @@
 //! The SyncML message model: one Rust type per SyncML element, each with its reader
 //! and writer beside it.
 //!
-//! Every element struct carries a `pos` ([`Pos`]) that takes no part in equality, so
-//! `decode(encode(m)) == m` compares content only. Built messages use
+//! Every element struct carries a `pos` ([`Pos`]), compared by `==` like every other
+//! field; `SyncMl::without_positions` clears them, so
+//! `decode(encode(m)).without_positions() == m` compares content only. Built messages use
 //! `Pos::default()`; most structs implement [`Default`] for `..Default::default()`.
 //!
 //! [`Pos`]: crate::Pos

@@ -23,13 +23,15 @@ pub(crate) fn refuse_with(input: &[u8], limits: &Limits) -> DecodeError {
     }
 }
 
-/// Encodes `message`, decodes the result and checks it equals `message`; also checks
-/// the encoding is stable (encoding the decoded copy gives the same text).
+/// Encodes `message`, decodes the result and checks it equals `message` in content (the
+/// compact encoding puts every element at another place, so positions are left out);
+/// also checks the encoding is stable (encoding the decoded copy gives the same text).
 pub(crate) fn assert_round_trip(message: &SyncMl) {
     let encoded = message.encode();
     let again = decode(&encoded);
     assert_eq!(
-        &again, message,
+        again.clone().without_positions(),
+        message.clone().without_positions(),
         "decode(encode(m)) != m; encoded: {encoded}"
     );
     assert_eq!(again.encode(), encoded);
