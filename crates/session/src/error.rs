@@ -475,25 +475,3 @@ pub enum StateError {
     #[error(transparent)]
     Store(#[from] pfw_tree::StoreError),
 }
-
-/// A failure to start the test server.
-#[cfg(feature = "testserver")]
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum TestServerError {
-    /// Generating a certificate failed.
-    #[error("certificate generation: {0}")]
-    Cert(#[from] rcgen::Error),
-    /// A public key given to the server is not a DER SubjectPublicKeyInfo.
-    #[error("not a DER SubjectPublicKeyInfo")]
-    InvalidPublicKey,
-    /// Binding or spawning failed.
-    #[error("I/O: {0}")]
-    Io(#[from] std::io::Error),
-    /// Building the TLS configuration failed.
-    #[error("TLS configuration: {0}")]
-    Tls(#[from] rustls::Error),
-    /// Building the client-certificate verifier failed.
-    #[error("client certificate verifier: {0}")]
-    Verifier(#[from] rustls::server::VerifierBuilderError),
-}

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
-use pfw_session::testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 use pfw_syncml::{Command, Limits, SyncMl};
+use pfw_testserver::mdm::{MdmConfig, MdmServer};
+use pfw_testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 
 use crate::support::{Run, TestDevice, decode, statuses};
 

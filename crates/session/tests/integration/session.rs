@@ -11,12 +11,12 @@ use pfw_passport::schema::PassportCsp;
 use pfw_session::mdm::message::{
     Addressing, Initiation, LoginStatus, first_message, unenroll_alert,
 };
-use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
-use pfw_session::testserver::{Endpoint, Misbehavior, TestServer};
 use pfw_session::{
     HttpError, SessionConfig, SessionError, SyncOptions, TransportConfig, enroll, state, sync,
 };
 use pfw_syncml::{Command, Limits, StatusCode, SyncMl};
+use pfw_testserver::mdm::{MdmConfig, MdmServer};
+use pfw_testserver::{Endpoint, Misbehavior, TestServer};
 use pfw_tree::{MemoryStore, Registry, Store, dump};
 
 use crate::support::{fast_transport, options, request, server};
