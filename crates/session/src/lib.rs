@@ -58,7 +58,8 @@ pub use error::{
 pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
 pub use mdm::message::{Initiation, LoginStatus};
 pub use mdm::{
-    Direction, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
+    Direction, Fault, FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace,
+    poll_interval, sync,
 };
 
 /// One RSA key per test binary: generating keys is slow in debug builds.
