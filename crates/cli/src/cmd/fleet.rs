@@ -243,12 +243,20 @@ fn report(files: &[std::path::PathBuf], json: bool) -> Result<u8, CliError> {
             path: path.clone(),
             source,
         })?;
-        let summary: Summary = serde_json::from_str(&text).map_err(|e| {
-            CliError::Usage(format!(
-                "{}: not a `pfw fleet --json` summary ({e})",
-                path.display()
-            ))
-        })?;
+        // The whole file, else its last line (a pod's log ends with the summary).
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        let summary: Summary = serde_json::from_str(&text)
+            .or_else(|_| serde_json::from_str(last))
+            .map_err(|e| {
+                CliError::Usage(format!(
+                    "{}: not a `pfw fleet --json` summary ({e})",
+                    path.display()
+                ))
+            })?;
         seeds.insert(summary.seed, path.clone());
         for shard in &summary.shards {
             if merged.shards.contains(shard) {

@@ -448,3 +448,189 @@ fn device_csps_answer_get_and_apply_without_enrollment() {
         ""
     );
 }
+
+/// deploy/fleet-job.yaml's shape, by a small line check: an Indexed Job whose completions
+/// equal the shard count the fleet is told (`--shard-from-env N`).
+fn manifest_shards() -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/fleet-job.yaml");
+    let text = std::fs::read_to_string(&path).expect("deploy/fleet-job.yaml");
+    let field = |name: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(|v| v.trim().to_owned())
+    };
+    assert_eq!(field("apiVersion").as_deref(), Some("batch/v1"));
+    assert_eq!(field("kind").as_deref(), Some("Job"));
+    assert_eq!(field("completionMode").as_deref(), Some("Indexed"));
+    assert_eq!(field("restartPolicy").as_deref(), Some("Never"));
+    let completions: usize = field("completions").unwrap().parse().unwrap();
+    let parallelism: usize = field("parallelism").unwrap().parse().unwrap();
+    assert!(parallelism <= completions);
+    let shards: usize = text
+        .split("--shard-from-env")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the manifest runs pfw fleet --shard-from-env N");
+    assert_eq!(shards, completions, "one pod per shard");
+    assert!(text.contains("pfw fleet "), "the pods run pfw fleet");
+    completions
+}
+
+fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str> {
+    vec![
+        "fleet",
+        "--server",
+        server,
+        "--devices",
+        devices,
+        "--concurrency",
+        "2",
+        "--user",
+        USER,
+        "--password-stdin",
+        "--ca-cert",
+        ca,
+        "--timeout",
+        "10",
+        "--key-pool",
+        "1",
+        "--json",
+    ]
+}
+
+#[test]
+fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard() {
+    let shards = manifest_shards();
+    let device = TestDevice::new();
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let devices = (shards + 1).to_string();
+    let url = server.base_url();
+    let shard_count = shards.to_string();
+    let mut outputs = Vec::new();
+    for k in 0..shards {
+        let before = mdm.sessions().len();
+        let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
+        args.extend(["--seed", "4", "--shard-from-env", &shard_count]);
+        let run = Run::from(
+            device
+                .cmd()
+                .env("JOB_COMPLETION_INDEX", k.to_string())
+                .args(&args)
+                .write_stdin(PASSWORD)
+                .timeout(Duration::from_secs(120))
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, Some(0), "{run:?}");
+        let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            summary["shards"],
+            serde_json::json!([format!("{k}/{shards}")])
+        );
+        let seen: std::collections::BTreeSet<String> = mdm.sessions()[before..]
+            .iter()
+            .map(|s| s.device_id.clone())
+            .collect();
+        let expected: std::collections::BTreeSet<String> = (k..shards + 1)
+            .step_by(shards)
+            .map(|i| pfw_session::fleet::device_id(4, i))
+            .collect();
+        assert_eq!(seen, expected, "JOB_COMPLETION_INDEX={k} runs shard {k}");
+        let file = dir.path().join(format!("shard-{k}.json"));
+        // As `kubectl logs` gives it: other output first, the summary last.
+        std::fs::write(&file, format!("pfw: metrics on …\n{}", run.stdout)).unwrap();
+        outputs.push(file);
+    }
+    let mut report = device.cmd();
+    report.args(["fleet", "report", "--json"]).args(&outputs);
+    let run = Run::from(report.timeout(Duration::from_secs(60)).output().unwrap());
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let merged: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(merged["sessions"], shards + 1);
+    assert_eq!(merged["devices"], shards + 1);
+    assert_eq!(merged["shards"].as_array().unwrap().len(), shards);
+    assert_eq!(merged["session_latency"]["count"], shards + 1);
+
+    // The same shard twice is refused; an index out of range says what to set.
+    let mut twice = device.cmd();
+    twice
+        .args(["fleet", "report"])
+        .arg(&outputs[0])
+        .arg(&outputs[0]);
+    let run = Run::from(twice.output().unwrap());
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("given twice"), "{run:?}");
+    let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
+    args.extend(["--shard-from-env", &shard_count]);
+    let run = Run::from(
+        device
+            .cmd()
+            .env("JOB_COMPLETION_INDEX", shards.to_string())
+            .args(&args)
+            .write_stdin(PASSWORD)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("JOB_COMPLETION_INDEX must be set to 0"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let state = dir.path().join("fleet.db");
+    let url = server.base_url();
+    let device = TestDevice::new();
+    let mut args = fleet_args(&url, ca.to_str().unwrap(), "2");
+    args.extend(["--fleet-state", state.to_str().unwrap()]);
+    let first = device.run_with_stdin(&args, PASSWORD);
+    assert_eq!(first.code, Some(0), "{first:?}");
+    let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(
+        (
+            first["enrollments"].as_u64(),
+            first["already_enrolled"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    args.retain(|a| *a != "--json");
+    let second = device.run_with_stdin(&args, PASSWORD);
+    assert_eq!(second.code, Some(0), "{second:?}");
+    assert!(
+        second.stdout.contains("0 ok, 0 failed, 2 already enrolled"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("sessions:           2 ok, 0 failed"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("enrollment latency: no samples"),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains(" 0.0 ms"), "{}", second.stdout);
+    assert_eq!(mdm.sessions().len(), 4);
+    // A failing fault rule explains its form.
+    let mut bad = fleet_args(&url, ca.to_str().unwrap(), "2");
+    bad.extend(["--fault", "uri=*,answer=42"]);
+    let run = device.run_with_stdin(&bad, PASSWORD);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("status code from 100 to 599"),
+        "{run:?}"
+    );
+}
