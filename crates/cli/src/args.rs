@@ -357,6 +357,11 @@ pub(crate) struct FleetArgs {
     #[arg(long, value_name = "N")]
     pub(crate) key_pool: Option<usize>,
 
+    /// A new HTTPS connection and full TLS handshake for every session, instead of each
+    /// device keeping its connection (keep-alive) and TLS session between sessions
+    #[arg(long)]
+    pub(crate) no_reuse: bool,
+
     /// Trace the sessions of device N (every message, both ways) on standard error, or in
     /// --trace-file
     #[arg(long, value_name = "N")]

@@ -44,6 +44,9 @@ struct Args {
     /// Accept management requests without a client certificate naming the device.
     #[arg(long)]
     no_client_cert: bool,
+    /// One request per connection, then close (as without HTTP keep-alive)
+    #[arg(long)]
+    no_keep_alive: bool,
     /// Keep no record of requests (for long load runs: memory stays flat).
     #[arg(long)]
     no_record: bool,
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<()> {
     };
     let config = TestServerConfig {
         record_requests: !args.no_record,
+        keep_alive: !args.no_keep_alive,
         ..TestServerConfig::default()
     };
     let server = TestServer::start_on(config, args.port).context("starting the server")?;

@@ -85,6 +85,14 @@ pub(crate) fn run(cli: &Cli, args: &FleetArgs) -> Result<u8, CliError> {
         None => None,
     };
     let shard_devices = config.shard.devices(config.devices).count() as u64;
+    if config.reuse_connections
+        && let Some(limit) = open_file_limit()
+        && shard_devices + FILES_IN_RESERVE > limit
+    {
+        eprintln!(
+            "pfw: {shard_devices} devices may each keep an idle connection, and the open-file limit is {limit}: raise it (ulimit -n) or pass --no-reuse"
+        );
+    }
     let expected = match (config.plan.storm, config.plan.sessions_per_device) {
         (true, _) => Some(shard_devices),
         (false, Some(n)) if config.plan.duration.is_none() => Some(shard_devices * (n + 1)),
@@ -231,6 +239,7 @@ fn config(
             churn: args.churn,
         },
         faults,
+        reuse_connections: !args.no_reuse,
     })
 }
 
@@ -460,6 +469,15 @@ fn to_json(r: &Summary) -> Value {
     value
 }
 
+/// The soft open-file limit (`ulimit -n`), from /proc on Linux.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Files kept free for the state file, the metrics endpoint, standard streams and the like.
+const FILES_IN_RESERVE: u64 = 64;
 /// Most devices in one fleet.
 const MAX_DEVICES: usize = 1_000_000;
 /// Most devices at once.

@@ -28,9 +28,11 @@ use pfw_tree::{Registry, Store};
 use crate::enroll::csr::DeviceKey;
 use crate::enroll::{Credential, EnrollOptions, EnrollRequest, enroll};
 use crate::error::{EnrollError, FleetStateError, KeyError, SessionError};
-use crate::http::TransportConfig;
+use crate::http::{Transport, TransportConfig};
 use crate::mdm::message::unenroll_alert;
-use crate::mdm::{SessionReport, SyncOptions, Trace, poll_interval, sync};
+use crate::mdm::{
+    FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
+};
 use crate::state;
 use fault::{FaultRule, SessionFaults, mix, unit};
 use report::Summary;
@@ -65,6 +67,10 @@ pub struct FleetConfig {
     pub plan: Plan,
     /// Faults injected on purpose.
     pub faults: Vec<FaultRule>,
+    /// Each device keeps its HTTPS client between sessions: its idle connection (HTTP
+    /// keep-alive, when the server allows it) and its TLS session, resumed on a new
+    /// connection. Off: a new client, connection and full handshake for every session.
+    pub reuse_connections: bool,
 }
 
 /// Devices `index`, `index + count`, `index + 2·count`, … of the fleet.
@@ -437,6 +443,8 @@ struct Slot {
     key: Option<DeviceKey>,
     /// Whether its enrollment failed in this run (it then stops).
     failed: bool,
+    /// Its HTTPS client, kept between sessions when connections are reused.
+    transport: Option<Transport>,
 }
 
 struct Ctx<'c> {
@@ -571,20 +579,8 @@ impl Ctx<'_> {
             .hooks
             .trace
             .and_then(|(device, trace)| (device == slot.index).then_some(trace));
-        let result = state::engine_for(&self.config.base, &mut slot.store)
-            .map_err(SessionError::from)
-            .and_then(|engine| {
-                sync(
-                    &mut slot.store,
-                    &engine,
-                    &SyncOptions {
-                        transport: self.config.transport.clone(),
-                        trace,
-                        faults: (!self.config.faults.is_empty()).then_some(&faults as _),
-                        ..SyncOptions::default()
-                    },
-                )
-            });
+        let hook = (!self.config.faults.is_empty()).then_some(&faults as &dyn FaultHook);
+        let result = self.run_session(slot, trace, hook);
         let fired = faults.fired();
         let mut summary = lock(self.summary);
         for rule in &fired {
@@ -635,6 +631,44 @@ impl Ctx<'_> {
         poll_interval(enrollment.poll(), slot.ran)
     }
 
+    /// One session with the device's kept client (made first when it has none, or anew
+    /// each time without reuse).
+    fn run_session(
+        &self,
+        slot: &mut Slot,
+        trace: Option<&Trace>,
+        faults: Option<&dyn FaultHook>,
+    ) -> Result<SessionReport, SessionError> {
+        let engine = state::engine_for(&self.config.base, &mut slot.store)?;
+        let enrollment = state::load_enrollment(&slot.store)?.ok_or(SessionError::NotEnrolled)?;
+        if slot.transport.is_none() || !self.config.reuse_connections {
+            slot.transport = Some(Transport::new(
+                self.config.transport.clone(),
+                &enrollment.trust()?,
+                Some(&enrollment.client_identity()?),
+            )?);
+        }
+        let session_id = state::next_session_id(&mut slot.store)?;
+        let Some(transport) = slot.transport.as_ref() else {
+            return Err(SessionError::NotEnrolled);
+        };
+        let result = Session {
+            enrollment: &enrollment,
+            transport,
+            engine: &engine,
+            session_id,
+            alerts: Vec::new(),
+            config: SessionConfig::default(),
+            trace,
+            faults,
+        }
+        .run(&mut slot.store);
+        if !self.config.reuse_connections {
+            slot.transport = None;
+        }
+        result
+    }
+
     /// Tells the server (alert 1226, best effort) and forgets the enrollment.
     fn unenroll(&self, slot: &mut Slot) {
         let Ok(Some(enrollment)) = state::load_enrollment(&slot.store) else {
@@ -661,6 +695,7 @@ impl Ctx<'_> {
         }
         slot.key = enrollment.key().ok();
         slot.enrolled = false;
+        slot.transport = None;
         lock(self.summary).unenrollments += 1;
         self.observe(&Event::Unenrolled { device: slot.index });
     }
@@ -729,6 +764,7 @@ fn load_slot(
         ran: 0,
         key: None,
         failed: false,
+        transport: None,
     })
 }
 

@@ -73,6 +73,7 @@ fn config(server: &TestServer, devices: usize, seed: u64) -> FleetConfig {
         shard: Shard::WHOLE,
         plan: Plan::default(),
         faults: Vec::new(),
+        reuse_connections: true,
     }
 }
 
@@ -406,4 +407,80 @@ fn tempfile_dir() -> std::path::PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Per device: (management requests, connections they came on, resumed connections).
+fn connections_per_device(server: &TestServer) -> Vec<(usize, usize, usize)> {
+    let mut by_device: std::collections::BTreeMap<Vec<u8>, Vec<(u64, bool)>> = Default::default();
+    for r in server.requests() {
+        if r.endpoint == Endpoint::Management {
+            by_device
+                .entry(r.client_cert.clone().unwrap_or_default())
+                .or_default()
+                .push((r.connection, r.resumed));
+        }
+    }
+    by_device
+        .values()
+        .map(|reqs| {
+            let conns: BTreeSet<u64> = reqs.iter().map(|(c, _)| *c).collect();
+            let resumed: BTreeSet<u64> = reqs.iter().filter(|(_, r)| *r).map(|(c, _)| *c).collect();
+            (reqs.len(), conns.len(), resumed.len())
+        })
+        .collect()
+}
+
+#[test]
+fn devices_keep_their_connection_and_tls_session_between_sessions() {
+    let plan = Plan {
+        sessions_per_device: Some(3),
+        ..Plan::default()
+    };
+    // A server with keep-alive: each device's three sessions (two messages each) go over
+    // the connection its first session opened.
+    let server = TestServer::start(pfw_testserver::TestServerConfig {
+        keep_alive: true,
+        ..pfw_testserver::TestServerConfig::default()
+    })
+    .unwrap();
+    let mdm = MdmServer::new(
+        MdmConfig {
+            script: vec![profile_part("UsePassportForWork")],
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+        server.management_url(),
+    );
+    server.set_management_handler(mdm.handler());
+    let mut fleet = config(&server, 2, 41);
+    fleet.plan = plan;
+    let summary = go(&fleet, None);
+    assert_eq!(summary.sessions, 6, "{:?}", summary.errors);
+    // Three sessions: the first has two messages, the later ones (nothing to do) one.
+    assert_eq!(connections_per_device(&server), vec![(4, 1, 0); 2]);
+
+    // Without reuse: a connection and a full handshake for every session.
+    let server = TestServer::start(pfw_testserver::TestServerConfig {
+        keep_alive: true,
+        ..pfw_testserver::TestServerConfig::default()
+    })
+    .unwrap();
+    let mut fleet = config(&server, 2, 41);
+    fleet.plan = plan;
+    fleet.reuse_connections = false;
+    assert_eq!(go(&fleet, None).sessions, 6);
+    assert_eq!(connections_per_device(&server), vec![(3, 3, 0); 2]);
+
+    // A server that closes after each answer: new connections, but resumed TLS sessions.
+    let server = TestServer::start(pfw_testserver::TestServerConfig::default()).unwrap();
+    let mut fleet = config(&server, 2, 41);
+    fleet.plan = plan;
+    assert_eq!(go(&fleet, None).sessions, 6);
+    for (requests, connections, resumed) in connections_per_device(&server) {
+        assert_eq!((requests, connections), (3, 3));
+        assert!(
+            resumed >= 2,
+            "the later sessions resume the first's TLS session"
+        );
+    }
 }
