@@ -235,15 +235,40 @@ pub(crate) struct EnrollArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
 
+    /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
+    /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
+    /// --trace=raw prints the messages as they went
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "pretty")]
+    pub(crate) trace: Option<TraceForm>,
+
+    /// With --trace: write the trace to this file instead of standard error
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    pub(crate) trace_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub(crate) net: NetArgs,
 }
 
+/// How `--trace` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TraceForm {
+    /// URL, status, headers, timing, the XML indented
+    Pretty,
+    /// The messages as they went, with their direction and size
+    Raw,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
-    /// Print every message, both ways, on standard error
-    #[arg(long)]
-    pub(crate) trace: bool,
+    /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
+    /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
+    /// --trace=raw prints the messages as they went
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "pretty")]
+    pub(crate) trace: Option<TraceForm>,
+
+    /// With --trace: write the trace to this file instead of standard error
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    pub(crate) trace_file: Option<PathBuf>,
 
     /// Keep running sessions on the schedule the server set, until SIGINT or SIGTERM
     #[arg(long)]

@@ -55,7 +55,9 @@ pub use error::{
     EnrollError, HttpError, KeyError, ProvisioningError, RecordError, SessionError, StateError,
     Step, XmlError,
 };
-pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
+pub use http::{
+    ClientIdentity, Exchange, ExchangeObserver, Response, Transport, TransportConfig, Trust,
+};
 pub use mdm::message::{Initiation, LoginStatus};
 pub use mdm::{
     Direction, Fault, FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace,

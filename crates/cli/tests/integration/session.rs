@@ -634,3 +634,105 @@ fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
         "{run:?}"
     );
 }
+
+#[test]
+fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
+    let (server, _mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let device = TestDevice::new();
+    // pfw enroll --trace-file: every exchange of the enrollment, in a file.
+    let ca = device.file("ca.pem", server.ca_pem());
+    let key = device.dir().join("device.key");
+    std::fs::copy(key_file(), &key).unwrap();
+    let trace = device.dir().join("enroll-trace.txt");
+    let run = device.run_with_stdin(
+        &[
+            "enroll",
+            "--server",
+            &server.base_url(),
+            "--user",
+            USER,
+            "--password-stdin",
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--timeout",
+            "10",
+            "--trace",
+            "--trace-file",
+            trace.to_str().unwrap(),
+        ],
+        PASSWORD,
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let base = server.base_url();
+    assert!(
+        text.contains(&format!(
+            "--> to the server GET {base}/EnrollmentServer/Discovery.svc"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "--> to the server POST {base}/EnrollmentServer/Enrollment.svc"
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("<-- from the server HTTP 200 in ").count(),
+        4,
+        "{text}"
+    );
+    assert!(
+        text.contains("    Content-Type: application/soap+xml"),
+        "{text}"
+    );
+    // Indented: the envelope's children one level in.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  <s:Header>") || l.starts_with("  <s:Body>")),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no colour in a file");
+
+    // pfw sync --trace (pretty) on standard error, with NO_COLOR: no escape codes.
+    let run = device.run(&["sync", "--trace", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "--> to the server POST {base}/ManagementServer/MDM.svc?"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("    Content-Type: application/vnd.syncml.dm+xml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with("  <SyncHdr>")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'), "NO_COLOR is respected");
+
+    // --trace=raw keeps the messages as they went, with their size.
+    let run = device.run(&["sync", "--trace=raw", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        run.stderr.matches("--> to the server (").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("HTTP 200 in"), "{}", run.stderr);
+}

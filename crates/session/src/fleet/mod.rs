@@ -526,6 +526,7 @@ impl Ctx<'_> {
                 probe: true,
                 system_roots: self.config.system_roots,
                 key,
+                exchanges: None,
             };
             let enrollment = enroll(&request, options).map_err(|e| e.to_string())?;
             let store = &mut slot.store;

@@ -351,6 +351,8 @@ pub struct SyncOptions<'o> {
     pub trace: Option<&'o Trace>,
     /// Faults injected on purpose.
     pub faults: Option<&'o dyn FaultHook>,
+    /// Sees every HTTP exchange (URL, headers, status, timing).
+    pub exchanges: Option<crate::http::ExchangeObserver>,
 }
 
 /// Runs one session of the device enrolled in `store`, applying the server's commands with
@@ -365,7 +367,8 @@ pub fn sync(
         options.transport.clone(),
         &enrollment.trust()?,
         Some(&enrollment.client_identity()?),
-    )?;
+    )?
+    .observed(options.exchanges.clone());
     let session_id = crate::state::next_session_id(store)?;
     Session {
         enrollment: &enrollment,

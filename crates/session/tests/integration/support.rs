@@ -35,6 +35,7 @@ pub(crate) fn options() -> EnrollOptions {
         probe: true,
         system_roots: false,
         key: Some(key()),
+        exchanges: None,
     }
 }
 
