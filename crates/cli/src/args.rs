@@ -338,8 +338,8 @@ pub(crate) struct FleetArgs {
     #[arg(long, value_name = "F", default_value_t = 0.1, requires = "poll")]
     pub(crate) jitter: f64,
 
-    /// Open loop: start this many sessions (or, with --storm, enrollments) per second in all,
-    /// whether earlier ones have finished or not
+    /// Open loop: start this many actions (a device's enrollment or one of its sessions) per
+    /// second in all, whether earlier ones have finished or not
     #[arg(long, value_name = "PER_SECOND")]
     pub(crate) rate: Option<f64>,
 
