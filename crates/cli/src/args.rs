@@ -387,8 +387,8 @@ pub(crate) struct FleetArgs {
     #[arg(long)]
     pub(crate) no_reuse: bool,
 
-    /// Trace the sessions of device N (every message, both ways) on standard error, or in
-    /// --trace-file
+    /// Trace device N's exchanges (enrollment and sessions: URL, status, headers, timing, XML
+    /// indented, as pfw sync --trace) on standard error, or in --trace-file
     #[arg(long, value_name = "N")]
     pub(crate) trace_device: Option<usize>,
 

@@ -22,12 +22,11 @@ use pfw_session::fleet::{
     Event, FleetConfig, Hooks, Pacing, Plan, Shard, devices_to_enroll, prepare_keys,
     run as run_fleet,
 };
-use pfw_session::{Direction, Trace};
 use serde_json::{Value, json};
 
-use crate::args::{Cli, FleetArgs, FleetCommand};
+use crate::args::{Cli, FleetArgs, FleetCommand, TraceForm};
 use crate::cmd::enroll::{read_ca, read_credential};
-use crate::cmd::sync::{SERVER_FAILURE, transport_config};
+use crate::cmd::sync::{SERVER_FAILURE, Tracer, transport_config};
 use crate::error::{CliError, SUCCESS};
 use crate::state::passport_registry;
 
@@ -111,30 +110,11 @@ pub(crate) fn run(cli: &Cli, args: &FleetArgs) -> Result<u8, CliError> {
             bar.inc(1);
         }
     };
-    type Sink = std::sync::Mutex<Box<dyn Write + Send>>;
-    let trace_out: Option<Arc<Sink>> = match (&args.trace_device, &args.trace_file) {
-        (Some(_), Some(path)) => Some(Arc::new(std::sync::Mutex::new(Box::new(
-            std::fs::File::create(path).map_err(|source| CliError::Read {
-                path: path.clone(),
-                source,
-            })?,
-        )))),
-        (Some(_), None) => Some(Arc::new(std::sync::Mutex::new(Box::new(std::io::stderr())))),
-        _ => None,
-    };
-    let trace = move |direction: Direction, bytes: &[u8]| {
-        if let Some(out) = &trace_out {
-            let mut out = out
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let arrow = match direction {
-                Direction::Sent => "device → server",
-                Direction::Received => "server → device",
-            };
-            // A trace that cannot be written must not stop the fleet.
-            let _ = writeln!(out, "--- {arrow}\n{}", String::from_utf8_lossy(bytes));
-        }
-    };
+    let tracer = Tracer::new(
+        args.trace_device.map(|_| TraceForm::Pretty),
+        args.trace_file.as_deref(),
+    )?;
+    let observer = tracer.as_ref().and_then(Tracer::observer);
     let stop_flag = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // The first signal ends the run once devices finish what they are doing; a second
@@ -144,7 +124,8 @@ pub(crate) fn run(cli: &Cli, args: &FleetArgs) -> Result<u8, CliError> {
     }
     let hooks = Hooks {
         observe: Some(&observe),
-        trace: args.trace_device.map(|device| (device, &trace as &Trace)),
+        trace: None,
+        exchanges: args.trace_device.zip(observer.as_ref()),
         stop: Some(&stop_flag),
     };
     let summary = run_fleet(&config, state.as_ref(), &keys, hooks)

@@ -594,8 +594,28 @@ fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
     let device = TestDevice::new();
     let mut args = fleet_args(&url, ca.to_str().unwrap(), "2");
     args.extend(["--fleet-state", state.to_str().unwrap()]);
-    let first = device.run_with_stdin(&args, PASSWORD);
+    let trace = dir.path().join("trace.txt");
+    let mut traced = args.clone();
+    traced.extend([
+        "--trace-device",
+        "1",
+        "--trace-file",
+        trace.to_str().unwrap(),
+    ]);
+    let first = device.run_with_stdin(&traced, PASSWORD);
     assert_eq!(first.code, Some(0), "{first:?}");
+    // Device 1's exchanges, enrollment and session, and no other device's.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("/EnrollmentServer/Discovery.svc"), "{text}");
+    assert!(text.contains("/ManagementServer/MDM.svc?"), "{text}");
+    assert!(
+        text.contains(&pfw_session::fleet::device_id(1, 1)),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&pfw_session::fleet::device_id(1, 0)),
+        "{text}"
+    );
     let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
     assert_eq!(
         (

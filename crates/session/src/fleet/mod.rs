@@ -28,7 +28,7 @@ use pfw_tree::{Registry, Store};
 use crate::enroll::csr::DeviceKey;
 use crate::enroll::{Credential, EnrollOptions, EnrollRequest, enroll};
 use crate::error::{EnrollError, FleetStateError, KeyError, SessionError};
-use crate::http::{Transport, TransportConfig};
+use crate::http::{ExchangeObserver, Transport, TransportConfig};
 use crate::mdm::message::unenroll_alert;
 use crate::mdm::{
     FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
@@ -217,6 +217,9 @@ pub struct Hooks<'h> {
     pub observe: Option<&'h (dyn Fn(&Event<'_>) + Sync)>,
     /// One device whose sessions are traced: its index and the trace.
     pub trace: Option<(usize, &'h Trace)>,
+    /// One device whose HTTP exchanges (enrollment and sessions) are shown: its index and
+    /// the observer.
+    pub exchanges: Option<(usize, &'h ExchangeObserver)>,
     /// Set to end the run early (devices finish what they are doing).
     pub stop: Option<&'h AtomicBool>,
 }
@@ -526,7 +529,7 @@ impl Ctx<'_> {
                 probe: true,
                 system_roots: self.config.system_roots,
                 key,
-                exchanges: None,
+                exchanges: self.exchanges_of(slot.index),
             };
             let enrollment = enroll(&request, options).map_err(|e| e.to_string())?;
             let store = &mut slot.store;
@@ -643,11 +646,14 @@ impl Ctx<'_> {
         let engine = state::engine_for(&self.config.base, &mut slot.store)?;
         let enrollment = state::load_enrollment(&slot.store)?.ok_or(SessionError::NotEnrolled)?;
         if slot.transport.is_none() || !self.config.reuse_connections {
-            slot.transport = Some(Transport::new(
-                self.config.transport.clone(),
-                &enrollment.trust()?,
-                Some(&enrollment.client_identity()?),
-            )?);
+            slot.transport = Some(
+                Transport::new(
+                    self.config.transport.clone(),
+                    &enrollment.trust()?,
+                    Some(&enrollment.client_identity()?),
+                )?
+                .observed(self.exchanges_of(slot.index)),
+            );
         }
         let session_id = state::next_session_id(&mut slot.store)?;
         let Some(transport) = slot.transport.as_ref() else {
@@ -714,6 +720,12 @@ impl Ctx<'_> {
                 image: slot.store.image()?,
             },
         )
+    }
+
+    fn exchanges_of(&self, device: usize) -> Option<ExchangeObserver> {
+        self.hooks
+            .exchanges
+            .and_then(|(d, observer)| (d == device).then(|| observer.clone()))
     }
 
     fn second(&self) -> u64 {
