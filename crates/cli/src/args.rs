@@ -61,7 +61,8 @@ pub(crate) enum Command {
     Sync(SyncArgs),
     /// Ask the server to unenroll the device (generic alert 1226), then forget the enrollment
     Unenroll(UnenrollArgs),
-    /// Enroll and sync many emulated devices at once against a server, with statistics
+    /// Load-test a server: many long-lived emulated devices enroll and sync (paced, sharded,
+    /// with faults on purpose), with statistics and live metrics
     Fleet(Box<FleetArgs>),
     /// Check SyncML profiles or Intune custom-profile JSON for what Windows would refuse or ignore
     Lint(LintArgs),
