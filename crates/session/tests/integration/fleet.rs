@@ -484,3 +484,97 @@ fn devices_keep_their_connection_and_tls_session_between_sessions() {
         );
     }
 }
+
+#[test]
+fn storm_churn_poll_and_rate_do_what_they_say() {
+    use pfw_session::fleet::Pacing;
+    let enrollments = |server: &TestServer| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::Enrollment)
+            .count() as u64
+    };
+    // A storm at a target rate: every device enrolls, no session.
+    let server = server();
+    let mut fleet = config(&server, 4, 51);
+    fleet.plan = Plan {
+        storm: true,
+        pacing: Pacing::Rate(200.0),
+        ..Plan::default()
+    };
+    let summary = go(&fleet, None);
+    assert_eq!((summary.enrollments, summary.sessions), (4, 0));
+    assert_eq!(enrollments(&server), 4);
+
+    // Churn 1: after each session the device unenrolls (alert 1226) and enrolls again.
+    let (server, mdm) = with_mdm(Vec::new());
+    let mut fleet = config(&server, 2, 52);
+    fleet.plan = Plan {
+        sessions_per_device: Some(2),
+        churn: 1.0,
+        ..Plan::default()
+    };
+    let summary = go(&fleet, None);
+    assert_eq!(summary.sessions, 4, "{:?}", summary.errors);
+    assert_eq!(summary.unenrollments, 4);
+    assert_eq!(
+        summary.enrollments, 6,
+        "first enrollment, then one after each unenrollment"
+    );
+    assert_eq!(enrollments(&server), 6);
+    let told = mdm
+        .sessions()
+        .iter()
+        .filter(|s| {
+            s.alerts.iter().any(|a| {
+                a.items.iter().any(|i| {
+                    i.meta.as_ref().and_then(|m| m.type_.as_deref())
+                        == Some("com.microsoft:mdm.unenrollment.userrequest")
+                })
+            })
+        })
+        .count();
+    assert_eq!(told, 4, "each unenrollment told the server");
+
+    // The DMClient schedule, a million times faster, with jitter: two sessions each.
+    let (server, _mdm) = with_mdm(Vec::new());
+    let mut fleet = config(&server, 2, 53);
+    fleet.plan = Plan {
+        sessions_per_device: Some(2),
+        pacing: Pacing::Poll {
+            time_scale: 1e6,
+            jitter: 0.5,
+        },
+        ramp_up: std::time::Duration::from_millis(20),
+        ..Plan::default()
+    };
+    let dir = tempfile_dir();
+    let state = FleetState::open(&dir.join("fleet.db"), 53).unwrap();
+    let summary = go(&fleet, Some(&state));
+    assert_eq!(
+        (summary.enrollments, summary.sessions),
+        (2, 4),
+        "{:?}",
+        summary.errors
+    );
+    assert_eq!(
+        summary.timeline.values().map(|s| s.sessions).sum::<u64>(),
+        4
+    );
+
+    // Open loop for a duration, the devices enrolled already: sessions until it ends, at
+    // most as many as the rate allows, none failed.
+    let mut fleet = config(&server, 2, 53);
+    fleet.plan = Plan {
+        sessions_per_device: None,
+        duration: Some(std::time::Duration::from_millis(500)),
+        pacing: Pacing::Rate(20.0),
+        ..Plan::default()
+    };
+    let summary = go(&fleet, Some(&state));
+    assert_eq!((summary.already_enrolled, summary.enrollments), (2, 0));
+    assert!(summary.sessions <= 10, "at most 20/s × 0.5 s: {summary:?}");
+    assert_eq!(summary.session_failures, 0, "{:?}", summary.errors);
+    let _ = std::fs::remove_dir_all(&dir);
+}
