@@ -356,10 +356,14 @@ pub(crate) struct FleetArgs {
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
     pub(crate) churn: f64,
 
-    /// Inject a fault: uri=PATTERN,answer=CODE|delay|drop|abandon[,p=0..1][,delay=MS]
-    /// (PATTERN: a LocURI, * matches anything). Repeatable; the first matching rule whose
-    /// dice (from --seed) say so fires
-    #[arg(long, value_name = "RULE")]
+    /// Faults to inject on purpose (the rule's form is in the help text).
+    #[arg(
+        long,
+        value_name = "RULE",
+        help = "Inject a fault: uri=PATTERN,answer=CODE|delay|drop|abandon[,p=0..1][,delay=MS] \
+                (PATTERN: a LocURI, * matches anything). Repeatable; the first matching rule \
+                whose dice (from --seed) say so fires"
+    )]
     pub(crate) fault: Vec<String>,
 
     /// Run only devices K, K+N, K+2N, … of the fleet (K from 0), so that N processes make one
