@@ -365,7 +365,7 @@ pub fn run(
             .collect(),
     );
     let deadline = config.plan.duration.map(|d| started + d);
-    let ticket = AtomicU64::new(0);
+    let next_slot = AtomicU64::new(0);
     let summary = Mutex::new(Summary {
         seed: config.seed,
         fleet_devices: config.devices as u64,
@@ -398,7 +398,7 @@ pub fn run(
                         return;
                     };
                     if let Pacing::Rate(rate) = config.plan.pacing {
-                        let k = ticket.fetch_add(1, Ordering::SeqCst);
+                        let k = next_slot.fetch_add(1, Ordering::SeqCst);
                         let slot_time = started
                             + config.plan.ramp_up
                             + Duration::from_secs_f64(k as f64 / rate);
