@@ -142,8 +142,9 @@ pub(crate) enum Command {
     Sync(SyncArgs),
     /// Ask the server to unenroll the device (generic alert 1226), then forget the enrollment
     Unenroll(UnenrollArgs),
-    /// Enroll and sync many emulated devices at once against a server, with statistics
-    Fleet(FleetArgs),
+    /// Load-test a server: many long-lived emulated devices enroll and sync (paced, sharded,
+    /// with faults on purpose), with statistics and live metrics
+    Fleet(Box<FleetArgs>),
     /// Check SyncML profiles, Intune exports and Group Policy files for what Windows would refuse or ignore
     Lint(LintArgs),
     /// Explain a profile in plain words, and the policy it results in on a fresh device
@@ -361,15 +362,40 @@ pub(crate) struct EnrollArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
 
+    /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
+    /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
+    /// --trace=raw prints the messages as they went
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "pretty")]
+    pub(crate) trace: Option<TraceForm>,
+
+    /// With --trace: write the trace to this file instead of standard error
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    pub(crate) trace_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub(crate) net: NetArgs,
 }
 
+/// How `--trace` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TraceForm {
+    /// URL, status, headers, timing, the XML indented
+    Pretty,
+    /// The messages as they went, with their direction and size
+    Raw,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
-    /// Print every message, both ways, on standard error
-    #[arg(long)]
-    pub(crate) trace: bool,
+    /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
+    /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
+    /// --trace=raw prints the messages as they went
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "pretty")]
+    pub(crate) trace: Option<TraceForm>,
+
+    /// With --trace: write the trace to this file instead of standard error
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    pub(crate) trace_file: Option<PathBuf>,
 
     /// Keep running sessions on the schedule the server set, until SIGINT or SIGTERM
     #[arg(long)]
@@ -390,32 +416,160 @@ pub(crate) struct UnenrollArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct FleetArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<FleetCommand>,
+
     /// The server: its discovery URL, or `https://host[:port]`
-    #[arg(long, value_name = "URL")]
-    pub(crate) server: String,
+    #[arg(long, value_name = "URL", required = true)]
+    pub(crate) server: Option<String>,
 
-    /// How many emulated devices
-    #[arg(long, value_name = "N")]
-    pub(crate) devices: usize,
+    /// How many emulated devices the whole fleet has (every shard's)
+    #[arg(long, value_name = "N", required = true)]
+    pub(crate) devices: Option<usize>,
 
-    /// How many devices run at once
+    /// How many devices act at once
     #[arg(long, value_name = "C", default_value_t = 16)]
     pub(crate) concurrency: usize,
 
-    #[command(flatten)]
-    pub(crate) credential: CredentialArgs,
+    /// The fleet's seed: device identities, jitter, churn and faults derive from it (the
+    /// same seed is the same fleet)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) seed: u64,
+
+    /// Keep the fleet's devices (identities, enrollments, trees) in this SQLite file between
+    /// runs; enrolled devices then skip enrollment. Without it, devices live in memory for one
+    /// run. (Not --state, which is one device's state, also read from PFW_STATE.)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) fleet_state: Option<PathBuf>,
+
+    /// Sessions each device runs (default 1, or unlimited with --duration)
+    #[arg(long, value_name = "N")]
+    pub(crate) sessions_per_device: Option<u64>,
+
+    /// End the run after this long (e.g. 30s, 5m); devices finish what they are doing
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub(crate) duration: Option<std::time::Duration>,
+
+    /// Poll on each device's DMClient schedule (with --time-scale and --jitter) instead of
+    /// running sessions back to back
+    #[arg(long, conflicts_with = "rate")]
+    pub(crate) poll: bool,
+
+    /// With --poll: how much faster than real time the schedule runs (60: 15 minutes take 15 s)
+    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "poll")]
+    pub(crate) time_scale: f64,
+
+    /// With --poll: each interval moves by up to this fraction of itself, 0 to 1
+    #[arg(long, value_name = "F", default_value_t = 0.1, requires = "poll")]
+    pub(crate) jitter: f64,
+
+    /// Open loop: start this many actions (a device's enrollment or one of its sessions) per
+    /// second in all, whether earlier ones have finished or not
+    #[arg(long, value_name = "PER_SECOND")]
+    pub(crate) rate: Option<f64>,
+
+    /// Spread the devices' first actions over this long (e.g. 10s)
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    pub(crate) ramp_up: Option<std::time::Duration>,
+
+    /// Enrollment storm: every device enrolls (at --rate when given) and does nothing else
+    #[arg(long)]
+    pub(crate) storm: bool,
+
+    /// After each session, this fraction of devices unenroll (alert 1226) and enroll again
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
+    pub(crate) churn: f64,
+
+    /// Faults to inject on purpose (the rule's form is in the help text).
+    #[arg(
+        long,
+        value_name = "RULE",
+        help = "Inject a fault: uri=PATTERN,answer=CODE|delay|drop|abandon[,p=0..1][,delay=MS] \
+                (PATTERN: a LocURI, * matches anything). Repeatable; the first matching rule \
+                whose dice (from --seed) say so fires"
+    )]
+    pub(crate) fault: Vec<String>,
+
+    /// Run only devices K, K+N, K+2N, … of the fleet (K from 0), so that N processes make one
+    /// fleet; merge their --json summaries with `pfw fleet report`
+    #[arg(long, value_name = "K/N", conflicts_with = "shard_from_env")]
+    pub(crate) shard: Option<String>,
+
+    /// Like --shard K/N with K read from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
+    #[arg(long, value_name = "N")]
+    pub(crate) shard_from_env: Option<usize>,
+
+    /// Serve live metrics (OpenMetrics text) over HTTP on this address, e.g. 127.0.0.1:9464
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics: Option<std::net::SocketAddr>,
 
     /// Keep the devices' keys in this directory and reuse them (RSA key generation is slow)
     #[arg(long, value_name = "DIR")]
     pub(crate) key_cache: Option<PathBuf>,
 
-    /// JSON output
+    /// Share N keys among all devices (device i uses key i mod N) instead of one each
+    #[arg(long, value_name = "N")]
+    pub(crate) key_pool: Option<usize>,
+
+    /// A new HTTPS connection and full TLS handshake for every session, instead of each
+    /// device keeping its connection (keep-alive) and TLS session between sessions
+    #[arg(long)]
+    pub(crate) no_reuse: bool,
+
+    /// Trace device N's exchanges (enrollment and sessions: URL, status, headers, timing, XML
+    /// indented, as pfw sync --trace) on standard error, or in --trace-file
+    #[arg(long, value_name = "N")]
+    pub(crate) trace_device: Option<usize>,
+
+    /// With --trace-device: write the trace to this file
+    #[arg(long, value_name = "FILE", requires = "trace_device")]
+    pub(crate) trace_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) credential: CredentialArgs,
+
+    /// JSON output (the summary `pfw fleet report` merges)
     #[arg(long)]
     pub(crate) json: bool,
 
     #[command(flatten)]
     pub(crate) net: NetArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FleetCommand {
+    /// Merge the --json summaries of a fleet's shards into one report
+    Report {
+        /// The shards' summaries (`pfw fleet --json` output), one file each
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `30`, `30s`, `500ms`, `5m`, `1h`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 30s, 500ms, 5m, 1h)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("{text:?}: the units are ms, s, m and h")),
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
 }
 
 #[derive(Debug, Args)]

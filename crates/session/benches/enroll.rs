@@ -5,11 +5,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pfw_session::enroll::csr::build_csr;
-use pfw_session::testserver::{TestServer, TestServerConfig};
 use pfw_session::{
     Credential, DeviceId, DeviceInfo, DeviceKey, EnrollOptions, EnrollRequest, Enrollment,
     ProvisioningDoc, SignatureHash, enroll,
 };
+use pfw_testserver::{TestServer, TestServerConfig};
 
 fn benches(c: &mut Criterion) {
     let key = DeviceKey::generate(2048).expect("key");

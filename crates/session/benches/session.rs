@@ -9,12 +9,12 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pfw_engine::Options;
 use pfw_session::mdm::message::{Addressing, header_status, pack, read_server_message};
-use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
-use pfw_session::testserver::{TestServer, TestServerConfig};
 use pfw_session::{
     Credential, DeviceKey, EnrollOptions, EnrollRequest, SyncOptions, enroll, state, sync,
 };
 use pfw_syncml::{Command, Limits, StatusCode, SyncMl};
+use pfw_testserver::mdm::{MdmConfig, MdmServer};
+use pfw_testserver::{TestServer, TestServerConfig};
 use pfw_tree::{MemoryStore, Registry, Store};
 
 const PROFILE: &str = include_str!("../../../examples/windows-hello-profile.xml");

@@ -386,12 +386,26 @@ pub enum RecordError {
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// The device abandoned the session on purpose (a fault injected by a load test): the
+    /// server's message `message` was not answered, the messages before it were.
+    #[error("session abandoned on purpose before answering the server's message {message}")]
+    Abandoned {
+        /// The server's message left unanswered.
+        message: usize,
+    },
     /// The server's message asks for application-level credentials (a `Chal`), which pfw
     /// does not send.
     #[error(
         "the server challenges for {0} credentials; pfw authenticates with its client certificate only"
     )]
     Challenged(String),
+    /// The device dropped its connection on purpose (a fault injected by a load test): it
+    /// opened one and closed it without a request, instead of answering message `message`.
+    #[error("connection dropped on purpose before answering the server's message {message}")]
+    Dropped {
+        /// The server's message left unanswered.
+        message: usize,
+    },
     /// The engine failed (the state could not be written); the message was not applied.
     #[error("applying the server's commands: {0}")]
     Engine(#[from] pfw_engine::EngineError),
@@ -443,7 +457,9 @@ impl SessionError {
     /// A short name of the failure's kind, for counting failures (fleet statistics).
     pub fn kind(&self) -> &'static str {
         match self {
+            Self::Abandoned { .. } => "abandoned",
             Self::Challenged(_) => "challenged",
+            Self::Dropped { .. } => "dropped connection",
             Self::Garbage { .. } => "garbage",
             Self::Http(HttpError::Timeout { .. }) => "timeout",
             Self::Http(HttpError::Tls { .. }) => "tls",
@@ -476,24 +492,49 @@ pub enum StateError {
     Store(#[from] pfw_tree::StoreError),
 }
 
-/// A failure to start the test server.
-#[cfg(feature = "testserver")]
+/// A fleet state file that cannot be used.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
-pub enum TestServerError {
-    /// Generating a certificate failed.
-    #[error("certificate generation: {0}")]
-    Cert(#[from] rcgen::Error),
-    /// A public key given to the server is not a DER SubjectPublicKeyInfo.
-    #[error("not a DER SubjectPublicKeyInfo")]
-    InvalidPublicKey,
-    /// Binding or spawning failed.
-    #[error("I/O: {0}")]
-    Io(#[from] std::io::Error),
-    /// Building the TLS configuration failed.
-    #[error("TLS configuration: {0}")]
-    Tls(#[from] rustls::Error),
-    /// Building the client-certificate verifier failed.
-    #[error("client certificate verifier: {0}")]
-    Verifier(#[from] rustls::server::VerifierBuilderError),
+pub enum FleetStateError {
+    /// The file's content is not what pfw wrote.
+    #[error("the fleet state file is damaged ({0}): remove it to start the fleet anew")]
+    Damaged(&'static str),
+    /// The file holds another fleet.
+    #[error(
+        "the fleet state file holds the fleet of seed {stored}, not {asked}: pass --seed {stored}, or another --state file"
+    )]
+    OtherSeed {
+        /// The seed the file was made with.
+        stored: u64,
+        /// The seed asked for.
+        asked: u64,
+    },
+    /// SQLite failed.
+    #[error("fleet state file: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A device's store failed.
+    #[error("a device's store: {0}")]
+    Store(#[from] pfw_tree::StoreError),
+    /// The file was written by a newer pfw.
+    #[error("the fleet state file has layout version {0}, which this pfw does not know")]
+    Version(String),
+}
+
+/// A `--fault` rule that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--fault {rule:?}: {reason} (form: uri=PATTERN,answer=CODE|delay|drop|abandon[,p=0..1][,delay=MS])"
+)]
+pub struct FaultRuleError {
+    rule: String,
+    reason: &'static str,
+}
+
+impl FaultRuleError {
+    pub(crate) fn new(rule: &str, reason: &'static str) -> Self {
+        Self {
+            rule: rule.to_owned(),
+            reason,
+        }
+    }
 }

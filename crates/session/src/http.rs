@@ -188,11 +188,39 @@ impl Response {
     }
 }
 
+/// One HTTP exchange as an [`ExchangeObserver`] sees it (each attempt of a retried one).
+#[derive(Debug)]
+pub struct Exchange<'e> {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The URL.
+    pub url: &'e str,
+    /// The request's headers, as sent.
+    pub request_headers: &'e [(&'e str, &'e str)],
+    /// The request's body.
+    pub request_body: &'e [u8],
+    /// The response, or why there is none.
+    pub response: Result<&'e Response, &'e HttpError>,
+    /// From sending the request to the last body byte (or the failure).
+    pub elapsed: Duration,
+}
+
+/// Sees every exchange of a transport (`pfw sync --trace`, `pfw enroll --trace`).
+#[derive(Clone)]
+pub struct ExchangeObserver(pub Arc<dyn Fn(&Exchange<'_>) + Send + Sync>);
+
+impl fmt::Debug for ExchangeObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExchangeObserver")
+    }
+}
+
 /// A blocking HTTPS client for one device identity; cheap to clone and share across threads.
 #[derive(Clone)]
 pub struct Transport {
     agent: Agent,
     config: TransportConfig,
+    observer: Option<ExchangeObserver>,
 }
 
 impl Transport {
@@ -239,7 +267,14 @@ impl Transport {
         Ok(Self {
             agent: Agent::new_with_config(agent_config),
             config,
+            observer: None,
         })
+    }
+
+    /// The same transport, showing every exchange to `observer`.
+    pub fn observed(mut self, observer: Option<ExchangeObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// The configuration this transport was built with.
@@ -250,7 +285,7 @@ impl Transport {
     /// Sends a GET with these headers.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, HttpError> {
         check_https(url)?;
-        self.with_retries(url, || {
+        self.with_retries(("GET", url, headers, &[]), || {
             let mut request = self.agent.get(url);
             for (name, value) in headers {
                 request = request.header(*name, *value);
@@ -267,7 +302,7 @@ impl Transport {
         body: &[u8],
     ) -> Result<Response, HttpError> {
         check_https(url)?;
-        self.with_retries(url, || {
+        self.with_retries(("POST", url, headers, body), || {
             let mut request = self.agent.post(url);
             for (name, value) in headers {
                 request = request.header(*name, *value);
@@ -278,13 +313,26 @@ impl Transport {
 
     fn with_retries(
         &self,
-        url: &str,
+        (method, url, headers, body): (&'static str, &str, &[(&str, &str)], &[u8]),
         send: impl Fn() -> Result<http_types::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Response, HttpError> {
         let attempts = self.config.max_attempts.max(1);
         for attempt in 1..=attempts {
-            let response = send().map_err(|e| map_error(url, e))?;
-            let response = self.read(url, response)?;
+            let started = std::time::Instant::now();
+            let result = send()
+                .map_err(|e| map_error(url, e))
+                .and_then(|response| self.read(url, response));
+            if let Some(observer) = &self.observer {
+                (observer.0)(&Exchange {
+                    method,
+                    url,
+                    request_headers: headers,
+                    request_body: body,
+                    response: result.as_ref(),
+                    elapsed: started.elapsed(),
+                });
+            }
+            let response = result?;
             if response.status != 429 {
                 return Ok(response);
             }

@@ -15,9 +15,8 @@
 //! Every reply, provisioning document and certificate from a server is read as hostile
 //! input: no DTD or entity expansion, bounded sizes and depth, typed errors, no panics.
 //!
-//! With the `testserver` feature, `testserver::TestServer` plays the server's side over
-//! real HTTPS on 127.0.0.1 (enrollment, and MS-MDM sessions with `testserver::mdm`), checks
-//! what the device sends, and can be told to misbehave.
+//! Its tests run against `pfw-testserver`, a separate crate that plays the server's side over
+//! real HTTPS on 127.0.0.1 and checks what the device sends against the specification.
 //!
 //! ```
 //! use pfw_session::{DeviceId, DeviceInfo, discovery_url};
@@ -40,8 +39,6 @@ pub mod fleet;
 pub mod http;
 pub mod mdm;
 pub mod state;
-#[cfg(feature = "testserver")]
-pub mod testserver;
 mod xml;
 
 pub use enroll::csr::{DeviceKey, SignatureHash};
@@ -58,10 +55,13 @@ pub use error::{
     EnrollError, HttpError, KeyError, ProvisioningError, RecordError, SessionError, StateError,
     Step, XmlError,
 };
-pub use http::{ClientIdentity, Response, Transport, TransportConfig, Trust};
+pub use http::{
+    ClientIdentity, Exchange, ExchangeObserver, Response, Transport, TransportConfig, Trust,
+};
 pub use mdm::message::{Initiation, LoginStatus};
 pub use mdm::{
-    Direction, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
+    Direction, Fault, FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace,
+    poll_interval, sync,
 };
 
 /// One RSA key per test binary: generating keys is slow in debug builds.

@@ -5,11 +5,15 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 
-use pfw_session::{Credential, DeviceKey, EnrollOptions, EnrollRequest, enroll, state};
+use pfw_session::{
+    Credential, DeviceKey, Direction, EnrollOptions, EnrollRequest, Exchange, ExchangeObserver,
+    enroll, state,
+};
 
 use crate::args::{Cli, CredentialArgs, EnrollArgs};
-use crate::cmd::sync::{SERVER_FAILURE, state_failure, transport_config};
+use crate::cmd::sync::{SERVER_FAILURE, Tracer, state_failure, transport_config};
 use crate::error::{CliError, SUCCESS};
 use crate::state::Device;
 
@@ -43,9 +47,22 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
         device: info,
         extra_ca_pem,
     };
+    let tracer = Tracer::new(args.trace, args.trace_file.as_deref())?;
     let options = EnrollOptions {
         transport: transport_config(&args.net),
         key,
+        exchanges: tracer.as_ref().and_then(|t| {
+            t.observer().or_else(|| {
+                // The raw form: each body as it went.
+                let t = Arc::clone(t);
+                Some(ExchangeObserver(Arc::new(move |e: &Exchange<'_>| {
+                    t.raw(Direction::Sent, e.request_body);
+                    if let Ok(response) = e.response {
+                        t.raw(Direction::Received, &response.body);
+                    }
+                })))
+            })
+        }),
         ..EnrollOptions::default()
     };
     let enrollment = match enroll(&request, options) {

@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use pfw_session::{
-    Direction, SessionError, SessionReport, SyncOptions, TransportConfig, poll_interval, state,
+    Direction, Exchange, ExchangeObserver, SessionError, SessionReport, SyncOptions,
+    TransportConfig, poll_interval, state,
 };
 use serde_json::json;
 
-use crate::args::{Cli, NetArgs, SyncArgs};
+use crate::args::{Cli, NetArgs, SyncArgs, TraceForm};
 use crate::error::{CliError, Exit, NEGATIVE, SUCCESS};
 use crate::state::Device;
 
@@ -32,23 +33,17 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
         }
         Err(e) => return Ok(state_failure(&e.to_string())),
     };
-    let trace = |direction: Direction, bytes: &[u8]| {
-        let arrow = match direction {
-            Direction::Sent => "--> to the server",
-            Direction::Received => "<-- from the server",
-        };
-        let mut err = std::io::stderr().lock();
-        // A trace that cannot be written must not stop the session.
-        let _ = writeln!(
-            err,
-            "{arrow} ({} bytes)\n{}\n",
-            bytes.len(),
-            String::from_utf8_lossy(bytes)
-        );
+    let tracer = Tracer::new(args.trace, args.trace_file.as_deref())?;
+    let raw = tracer.clone().filter(|t| t.form == TraceForm::Raw);
+    let trace = move |direction: Direction, bytes: &[u8]| {
+        if let Some(tracer) = &raw {
+            tracer.raw(direction, bytes);
+        }
     };
     let options = SyncOptions {
         transport: transport_config(&args.net),
-        trace: args.trace.then_some(&trace as &pfw_session::Trace),
+        trace: (args.trace == Some(TraceForm::Raw)).then_some(&trace as &pfw_session::Trace),
+        exchanges: tracer.as_ref().and_then(Tracer::observer),
         ..SyncOptions::default()
     };
     if !args.poll {
@@ -202,3 +197,166 @@ fn minute_length() -> Duration {
 const SCHEDULE_END_MINUTES: u32 = 1440;
 /// How often a wait looks for a stop signal.
 const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// Where `--trace` goes (standard error or `--trace-file`) and in which form.
+pub(crate) struct Tracer {
+    out: std::sync::Mutex<Box<dyn Write + Send>>,
+    colour: bool,
+    pub(crate) form: TraceForm,
+}
+
+impl Tracer {
+    /// The tracer `--trace[=FORM]` and `--trace-file` ask for, if any.
+    pub(crate) fn new(
+        form: Option<TraceForm>,
+        file: Option<&std::path::Path>,
+    ) -> Result<Option<Arc<Self>>, CliError> {
+        let Some(form) = form else {
+            return Ok(None);
+        };
+        let (out, terminal): (Box<dyn Write + Send>, bool) = match file {
+            Some(path) => (
+                Box::new(
+                    std::fs::File::create(path).map_err(|source| CliError::Read {
+                        path: path.to_owned(),
+                        source,
+                    })?,
+                ),
+                false,
+            ),
+            None => {
+                use std::io::IsTerminal;
+                (Box::new(std::io::stderr()), std::io::stderr().is_terminal())
+            }
+        };
+        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ok(Some(Arc::new(Self {
+            out: std::sync::Mutex::new(out),
+            colour: terminal && !no_colour,
+            form,
+        })))
+    }
+
+    /// The exchange observer of the pretty form (none for the raw form).
+    pub(crate) fn observer(self: &Arc<Self>) -> Option<ExchangeObserver> {
+        if self.form != TraceForm::Pretty {
+            return None;
+        }
+        let me = Arc::clone(self);
+        Some(ExchangeObserver(Arc::new(move |exchange| {
+            me.exchange(exchange)
+        })))
+    }
+
+    /// One message as it went (the raw form).
+    pub(crate) fn raw(&self, direction: Direction, bytes: &[u8]) {
+        let arrow = match direction {
+            Direction::Sent => "--> to the server",
+            Direction::Received => "<-- from the server",
+        };
+        let text = format!(
+            "{arrow} ({} bytes)\n{}\n\n",
+            bytes.len(),
+            String::from_utf8_lossy(bytes)
+        );
+        self.write(&text);
+    }
+
+    fn exchange(&self, e: &Exchange<'_>) {
+        let mut text = String::new();
+        let head = format!("--> to the server {} {}", e.method, e.url);
+        text.push_str(&self.paint(SENT, &head));
+        text.push('\n');
+        for (name, value) in e.request_headers {
+            if REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+                text.push_str(&format!("    {name}: {value}\n"));
+            }
+        }
+        text.push_str(&body(e.request_body));
+        let ms = e.elapsed.as_secs_f64() * 1000.0;
+        match e.response {
+            Ok(response) => {
+                let head = format!("<-- from the server HTTP {} in {ms:.1} ms", response.status);
+                let colour = if response.status < 400 {
+                    RECEIVED
+                } else {
+                    FAILED
+                };
+                text.push_str(&self.paint(colour, &head));
+                text.push('\n');
+                for (name, value) in &response.headers {
+                    if RESPONSE_HEADERS
+                        .iter()
+                        .any(|h| h.eq_ignore_ascii_case(name))
+                    {
+                        text.push_str(&format!("    {name}: {value}\n"));
+                    }
+                }
+                text.push_str(&body(&response.body));
+            }
+            Err(error) => {
+                let head = format!("<-- from the server: no answer after {ms:.1} ms: {error}");
+                text.push_str(&self.paint(FAILED, &head));
+                text.push_str("\n\n");
+            }
+        }
+        self.write(&text);
+    }
+
+    fn paint(&self, colour: &str, text: &str) -> String {
+        if self.colour {
+            format!("{colour}{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn write(&self, text: &str) {
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A trace that cannot be written must not stop the exchange.
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// A body for the trace: its size, then its XML indented (as received when it is not XML).
+fn body(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "    (no body)\n\n".to_owned();
+    }
+    let shown = indent_xml(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned());
+    format!("    ({} bytes)\n{shown}\n\n", bytes.len())
+}
+
+/// `bytes` re-written with one element per line, two spaces per level.
+fn indent_xml(bytes: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    reader.config_mut().trim_text(true);
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Eof => break,
+            event => writer.write_event(event).ok()?,
+        }
+    }
+    String::from_utf8(writer.into_inner()).ok()
+}
+
+/// The request headers a trace shows.
+const REQUEST_HEADERS: &[&str] = &["Content-Type", "User-Agent", "MS-CV"];
+/// The response headers a trace shows.
+const RESPONSE_HEADERS: &[&str] = &[
+    "Content-Type",
+    "Content-Length",
+    "Connection",
+    "Retry-After",
+    "WWW-Authenticate",
+];
+/// Colours of a trace on a terminal: bold cyan, bold green, bold red.
+const SENT: &str = "\x1b[1;36m";
+const RECEIVED: &str = "\x1b[1;32m";
+const FAILED: &str = "\x1b[1;31m";

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
-use pfw_session::testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 use pfw_syncml::{Command, Limits, SyncMl};
+use pfw_testserver::mdm::{MdmConfig, MdmServer};
+use pfw_testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 
 use crate::support::{Run, TestDevice, codes, decode, statuses};
 
@@ -443,4 +443,312 @@ fn device_csps_answer_get_and_apply_without_enrollment() {
             .trim(),
         ""
     );
+}
+
+/// deploy/fleet-job.yaml's shape, by a small line check: an Indexed Job whose completions
+/// equal the shard count the fleet is told (`--shard-from-env N`).
+fn manifest_shards() -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/fleet-job.yaml");
+    let text = std::fs::read_to_string(&path).expect("deploy/fleet-job.yaml");
+    let field = |name: &str| -> Option<String> {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(|v| v.trim().to_owned())
+    };
+    assert_eq!(field("apiVersion").as_deref(), Some("batch/v1"));
+    assert_eq!(field("kind").as_deref(), Some("Job"));
+    assert_eq!(field("completionMode").as_deref(), Some("Indexed"));
+    assert_eq!(field("restartPolicy").as_deref(), Some("Never"));
+    let completions: usize = field("completions").unwrap().parse().unwrap();
+    let parallelism: usize = field("parallelism").unwrap().parse().unwrap();
+    assert!(parallelism <= completions);
+    let shards: usize = text
+        .split("--shard-from-env")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the manifest runs pfw fleet --shard-from-env N");
+    assert_eq!(shards, completions, "one pod per shard");
+    assert!(text.contains("pfw fleet "), "the pods run pfw fleet");
+    completions
+}
+
+fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str> {
+    vec![
+        "fleet",
+        "--server",
+        server,
+        "--devices",
+        devices,
+        "--concurrency",
+        "2",
+        "--user",
+        USER,
+        "--password-stdin",
+        "--ca-cert",
+        ca,
+        "--timeout",
+        "10",
+        "--key-pool",
+        "1",
+        "--json",
+    ]
+}
+
+#[test]
+fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard() {
+    let shards = manifest_shards();
+    let device = TestDevice::new();
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let devices = (shards + 1).to_string();
+    let url = server.base_url();
+    let shard_count = shards.to_string();
+    let mut outputs = Vec::new();
+    for k in 0..shards {
+        let before = mdm.sessions().len();
+        let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
+        args.extend(["--seed", "4", "--shard-from-env", &shard_count]);
+        let run = Run::from(
+            device
+                .cmd()
+                .env("JOB_COMPLETION_INDEX", k.to_string())
+                .args(&args)
+                .write_stdin(PASSWORD)
+                .timeout(Duration::from_secs(120))
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, Some(0), "{run:?}");
+        let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            summary["shards"],
+            serde_json::json!([format!("{k}/{shards}")])
+        );
+        let seen: std::collections::BTreeSet<String> = mdm.sessions()[before..]
+            .iter()
+            .map(|s| s.device_id.clone())
+            .collect();
+        let expected: std::collections::BTreeSet<String> = (k..shards + 1)
+            .step_by(shards)
+            .map(|i| pfw_session::fleet::device_id(4, i))
+            .collect();
+        assert_eq!(seen, expected, "JOB_COMPLETION_INDEX={k} runs shard {k}");
+        let file = dir.path().join(format!("shard-{k}.json"));
+        // As `kubectl logs` gives it: other output first, the summary last.
+        std::fs::write(&file, format!("pfw: metrics on …\n{}", run.stdout)).unwrap();
+        outputs.push(file);
+    }
+    let mut report = device.cmd();
+    report.args(["fleet", "report", "--json"]).args(&outputs);
+    let run = Run::from(report.timeout(Duration::from_secs(60)).output().unwrap());
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let merged: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(merged["sessions"], shards + 1);
+    assert_eq!(merged["devices"], shards + 1);
+    assert_eq!(merged["shards"].as_array().unwrap().len(), shards);
+    assert_eq!(merged["session_latency"]["count"], shards + 1);
+
+    // The same shard twice is refused; an index out of range says what to set.
+    let mut twice = device.cmd();
+    twice
+        .args(["fleet", "report"])
+        .arg(&outputs[0])
+        .arg(&outputs[0]);
+    let run = Run::from(twice.output().unwrap());
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("given twice"), "{run:?}");
+    let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
+    args.extend(["--shard-from-env", &shard_count]);
+    let run = Run::from(
+        device
+            .cmd()
+            .env("JOB_COMPLETION_INDEX", shards.to_string())
+            .args(&args)
+            .write_stdin(PASSWORD)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("JOB_COMPLETION_INDEX must be set to 0"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
+    let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let state = dir.path().join("fleet.db");
+    let url = server.base_url();
+    let device = TestDevice::new();
+    let mut args = fleet_args(&url, ca.to_str().unwrap(), "2");
+    args.extend(["--fleet-state", state.to_str().unwrap()]);
+    let trace = dir.path().join("trace.txt");
+    let mut traced = args.clone();
+    traced.extend([
+        "--trace-device",
+        "1",
+        "--trace-file",
+        trace.to_str().unwrap(),
+    ]);
+    let first = device.run_with_stdin(&traced, PASSWORD);
+    assert_eq!(first.code, Some(0), "{first:?}");
+    // Device 1's exchanges, enrollment and session, and no other device's.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains("/EnrollmentServer/Discovery.svc"), "{text}");
+    assert!(text.contains("/ManagementServer/MDM.svc?"), "{text}");
+    assert!(
+        text.contains(&pfw_session::fleet::device_id(1, 1)),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&pfw_session::fleet::device_id(1, 0)),
+        "{text}"
+    );
+    let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(
+        (
+            first["enrollments"].as_u64(),
+            first["already_enrolled"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    args.retain(|a| *a != "--json");
+    let second = device.run_with_stdin(&args, PASSWORD);
+    assert_eq!(second.code, Some(0), "{second:?}");
+    assert!(
+        second.stdout.contains("0 ok, 0 failed, 2 already enrolled"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("sessions:           2 ok, 0 failed"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        second.stdout.contains("enrollment latency: no samples"),
+        "{}",
+        second.stdout
+    );
+    assert!(!second.stdout.contains(" 0.0 ms"), "{}", second.stdout);
+    assert_eq!(mdm.sessions().len(), 4);
+    // A failing fault rule explains its form.
+    let mut bad = fleet_args(&url, ca.to_str().unwrap(), "2");
+    bad.extend(["--fault", "uri=*,answer=42"]);
+    let run = device.run_with_stdin(&bad, PASSWORD);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("status code from 100 to 599"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
+    let (server, _mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
+    let device = TestDevice::new();
+    // pfw enroll --trace-file: every exchange of the enrollment, in a file.
+    let ca = device.file("ca.pem", server.ca_pem());
+    let key = device.dir().join("device.key");
+    std::fs::copy(key_file(), &key).unwrap();
+    let trace = device.dir().join("enroll-trace.txt");
+    let run = device.run_with_stdin(
+        &[
+            "enroll",
+            "--server",
+            &server.base_url(),
+            "--user",
+            USER,
+            "--password-stdin",
+            "--ca-cert",
+            ca.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--timeout",
+            "10",
+            "--trace",
+            "--trace-file",
+            trace.to_str().unwrap(),
+        ],
+        PASSWORD,
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let base = server.base_url();
+    assert!(
+        text.contains(&format!(
+            "--> to the server GET {base}/EnrollmentServer/Discovery.svc"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "--> to the server POST {base}/EnrollmentServer/Enrollment.svc"
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("<-- from the server HTTP 200 in ").count(),
+        4,
+        "{text}"
+    );
+    assert!(
+        text.contains("    Content-Type: application/soap+xml"),
+        "{text}"
+    );
+    // Indented: the envelope's children one level in.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  <s:Header>") || l.starts_with("  <s:Body>")),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no colour in a file");
+
+    // pfw sync --trace (pretty) on standard error, with NO_COLOR: no escape codes.
+    let run = device.run(&["sync", "--trace", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "--> to the server POST {base}/ManagementServer/MDM.svc?"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("    Content-Type: application/vnd.syncml.dm+xml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.lines().any(|l| l.starts_with("  <SyncHdr>")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'), "NO_COLOR is respected");
+
+    // --trace=raw keeps the messages as they went, with their size.
+    let run = device.run(&["sync", "--trace=raw", "--timeout", "10"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        run.stderr.matches("--> to the server (").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("HTTP 200 in"), "{}", run.stderr);
 }

@@ -113,6 +113,8 @@ pub struct EnrollOptions {
     /// A key to use instead of generating one; it is used when it is at least as large as
     /// the policy asks.
     pub key: Option<DeviceKey>,
+    /// Sees every HTTP exchange (URL, headers, status, timing).
+    pub exchanges: Option<crate::http::ExchangeObserver>,
 }
 
 impl Default for EnrollOptions {
@@ -122,6 +124,7 @@ impl Default for EnrollOptions {
             probe: true,
             system_roots: true,
             key: None,
+            exchanges: None,
         }
     }
 }
@@ -169,8 +172,9 @@ pub fn enroll(request: &EnrollRequest, options: EnrollOptions) -> Result<Enrollm
     if let Some(pem) = &request.extra_ca_pem {
         trust.add_pem(pem).map_err(EnrollError::Setup)?;
     }
-    let transport =
-        Transport::new(options.transport.clone(), &trust, None).map_err(EnrollError::Setup)?;
+    let transport = Transport::new(options.transport.clone(), &trust, None)
+        .map_err(EnrollError::Setup)?
+        .observed(options.exchanges.clone());
 
     if options.probe {
         transport

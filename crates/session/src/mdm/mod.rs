@@ -42,6 +42,28 @@ pub enum Direction {
 /// A callback that sees every message of a session, both ways.
 pub type Trace = dyn Fn(Direction, &[u8]) + Sync;
 
+/// A fault a device injects into its session on purpose, so that a server's retry and
+/// convergence logic can be tested (`pfw fleet --fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Stop the session without answering the server's message: no further request.
+    Abandon,
+    /// Wait this long before sending the answer.
+    Delay(Duration),
+    /// Open a connection to the server and close it without a request, instead of answering;
+    /// the session ends.
+    Drop,
+    /// Answer the command with this status code instead of running it.
+    Status(u16),
+}
+
+/// Decides which faults a session injects.
+pub trait FaultHook: Sync {
+    /// The fault for top-level command `index` (from 0) of the server's message `message`
+    /// (from 1) of this session, if any.
+    fn fault(&self, message: usize, index: usize, command: &Command) -> Option<Fault>;
+}
+
 /// How a session runs.
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
@@ -79,6 +101,8 @@ pub struct Session<'s> {
     pub config: SessionConfig,
     /// Sees every message, both ways.
     pub trace: Option<&'s Trace>,
+    /// Faults injected on purpose.
+    pub faults: Option<&'s dyn FaultHook>,
 }
 
 /// What a session did.
@@ -156,6 +180,7 @@ impl Session<'_> {
         );
         let mut queue: VecDeque<Command> = VecDeque::new();
         let mut server_max: Option<usize> = None;
+        let mut delay = Duration::ZERO;
         loop {
             if report.sent >= self.config.max_messages {
                 return Err(SessionError::TooManyMessages {
@@ -166,6 +191,9 @@ impl Session<'_> {
             let body = outgoing.encode();
             if let Some(trace) = self.trace {
                 trace(Direction::Sent, body.as_bytes());
+            }
+            if !delay.is_zero() {
+                std::thread::sleep(std::mem::take(&mut delay));
             }
             let cv = format!("{correlation}.0.0.{}", report.sent);
             let response = self.transport.post(
@@ -225,9 +253,43 @@ impl Session<'_> {
                 // Nothing to answer but the SyncHdr: such a message must not be sent.
                 break;
             }
+            let mut injected: Vec<(usize, u16)> = Vec::new();
+            if let Some(hook) = self.faults {
+                for (index, command) in server.message.body.commands.iter().enumerate() {
+                    match hook.fault(report.received, index, command) {
+                        None => {}
+                        Some(Fault::Abandon) => {
+                            return Err(SessionError::Abandoned {
+                                message: report.received,
+                            });
+                        }
+                        Some(Fault::Drop) => {
+                            knock(&url);
+                            return Err(SessionError::Dropped {
+                                message: report.received,
+                            });
+                        }
+                        Some(Fault::Delay(d)) => delay = delay.max(d),
+                        Some(Fault::Status(code)) => injected.push((index, code)),
+                    }
+                }
+            }
+            let kept;
+            let to_run = if injected.is_empty() {
+                &server.message
+            } else {
+                let mut message = server.message.clone();
+                let mut index = 0;
+                message.body.commands.retain(|_| {
+                    index += 1;
+                    !injected.iter().any(|(i, _)| *i == index - 1)
+                });
+                kept = message;
+                &kept
+            };
             let outcome = self.engine.run(
                 store,
-                &server.message,
+                to_run,
                 &Options {
                     user,
                     ..Options::default()
@@ -239,7 +301,17 @@ impl Session<'_> {
                     .into_iter()
                     .filter(|r| !is_alert_1222(r, &server.message)),
             );
-            let mut answers = outcome.response.body.commands.into_iter();
+            let answers = if injected.is_empty() {
+                outcome.response.body.commands
+            } else {
+                with_injected(
+                    &server.message,
+                    outcome.response.body.commands,
+                    &injected,
+                    &server.msg_id,
+                )
+            };
+            let mut answers = answers.into_iter();
             // The engine's first Status answers the server's SyncHdr.
             let head = match answers.next() {
                 Some(first) => vec![first],
@@ -277,6 +349,10 @@ pub struct SyncOptions<'o> {
     pub alerts: Vec<Alert>,
     /// Sees every message, both ways.
     pub trace: Option<&'o Trace>,
+    /// Faults injected on purpose.
+    pub faults: Option<&'o dyn FaultHook>,
+    /// Sees every HTTP exchange (URL, headers, status, timing).
+    pub exchanges: Option<crate::http::ExchangeObserver>,
 }
 
 /// Runs one session of the device enrolled in `store`, applying the server's commands with
@@ -291,7 +367,8 @@ pub fn sync(
         options.transport.clone(),
         &enrollment.trust()?,
         Some(&enrollment.client_identity()?),
-    )?;
+    )?
+    .observed(options.exchanges.clone());
     let session_id = crate::state::next_session_id(store)?;
     Session {
         enrollment: &enrollment,
@@ -301,6 +378,7 @@ pub fn sync(
         alerts: options.alerts.clone(),
         config: options.session.clone(),
         trace: options.trace,
+        faults: options.faults,
     }
     .run(store)
 }
@@ -352,6 +430,79 @@ fn is_alert_1222(report: &Report, message: &SyncMl) -> bool {
             }
             _ => false,
         })
+}
+
+/// The engine's answers with a Status of each injected code put where its command's answer
+/// would have been: the answers follow the server's commands in order (the SyncHdr's first).
+fn with_injected(
+    message: &SyncMl,
+    answers: Vec<Command>,
+    injected: &[(usize, u16)],
+    msg_id: &str,
+) -> Vec<Command> {
+    let mut answers = answers.into_iter().peekable();
+    let mut out: Vec<Command> = answers.next().into_iter().collect();
+    for (index, command) in message.body.commands.iter().enumerate() {
+        if let Some((_, code)) = injected.iter().find(|(i, _)| *i == index) {
+            out.push(Command::Status(pfw_syncml::Status {
+                msg_ref: Some(msg_id.to_owned()),
+                cmd_ref: command
+                    .cmd_id()
+                    .map(|id| id.as_str().to_owned())
+                    .unwrap_or_default(),
+                cmd: command.name().to_owned(),
+                data: pfw_syncml::Data::new(code.to_string()),
+                ..pfw_syncml::Status::default()
+            }));
+            continue;
+        }
+        let mut ids = Vec::new();
+        command_ids(command, &mut ids);
+        while let Some(answer) = answers.next_if(|a| answer_ref(a).is_none_or(|r| ids.contains(&r)))
+        {
+            out.push(answer);
+        }
+    }
+    out.extend(answers);
+    out
+}
+
+/// The CmdIDs of `command` and of the commands inside it.
+fn command_ids<'c>(command: &'c Command, into: &mut Vec<&'c str>) {
+    if let Some(id) = command.cmd_id() {
+        into.push(id.as_str());
+    }
+    if let Command::Atomic(c) | Command::Sequence(c) = command {
+        for inner in &c.commands {
+            command_ids(inner, into);
+        }
+    }
+}
+
+/// The CmdRef an answer refers to.
+fn answer_ref(answer: &Command) -> Option<&str> {
+    match answer {
+        Command::Status(s) => Some(s.cmd_ref.as_str()),
+        Command::Results(r) => Some(r.cmd_ref.as_str()),
+        _ => None,
+    }
+}
+
+/// Opens a TCP connection to `url`'s host and closes it at once: a dropped connection as the
+/// server sees it. Best effort: a host that does not resolve or answer is a drop too.
+fn knock(url: &str) {
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return;
+    };
+    let (Some(host), port) = (uri.host(), uri.port_u16().unwrap_or(443)) else {
+        return;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(mut addrs) = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        && let Some(addr) = addrs.next()
+    {
+        let _ = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5));
+    }
 }
 
 fn count_statuses(message: &SyncMl, into: &mut Vec<u16>) {

@@ -4,11 +4,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::{Decode, Encode};
-use pfw_session::testserver::{Endpoint, ServerAuth, TestServer, TestServerConfig};
 use pfw_session::{
     AuthPolicy, CertStore, ClientIdentity, Credential, EnrollError, Enrollment, EnrollmentType,
     HttpError, KeyError, Step, Transport, Trust, enroll,
 };
+use pfw_testserver::{Endpoint, ServerAuth, TestServer, TestServerConfig};
 
 use crate::support::{
     context_item_names, element_text, fast_transport, key, options, options_without_probe, request,

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use pfw_session::testserver::{Endpoint, Misbehavior, ProvisioningTweak, TestServer};
 use pfw_session::{EnrollError, HttpError, ProvisioningError, Step, XmlError, enroll};
+use pfw_testserver::{Endpoint, Misbehavior, ProvisioningTweak, TestServer};
 
 use crate::support::{options, options_without_probe, request, server};
 

@@ -2,6 +2,7 @@
 //! hostile replies, the transport's limits, and provisioning documents.
 
 mod enroll;
+mod fleet;
 mod hostile;
 mod provisioning;
 mod robustness;

@@ -4,8 +4,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pfw_session::testserver::TestServer;
 use pfw_session::{CertStore, DeviceId, ProvisioningDoc, ProvisioningError, XmlError};
+use pfw_testserver::TestServer;
 
 use crate::support::{key, server};
 

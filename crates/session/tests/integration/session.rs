@@ -11,12 +11,12 @@ use pfw_passport::schema::PassportCsp;
 use pfw_session::mdm::message::{
     Addressing, Initiation, LoginStatus, first_message, unenroll_alert,
 };
-use pfw_session::testserver::mdm::{MdmConfig, MdmServer};
-use pfw_session::testserver::{Endpoint, Misbehavior, TestServer};
 use pfw_session::{
     HttpError, SessionConfig, SessionError, SyncOptions, TransportConfig, enroll, state, sync,
 };
 use pfw_syncml::{Command, Limits, StatusCode, SyncMl};
+use pfw_testserver::mdm::{MdmConfig, MdmServer};
+use pfw_testserver::{Endpoint, Misbehavior, TestServer};
 use pfw_tree::{MemoryStore, Registry, Store, dump};
 
 use crate::support::{fast_transport, options, request, server};
@@ -349,6 +349,7 @@ fn a_server_that_refuses_the_client_certificate() {
         alerts: Vec::new(),
         config: SessionConfig::default(),
         trace: None,
+        faults: None,
     }
     .run(&mut store)
     .unwrap_err();
@@ -550,21 +551,38 @@ fn a_small_fleet_enrolls_and_syncs_concurrently() {
         concurrency: 3,
         transport: fast_transport(),
         base: base_registry(),
+        seed: 1,
+        shard: pfw_session::fleet::Shard::WHOLE,
+        plan: pfw_session::fleet::Plan::default(),
+        faults: Vec::new(),
+        reuse_connections: true,
     };
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let report = pfw_session::fleet::run(&config, vec![crate::support::key(); 6], &|_| {
-        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    });
+    let observe = |event: &pfw_session::fleet::Event<'_>| {
+        if matches!(event, pfw_session::fleet::Event::Synced { .. }) {
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    let report = pfw_session::fleet::run(
+        &config,
+        None,
+        &pfw_session::fleet::KeySet::pool(vec![crate::support::key()]),
+        pfw_session::fleet::Hooks {
+            observe: Some(&observe),
+            ..pfw_session::fleet::Hooks::default()
+        },
+    )
+    .unwrap();
     assert_eq!(done.into_inner(), 6);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!((report.enrolled, report.synced), (6, 6));
+    assert_eq!((report.enrollments, report.sessions), (6, 6));
     assert_eq!(report.session_latency.count, 6);
-    assert!(report.session_latency.p50 <= report.session_latency.max);
+    assert!(report.session_latency.percentile(50.0) <= report.session_latency.max());
     // Every device: two SyncHdr statuses (its answers to the two server packages), one for
     // the Get, one per profile command.
     let per_device = 2 + 1 + profile_commands().len() as u64;
-    assert_eq!(report.sent_statuses.values().sum::<u64>(), 6 * per_device);
-    assert!(report.sent_statuses.keys().all(|c| *c == 200));
+    assert_eq!(report.statuses_sent.values().sum::<u64>(), 6 * per_device);
+    assert!(report.statuses_sent.keys().all(|c| *c == 200));
     assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
     let devices: std::collections::BTreeSet<String> =
         mdm.sessions().iter().map(|s| s.device_id.clone()).collect();

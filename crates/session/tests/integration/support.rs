@@ -4,10 +4,10 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use pfw_session::testserver::{ServerAuth, TestServer, TestServerConfig};
 use pfw_session::{
     Credential, DeviceId, DeviceInfo, DeviceKey, EnrollOptions, EnrollRequest, TransportConfig,
 };
+use pfw_testserver::{ServerAuth, TestServer, TestServerConfig};
 
 /// The device key shared by the tests (RSA generation is slow in debug builds).
 pub(crate) fn key() -> DeviceKey {
@@ -35,6 +35,7 @@ pub(crate) fn options() -> EnrollOptions {
         probe: true,
         system_roots: false,
         key: Some(key()),
+        exchanges: None,
     }
 }
 

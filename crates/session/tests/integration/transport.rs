@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use pfw_session::testserver::Endpoint;
 use pfw_session::{HttpError, Transport, Trust};
+use pfw_testserver::Endpoint;
 
 use crate::support::{fast_transport, server};
 

@@ -1,7 +1,8 @@
 //! A real HTTPS server playing the MDM server's side of MS-MDE2 enrollment, for tests.
 //!
 //! It binds 127.0.0.1 on a free port, makes a throwaway CA and a server certificate at
-//! start, and serves one thread per connection (one request each, then close). It answers
+//! start, and serves one thread per connection (one request each, then close; or with
+//! `keep_alive` as many as the client sends). It answers
 //! the GET probe, `Discover`, `GetPolicies` and `RequestSecurityToken` from the
 //! specifications' examples, checks what the device sends (see `checks`), signs the
 //! device's request with its CA and returns a provisioning document whose management
@@ -12,11 +13,24 @@
 //! It can be told to misbehave on an endpoint ([`Misbehavior`]): garbage, slowness, no
 //! answer, a closed connection, 429 with `Retry-After`, a SOAP fault, an endless body, any
 //! raw reply, or a damaged provisioning document.
+//!
+//! ```
+//! use pfw_testserver::{TestServer, TestServerConfig};
+//!
+//! let server = TestServer::start(TestServerConfig::default()).unwrap();
+//! assert!(server.base_url().starts_with("https://127.0.0.1:"));
+//! assert!(server.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod checks;
+mod error;
 pub mod mdm;
 mod pki;
+mod spec;
 mod wire;
+mod xml;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -29,7 +43,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::error::TestServerError;
+pub use crate::error::TestServerError;
 use checks::{Ctx, Reply};
 use pki::Pki;
 use wire::HttpRequest;
@@ -66,6 +80,12 @@ pub struct TestServerConfig {
     pub enrollment_version: String,
     /// The provider ID of the DM account.
     pub provider_id: String,
+    /// Keep connections open for further requests (HTTP keep-alive; TLS sessions are
+    /// resumable either way). Off: one request per connection, then close.
+    pub keep_alive: bool,
+    /// Keep every request for [`TestServer::requests`] (off for long load runs, whose
+    /// memory then stays flat; failed checks are still counted).
+    pub record_requests: bool,
 }
 
 impl Default for TestServerConfig {
@@ -80,6 +100,8 @@ impl Default for TestServerConfig {
             min_key_bits: 2048,
             enrollment_version: "4.0".to_owned(),
             provider_id: "pfw-test".to_owned(),
+            keep_alive: false,
+            record_requests: true,
         }
     }
 }
@@ -177,6 +199,10 @@ pub struct RecordedRequest {
     pub response_body: Vec<u8>,
     /// When it arrived.
     pub received_at: Instant,
+    /// The connection it came on: connections are numbered from 1 as they are accepted.
+    pub connection: u64,
+    /// Whether that connection's TLS handshake resumed an earlier session.
+    pub resumed: bool,
 }
 
 impl RecordedRequest {
@@ -207,9 +233,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with this configuration on 127.0.0.1.
     pub fn start(config: TestServerConfig) -> Result<Self, TestServerError> {
+        Self::start_on(config, 0)
+    }
+
+    /// Starts a server on 127.0.0.1:`port` (0: a free port).
+    pub fn start_on(config: TestServerConfig, port: u16) -> Result<Self, TestServerError> {
         let pki = Pki::new()?;
         let tls = tls_config(&pki)?;
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             config,
@@ -217,6 +248,7 @@ impl TestServer {
             pki,
             tls,
             stop: AtomicBool::new(false),
+            connections: std::sync::atomic::AtomicU64::new(0),
             requests: Mutex::new(Vec::new()),
             misbehaviors: Mutex::new(Vec::new()),
             management: Mutex::new(None),
@@ -336,6 +368,7 @@ struct Shared {
     pki: Pki,
     tls: Arc<ServerConfig>,
     stop: AtomicBool,
+    connections: std::sync::atomic::AtomicU64,
     requests: Mutex<Vec<RecordedRequest>>,
     misbehaviors: Mutex<Vec<(Endpoint, Misbehavior, usize)>>,
     management: Mutex<Option<ManagementHandler>>,
@@ -383,13 +416,15 @@ fn tls_config(pki: &Pki) -> Result<Arc<ServerConfig>, TestServerError> {
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .allow_unauthenticated()
         .build()?;
-    let config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
         .with_single_cert(
             vec![CertificateDer::from(pki.server_cert_der.clone())],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key_pkcs8.clone())),
         )?;
+    // Room to resume every device's TLS session in a large fleet (rustls keeps 256).
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
     Ok(Arc::new(config))
 }
 
@@ -420,7 +455,37 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     let conn = ServerConnection::new(Arc::clone(&shared.tls)).map_err(std::io::Error::other)?;
     let mut tls = StreamOwned::new(conn, stream);
-    let request = wire::read_request(&mut tls)?;
+    let connection = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+    let mut first = true;
+    loop {
+        let request = match wire::read_request(&mut tls) {
+            Ok(request) => request,
+            // The client closed an idle kept-alive connection (or never sent a request).
+            Err(_) if !first => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        first = false;
+        if !answer(&mut tls, request, shared, connection)? {
+            return Ok(());
+        }
+        if shared.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        tls.sock.set_read_timeout(Some(KEEP_ALIVE_IDLE))?;
+    }
+}
+
+/// Answers one request; whether the connection stays open for another.
+fn answer(
+    tls: &mut StreamOwned<ServerConnection, TcpStream>,
+    request: HttpRequest,
+    shared: &Shared,
+    connection: u64,
+) -> std::io::Result<bool> {
+    let wants_close = request
+        .header("connection")
+        .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    let keep = shared.config.keep_alive && !wants_close;
     let client_cert = tls
         .conn
         .peer_certificates()
@@ -445,6 +510,8 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         response_status: 0,
         response_body: Vec::new(),
         received_at,
+        connection,
+        resumed: tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
     };
     // A management handler keeps session state: it sees only requests it answers itself.
     let replaced = !matches!(
@@ -476,12 +543,12 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             store(shared, record);
             tls.write_all(b"\x16\x03garbage that is not HTTP\r\n\x00\xff\r\n\r\n")?;
             tls.flush()?;
-            return Ok(());
+            return Ok(false);
         }
         Some(Misbehavior::EndlessBody) => {
             record.response_status = 200;
             store(shared, record);
-            return endless_body(&mut tls, shared);
+            return endless_body(tls, shared).map(|()| false);
         }
         Some(Misbehavior::TooManyRequests { retry_after }) => {
             let mut reply = Reply::empty("text/plain");
@@ -498,14 +565,14 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             record.response_status = status;
             record.response_body = body.clone();
             store(shared, record);
-            wire::write_response(&mut tls, status, &[("Content-Type", &content_type)], &body)?;
+            wire::write_response(tls, status, &[("Content-Type", &content_type)], &body, true)?;
             tls.conn.send_close_notify();
-            return tls.flush();
+            return tls.flush().map(|()| false);
         }
     };
     let Some(reply) = reply else {
         store(shared, record);
-        return Ok(());
+        return Ok(false);
     };
     record.response_status = reply.status;
     record.response_body = reply.body.clone();
@@ -514,9 +581,13 @@ fn serve(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     if let Some(value) = &reply.retry_after {
         headers.push(("Retry-After", value));
     }
-    wire::write_response(&mut tls, reply.status, &headers, &reply.body)?;
+    wire::write_response(tls, reply.status, &headers, &reply.body, !keep)?;
+    if keep {
+        tls.flush()?;
+        return Ok(true);
+    }
     tls.conn.send_close_notify();
-    tls.flush()
+    tls.flush().map(|()| false)
 }
 
 fn route(
@@ -562,7 +633,15 @@ fn endpoint_of(path: &str) -> Endpoint {
     }
 }
 
-fn store(shared: &Shared, record: RecordedRequest) {
+fn store(shared: &Shared, mut record: RecordedRequest) {
+    if !shared.config.record_requests {
+        if record.violations.is_empty() {
+            return;
+        }
+        // Only the failed checks are kept.
+        record.body = Vec::new();
+        record.response_body = Vec::new();
+    }
     lock(&shared.requests).push(record);
 }
 
@@ -596,6 +675,11 @@ const SYNCML_CONTENT_TYPE: &str = "application/vnd.syncml.dm+xml";
 const POLL: Duration = Duration::from_millis(10);
 /// Socket read and write timeout of the server's connections.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a kept-alive connection waits for its next request (longer than a client's idle
+/// pool keeps it, 15 s for ureq, so that the client closes first).
+const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(30);
+/// TLS sessions the server keeps for resumption.
+const SESSION_CACHE: usize = 65_536;
 /// Longest a silent connection is held.
 const SILENT_LIMIT: Duration = Duration::from_secs(60);
 /// Most bytes an endless body sends.

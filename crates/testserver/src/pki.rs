@@ -22,7 +22,7 @@ use sha2::{Sha256, Sha384, Sha512};
 use x509_cert::ext::Extension;
 use x509_cert::request::{CertReq, Version};
 
-use crate::enroll::csr::{
+use crate::spec::{
     OID_COMMON_NAME, OID_EXTENSION_REQUEST, OID_MS_DEVICE_ID_EXTENSION, OID_RSA_ENCRYPTION,
     SUBJECT_PREFIX_CHARS, SignatureHash,
 };
@@ -321,15 +321,30 @@ fn verify(public: RsaPublicKey, req: &CertReq, tbs: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enroll::csr::build_csr;
-    use crate::enroll::device::DeviceId;
-    use crate::test_key;
+    use pfw_session::DeviceId;
+    use pfw_session::enroll::csr::build_csr;
+
+    /// The device's hash for the server's: the device code only makes requests here.
+    fn device(hash: SignatureHash) -> pfw_session::SignatureHash {
+        match hash {
+            SignatureHash::Sha1 => pfw_session::SignatureHash::Sha1,
+            SignatureHash::Sha256 => pfw_session::SignatureHash::Sha256,
+            SignatureHash::Sha384 => pfw_session::SignatureHash::Sha384,
+            SignatureHash::Sha512 => pfw_session::SignatureHash::Sha512,
+        }
+    }
+
+    fn test_key() -> pfw_session::DeviceKey {
+        static KEY: std::sync::OnceLock<pfw_session::DeviceKey> = std::sync::OnceLock::new();
+        KEY.get_or_init(|| pfw_session::DeviceKey::generate(2048).expect("RSA key in tests"))
+            .clone()
+    }
 
     #[test]
     fn device_csr_passes_every_check() {
         let key = test_key();
         let id = DeviceId::generate();
-        let csr = build_csr(&key, &id, SignatureHash::Sha1).unwrap();
+        let csr = build_csr(&key, &id, device(SignatureHash::Sha1)).unwrap();
         let (public, problems) = check_csr(&csr, id.as_str(), SignatureHash::Sha1, 2048);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(public.is_some());
@@ -339,7 +354,7 @@ mod tests {
     fn tampered_csr_is_caught() {
         let key = test_key();
         let id = DeviceId::generate();
-        let mut csr = build_csr(&key, &id, SignatureHash::Sha1).unwrap();
+        let mut csr = build_csr(&key, &id, device(SignatureHash::Sha1)).unwrap();
         // Flip one character of the subject's GUID prefix: the signature no longer verifies.
         let marker = format!("!{}", id.as_str()).into_bytes();
         let at = csr
@@ -358,7 +373,7 @@ mod tests {
     fn wrong_device_id_hash_and_size_are_reported() {
         let key = test_key();
         let id = DeviceId::generate();
-        let csr = build_csr(&key, &id, SignatureHash::Sha256).unwrap();
+        let csr = build_csr(&key, &id, device(SignatureHash::Sha256)).unwrap();
         let other = DeviceId::generate();
         let (_, problems) = check_csr(&csr, other.as_str(), SignatureHash::Sha1, 4096);
         let text = problems.join("\n");
@@ -372,7 +387,7 @@ mod tests {
     fn trailing_data_is_refused() {
         let key = test_key();
         let id = DeviceId::generate();
-        let mut csr = build_csr(&key, &id, SignatureHash::Sha1).unwrap();
+        let mut csr = build_csr(&key, &id, device(SignatureHash::Sha1)).unwrap();
         csr.push(0);
         let (public, problems) = check_csr(&csr, id.as_str(), SignatureHash::Sha1, 2048);
         assert!(public.is_none());

@@ -8,17 +8,16 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::enroll::csr::SignatureHash;
-use crate::enroll::soap::{
+use crate::pki::{Pki, RsaKeyData, check_csr};
+use crate::spec::{
     ACTION_DISCOVER, ACTION_GET_POLICIES, ACTION_RST, ADDRESS_ANONYMOUS, ENCODING_BASE64,
     NS_ADDRESSING, NS_AUTHORIZATION, NS_ENROLLMENT, NS_POLICY, NS_SOAP12, NS_TRUST, NS_WSSE,
-    NS_WSU, PASSWORD_TEXT, REQUEST_TYPE_ISSUE, TOKEN_TYPE_DEVICE_ENROLLMENT, USERNAME_TOKEN_ID,
-    VALUE_TYPE_PKCS10, VALUE_TYPE_PROVISION_DOC, VALUE_TYPE_USER_TOKEN,
+    NS_WSU, PASSWORD_TEXT, REQUEST_TYPE_ISSUE, SignatureHash, TOKEN_TYPE_DEVICE_ENROLLMENT,
+    USERNAME_TOKEN_ID, VALUE_TYPE_PKCS10, VALUE_TYPE_PROVISION_DOC, VALUE_TYPE_USER_TOKEN, XSI_NS,
 };
-use crate::testserver::pki::{Pki, RsaKeyData, check_csr};
-use crate::testserver::wire::HttpRequest;
-use crate::testserver::{ProvisioningTweak, ServerAuth, TestServerConfig};
-use crate::xml::{self, Element, Limits, XSI_NS, escape};
+use crate::wire::HttpRequest;
+use crate::xml::{self, Element, Limits, escape};
+use crate::{ProvisioningTweak, ServerAuth, TestServerConfig};
 
 /// What the server answers.
 pub(crate) struct Reply {
@@ -440,7 +439,7 @@ pub(crate) fn provisioning_doc(
     tweak: Option<ProvisioningTweak>,
 ) -> String {
     use sha1::{Digest, Sha1};
-    let thumb = |der: &[u8]| crate::enroll::device::hex_upper(&Sha1::digest(der));
+    let thumb = |der: &[u8]| crate::spec::hex_upper(&Sha1::digest(der));
     let client_b64 = if tweak == Some(ProvisioningTweak::BadCertificateBase64) {
         "***".to_owned()
     } else {

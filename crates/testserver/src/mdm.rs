@@ -21,7 +21,7 @@ use pfw_syncml::{
     SyncHdr, SyncMl, Target,
 };
 
-use crate::testserver::{ManagementHandler, RecordedRequest, lock};
+use crate::{ManagementHandler, RecordedRequest, lock};
 
 /// What the MDM side offers and demands.
 #[derive(Clone, Debug, Default)]
@@ -115,7 +115,7 @@ impl MdmServer {
         })
     }
 
-    /// The handler to give [`crate::testserver::TestServer::set_management_handler`].
+    /// The handler to give [`crate::TestServer::set_management_handler`].
     pub fn handler(self: &Arc<Self>) -> ManagementHandler {
         let server = Arc::clone(self);
         Arc::new(move |request| server.answer(request))
@@ -124,6 +124,11 @@ impl MdmServer {
     /// Every session so far, in the order they started.
     pub fn sessions(&self) -> Vec<RecordedSession> {
         lock(&self.state).sessions.clone()
+    }
+
+    /// How many sessions have started so far.
+    pub fn session_count(&self) -> usize {
+        lock(&self.state).sessions.len()
     }
 
     /// Every failed check so far.

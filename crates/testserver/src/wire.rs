@@ -1,6 +1,6 @@
-//! HTTP/1.1 as the test server needs it: read one request (head bounded, body by
-//! `Content-Length`, bounded), write one response and close. No keep-alive, no chunked
-//! request bodies (the device never sends them).
+//! HTTP/1.1 as the test server needs it: read a request (head bounded, body by
+//! `Content-Length`, bounded), write its response, then close or (keep-alive) read the next.
+//! No pipelining, no chunked request bodies (the device never sends them).
 
 use std::io::{self, Read, Write};
 
@@ -99,20 +99,22 @@ pub(crate) fn read_request(stream: &mut impl Read) -> io::Result<HttpRequest> {
     Ok(request)
 }
 
-/// Writes one response with `Content-Length` and `Connection: close`.
+/// Writes one response with `Content-Length`, and `Connection: close` when `close`.
 pub(crate) fn write_response(
     stream: &mut impl Write,
     status: u16,
     headers: &[(&str, &str)],
     body: &[u8],
+    close: bool,
 ) -> io::Result<()> {
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+        "Content-Length: {}\r\nConnection: {}\r\n\r\n",
+        body.len(),
+        if close { "close" } else { "keep-alive" }
     ));
     // One write: head and body in one TLS record where they fit.
     let mut message = head.into_bytes();
@@ -171,10 +173,14 @@ mod tests {
     #[test]
     fn response_has_length_and_close() {
         let mut out = Vec::new();
-        write_response(&mut out, 429, &[("Retry-After", "2")], b"").unwrap();
+        write_response(&mut out, 429, &[("Retry-After", "2")], b"", true).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("HTTP/1.1 429 Too Many Requests\r\n"));
         assert!(text.contains("Retry-After: 2\r\n"));
         assert!(text.contains("Content-Length: 0\r\nConnection: close\r\n\r\n"));
+        let mut out = Vec::new();
+        write_response(&mut out, 200, &[], b"x", false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with("Content-Length: 1\r\nConnection: keep-alive\r\n\r\nx"));
     }
 }
