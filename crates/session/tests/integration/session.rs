@@ -613,3 +613,55 @@ fn a_server_that_never_ends_the_session_is_cut_off() {
         "{err}"
     );
 }
+
+/// A server's Atomic is answered in a session as `pfw apply` answers it, through the same
+/// engine: every member runs, the failing one keeps its code, every other member 216 (also
+/// the one after the failure), the Atomic 507, nothing applied (reference/protocol-facts.md
+/// "Atomic on Windows": fleetdm/fleet #17283, a Windows 10 19041 device answered 216, 216,
+/// 500, 216).
+#[test]
+fn a_server_atomic_is_answered_as_windows_answers_it() {
+    let server = server();
+    let p = "./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies";
+    let add = |id: u32, leaf: &str, format: &str, data: &str| {
+        format!(
+            "<Add><CmdID>{id}</CmdID><Item><Target><LocURI>{p}/{leaf}</LocURI></Target>\
+             <Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></Add>"
+        )
+    };
+    let message = format!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody><Atomic><CmdID>2</CmdID>{}{}{}{}</Atomic></SyncBody></SyncML>"#,
+        add(3, "UsePassportForWork", "bool", "true"),
+        add(4, "PINComplexity/MinimumPINLength", "int", "6"),
+        add(5, "Nope", "bool", "true"),
+        add(6, "RequireSecurityDevice", "bool", "true"),
+    );
+    let atomic = SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
+        .expect("the Atomic decodes")
+        .body
+        .commands;
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![atomic],
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    run(&mut store, &sync_options()).expect("session");
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    // The server numbers its commands itself: the codes in order, Atomic first.
+    let codes: Vec<u16> = mdm.sessions()[0]
+        .status_codes()
+        .into_iter()
+        .map(|(_, code)| code)
+        .collect();
+    assert_eq!(codes, [507, 216, 216, 404, 216]);
+    assert_eq!(
+        pfw_tree::dump(&store).expect("the state reads").len(),
+        pfw_tree::dump(&enrolled_device(&server))
+            .expect("the state reads")
+            .len(),
+        "nothing of the Atomic is applied"
+    );
+}
