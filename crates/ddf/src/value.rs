@@ -134,6 +134,12 @@ fn check_allowed(
     for item in items {
         check_item(node, &allowed.kind, value, item)?;
     }
+    if allowed.admx.is_some() {
+        crate::admx::check(&text).map_err(|e| ValueErrorKind::NotAdmx {
+            rule: e.rule(),
+            got: shown(&text),
+        })?;
+    }
     Ok(())
 }
 
