@@ -23,6 +23,10 @@ pub const MAX_DDF_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_DDF_DEPTH: usize = 128;
 /// Most `Node` elements accepted in a DDF file.
 pub const MAX_DDF_NODES: usize = 100_000;
+/// Most entries read from a DDF directory (`--ddf-dir`).
+pub const MAX_DDF_DIR_ENTRIES: usize = 2_000;
+/// Largest total size of the DDF files of a directory, in bytes.
+pub const MAX_DDF_DIR_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Schema {
     /// Loads a DDF file from its bytes.
