@@ -1,12 +1,20 @@
 //! Configuration service providers as the tree sees them: a schema (from a DDF file) and the
 //! few rules a DDF cannot state. The [`Registry`] holds the CSPs a device has and finds the one
 //! a URI belongs to.
+//!
+//! The registry indexes every CSP by its root's location (scope, `Path` segments, root name) in
+//! a trie of segments, so finding a URI's CSP costs one map lookup per segment, however many
+//! CSPs the device has. A CSP may be registered lazily ([`Registry::with_lazy`]): only its
+//! location is known until a URI reaches it, and then it is loaded once.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
-use pfw_ddf::{LookupError, Node, NodePath, Resolved, Schema, Scope, ValueOptions};
+use pfw_ddf::{LookupError, Node, NodePath, Resolved, Schema, Scope, ValueOptions, closest_name};
 
 use crate::device::Device;
+use crate::error::StoreError;
+use crate::store::{InstanceId, Store};
 
 /// A configuration service provider: its schema and its node rules.
 pub trait Csp: Send + Sync {
@@ -32,12 +40,123 @@ pub trait Csp: Send + Sync {
     fn computed_value(&self, _device: &Device, _path: &NodePath, _node: &Node) -> Option<String> {
         None
     }
+
+    /// The value of a leaf that follows other nodes of the trees (the Policy CSP's
+    /// `Result`, which answers the value in force from `Config`), read through `view`.
+    /// [`Derived::Stored`]: the node's value is what the tree stores (or
+    /// [`Csp::computed_value`]).
+    fn derived_value(
+        &self,
+        _view: &StoreView<'_>,
+        _path: &NodePath,
+        _node: &Node,
+    ) -> Result<Derived, StoreError> {
+        Ok(Derived::Stored)
+    }
 }
 
-/// The CSPs of a device, in registration order.
+/// What [`Csp::derived_value`] answers for a leaf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Derived {
+    /// The leaf does not exist now (Get answers 404).
+    Absent,
+    /// The leaf's value is the stored one.
+    Stored,
+    /// The leaf exists with this value.
+    Value(String),
+}
+
+/// Read access to the trees for [`Csp::derived_value`].
+pub struct StoreView<'a> {
+    /// The store (read only).
+    pub store: &'a dyn Store,
+    /// The emulated device.
+    pub device: Device,
+    /// The instance the path is in (`None`: a user with no tree yet).
+    pub instance: Option<InstanceId>,
+    /// The instance of the user the command is for, if any (`None` too when that user has no
+    /// tree yet).
+    pub user: Option<InstanceId>,
+}
+
+/// Loads a lazily registered CSP; the text of the error says why it cannot be.
+pub type CspLoader = Box<dyn Fn() -> Result<Arc<dyn Csp>, String> + Send + Sync>;
+
+/// Where a CSP's root sits: its scope, the segments of its `Path` after the scope, and its
+/// name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RootLocation {
+    /// The scope.
+    pub scope: Scope,
+    /// The `Path` segments after the scope and the root's name (`["Vendor", "MSFT",
+    /// "BitLocker"]`).
+    pub segments: Vec<String>,
+}
+
+impl RootLocation {
+    /// The root's URI (`./Device/Vendor/MSFT/BitLocker`).
+    pub fn uri(&self) -> String {
+        format!("{}/{}", self.scope.prefix(), self.segments.join("/"))
+    }
+
+    /// The root's name.
+    pub fn name(&self) -> &str {
+        self.segments.last().map_or("", String::as_str)
+    }
+}
+
+/// The CSPs of a device.
 #[derive(Clone, Default)]
 pub struct Registry {
-    csps: Vec<Arc<dyn Csp>>,
+    /// Every CSP, in registration order (which is also precedence at one location).
+    entries: Vec<Entry>,
+    /// The eagerly registered CSPs, in registration order.
+    loaded: Vec<Arc<dyn Csp>>,
+    /// Location → entries, per scope.
+    device: Trie,
+    user: Trie,
+    /// Entries whose root has a dynamic name or no readable `Path`: tried after the trie.
+    loose: Vec<usize>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    name: String,
+    location: Option<RootLocation>,
+    csp: Arc<Slot>,
+}
+
+struct Slot {
+    cell: OnceLock<Result<Arc<dyn Csp>, String>>,
+    load: Option<CspLoader>,
+}
+
+impl Slot {
+    fn get(&self) -> Result<&Arc<dyn Csp>, &str> {
+        self.cell
+            .get_or_init(|| match &self.load {
+                Some(load) => load(),
+                None => Err("no loader".to_owned()),
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+#[derive(Clone, Default)]
+struct Trie {
+    children: HashMap<String, Trie>,
+    entries: Vec<usize>,
+}
+
+impl Trie {
+    fn insert(&mut self, segments: &[String], entry: usize) {
+        let mut node = self;
+        for s in segments {
+            node = node.children.entry(s.clone()).or_default();
+        }
+        node.entries.push(entry);
+    }
 }
 
 impl Registry {
@@ -46,28 +165,151 @@ impl Registry {
         Self::default()
     }
 
-    /// Adds a CSP.
+    /// Adds a CSP; at a location some CSP already has, the earlier one is tried first.
     #[must_use]
     pub fn with(mut self, csp: Arc<dyn Csp>) -> Self {
-        self.csps.push(csp);
+        let slot = Arc::new(Slot {
+            cell: OnceLock::from(Ok(Arc::clone(&csp))),
+            load: None,
+        });
+        let mut located = Vec::new();
+        let mut loose = false;
+        for root in &csp.schema().roots {
+            match (root.root_location(), root.name.as_static()) {
+                (Some((scope, prefix)), Some(name)) => {
+                    let mut segments: Vec<String> = prefix.into_iter().map(str::to_owned).collect();
+                    segments.push(name.to_owned());
+                    located.push(RootLocation { scope, segments });
+                }
+                _ => loose = true,
+            }
+        }
+        if located.is_empty() && !loose {
+            loose = true;
+        }
+        for location in located {
+            let entry = self.entries.len();
+            self.trie_mut(location.scope)
+                .insert(&location.segments, entry);
+            self.entries.push(Entry {
+                name: csp.name().to_owned(),
+                location: Some(location),
+                csp: Arc::clone(&slot),
+            });
+        }
+        if loose {
+            self.loose.push(self.entries.len());
+            self.entries.push(Entry {
+                name: csp.name().to_owned(),
+                location: None,
+                csp: slot,
+            });
+        }
+        self.loaded.push(csp);
         self
     }
 
-    /// The registered CSPs.
+    /// Adds a CSP known only by its root's location until a URI reaches it; `load` then runs
+    /// once. At a location some CSP already has, the earlier one is tried first.
+    #[must_use]
+    pub fn with_lazy(
+        mut self,
+        name: impl Into<String>,
+        location: RootLocation,
+        load: CspLoader,
+    ) -> Self {
+        let entry = self.entries.len();
+        self.trie_mut(location.scope)
+            .insert(&location.segments, entry);
+        self.entries.push(Entry {
+            name: name.into(),
+            location: Some(location),
+            csp: Arc::new(Slot {
+                cell: OnceLock::new(),
+                load: Some(load),
+            }),
+        });
+        self
+    }
+
+    /// The eagerly registered CSPs ([`Registry::with`]), in registration order.
     pub fn csps(&self) -> &[Arc<dyn Csp>] {
-        &self.csps
+        &self.loaded
+    }
+
+    /// Every root the registry knows, eager and lazy, in registration order: the CSP's name
+    /// and where its root sits.
+    pub fn roots(&self) -> impl Iterator<Item = (&str, &RootLocation)> {
+        self.entries
+            .iter()
+            .filter_map(|e| Some((e.name.as_str(), e.location.as_ref()?)))
+    }
+
+    /// The CSP whose root sits at `location` (loading it if it is lazy), the first registered
+    /// when several do; with the load failure, if it cannot be loaded.
+    pub fn at(&self, location: &RootLocation) -> Option<Result<&dyn Csp, &str>> {
+        let mut node = self.trie(location.scope);
+        for s in &location.segments {
+            node = node.children.get(s)?;
+        }
+        let first = *node.entries.first()?;
+        Some(self.entries[first].csp.get().map(|c| c.as_ref()))
+    }
+
+    /// The CSPs named `name` (ASCII case ignored), loading them if lazy, with the location of
+    /// each root.
+    pub fn named(&self, name: &str) -> Vec<(&RootLocation, &dyn Csp)> {
+        self.entries
+            .iter()
+            .filter(|e| e.name.eq_ignore_ascii_case(name))
+            .filter_map(|e| Some((e.location.as_ref()?, e.csp.get().ok()?.as_ref())))
+            .collect()
+    }
+
+    /// The registered name closest to `name` (see [`closest_name`]), for a CSP asked for by
+    /// a wrong name.
+    pub fn closest_csp_name(&self, name: &str) -> Option<String> {
+        closest_name(name, self.entries.iter().map(|e| e.name.as_str()))
     }
 
     /// The CSP whose schema holds `segments` in `scope`, with the schema nodes along the path.
-    /// When none does, the most telling error: one from a CSP whose tree the path enters (an
-    /// unknown child, with the closest name), else the first CSP's.
+    /// The CSPs rooted deepest along the path are tried first, in registration order. When
+    /// none holds it, the most telling error: one from a CSP whose tree the path enters (an
+    /// unknown child, with the closest name), else one naming the closest root name where the
+    /// path leaves every CSP's location.
     pub fn resolve(
         &self,
         scope: Scope,
         segments: &[&str],
     ) -> Result<(&dyn Csp, Resolved<'_>), LookupError> {
         let mut best: Option<LookupError> = None;
-        for csp in &self.csps {
+        let mut along: Vec<&[usize]> = Vec::new();
+        let mut node = self.trie(scope);
+        let mut left_at = None;
+        for (depth, segment) in segments.iter().enumerate() {
+            match node.children.get(*segment) {
+                Some(child) => {
+                    node = child;
+                    if !node.entries.is_empty() {
+                        along.push(&node.entries);
+                    }
+                }
+                None => {
+                    left_at = Some((depth, node));
+                    break;
+                }
+            }
+        }
+        let candidates = along
+            .iter()
+            .rev()
+            .flat_map(|entries| entries.iter())
+            .chain(self.loose.iter());
+        for &index in candidates {
+            // A CSP that cannot be loaded (a damaged table or bundle) holds no node.
+            let Ok(csp) = self.entries[index].csp.get() else {
+                continue;
+            };
             match csp.schema().resolve(scope, segments) {
                 Ok(resolved) => return Ok((csp.as_ref(), resolved)),
                 Err(e) => {
@@ -77,11 +319,36 @@ impl Registry {
                 }
             }
         }
+        if best.as_ref().is_none_or(|b| rank(b) == 0)
+            && let Some((depth, node)) = left_at
+            && let Some(closest) =
+                closest_name(segments[depth], node.children.keys().map(String::as_str))
+        {
+            return Err(LookupError::OutsideSchema {
+                path: segments.join("/"),
+                scope: scope.as_str().to_owned(),
+                closest: Some(closest),
+            });
+        }
         Err(best.unwrap_or_else(|| LookupError::OutsideSchema {
             path: segments.join("/"),
             scope: scope.as_str().to_owned(),
             closest: None,
         }))
+    }
+
+    fn trie(&self, scope: Scope) -> &Trie {
+        match scope {
+            Scope::Device => &self.device,
+            Scope::User => &self.user,
+        }
+    }
+
+    fn trie_mut(&mut self, scope: Scope) -> &mut Trie {
+        match scope {
+            Scope::Device => &mut self.device,
+            Scope::User => &mut self.user,
+        }
     }
 }
 
@@ -100,7 +367,7 @@ fn rank(e: &LookupError) -> u8 {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.csps.iter().map(|c| c.name()))
+            .entries(self.entries.iter().map(|e| e.name.as_str()))
             .finish()
     }
 }
@@ -129,5 +396,83 @@ impl Csp for SchemaCsp {
 
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csp(name: &str, path: &str) -> Arc<dyn Csp> {
+        let ddf = format!(
+            "<MgmtTree><VerDTD>1.2</VerDTD><Node><NodeName>{name}</NodeName><Path>{path}</Path>\
+             <DFProperties><AccessType><Get/></AccessType><DFFormat><node/></DFFormat></DFProperties>\
+             <Node><NodeName>Leaf</NodeName><DFProperties><AccessType><Get/></AccessType>\
+             <DFFormat><chr/></DFFormat></DFProperties></Node></Node></MgmtTree>"
+        );
+        Arc::new(SchemaCsp::new(name, Schema::load(ddf.as_bytes()).unwrap()))
+    }
+
+    fn location(scope: Scope, path: &str) -> RootLocation {
+        RootLocation {
+            scope,
+            segments: path.split('/').map(str::to_owned).collect(),
+        }
+    }
+
+    #[test]
+    fn lazy_csps_load_only_when_reached() {
+        let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&loads);
+        let registry = Registry::new().with(csp("A", "./Vendor/MSFT")).with_lazy(
+            "B",
+            location(Scope::Device, "Vendor/MSFT/B"),
+            Box::new(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(csp("B", "./Vendor/MSFT"))
+            }),
+        );
+        let (found, _) = registry
+            .resolve(Scope::Device, &["Vendor", "MSFT", "A", "Leaf"])
+            .unwrap();
+        assert_eq!(found.name(), "A");
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 0);
+        for _ in 0..2 {
+            let (found, _) = registry
+                .resolve(Scope::Device, &["Vendor", "MSFT", "B", "Leaf"])
+                .unwrap();
+            assert_eq!(found.name(), "B");
+        }
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A misspelled root gets the closest root name of any CSP there.
+        let Err(err) = registry.resolve(Scope::Device, &["Vendor", "MSFT", "b", "Leaf"]) else {
+            panic!("a misspelled root resolves");
+        };
+        assert!(
+            matches!(&err, LookupError::OutsideSchema { closest: Some(c), .. } if c == "B"),
+            "{err:?}"
+        );
+        // A user-scope URI does not reach a device CSP.
+        assert!(
+            registry
+                .resolve(Scope::User, &["Vendor", "MSFT", "B", "Leaf"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn deepest_root_first() {
+        let registry = Registry::new()
+            .with(csp("Outer", "./Vendor/MSFT"))
+            .with(csp("Inner", "./Vendor/MSFT/Outer/Leaf"));
+        // `Outer/Leaf` is a leaf of Outer; `Outer/Leaf/Inner` is Inner's root.
+        let (found, _) = registry
+            .resolve(Scope::Device, &["Vendor", "MSFT", "Outer", "Leaf", "Inner"])
+            .unwrap();
+        assert_eq!(found.name(), "Inner");
+        let (found, _) = registry
+            .resolve(Scope::Device, &["Vendor", "MSFT", "Outer", "Leaf"])
+            .unwrap();
+        assert_eq!(found.name(), "Outer");
     }
 }

@@ -42,7 +42,7 @@ pub mod error;
 pub mod store;
 
 pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
-pub use csp::{Csp, Registry, SchemaCsp};
+pub use csp::{Csp, CspLoader, Derived, Registry, RootLocation, SchemaCsp, StoreView};
 pub use device::Device;
 pub use error::{StoreError, TreeError, Unsupported};
 pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, Store, dump};
