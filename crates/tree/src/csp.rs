@@ -145,7 +145,7 @@ impl Slot {
 
 #[derive(Clone, Default)]
 struct Trie {
-    children: HashMap<String, Trie>,
+    children: HashMap<String, Self>,
     entries: Vec<usize>,
 }
 
