@@ -264,6 +264,17 @@ impl<'t> Tree<'t> {
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
+        let csp = plan.csp;
+        let path = plan.path.clone();
+        let effect = self.apply_plan(command, plan)?;
+        if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) {
+            let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
+            csp.written(self.store, user, &path, command.verb)?;
+        }
+        Ok(effect)
+    }
+
+    fn apply_plan(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
         let Plan {
             csp,
             path,

@@ -41,6 +41,19 @@ pub trait Csp: Send + Sync {
         None
     }
 
+    /// Called after an Add, Replace or Delete of `path` (for `user`'s tree when `./User`)
+    /// changed the tree, in the same transaction: a CSP may keep records beside the tree (the
+    /// Policy CSP keeps the order of writes, for `LastWrite`).
+    fn written(
+        &self,
+        _store: &mut dyn Store,
+        _user: Option<&str>,
+        _path: &NodePath,
+        _verb: pfw_ddf::Verb,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The value of a leaf that follows other nodes of the trees (the Policy CSP's
     /// `Result`, which answers the value in force from `Config`), read through `view`.
     /// [`Derived::Stored`]: the node's value is what the tree stores (or
@@ -209,26 +222,30 @@ impl Registry {
         self
     }
 
-    /// Adds a CSP known only by its root's location until a URI reaches it; `load` then runs
-    /// once. At a location some CSP already has, the earlier one is tried first.
+    /// Adds a CSP known only by the locations of its roots until a URI reaches one; `load`
+    /// then runs once. At a location some CSP already has, the earlier one is tried first.
     #[must_use]
     pub fn with_lazy(
         mut self,
         name: impl Into<String>,
-        location: RootLocation,
+        locations: impl IntoIterator<Item = RootLocation>,
         load: CspLoader,
     ) -> Self {
-        let entry = self.entries.len();
-        self.trie_mut(location.scope)
-            .insert(&location.segments, entry);
-        self.entries.push(Entry {
-            name: name.into(),
-            location: Some(location),
-            csp: Arc::new(Slot {
-                cell: OnceLock::new(),
-                load: Some(load),
-            }),
+        let name = name.into();
+        let slot = Arc::new(Slot {
+            cell: OnceLock::new(),
+            load: Some(load),
         });
+        for location in locations {
+            let entry = self.entries.len();
+            self.trie_mut(location.scope)
+                .insert(&location.segments, entry);
+            self.entries.push(Entry {
+                name: name.clone(),
+                location: Some(location),
+                csp: Arc::clone(&slot),
+            });
+        }
         self
     }
 
@@ -426,7 +443,7 @@ mod tests {
         let counter = Arc::clone(&loads);
         let registry = Registry::new().with(csp("A", "./Vendor/MSFT")).with_lazy(
             "B",
-            location(Scope::Device, "Vendor/MSFT/B"),
+            [location(Scope::Device, "Vendor/MSFT/B")],
             Box::new(move || {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(csp("B", "./Vendor/MSFT"))
