@@ -67,11 +67,67 @@ impl Csp for FactsCsp {
         path: &NodePath,
         node: &Node,
     ) -> Result<Derived, pfw_tree::StoreError> {
-        if !inventory::is_inventory(node) || self.computed_value(&view.device, path, node).is_some()
-        {
+        if self.computed_value(&view.device, path, node).is_some() {
             return Ok(Derived::Stored);
         }
         let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        if is_replace_only(node) {
+            return self.replace_only(view, path, &segments, node);
+        }
+        if !inventory::is_inventory(node) {
+            return Ok(Derived::Stored);
+        }
         inventory::value(view, &self.facts, &segments, node)
     }
+}
+
+impl FactsCsp {
+    /// A leaf the DDF lets Replace but not Add (Firewall's profile settings, a rule's
+    /// `Enabled`) exists whenever its parent does, with its DDF default (else an empty value)
+    /// until a Replace sets it: Windows's setting always exists, so Replace is its only way in.
+    fn replace_only(
+        &self,
+        view: &StoreView<'_>,
+        path: &NodePath,
+        segments: &[&str],
+        node: &Node,
+    ) -> Result<Derived, pfw_tree::StoreError> {
+        let Some(instance) = view.instance else {
+            return Ok(Derived::Absent);
+        };
+        let keys: Vec<String> = segments
+            .iter()
+            .map(|s| pfw_ddf::encode_segment(s))
+            .collect();
+        let key_of = |n: usize| keys[..n].join("/");
+        if view.store.get(instance, &key_of(keys.len()))?.is_some() {
+            return Ok(Derived::Stored);
+        }
+        let Ok(resolved) = self.schema.resolve(path.scope(), segments) else {
+            return Ok(Derived::Absent);
+        };
+        // The nearest ancestor that is not permanent decides (none: the leaf always exists).
+        let ancestors = &resolved.chain[..resolved.chain.len() - 1];
+        for (i, ancestor) in ancestors.iter().enumerate().rev() {
+            if ancestor.scope != pfw_ddf::NodeScope::Permanent {
+                if view
+                    .store
+                    .get(instance, &key_of(resolved.prefix_len + i + 1))?
+                    .is_none()
+                {
+                    return Ok(Derived::Absent);
+                }
+                break;
+            }
+        }
+        Ok(Derived::Value(
+            node.default_value.clone().unwrap_or_default(),
+        ))
+    }
+}
+
+/// A leaf with Replace and without Add.
+fn is_replace_only(node: &Node) -> bool {
+    use pfw_ddf::Verb;
+    node.is_leaf() && node.access.allows(Verb::Replace) && !node.access.allows(Verb::Add)
 }
