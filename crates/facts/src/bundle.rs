@@ -191,5 +191,8 @@ pub fn roots(bytes: &[u8]) -> Result<Vec<(String, String)>, pfw_ddf::LoadError> 
             _ => {}
         }
     }
+    if depth != 0 {
+        return Err(xml(&"the file ends inside an element"));
+    }
     Ok(out)
 }
