@@ -283,10 +283,17 @@ impl Registry {
             .collect()
     }
 
-    /// The registered name closest to `name` (see [`closest_name`]), for a CSP asked for by
-    /// a wrong name.
+    /// The registered name closest to `name` ignoring ASCII case (see [`closest_name`]), for a
+    /// CSP asked for by a wrong name.
     pub fn closest_csp_name(&self, name: &str) -> Option<String> {
-        closest_name(name, self.entries.iter().map(|e| e.name.as_str()))
+        let lower: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| e.name.to_ascii_lowercase())
+            .collect();
+        let found = closest_name(&name.to_ascii_lowercase(), lower.iter().map(String::as_str))?;
+        let index = lower.iter().position(|l| *l == found)?;
+        Some(self.entries[index].name.clone())
     }
 
     /// The CSP whose schema holds `segments` in `scope`, with the schema nodes along the path.

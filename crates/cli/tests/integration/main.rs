@@ -18,3 +18,4 @@ mod profile;
 mod seeds;
 mod session;
 mod support;
+mod whole_device;
