@@ -61,6 +61,10 @@ impl Csp for FactsCsp {
         computed.computed_value(device, path, node)
     }
 
+    fn derives(&self) -> bool {
+        true
+    }
+
     fn derived_value(
         &self,
         view: &StoreView<'_>,

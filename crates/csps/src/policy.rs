@@ -142,6 +142,10 @@ impl Csp for PolicyCsp {
         store.set_record(WRITES, &owner, &key, Some(text.as_bytes()))
     }
 
+    fn derives(&self) -> bool {
+        true
+    }
+
     fn derived_value(
         &self,
         view: &StoreView<'_>,

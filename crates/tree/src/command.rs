@@ -608,6 +608,9 @@ impl<'t> Tree<'t> {
         path: &NodePath,
         node: &Node,
     ) -> Result<Derived, TreeError> {
+        if !csp.derives() {
+            return Ok(Derived::Stored);
+        }
         let user = match self.user {
             Some(user) => self.store.find_instance(Some(user))?,
             None => None,

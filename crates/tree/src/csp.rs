@@ -54,6 +54,12 @@ pub trait Csp: Send + Sync {
         Ok(())
     }
 
+    /// Whether [`Csp::derived_value`] may answer anything but [`Derived::Stored`]; a CSP
+    /// that derives nothing says no, and the tree never builds a [`StoreView`] for it.
+    fn derives(&self) -> bool {
+        false
+    }
+
     /// The value of a leaf that follows other nodes of the trees (the Policy CSP's
     /// `Result`, which answers the value in force from `Config`), read through `view`.
     /// [`Derived::Stored`]: the node's value is what the tree stores (or
