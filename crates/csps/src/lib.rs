@@ -6,8 +6,9 @@
 //! computed values), the Policy CSP ([`policy`]: Config → Result) and read-only inventory
 //! leaves ([`inventory`]).
 //!
-//! Every CSP but the first four is registered lazily: a process loads only the CSPs its
-//! message reaches.
+//! Every CSP but the first three is one of a [`DeviceSource`]: the registry reads the facts
+//! table's index only when a URI reaches past PassportForWork, DevInfo and DevDetail, and a
+//! process loads only the CSPs its message reaches.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -44,12 +45,12 @@ pub mod policy;
 pub mod source;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pfw_ddf::{Schema, Scope};
 use pfw_devinfo::{DeviceCsp, DeviceFacts, Kind};
 use pfw_passport::schema::PassportCsp;
-use pfw_tree::{Csp, Registry, RootLocation};
+use pfw_tree::{Csp, CspSource, Registry, RootLocation, SourceRoot};
 
 pub use error::CspsError;
 pub use generic::FactsCsp;
@@ -90,101 +91,170 @@ pub fn registry(options: Options) -> Result<Registry, CspsError> {
             .map_err(|e| CspsError::Own(e.to_string()))?;
         registry = registry.with(Arc::new(csp));
     }
-    let source = Arc::new(match &options.ddf_dir {
-        Some(dir) => Source::directory(dir)?,
-        None => Source::builtin()?,
-    });
-    Ok(register_source(registry, &source, &options.facts))
+    let source = match &options.ddf_dir {
+        // A directory is read (bounded) now, so that a hostile one is refused at once.
+        Some(dir) => Lazy::Ready(Arc::new(Source::directory(dir)?)),
+        None => Lazy::Builtin(OnceLock::new()),
+    };
+    Ok(registry.with_source(Arc::new(DeviceSource {
+        source,
+        facts: Arc::clone(&options.facts),
+        plan: OnceLock::new(),
+    })))
 }
 
-/// `registry` with every unit of `source` registered lazily: Policy areas and roots as the
-/// Policy CSP, PassportForWork left to pfw's own, the rest as [`FactsCsp`]s.
-pub fn register_source(
-    mut registry: Registry,
-    source: &Arc<Source>,
-    facts: &Arc<DeviceFacts>,
-) -> Registry {
-    let units = source.units();
-    let policy_root = |scope: Scope| {
-        units
-            .iter()
-            .position(|u| u.scope == scope && u.is_at(&["Vendor", "MSFT", NAME_POLICY]))
-    };
-    let is_area = |u: &UnitInfo| u.prefix == ["Vendor", "MSFT", "Policy", "Config"];
-    for scope in [Scope::Device, Scope::User] {
-        let root = policy_root(scope);
-        let areas: Vec<String> = units
-            .iter()
-            .filter(|u| u.scope == scope && is_area(u) && !u.name.is_empty())
-            .map(|u| u.name.clone())
-            .collect();
-        if root.is_none() && areas.is_empty() {
-            continue;
-        }
-        let path = format!("{}/Vendor/MSFT", scope.prefix());
-        let (src, p, names) = (Arc::clone(source), path.clone(), areas.clone());
-        registry = registry.with_lazy(
-            NAME_POLICY,
-            [location(scope, &["Vendor", "MSFT", NAME_POLICY])],
-            Box::new(move || {
-                let node = root.map(|i| src.root(i)).transpose()?;
-                Ok(PolicyCsp::root(node.as_ref(), &p, &names) as Arc<dyn Csp>)
-            }),
-        );
-        for (index, unit) in units.iter().enumerate() {
-            if unit.scope != scope || !is_area(unit) || unit.name.is_empty() {
-                continue;
-            }
-            let (src, p) = (Arc::clone(source), path.clone());
-            let area = unit.name.clone();
-            registry = registry.with_lazy(
-                NAME_POLICY,
-                [
-                    location(scope, &["Vendor", "MSFT", "Policy", "Config", &area]),
-                    location(scope, &["Vendor", "MSFT", "Policy", "Result", &area]),
-                ],
-                Box::new(move || {
-                    let node = root.map(|i| src.root(i)).transpose()?;
-                    let area = src.root(index)?;
-                    Ok(PolicyCsp::area(node.as_ref(), &p, area) as Arc<dyn Csp>)
-                }),
-            );
+/// The rest of the device as a [`CspSource`]: the facts table's units (read only when a URI
+/// reaches past pfw's own CSPs) or a DDF directory's. Policy areas and roots become the Policy
+/// CSP, PassportForWork is left to pfw's own, the rest are [`FactsCsp`]s.
+pub struct DeviceSource {
+    source: Lazy,
+    facts: Arc<DeviceFacts>,
+    plan: OnceLock<Vec<Planned>>,
+}
+
+enum Lazy {
+    Builtin(OnceLock<Result<Arc<Source>, String>>),
+    Ready(Arc<Source>),
+}
+
+/// What one CSP of the source is made of.
+#[derive(Clone, Debug)]
+enum Planned {
+    /// The Policy root of a scope: `Policy.xml`'s root unit (if any), the scope's areas.
+    PolicyRoot {
+        root: Option<usize>,
+        path: String,
+        areas: Vec<String>,
+    },
+    /// One Policy area: the scope's Policy root unit (if any) and the area's unit.
+    PolicyArea {
+        root: Option<usize>,
+        path: String,
+        unit: usize,
+    },
+    /// Any other unit.
+    Unit(usize),
+}
+
+impl DeviceSource {
+    fn source(&self) -> Result<&Arc<Source>, String> {
+        match &self.source {
+            Lazy::Ready(source) => Ok(source),
+            Lazy::Builtin(cell) => cell
+                .get_or_init(|| Source::builtin().map(Arc::new).map_err(|e| e.to_string()))
+                .as_ref()
+                .map_err(Clone::clone),
         }
     }
-    for (index, unit) in units.iter().enumerate() {
-        if is_area(unit)
-            || unit.is_at(&["Vendor", "MSFT", NAME_POLICY])
-            || unit.is_at(&["Vendor", "MSFT", pfw_passport::schema::NAME])
-            || unit.name.is_empty()
-        {
-            continue;
+
+    /// Every CSP of the source with its locations, in order.
+    fn plan(&self) -> (Vec<Planned>, Vec<SourceRoot>) {
+        let Ok(source) = self.source() else {
+            return (Vec::new(), Vec::new());
+        };
+        let units = source.units();
+        let mut plan = Vec::new();
+        let mut roots = Vec::new();
+        let is_area = |u: &UnitInfo| u.prefix == ["Vendor", "MSFT", "Policy", "Config"];
+        for scope in [Scope::Device, Scope::User] {
+            let root = units
+                .iter()
+                .position(|u| u.scope == scope && u.is_at(&["Vendor", "MSFT", NAME_POLICY]));
+            let areas: Vec<(usize, &UnitInfo)> = units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| u.scope == scope && is_area(u) && !u.name.is_empty())
+                .collect();
+            if root.is_none() && areas.is_empty() {
+                continue;
+            }
+            let path = format!("{}/Vendor/MSFT", scope.prefix());
+            plan.push(Planned::PolicyRoot {
+                root,
+                path: path.clone(),
+                areas: areas.iter().map(|(_, u)| u.name.clone()).collect(),
+            });
+            roots.push(SourceRoot {
+                name: NAME_POLICY.to_owned(),
+                locations: vec![location(scope, &["Vendor", "MSFT", NAME_POLICY])],
+            });
+            for (unit, info) in areas {
+                plan.push(Planned::PolicyArea {
+                    root,
+                    path: path.clone(),
+                    unit,
+                });
+                roots.push(SourceRoot {
+                    name: NAME_POLICY.to_owned(),
+                    locations: vec![
+                        location(scope, &["Vendor", "MSFT", "Policy", "Config", &info.name]),
+                        location(scope, &["Vendor", "MSFT", "Policy", "Result", &info.name]),
+                    ],
+                });
+            }
         }
-        let (src, facts) = (Arc::clone(source), Arc::clone(facts));
-        let name = unit.name.clone();
-        registry = registry.with_lazy(
-            unit.name.clone(),
-            [RootLocation {
-                scope: unit.scope,
-                segments: unit.segments(),
-            }],
-            Box::new(move || {
-                let root = src.root(index)?;
+        for (index, unit) in units.iter().enumerate() {
+            if is_area(unit)
+                || unit.is_at(&["Vendor", "MSFT", NAME_POLICY])
+                || unit.is_at(&["Vendor", "MSFT", pfw_passport::schema::NAME])
+                || unit.name.is_empty()
+            {
+                continue;
+            }
+            plan.push(Planned::Unit(index));
+            roots.push(SourceRoot {
+                name: unit.name.clone(),
+                locations: vec![RootLocation {
+                    scope: unit.scope,
+                    segments: unit.segments(),
+                }],
+            });
+        }
+        (plan, roots)
+    }
+}
+
+impl CspSource for DeviceSource {
+    fn roots(&self) -> Vec<SourceRoot> {
+        let (plan, roots) = self.plan();
+        // Invariant: roots() runs once per registry (the registry caches its index).
+        let _ = self.plan.set(plan);
+        roots
+    }
+
+    fn load(&self, index: usize) -> Result<Arc<dyn Csp>, String> {
+        let source = self.source()?;
+        let planned = self
+            .plan
+            .get()
+            .and_then(|p| p.get(index))
+            .ok_or_else(|| format!("no CSP #{index}"))?;
+        let root_node = |root: &Option<usize>| root.map(|i| source.root(i)).transpose();
+        Ok(match planned {
+            Planned::PolicyRoot { root, path, areas } => {
+                PolicyCsp::root(root_node(root)?.as_ref(), path, areas) as Arc<dyn Csp>
+            }
+            Planned::PolicyArea { root, path, unit } => {
+                PolicyCsp::area(root_node(root)?.as_ref(), path, source.root(*unit)?)
+            }
+            Planned::Unit(unit) => {
+                let info = &source.units()[*unit];
                 let schema = Schema {
                     ver_dtd: "1.2".to_owned(),
                     man: None,
                     model: None,
                     diagnostics: None,
-                    roots: vec![root],
+                    roots: vec![source.root(*unit)?],
                     skipped: Vec::new(),
                 };
-                Ok(
-                    Arc::new(FactsCsp::new(name.clone(), schema, Arc::clone(&facts)))
-                        as Arc<dyn Csp>,
-                )
-            }),
-        );
+                Arc::new(FactsCsp::new(
+                    info.name.clone(),
+                    schema,
+                    Arc::clone(&self.facts),
+                ))
+            }
+        })
     }
-    registry
 }
 
 const NAME_POLICY: &str = policy::NAME;

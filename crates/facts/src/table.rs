@@ -105,20 +105,6 @@ impl<'a> Table<'a> {
             }
         }
         let body = text.get(consumed..).unwrap_or("");
-        for unit in &units {
-            if unit
-                .offset
-                .checked_add(unit.len)
-                .is_none_or(|end| end > body.len())
-                || !body.is_char_boundary(unit.offset)
-                || !body.is_char_boundary(unit.offset + unit.len)
-            {
-                return Err(FactsError::Unit {
-                    unit: format!("{}/{}", unit.path, unit.name),
-                    what: "its body lies outside the table".to_owned(),
-                });
-            }
-        }
         Ok(Self {
             units,
             applicability,
@@ -138,11 +124,16 @@ impl<'a> Table<'a> {
             unit: format!("#{index}"),
             what: "no such unit".to_owned(),
         })?;
-        let text = &self.body[unit.offset..unit.offset + unit.len];
         let unit_err = |what: String| FactsError::Unit {
             unit: format!("{}/{}", unit.path, unit.name),
             what,
         };
+        // Checked here, not when the index is read: reading the index touches no unit's text.
+        let text = unit
+            .offset
+            .checked_add(unit.len)
+            .and_then(|end| self.body.get(unit.offset..end))
+            .ok_or_else(|| unit_err("its body lies outside the table".to_owned()))?;
         let lookup = |i: usize| -> Option<Applicability> {
             let (text, cell) = self.applicability.get(i)?;
             cell.get_or_init(|| {

@@ -117,7 +117,8 @@ fn no_prose_in_the_table() {
 #[test]
 fn refuses_a_damaged_table() {
     assert!(Table::parse("not a table\n").is_err());
-    assert!(Table::parse("pfw-facts 1\nU\t0\t999\t0\tx.xml\t./Vendor/MSFT\tX\nB\n").is_err());
+    let outside = Table::parse("pfw-facts 1\nU\t0\t999\t0\tx.xml\t./Vendor/MSFT\tX\nB\n").unwrap();
+    assert!(outside.load(0).is_err(), "a unit's body outside the table");
     let table =
         Table::parse("pfw-facts 1\nU\t0\t6\t0\tx.xml\t./Vendor/MSFT\tX\nB\nN\tbad\n").unwrap();
     assert!(table.load(0).is_err());

@@ -7,7 +7,6 @@
 //! CSPs the device has. A CSP may be registered lazily ([`Registry::with_lazy`]): only its
 //! location is known until a URI reaches it, and then it is loaded once.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use pfw_ddf::{LookupError, Node, NodePath, Resolved, Schema, Scope, ValueOptions, closest_name};
@@ -124,14 +123,57 @@ impl RootLocation {
     }
 }
 
-/// The CSPs of a device.
+/// A set of CSPs known by a list of roots, indexed only when a lookup first needs it (the
+/// rest of the device: every CSP of a facts table or a DDF directory).
+pub trait CspSource: Send + Sync {
+    /// Every CSP of the source, with the locations of its roots.
+    fn roots(&self) -> Vec<SourceRoot>;
+
+    /// Loads CSP `index` of [`CspSource::roots`].
+    fn load(&self, index: usize) -> Result<Arc<dyn Csp>, String>;
+}
+
+/// One CSP of a [`CspSource`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRoot {
+    /// The CSP's name.
+    pub name: String,
+    /// Where its roots sit.
+    pub locations: Vec<RootLocation>,
+}
+
+/// The CSPs of a device: those registered one by one ([`Registry::with`],
+/// [`Registry::with_lazy`]) first, then the sources' ([`Registry::with_source`]).
 #[derive(Clone, Default)]
 pub struct Registry {
-    /// Every CSP, in registration order (which is also precedence at one location).
-    entries: Vec<Entry>,
+    own: Index,
     /// The eagerly registered CSPs, in registration order.
     loaded: Vec<Arc<dyn Csp>>,
-    /// Location → entries, per scope.
+    sources: Vec<Arc<Sourced>>,
+}
+
+struct Sourced {
+    source: Arc<dyn CspSource>,
+    index: OnceLock<Index>,
+}
+
+impl Sourced {
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, root) in self.source.roots().into_iter().enumerate() {
+                let source = Arc::clone(&self.source);
+                index.add_lazy(root.name, root.locations, Box::new(move || source.load(i)));
+            }
+            index
+        })
+    }
+}
+
+/// Entries and their locations in a trie of segments, per scope.
+#[derive(Clone, Default)]
+struct Index {
+    entries: Vec<Entry>,
     device: Trie,
     user: Trie,
     /// Entries whose root has a dynamic name or no readable `Path`: tried after the trie.
@@ -162,82 +204,57 @@ impl Slot {
     }
 }
 
+/// A trie of segments: sorted children, binary-searched, one lookup per segment.
 #[derive(Clone, Default)]
 struct Trie {
-    children: HashMap<String, Self>,
+    children: Vec<(Box<str>, Self)>,
     entries: Vec<usize>,
 }
 
 impl Trie {
+    fn child(&self, segment: &str) -> Option<&Self> {
+        self.children
+            .binary_search_by(|(k, _)| (**k).cmp(segment))
+            .ok()
+            .map(|i| &self.children[i].1)
+    }
+
     fn insert(&mut self, segments: &[String], entry: usize) {
         let mut node = self;
         for s in segments {
-            node = node.children.entry(s.clone()).or_default();
+            let i = match node
+                .children
+                .binary_search_by(|(k, _)| (**k).cmp(s.as_str()))
+            {
+                Ok(i) => i,
+                Err(i) => {
+                    node.children
+                        .insert(i, (s.as_str().into(), Self::default()));
+                    i
+                }
+            };
+            node = &mut node.children[i].1;
         }
         node.entries.push(entry);
     }
 }
 
-impl Registry {
-    /// An empty registry.
-    pub fn new() -> Self {
-        Self::default()
+impl Index {
+    fn trie(&self, scope: Scope) -> &Trie {
+        match scope {
+            Scope::Device => &self.device,
+            Scope::User => &self.user,
+        }
     }
 
-    /// Adds a CSP; at a location some CSP already has, the earlier one is tried first.
-    #[must_use]
-    pub fn with(mut self, csp: Arc<dyn Csp>) -> Self {
-        let slot = Arc::new(Slot {
-            cell: OnceLock::from(Ok(Arc::clone(&csp))),
-            load: None,
-        });
-        let mut located = Vec::new();
-        let mut loose = false;
-        for root in &csp.schema().roots {
-            match (root.root_location(), root.name.as_static()) {
-                (Some((scope, prefix)), Some(name)) => {
-                    let mut segments: Vec<String> = prefix.into_iter().map(str::to_owned).collect();
-                    segments.push(name.to_owned());
-                    located.push(RootLocation { scope, segments });
-                }
-                _ => loose = true,
-            }
+    fn trie_mut(&mut self, scope: Scope) -> &mut Trie {
+        match scope {
+            Scope::Device => &mut self.device,
+            Scope::User => &mut self.user,
         }
-        if located.is_empty() && !loose {
-            loose = true;
-        }
-        for location in located {
-            let entry = self.entries.len();
-            self.trie_mut(location.scope)
-                .insert(&location.segments, entry);
-            self.entries.push(Entry {
-                name: csp.name().to_owned(),
-                location: Some(location),
-                csp: Arc::clone(&slot),
-            });
-        }
-        if loose {
-            self.loose.push(self.entries.len());
-            self.entries.push(Entry {
-                name: csp.name().to_owned(),
-                location: None,
-                csp: slot,
-            });
-        }
-        self.loaded.push(csp);
-        self
     }
 
-    /// Adds a CSP known only by the locations of its roots until a URI reaches one; `load`
-    /// then runs once. At a location some CSP already has, the earlier one is tried first.
-    #[must_use]
-    pub fn with_lazy(
-        mut self,
-        name: impl Into<String>,
-        locations: impl IntoIterator<Item = RootLocation>,
-        load: CspLoader,
-    ) -> Self {
-        let name = name.into();
+    fn add_lazy(&mut self, name: String, locations: Vec<RootLocation>, load: CspLoader) {
         let slot = Arc::new(Slot {
             cell: OnceLock::new(),
             load: Some(load),
@@ -252,62 +269,19 @@ impl Registry {
                 csp: Arc::clone(&slot),
             });
         }
-        self
     }
 
-    /// The eagerly registered CSPs ([`Registry::with`]), in registration order.
-    pub fn csps(&self) -> &[Arc<dyn Csp>] {
-        &self.loaded
-    }
-
-    /// Every root the registry knows, eager and lazy, in registration order: the CSP's name
-    /// and where its root sits.
-    pub fn roots(&self) -> impl Iterator<Item = (&str, &RootLocation)> {
-        self.entries
-            .iter()
-            .filter_map(|e| Some((e.name.as_str(), e.location.as_ref()?)))
-    }
-
-    /// The CSP whose root sits at `location` (loading it if it is lazy), the first registered
-    /// when several do; with the load failure, if it cannot be loaded.
-    pub fn at(&self, location: &RootLocation) -> Option<Result<&dyn Csp, &str>> {
+    fn at(&self, location: &RootLocation) -> Option<&Entry> {
         let mut node = self.trie(location.scope);
         for s in &location.segments {
-            node = node.children.get(s)?;
+            node = node.child(s)?;
         }
         let first = *node.entries.first()?;
-        Some(self.entries[first].csp.get().map(|c| c.as_ref()))
+        self.entries.get(first)
     }
 
-    /// The CSPs named `name` (ASCII case ignored), loading them if lazy, with the location of
-    /// each root.
-    pub fn named(&self, name: &str) -> Vec<(&RootLocation, &dyn Csp)> {
-        self.entries
-            .iter()
-            .filter(|e| e.name.eq_ignore_ascii_case(name))
-            .filter_map(|e| Some((e.location.as_ref()?, e.csp.get().ok()?.as_ref())))
-            .collect()
-    }
-
-    /// The registered name closest to `name` ignoring ASCII case (see [`closest_name`]), for a
-    /// CSP asked for by a wrong name.
-    pub fn closest_csp_name(&self, name: &str) -> Option<String> {
-        let lower: Vec<String> = self
-            .entries
-            .iter()
-            .map(|e| e.name.to_ascii_lowercase())
-            .collect();
-        let found = closest_name(&name.to_ascii_lowercase(), lower.iter().map(String::as_str))?;
-        let index = lower.iter().position(|l| *l == found)?;
-        Some(self.entries[index].name.clone())
-    }
-
-    /// The CSP whose schema holds `segments` in `scope`, with the schema nodes along the path.
-    /// The CSPs rooted deepest along the path are tried first, in registration order. When
-    /// none holds it, the most telling error: one from a CSP whose tree the path enters (an
-    /// unknown child, with the closest name), else one naming the closest root name where the
-    /// path leaves every CSP's location.
-    pub fn resolve(
+    /// Like [`Registry::resolve`], within this index.
+    fn resolve(
         &self,
         scope: Scope,
         segments: &[&str],
@@ -317,7 +291,7 @@ impl Registry {
         let mut node = self.trie(scope);
         let mut left_at = None;
         for (depth, segment) in segments.iter().enumerate() {
-            match node.children.get(*segment) {
+            match node.child(segment) {
                 Some(child) => {
                     node = child;
                     if !node.entries.is_empty() {
@@ -352,7 +326,7 @@ impl Registry {
         if best.as_ref().is_none_or(|b| rank(b) == 0)
             && let Some((depth, node)) = left_at
             && let Some(closest) =
-                closest_name(segments[depth], node.children.keys().map(String::as_str))
+                closest_name(segments[depth], node.children.iter().map(|(k, _)| &**k))
         {
             return Err(LookupError::OutsideSchema {
                 path: segments.join("/"),
@@ -366,19 +340,161 @@ impl Registry {
             closest: None,
         }))
     }
+}
 
-    fn trie(&self, scope: Scope) -> &Trie {
-        match scope {
-            Scope::Device => &self.device,
-            Scope::User => &self.user,
-        }
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn trie_mut(&mut self, scope: Scope) -> &mut Trie {
-        match scope {
-            Scope::Device => &mut self.device,
-            Scope::User => &mut self.user,
+    /// Adds a CSP; at a location some CSP already has, the earlier one is tried first.
+    #[must_use]
+    pub fn with(mut self, csp: Arc<dyn Csp>) -> Self {
+        let slot = Arc::new(Slot {
+            cell: OnceLock::from(Ok(Arc::clone(&csp))),
+            load: None,
+        });
+        let mut located = Vec::new();
+        let mut loose = false;
+        for root in &csp.schema().roots {
+            match (root.root_location(), root.name.as_static()) {
+                (Some((scope, prefix)), Some(name)) => {
+                    let mut segments: Vec<String> = prefix.into_iter().map(str::to_owned).collect();
+                    segments.push(name.to_owned());
+                    located.push(RootLocation { scope, segments });
+                }
+                _ => loose = true,
+            }
         }
+        if located.is_empty() {
+            loose = true;
+        }
+        let own = &mut self.own;
+        for location in located {
+            let entry = own.entries.len();
+            own.trie_mut(location.scope)
+                .insert(&location.segments, entry);
+            own.entries.push(Entry {
+                name: csp.name().to_owned(),
+                location: Some(location),
+                csp: Arc::clone(&slot),
+            });
+        }
+        if loose {
+            own.loose.push(own.entries.len());
+            own.entries.push(Entry {
+                name: csp.name().to_owned(),
+                location: None,
+                csp: slot,
+            });
+        }
+        self.loaded.push(csp);
+        self
+    }
+
+    /// Adds a CSP known only by the locations of its roots until a URI reaches one; `load`
+    /// then runs once. At a location some CSP already has, the earlier one is tried first.
+    #[must_use]
+    pub fn with_lazy(
+        mut self,
+        name: impl Into<String>,
+        locations: impl IntoIterator<Item = RootLocation>,
+        load: CspLoader,
+    ) -> Self {
+        self.own
+            .add_lazy(name.into(), locations.into_iter().collect(), load);
+        self
+    }
+
+    /// Adds a source of CSPs, tried after every CSP registered one by one. Its roots are read
+    /// and indexed the first time a lookup reaches past those.
+    #[must_use]
+    pub fn with_source(mut self, source: Arc<dyn CspSource>) -> Self {
+        self.sources.push(Arc::new(Sourced {
+            source,
+            index: OnceLock::new(),
+        }));
+        self
+    }
+
+    /// The eagerly registered CSPs ([`Registry::with`]), in registration order.
+    pub fn csps(&self) -> &[Arc<dyn Csp>] {
+        &self.loaded
+    }
+
+    fn indexes(&self) -> impl Iterator<Item = &Index> {
+        std::iter::once(&self.own).chain(self.sources.iter().map(|s| s.index()))
+    }
+
+    /// Every root the registry knows, in registration order (the sources' last): the CSP's
+    /// name and where its root sits.
+    pub fn roots(&self) -> impl Iterator<Item = (&str, &RootLocation)> {
+        self.indexes().flat_map(|index| {
+            index
+                .entries
+                .iter()
+                .filter_map(|e| Some((e.name.as_str(), e.location.as_ref()?)))
+        })
+    }
+
+    /// The CSP whose root sits at `location` (loading it if it is lazy), the first registered
+    /// when several do; with the load failure, if it cannot be loaded.
+    pub fn at(&self, location: &RootLocation) -> Option<Result<&dyn Csp, &str>> {
+        self.indexes()
+            .find_map(|index| index.at(location))
+            .map(|entry| entry.csp.get().map(|c| c.as_ref()))
+    }
+
+    /// The CSPs named `name` (ASCII case ignored), loading them if lazy, with the location of
+    /// each root.
+    pub fn named(&self, name: &str) -> Vec<(&RootLocation, &dyn Csp)> {
+        self.indexes()
+            .flat_map(|index| index.entries.iter())
+            .filter(|e| e.name.eq_ignore_ascii_case(name))
+            .filter_map(|e| Some((e.location.as_ref()?, e.csp.get().ok()?.as_ref())))
+            .collect()
+    }
+
+    /// The registered name closest to `name` ignoring ASCII case (see [`closest_name`]), for a
+    /// CSP asked for by a wrong name.
+    pub fn closest_csp_name(&self, name: &str) -> Option<String> {
+        let names: Vec<&str> = self
+            .indexes()
+            .flat_map(|index| index.entries.iter().map(|e| e.name.as_str()))
+            .collect();
+        let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let found = closest_name(&name.to_ascii_lowercase(), lower.iter().map(String::as_str))?;
+        let index = lower.iter().position(|l| *l == found)?;
+        Some(names[index].to_owned())
+    }
+
+    /// The CSP whose schema holds `segments` in `scope`, with the schema nodes along the path.
+    /// The CSPs registered one by one are tried first, then each source's; within each, the
+    /// CSPs rooted deepest along the path first, in registration order. When none holds it,
+    /// the most telling error: one from a CSP whose tree the path enters (an unknown child,
+    /// with the closest name), else one naming the closest root name where the path leaves
+    /// every CSP's location.
+    pub fn resolve(
+        &self,
+        scope: Scope,
+        segments: &[&str],
+    ) -> Result<(&dyn Csp, Resolved<'_>), LookupError> {
+        let mut best = match self.own.resolve(scope, segments) {
+            Ok(found) => return Ok(found),
+            Err(e) => e,
+        };
+        for sourced in &self.sources {
+            match sourced.index().resolve(scope, segments) {
+                Ok(found) => return Ok(found),
+                Err(e) => {
+                    if rank(&e) > rank(&best) {
+                        best = e;
+                    }
+                }
+            }
+        }
+        Err(best)
     }
 }
 
@@ -396,8 +512,17 @@ fn rank(e: &LookupError) -> u8 {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.entries.iter().map(|e| e.name.as_str()))
+        f.debug_struct("Registry")
+            .field(
+                "csps",
+                &self
+                    .own
+                    .entries
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("sources", &self.sources.len())
             .finish()
     }
 }

@@ -42,7 +42,9 @@ pub mod error;
 pub mod store;
 
 pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
-pub use csp::{Csp, CspLoader, Derived, Registry, RootLocation, SchemaCsp, StoreView};
+pub use csp::{
+    Csp, CspLoader, CspSource, Derived, Registry, RootLocation, SchemaCsp, SourceRoot, StoreView,
+};
 pub use device::Device;
 pub use error::{StoreError, TreeError, Unsupported};
 pub use store::{DumpRow, InstanceId, MemoryStore, SqliteStore, Store, dump};
