@@ -7,7 +7,7 @@
 //! `Result`. The Policy root itself lists every area of its scope by name, so a misspelled
 //! area is 404 with the closest name instead of a new dynamic `{AreaName}`.
 //!
-//! The value in force ([`PolicyCsp::derived_value`] for a `Result` leaf):
+//! The value in force (what [`Csp::derived_value`] answers for a `Result` leaf):
 //! - device scope: the device's `Config` value, else the DDF default, else none (404);
 //! - user scope: the user's and the device's `Config` values; when both are set, the policy's
 //!   `MSFT:ConflictResolution` decides (`LowestValueMostSecure`: the lower;
