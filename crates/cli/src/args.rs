@@ -35,6 +35,11 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) ddf: Option<PathBuf>,
 
+    /// Describe every other CSP with the DDF files of this directory (Microsoft's bundle, say)
+    /// instead of pfw's compiled facts table
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) ddf_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -284,6 +289,11 @@ pub(crate) struct DdfArgs {
     /// JSON output: an array with one object per node
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Print this CSP's tree instead of PassportForWork's: a name (BitLocker, Policy, …) or a
+    /// URI inside it (./Device/Vendor/MSFT/Policy/Config/DeviceLock)
+    #[arg(long, value_name = "NAME|URI")]
+    pub(crate) csp: Option<String>,
 }
 
 #[derive(Debug, Args)]

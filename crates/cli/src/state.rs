@@ -38,7 +38,7 @@ impl Device {
             ) => return Err(CliError::Store { path, source }),
             Err(_) => pfw_devinfo::DeviceFacts::default(),
         };
-        let engine = Engine::new(registry_for(cli.ddf.as_deref(), facts)?, Limits::DEFAULT);
+        let engine = Engine::new(registry_for(cli, facts)?, Limits::DEFAULT);
         Ok(Self {
             path,
             store,
@@ -136,19 +136,45 @@ fn create_private_dir(dir: &Path) -> Result<(), CliError> {
     })
 }
 
-/// The CSPs: PassportForWork from pfw's own DDF (or from `ddf`), and the read-only device
-/// CSPs (DevInfo, DevDetail, DMClient) with no device facts.
-pub(crate) fn registry(ddf: Option<&Path>) -> Result<Registry, CliError> {
-    registry_for(ddf, pfw_devinfo::DeviceFacts::default())
+/// The whole device's CSPs (PassportForWork from pfw's own DDF or --ddf, the rest from the
+/// facts table or --ddf-dir), the device CSPs answering with no device facts.
+pub(crate) fn registry(cli: &Cli) -> Result<Registry, CliError> {
+    registry_for(cli, pfw_devinfo::DeviceFacts::default())
 }
 
-/// The CSPs, the device CSPs answering from `facts`.
+/// The whole device's CSPs, the device CSPs answering from `facts`.
 pub(crate) fn registry_for(
-    ddf: Option<&Path>,
+    cli: &Cli,
     facts: pfw_devinfo::DeviceFacts,
 ) -> Result<Registry, CliError> {
-    pfw_devinfo::register(passport_registry(ddf)?, &Arc::new(facts))
-        .map_err(|e| CliError::Usage(format!("pfw's own device DDF files do not load: {e}")))
+    let passport = match cli.ddf.as_deref() {
+        None => None,
+        Some(path) => Some(load_ddf(path)?),
+    };
+    let options = pfw_csps::Options {
+        facts: Arc::new(facts),
+        passport,
+        ddf_dir: cli.ddf_dir.clone(),
+    };
+    pfw_csps::registry(options).map_err(|e| match (&cli.ddf_dir, e) {
+        (Some(dir), pfw_csps::CspsError::Bundle(e)) => {
+            CliError::Usage(format!("--ddf-dir {}: {e}", dir.display()))
+        }
+        (_, e) => CliError::Usage(e.to_string()),
+    })
+}
+
+/// A DDF file given with --ddf.
+fn load_ddf(path: &Path) -> Result<pfw_ddf::Schema, CliError> {
+    let bytes = read_bounded(
+        path.to_str().unwrap_or(""),
+        Some(path),
+        pfw_ddf::load::MAX_DDF_BYTES,
+    )?;
+    pfw_ddf::Schema::load(&bytes).map_err(|source| CliError::Ddf {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The PassportForWork CSP alone: from pfw's own DDF, or from `ddf`.

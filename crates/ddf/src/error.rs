@@ -336,6 +336,14 @@ pub enum ValueErrorKind {
         /// The value.
         got: String,
     },
+    /// Not an ADMX policy value (`<enabled/>`/`<disabled/>`, then `<data …/>` elements).
+    #[error("must be {rule}, got {got:?}")]
+    NotAdmx {
+        /// The syntax rule broken.
+        rule: &'static str,
+        /// The value.
+        got: String,
+    },
     /// (An item of) the value does not match the node's pattern.
     #[error("must match the pattern {pattern}, got {got:?}")]
     NoMatch {

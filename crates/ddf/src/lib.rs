@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admx;
 pub mod applicability;
 pub mod error;
 pub mod load;
@@ -43,8 +44,9 @@ pub use error::{
 };
 pub use lookup::{Resolved, closest_name};
 pub use model::{
-    AccessType, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming, EnumValue, Format,
-    Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues, Verb,
+    AccessType, AdmxBacked, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming,
+    EnumValue, Format, Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues,
+    Verb,
 };
 pub use path::{
     NodePath, Query, Scope, UriLimits, decode_segment, encode_segment, encode_segment_into,

@@ -12,8 +12,9 @@ use quick_xml::reader::Reader;
 use crate::applicability::Applicability;
 use crate::error::LoadError;
 use crate::model::{
-    AccessType, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming, EnumValue, Format,
-    Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues, Verb,
+    AccessType, AdmxBacked, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming,
+    EnumValue, Format, Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues,
+    Verb,
 };
 
 /// Largest DDF file accepted, in bytes.
@@ -34,6 +35,10 @@ pub const MAX_SKIPPED_NAMES: usize = 64;
 pub const MAX_PATTERN_BYTES: usize = 4 * 1024 * 1024;
 /// Most memory the compiled `RegEx` patterns of one DDF file may hold together, in bytes.
 pub const MAX_PATTERNS_BYTES: usize = 16 * 1024 * 1024;
+/// Most entries read from a DDF directory (`--ddf-dir`).
+pub const MAX_DDF_DIR_ENTRIES: usize = 2_000;
+/// Largest total size of the DDF files of a directory, in bytes.
+pub const MAX_DDF_DIR_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Schema {
     /// Loads a DDF file from its bytes.
@@ -570,11 +575,16 @@ fn occurrence(element: &Element, node: &str) -> Result<Occurrence, LoadError> {
             value: first.text.clone(),
         })
     };
+    // `<ZeroOrN />` without its number (Microsoft's EMAIL2 DDF, which Windows ships) states no
+    // bound: read as ZeroOrMore (and `<OneOrN />` as OneOrMore).
+    let unbounded = first.text.is_empty();
     Ok(match first.local() {
         "One" => Occurrence::One,
         "ZeroOrOne" => Occurrence::ZeroOrOne,
         "ZeroOrMore" => Occurrence::ZeroOrMore,
         "OneOrMore" => Occurrence::OneOrMore,
+        "ZeroOrN" if unbounded => Occurrence::ZeroOrMore,
+        "OneOrN" if unbounded => Occurrence::OneOrMore,
         "ZeroOrN" => Occurrence::ZeroOrN(bound()?),
         "OneOrN" => Occurrence::OneOrN(bound()?),
         other => {
@@ -658,6 +668,24 @@ fn allowed_values(
             .map(|c| c.text.clone())
             .collect()
     };
+    let admx = element
+        .children
+        .iter()
+        .find(|c| c.local() == "AdmxBacked")
+        .map(|c| {
+            let attr = |name: &str| {
+                c.attrs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            AdmxBacked {
+                area: attr("Area"),
+                name: attr("Name"),
+                file: attr("File"),
+            }
+        });
     let kind = match value_type.to_ascii_lowercase().as_str() {
         "enum" => AllowedKind::Enum(enums(element.children)),
         "flag" => AllowedKind::Flag(enums(element.children)),
@@ -679,19 +707,40 @@ fn allowed_values(
         }
         _ => AllowedKind::Unchecked(values(&element.children)),
     };
-    Ok(AllowedValues { value_type, kind })
+    Ok(AllowedValues {
+        value_type,
+        kind,
+        admx,
+    })
 }
 
-/// Parses `[min-max]` (bounds may be negative: `[-1-5]`).
+/// Parses `[min-max]` (bounds may be negative: `[-1-5]`, or a negative bound in parentheses
+/// as Microsoft's ActiveSync DDF writes it: `[(-1)-4294967295]`).
 fn parse_range(text: &str) -> Option<(i64, i64)> {
     let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
-    let split = inner
-        .char_indices()
-        .skip(1)
-        .find(|&(_, c)| c == '-')
-        .map(|(i, _)| i)?;
-    let min = inner[..split].trim().parse().ok()?;
-    let max = inner[split + 1..].trim().parse().ok()?;
+    let (min, rest) = match inner.strip_prefix('(') {
+        Some(after) => {
+            let close = after.find(')')?;
+            (&after[..close], after[close + 1..].strip_prefix('-')?)
+        }
+        None => {
+            let split = inner
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| c == '-')
+                .map(|(i, _)| i)?;
+            (&inner[..split], &inner[split + 1..])
+        }
+    };
+    let bound = |t: &str| -> Option<i64> {
+        let t = t.trim();
+        let t = t
+            .strip_prefix('(')
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(t);
+        t.trim().parse().ok()
+    };
+    let (min, max) = (bound(min)?, bound(rest)?);
     (min <= max).then_some((min, max))
 }
 
@@ -704,6 +753,10 @@ mod tests {
         assert_eq!(parse_range("[4-127]"), Some((4, 127)));
         assert_eq!(parse_range("[-1-5]"), Some((-1, 5)));
         assert_eq!(parse_range("[-10--5]"), Some((-10, -5)));
+        // Microsoft's ActiveSync DDF.
+        assert_eq!(parse_range("[(-1)-4294967295]"), Some((-1, 4_294_967_295)));
+        assert_eq!(parse_range("[(-10)-(-5)]"), Some((-10, -5)));
+        assert_eq!(parse_range("[(-1-5]"), None);
         assert_eq!(parse_range("[5-4]"), None);
         assert_eq!(parse_range("4-127"), None);
     }

@@ -470,6 +470,20 @@ pub struct AllowedValues {
     pub value_type: String,
     /// The constraint it states.
     pub kind: AllowedKind,
+    /// `MSFT:AdmxBacked` (value type `ADMX`): the ADMX policy the node maps to. Its values are
+    /// checked for the ADMX syntax ([`crate::admx`]).
+    pub admx: Option<AdmxBacked>,
+}
+
+/// `MSFT:AdmxBacked`: the Group Policy template setting an ADMX-backed policy maps to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AdmxBacked {
+    /// `Area`: the ADMX category path (`Bits~AT~Network~BITS`).
+    pub area: String,
+    /// `Name`: the policy's name in the ADMX file.
+    pub name: String,
+    /// `File`: the ADMX file (`Bits.admx`).
+    pub file: String,
 }
 
 /// What an `MSFT:AllowedValues` element states.

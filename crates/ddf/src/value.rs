@@ -132,6 +132,12 @@ fn check_allowed(
     for item in items {
         check_item(node, &allowed.kind, value, item)?;
     }
+    if allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX") {
+        crate::admx::check(&text).map_err(|e| ValueErrorKind::NotAdmx {
+            rule: e.rule(),
+            got: shown(&text),
+        })?;
+    }
     Ok(())
 }
 
@@ -146,7 +152,13 @@ fn check_item(
             let insensitive = matches!(value, NodeValue::Bool(_))
                 || node.case_sense == Some(CaseSense::Insensitive);
             let found = values.iter().any(|v| {
-                let v = v.value.as_str();
+                let v = match (value, v.value.as_str()) {
+                    // Microsoft's DDFs give some bool nodes the ENUM 0|1 (Firewall's rule
+                    // `Enabled`): 0 is false and 1 is true.
+                    (NodeValue::Bool(_), "0") => "false",
+                    (NodeValue::Bool(_), "1") => "true",
+                    (_, v) => v,
+                };
                 if insensitive {
                     v.to_lowercase() == item.to_lowercase()
                 } else {

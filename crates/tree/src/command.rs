@@ -14,7 +14,7 @@ use pfw_ddf::{
     UriLimits, Verb, decode_segment, encode_segment, encode_segment_into, parse_value,
 };
 
-use crate::csp::{Csp, Registry};
+use crate::csp::{Csp, Derived, Registry, StoreView};
 use crate::device::Device;
 use crate::error::{Budget, TreeError, Unsupported};
 use crate::store::{InstanceId, Store};
@@ -278,11 +278,8 @@ impl<'t> Tree<'t> {
         if command.more_data {
             return Err(TreeError::Unsupported(Unsupported::MoreData));
         }
-        if verb == Verb::Exec {
-            return Err(TreeError::Unsupported(Unsupported::Exec(display(
-                &resolved,
-            ))));
-        }
+        // Exec of a node whose AccessType grants it (row 6) is accepted and recorded; pfw runs
+        // nothing.
         check_query(verb, path.query(), node)?;
 
         Ok(Plan(Planned::Node {
@@ -408,6 +405,23 @@ impl<'t> Tree<'t> {
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
+        let written = match &plan.0 {
+            Planned::Node { csp, path, .. }
+                if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) =>
+            {
+                Some((*csp, path.clone()))
+            }
+            _ => None,
+        };
+        let effect = self.apply_plan(command, plan)?;
+        if let Some((csp, path)) = written {
+            let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
+            csp.written(self.store, user, &path, command.verb)?;
+        }
+        Ok(effect)
+    }
+
+    fn apply_plan(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
         let (csp, path, instance, resolved, keys, create, value) = match plan.0 {
             Planned::Node {
                 csp,
@@ -458,11 +472,18 @@ impl<'t> Tree<'t> {
                 Ok(Effect::Done)
             }
             Verb::Get => self.get(csp, instance, &path, &resolved, target_key),
-            // Invariant: check() refuses Copy and Exec (rows 6 and 10).
+            // Invariant: check() refuses Copy (row 10).
             Verb::Copy => Err(TreeError::Unsupported(Unsupported::Copy)),
-            Verb::Exec => Err(TreeError::Unsupported(Unsupported::Exec(display(
-                &resolved,
-            )))),
+            Verb::Exec => {
+                let owner = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
+                self.store.set_record(
+                    EXEC_RECORDS,
+                    owner.unwrap_or(""),
+                    target_key,
+                    Some(command.data.unwrap_or("").as_bytes()),
+                )?;
+                Ok(Effect::Done)
+            }
         }
     }
 
@@ -587,6 +608,11 @@ impl<'t> Tree<'t> {
         node: &Node,
         key: &str,
     ) -> Result<String, TreeError> {
+        match self.derived(csp, instance, path, node)? {
+            Derived::Value(value) => return Ok(value),
+            Derived::Absent => return Ok(String::new()),
+            Derived::Stored => {}
+        }
         if let Some(value) = csp.computed_value(&self.device, path, node) {
             return Ok(value);
         }
@@ -646,12 +672,14 @@ impl<'t> Tree<'t> {
         out: &mut Vec<StructEntry>,
     ) -> Result<(), TreeError> {
         let data = match (node.is_leaf(), walk.with_data) {
-            (true, true) => Some(
-                walk.csp
+            (true, true) => Some(match self.derived(walk.csp, None, path, node) {
+                Ok(Derived::Value(value)) => value,
+                _ => walk
+                    .csp
                     .computed_value(&self.device, path, node)
                     .or_else(|| walk.stored.get(key).cloned().flatten())
                     .unwrap_or_default(),
-            ),
+            }),
             _ => None,
         };
         let mime = mime_of(node);
@@ -702,8 +730,15 @@ impl<'t> Tree<'t> {
         keys: &Keys,
     ) -> Result<bool, TreeError> {
         let node = resolved.node();
-        if node.is_leaf() && csp.computed_value(&self.device, path, node).is_some() {
-            return Ok(true);
+        if node.is_leaf() {
+            match self.derived(csp, instance, path, node)? {
+                Derived::Value(_) => return Ok(true),
+                Derived::Absent => return Ok(false),
+                Derived::Stored => {}
+            }
+            if csp.computed_value(&self.device, path, node).is_some() {
+                return Ok(true);
+            }
         }
         let Some(instance) = instance else {
             return Ok(resolved
@@ -752,6 +787,35 @@ impl<'t> Tree<'t> {
         Ok(missing)
     }
 
+    /// What the CSP derives for the leaf `node` from the trees ([`Csp::derived_value`]).
+    fn derived(
+        &self,
+        csp: &dyn Csp,
+        instance: Option<InstanceId>,
+        path: &NodePath,
+        node: &Node,
+    ) -> Result<Derived, TreeError> {
+        if !csp.derives() {
+            return Ok(Derived::Stored);
+        }
+        let user = match self.user {
+            Some(user) => self.store.find_instance(Some(user))?,
+            None => None,
+        };
+        let instance = match (instance, path.scope()) {
+            (Some(i), _) => Some(i),
+            (None, pfw_ddf::Scope::Device) => Some(InstanceId::DEVICE),
+            (None, pfw_ddf::Scope::User) => user,
+        };
+        let view = StoreView {
+            store: &*self.store,
+            device: self.device,
+            instance,
+            user,
+        };
+        Ok(csp.derived_value(&view, path, node)?)
+    }
+
     fn check_applicable(&self, resolved: &Resolved<'_>) -> Result<(), TreeError> {
         for (i, node) in resolved.chain.iter().enumerate() {
             let Some(app) = &node.applicability else {
@@ -783,6 +847,10 @@ impl<'t> Tree<'t> {
             .is_none_or(|a| a.allows(self.device.build, self.device.edition))
     }
 }
+
+/// The record namespace where an accepted Exec is kept (owner: the user, or `""` for the
+/// device; key: the node's key; value: the Exec's Data).
+pub const EXEC_RECORDS: &str = "exec";
 
 /// What the checks established for [`Tree::execute`] to apply.
 pub struct Plan<'p>(Planned<'p>);

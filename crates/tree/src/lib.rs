@@ -44,7 +44,9 @@ pub mod error;
 pub mod store;
 
 pub use command::{Command, Effect, Plan, StructEntry, Tree, TreeLimits};
-pub use csp::{Csp, Registry, SchemaCsp};
+pub use csp::{
+    Csp, CspLoader, CspSource, Derived, Registry, RootLocation, SchemaCsp, SourceRoot, StoreView,
+};
 pub use device::Device;
 pub use error::{Budget, StoreError, TreeError, Unsupported};
 pub use store::{

@@ -3,13 +3,15 @@
 
 use std::io::Write;
 
-use pfw_ddf::{AllowedKind, Node, Schema};
+use pfw_ddf::{AllowedKind, Node, NodePath, Schema};
+use pfw_syncml::Limits;
+use pfw_tree::{Csp, Registry};
 use serde_json::{Value, json};
 
 use crate::args::{Cli, DdfArgs};
 use crate::error::{CliError, SUCCESS};
 use crate::output::{Paint, visible};
-use crate::state::passport_registry;
+use crate::state::{passport_registry, registry};
 
 /// A node with its full path and the applicability in force for it.
 struct Row<'a> {
@@ -21,10 +23,22 @@ struct Row<'a> {
 }
 
 pub(crate) fn run(cli: &Cli, args: &DdfArgs) -> Result<u8, CliError> {
-    let registry = passport_registry(cli.ddf.as_deref())?;
+    let registry = match &args.csp {
+        None => passport_registry(cli.ddf.as_deref())?,
+        Some(_) => registry(cli)?,
+    };
     let mut rows = Vec::new();
-    for csp in registry.csps() {
-        collect(csp.schema(), &mut rows);
+    match &args.csp {
+        None => {
+            for csp in registry.csps() {
+                collect(csp.schema(), &mut rows);
+            }
+        }
+        Some(which) => {
+            for csp in chosen(&registry, which)? {
+                collect(csp.schema(), &mut rows);
+            }
+        }
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -39,6 +53,37 @@ pub(crate) fn run(cli: &Cli, args: &DdfArgs) -> Result<u8, CliError> {
         }
     }
     Ok(SUCCESS)
+}
+
+/// The CSPs `which` names: a URI inside one (its CSP), or a CSP name (every CSP of that name,
+/// each once).
+fn chosen<'r>(registry: &'r Registry, which: &str) -> Result<Vec<&'r dyn Csp>, CliError> {
+    let mut out: Vec<&dyn Csp> = Vec::new();
+    if which.contains('/') {
+        let path = NodePath::parse(which, pfw_engine::tree_limits(&Limits::DEFAULT).uri)
+            .map_err(|e| CliError::Usage(format!("--csp {which}: {e}")))?;
+        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let (csp, _) = registry
+            .resolve(path.scope(), &segments)
+            .map_err(|e| CliError::Usage(format!("--csp {which}: {e}")))?;
+        out.push(csp);
+    } else {
+        for (_, csp) in registry.named(which) {
+            if !out.iter().any(|c| std::ptr::addr_eq(*c, csp)) {
+                out.push(csp);
+            }
+        }
+    }
+    if out.is_empty() {
+        let closest = registry
+            .closest_csp_name(which)
+            .map(|c| format!(" (did you mean {c}?)"))
+            .unwrap_or_default();
+        return Err(CliError::Usage(format!(
+            "--csp {which}: no such CSP{closest}"
+        )));
+    }
+    Ok(out)
 }
 
 fn collect<'a>(schema: &'a Schema, rows: &mut Vec<Row<'a>>) {

@@ -14,7 +14,7 @@ use crate::state::{read_bounded, registry};
 
 pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
     let linter = Linter::new(
-        registry(cli.ddf.as_deref())?,
+        registry(cli)?,
         Options {
             tenant: args.tenant.clone(),
             os_build: parse_build(args.os_build.as_deref())?,

@@ -34,7 +34,7 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
             source,
         })?;
         let mut tree = Tree::new(store, &registry, info, limits, args.user.as_deref(), false);
-        let mut lines = Vec::new();
+        let mut bases: Vec<String> = Vec::new();
         for csp in registry.csps() {
             for root in &csp.schema().roots {
                 let Some((root_scope, prefix)) = root.root_location() else {
@@ -43,12 +43,57 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
                 if root_scope != scope {
                     continue;
                 }
-                let base = format!(
+                bases.push(format!(
                     "{}/{}/{}",
                     scope.prefix(),
                     prefix.join("/"),
                     root.display_name()
-                );
+                ));
+            }
+        }
+        // Every other CSP (loaded only when a URI reaches it) is listed when the tree stores
+        // nodes under its root.
+        let instance = match &args.user {
+            Some(user) => tree.store().find_instance(Some(user)),
+            None => Ok(Some(pfw_tree::InstanceId::DEVICE)),
+        }
+        .map_err(|source| CliError::Store {
+            path: path.clone(),
+            source,
+        })?;
+        if let Some(instance) = instance {
+            let stored =
+                tree.store()
+                    .descendants(instance, "")
+                    .map_err(|source| CliError::Store {
+                        path: path.clone(),
+                        source,
+                    })?;
+            for (_, location) in registry.roots() {
+                if location.scope != scope {
+                    continue;
+                }
+                let key: Vec<String> = location
+                    .segments
+                    .iter()
+                    .map(|s| pfw_ddf::encode_segment(s))
+                    .collect();
+                let key = key.join("/");
+                let below = format!("{key}/");
+                let base = location.uri();
+                if !bases.contains(&base)
+                    && stored
+                        .iter()
+                        .any(|(k, _)| *k == key || k.starts_with(&below))
+                {
+                    bases.push(base);
+                }
+            }
+        }
+        let mut lines: Vec<Line> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for base in bases {
+            {
                 let target = format!("{base}?list=StructData");
                 let command = pfw_tree::Command {
                     verb: Verb::Get,
@@ -87,6 +132,9 @@ pub(crate) fn run(cli: &Cli, args: &TreeArgs) -> Result<u8, CliError> {
                     } else {
                         format!("{base}/{}", e.relative)
                     };
+                    if !seen.insert(path.clone()) {
+                        continue;
+                    }
                     lines.push(Line {
                         path,
                         name,

@@ -24,3 +24,4 @@ mod seeds;
 mod session;
 mod sources;
 mod support;
+mod whole_device;

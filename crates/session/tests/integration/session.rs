@@ -658,8 +658,8 @@ fn a_server_atomic_is_answered_as_windows_answers_it() {
         .collect();
     assert_eq!(codes, [507, 216, 216, 404, 216]);
     assert_eq!(
-        pfw_tree::dump(&store).expect("the state reads").len(),
-        pfw_tree::dump(&enrolled_device(&server))
+        dump(&store).expect("the state reads").len(),
+        dump(&enrolled_device(&server))
             .expect("the state reads")
             .len(),
         "nothing of the Atomic is applied"
