@@ -45,15 +45,17 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// Parses the command line. `--state` and `--ddf` are offered only on the commands that
-    /// use them: elsewhere they are left out of the help, and given on the command line they
+    /// Parses the command line. `--state`, `--ddf` and `--ddf-dir` are offered only on the
+    /// commands that use them: elsewhere they are left out of the help, and given on the command line they
     /// are refused (`PFW_STATE` in the environment is not an error anywhere).
     pub(crate) fn parse_offered() -> Self {
-        let command = restrict(Self::command(), "state", USES_STATE);
-        let mut command = restrict(command, "ddf", USES_DDF);
+        let mut command = Self::command();
+        for (id, long, uses) in OFFERED {
+            command = restrict(command, id, long, uses);
+        }
         let matches = command.get_matches_mut();
         let (name, sub) = leaf(&matches);
-        for (id, uses) in [("state", USES_STATE), ("ddf", USES_DDF)] {
+        for (id, long, uses) in OFFERED {
             let given = [&matches, sub]
                 .iter()
                 .any(|m| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine));
@@ -61,7 +63,7 @@ impl Cli {
                 command
                     .error(
                         clap::error::ErrorKind::ArgumentConflict,
-                        format!("--{id} does nothing for `pfw {name}`, which does not use it: leave it out"),
+                        format!("--{long} does nothing for `pfw {name}`, which does not use it: leave it out"),
                     )
                     .exit();
             }
@@ -70,11 +72,18 @@ impl Cli {
     }
 }
 
+/// The global arguments offered only where they do something: id, long name, the commands.
+const OFFERED: [(&str, &str, &[&str]); 3] = [
+    ("state", "state", USES_STATE),
+    ("ddf", "ddf", USES_DDF),
+    ("ddf_dir", "ddf-dir", USES_DDF),
+];
+
 /// The commands that open the state (`--state`).
 const USES_STATE: &[&str] = &[
     "apply", "get", "tree", "device", "policy", "pin", "enroll", "sync", "unenroll",
 ];
-/// The commands that check nodes against the DDF (`--ddf`).
+/// The commands that check nodes against the DDF (`--ddf`, `--ddf-dir`).
 const USES_DDF: &[&str] = &[
     "apply", "get", "tree", "ddf", "lint", "explain", "sync", "unenroll", "fleet",
 ];
@@ -82,22 +91,27 @@ const USES_DDF: &[&str] = &[
 /// `command` with the global argument `id` hidden in every subcommand (and its own
 /// subcommands) not in `uses`: each gets a hidden argument of that id first, which clap's
 /// propagation of global arguments then leaves in place.
-fn restrict(mut command: clap::Command, id: &'static str, uses: &[&str]) -> clap::Command {
+fn restrict(
+    mut command: clap::Command,
+    id: &'static str,
+    long: &'static str,
+    uses: &[&str],
+) -> clap::Command {
     let names: Vec<String> = command
         .get_subcommands()
         .map(|c| c.get_name().to_owned())
         .filter(|n| n != "help" && !uses.contains(&n.as_str()))
         .collect();
     for name in names {
-        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id, long));
     }
     command
 }
 
-fn hide_in(mut command: clap::Command, id: &'static str) -> clap::Command {
+fn hide_in(mut command: clap::Command, id: &'static str, long: &'static str) -> clap::Command {
     command = command.arg(
         clap::Arg::new(id)
-            .long(id)
+            .long(long)
             .hide(true)
             .num_args(1)
             .value_parser(clap::value_parser!(PathBuf)),
@@ -107,7 +121,7 @@ fn hide_in(mut command: clap::Command, id: &'static str) -> clap::Command {
         .map(|c| c.get_name().to_owned())
         .collect();
     for name in names {
-        command = command.mut_subcommand(name, |sub| hide_in(sub, id));
+        command = command.mut_subcommand(name, |sub| hide_in(sub, id, long));
     }
     command
 }

@@ -306,6 +306,69 @@ fn run(engine: &Engine) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// `pfw lint` agrees with the engine on every case: with the same whole-device registry and
+/// the same build (the engine's default device, 10.0.26100, unless the case sets one), each
+/// command the engine answers with a failure has a diagnostic that predicts a status at its
+/// line — an error, or the `node-missing` note for a node a fresh device lacks (README
+/// "Lint": it works on a device that has the node) — and a command answered with success has
+/// none. Cases of `./User` commands without a user are left out: lint runs every `./User`
+/// command for a user of its own (README "Lint").
+#[test]
+fn lint_agrees_with_the_engine_on_every_mixed_case() {
+    let facts = Arc::new(DeviceFacts::new("1E08C6E95D8BB843B1278FF45BC60CC6"));
+    let registry = registry(Options::new(facts)).unwrap();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in cases() {
+        let user_scope = case
+            .commands
+            .iter()
+            .any(|(_, uri, _, _)| uri.starts_with("./User"));
+        if user_scope && case.user.is_none() {
+            continue;
+        }
+        // One command a line (line 2 onwards), so each diagnostic names its command.
+        let mut text = message(&case.commands).replace("<SyncBody>", "<SyncBody>\n");
+        for verb in ["Add", "Replace", "Get", "Delete", "Exec"] {
+            text = text.replace(&format!("><{verb}>"), &format!(">\n<{verb}>"));
+        }
+        let options = pfw_lint::Options {
+            os_build: Some(case.build.unwrap_or("10.0.26100").parse().unwrap()),
+            ..pfw_lint::Options::default()
+        };
+        let linter = pfw_lint::Linter::new(registry.clone(), options);
+        let report = linter.lint(case.name, text.as_bytes()).unwrap();
+        for (i, status) in case.statuses.iter().enumerate() {
+            let line = u32::try_from(i + 2).unwrap();
+            let predictions: Vec<String> = report
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    let at = d.line == line
+                        || (d.code == pfw_lint::Code::NodeMissing
+                            && d.message.contains(&format!("line {line}")));
+                    let predicts =
+                        d.code.status().is_some() || d.code == pfw_lint::Code::CommandFails;
+                    at && predicts
+                })
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect();
+            let failed = !(200..300).contains(status);
+            compared += 1;
+            if failed == predictions.is_empty() {
+                failures.push(format!(
+                    "{} ({}): command {} answered {status}, lint {predictions:?}",
+                    case.name,
+                    case.fact,
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(compared > 60, "{compared} commands compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A message that touches one CSP loads only that CSP (and the registry's own).
 #[test]
 fn only_the_csps_a_message_reaches_are_loaded() {

@@ -155,6 +155,8 @@ fn state_and_ddf_are_offered_only_where_they_do_something() {
         &["explain", "--state", state, "x.xml"],
         &["device", "show", "--ddf", "x.xml"],
         &["--ddf", "x.xml", "policy"],
+        &["device", "show", "--ddf-dir", "bundle"],
+        &["--ddf-dir", "bundle", "pin", "status", "--user", "alice"],
     ] {
         let run = device.run(args);
         assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
