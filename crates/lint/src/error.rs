@@ -41,29 +41,6 @@ pub enum ExplainError {
     Store(#[from] StoreError),
 }
 
-/// Why a text is not JSON (RFC 8259), or is JSON deeper than the reader accepts.
-#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JsonSyntax {
-    /// The text ends inside a value.
-    #[error("the JSON text ends inside a value")]
-    UnexpectedEnd,
-    /// A character that cannot start or continue a value here.
-    #[error("unexpected character {0:?}")]
-    UnexpectedChar(char),
-    /// A number that does not follow JSON's grammar.
-    #[error("malformed number")]
-    BadNumber,
-    /// A backslash escape JSON does not define, or a lone UTF-16 surrogate.
-    #[error("invalid escape in a string")]
-    BadEscape,
-    /// A raw control character inside a string.
-    #[error("control character in a string (write it as an escape)")]
-    ControlInString,
-    /// Arrays and objects nest deeper than the reader accepts.
-    #[error("values nest deeper than {0} levels")]
-    TooDeep(usize),
-    /// Something follows the top-level value.
-    #[error("content after the JSON value")]
-    TrailingContent,
-}
+/// Why a text is not JSON (RFC 8259), or is JSON deeper than the reader accepts: the
+/// policy sources' reader's own, which lint reads Intune profiles with.
+pub use pfw_sources::JsonSyntax;

@@ -8,9 +8,9 @@
 //! the integer's digits, the string).
 
 use crate::diagnostic::{Code, Diagnostic, Fix};
-use crate::json::{Json, Value};
 use crate::profile::{Action, CommandInfo, Located, Op, Profile};
 use crate::source::{Escapes, SourceText};
+use pfw_sources::json::{Json, Value};
 
 /// Why a JSON text is not an Intune custom profile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,7 +242,7 @@ fn data_of(type_name: &str, value: &Json) -> Result<Located, String> {
 
 /// A URI string with surrounding whitespace trimmed (as pfw trims a LocURI), located at its
 /// first non-whitespace character.
-fn trimmed(src: &SourceText<'_>, s: &crate::json::Str) -> Located {
+fn trimmed(src: &SourceText<'_>, s: &pfw_sources::json::Str) -> Located {
     let leading = s.text.chars().take_while(|c| c.is_whitespace()).count();
     let text = s.text.trim().to_owned();
     let padded = text.len() != s.text.len();

@@ -33,7 +33,6 @@ mod diagnostic;
 mod error;
 mod explain;
 mod intune;
-mod json;
 mod profile;
 pub mod render;
 mod source;
@@ -180,7 +179,7 @@ enum Input<'a> {
         text: &'a str,
     },
     Intune {
-        json: json::Json,
+        json: pfw_sources::json::Json,
         text: &'a str,
     },
     Unreadable {
@@ -228,7 +227,7 @@ fn read(input: &[u8]) -> Input<'_> {
                 };
             }
         };
-        return match json::parse(text) {
+        return match pfw_sources::json::parse(text) {
             Ok(json) => Input::Intune { json, text },
             Err(e) => {
                 let (line, column) = SourceText::new(text).position(e.offset);

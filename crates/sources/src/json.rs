@@ -1,6 +1,6 @@
 //! A small JSON (RFC 8259) reader that keeps where every value starts, so a message about an
 //! Intune setting can point at its `settingDefinitionId` or `value`. `serde_json` does not keep
-//! positions. (The same reader as pfw-lint's, for every Intune export kind.)
+//! positions. pfw-lint reads Intune custom profiles with it too.
 //!
 //! It is strict (no comments, no trailing commas, no lone surrogates), recursive with a depth
 //! bound, and linear in the input. Members of an object keep their order; a repeated key is
@@ -10,39 +10,50 @@ use crate::error::JsonSyntax;
 
 /// A JSON value and the byte offset where it starts.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Json {
-    pub(crate) value: Value,
-    pub(crate) start: usize,
+pub struct Json {
+    /// The value.
+    pub value: Value,
+    /// The byte offset where it starts.
+    pub start: usize,
 }
 
 /// A JSON value.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// An array.
     Array(Vec<Json>),
+    /// `true` or `false`.
     Bool(bool),
+    /// `null`.
     Null,
     /// The number's text, as written.
     Number(String),
+    /// An object's members, in order.
     Object(Vec<(Str, Json)>),
+    /// A string.
     String(Str),
 }
 
 /// A decoded string and the byte offset of its first character (just past the quote).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Str {
-    pub(crate) text: String,
-    pub(crate) content_start: usize,
+pub struct Str {
+    /// The decoded text.
+    pub text: String,
+    /// The byte offset of its first character (just past the quote).
+    pub content_start: usize,
 }
 
 /// A syntax error and the byte offset where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct JsonError {
-    pub(crate) syntax: JsonSyntax,
-    pub(crate) offset: usize,
+pub struct JsonError {
+    /// What is wrong.
+    pub syntax: JsonSyntax,
+    /// The byte offset where it is.
+    pub offset: usize,
 }
 
 /// Parses a whole JSON text.
-pub(crate) fn parse(text: &str) -> Result<Json, JsonError> {
+pub fn parse(text: &str) -> Result<Json, JsonError> {
     let mut p = Parser { text, i: 0 };
     p.skip_ws();
     let value = p.value(0)?;
@@ -55,7 +66,7 @@ pub(crate) fn parse(text: &str) -> Result<Json, JsonError> {
 
 impl Json {
     /// The member `key` of an object (the last, if repeated).
-    pub(crate) fn get(&self, key: &str) -> Option<&Self> {
+    pub fn get(&self, key: &str) -> Option<&Self> {
         match &self.value {
             Value::Object(members) => members
                 .iter()
@@ -67,10 +78,22 @@ impl Json {
     }
 
     /// The string, if this is one.
-    pub(crate) fn as_str(&self) -> Option<&Str> {
+    pub fn as_str(&self) -> Option<&Str> {
         match &self.value {
             Value::String(s) => Some(s),
             _ => None,
+        }
+    }
+
+    /// What kind of value this is, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Array(_) => "an array",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+            Value::Number(_) => "a number",
+            Value::Object(_) => "an object",
+            Value::String(_) => "a string",
         }
     }
 }

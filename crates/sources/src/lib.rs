@@ -41,7 +41,7 @@ mod combine;
 mod error;
 mod gpreport;
 mod intune;
-mod json;
+pub mod json;
 mod limits;
 mod model;
 pub mod pol;
