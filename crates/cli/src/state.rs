@@ -147,21 +147,35 @@ pub(crate) fn registry_for(
     cli: &Cli,
     facts: pfw_devinfo::DeviceFacts,
 ) -> Result<Registry, CliError> {
+    pfw_csps::registry(csps_options(cli, facts)?).map_err(|e| csps_error(cli, e))
+}
+
+/// The whole device without its device CSPs, for many devices that each register DevInfo,
+/// DevDetail and DMClient with their own facts (the fleet): one facts table for all of them.
+pub(crate) fn shared_registry(cli: &Cli) -> Result<Registry, CliError> {
+    let options = csps_options(cli, pfw_devinfo::DeviceFacts::default())?;
+    pfw_csps::without_device_csps(options).map_err(|e| csps_error(cli, e))
+}
+
+fn csps_options(cli: &Cli, facts: pfw_devinfo::DeviceFacts) -> Result<pfw_csps::Options, CliError> {
     let passport = match cli.ddf.as_deref() {
         None => None,
         Some(path) => Some(load_ddf(path)?),
     };
-    let options = pfw_csps::Options {
+    Ok(pfw_csps::Options {
         facts: Arc::new(facts),
         passport,
         ddf_dir: cli.ddf_dir.clone(),
-    };
-    pfw_csps::registry(options).map_err(|e| match (&cli.ddf_dir, e) {
+    })
+}
+
+fn csps_error(cli: &Cli, e: pfw_csps::CspsError) -> CliError {
+    match (&cli.ddf_dir, e) {
         (Some(dir), pfw_csps::CspsError::Bundle(e)) => {
             CliError::Usage(format!("--ddf-dir {}: {e}", dir.display()))
         }
         (_, e) => CliError::Usage(e.to_string()),
-    })
+    }
 }
 
 /// A DDF file given with --ddf.

@@ -81,16 +81,26 @@ impl Options {
 
 /// The whole device's registry.
 pub fn registry(options: Options) -> Result<Registry, CspsError> {
+    let facts = Arc::clone(&options.facts);
+    let mut registry = without_device_csps(options)?;
+    for kind in [Kind::DevInfo, Kind::DevDetail] {
+        let csp =
+            DeviceCsp::new(kind, Arc::clone(&facts)).map_err(|e| CspsError::Own(e.to_string()))?;
+        registry = registry.with(Arc::new(csp));
+    }
+    Ok(registry)
+}
+
+/// The whole device but DevInfo and DevDetail: PassportForWork and the rest of the device.
+/// For a caller that registers the device CSPs with each device's own facts afterwards
+/// (`pfw_devinfo::register`, as sessions and the fleet do): those are tried first, so one such
+/// registry serves every device, its facts table read once.
+pub fn without_device_csps(options: Options) -> Result<Registry, CspsError> {
     let passport = match options.passport {
         Some(schema) => PassportCsp::with_schema(schema),
         None => PassportCsp::new().map_err(|e| CspsError::Own(e.to_string()))?,
     };
-    let mut registry = Registry::new().with(Arc::new(passport));
-    for kind in [Kind::DevInfo, Kind::DevDetail] {
-        let csp = DeviceCsp::new(kind, Arc::clone(&options.facts))
-            .map_err(|e| CspsError::Own(e.to_string()))?;
-        registry = registry.with(Arc::new(csp));
-    }
+    let registry = Registry::new().with(Arc::new(passport));
     let source = match &options.ddf_dir {
         // A directory is read (bounded) now, so that a hostile one is refused at once.
         Some(dir) => Lazy::Ready(Arc::new(Source::directory(dir)?)),

@@ -28,7 +28,7 @@ use crate::args::{Cli, FleetArgs, FleetCommand, TraceForm};
 use crate::cmd::enroll::{read_ca, read_credential};
 use crate::cmd::sync::{SERVER_FAILURE, Tracer, transport_config};
 use crate::error::{CliError, SUCCESS};
-use crate::state::passport_registry;
+use crate::state::shared_registry;
 
 pub(crate) fn run(cli: &Cli, args: &FleetArgs) -> Result<u8, CliError> {
     if let Some(FleetCommand::Report { files, json }) = &args.command {
@@ -208,7 +208,7 @@ fn config(
         devices,
         concurrency: args.concurrency,
         transport: transport_config(&args.net),
-        base: passport_registry(cli.ddf.as_deref())?,
+        base: shared_registry(cli)?,
         seed: args.seed,
         shard,
         plan: Plan {

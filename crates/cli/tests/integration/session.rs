@@ -752,3 +752,51 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
     );
     assert!(!run.stderr.contains("HTTP 200 in"), "{}", run.stderr);
 }
+
+/// A fleet against the test server playing a mixed-CSP profile (Policy CSP, an ADMX-backed
+/// policy, BitLocker, Defender, Firewall, LAPS, PassportForWork, a misspelled area): every
+/// device answers every command with the statuses `pfw apply` gives for the same message on a
+/// fresh device (the engine is the one place each status is decided; README "The whole
+/// device").
+#[test]
+fn a_fleet_answers_a_mixed_csp_profile_as_pfw_apply_does() {
+    let profile = concat!(
+        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>"#,
+        r#"<Add><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/DeviceLock/MinDevicePasswordLength</LocURI></Target><Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>8</Data></Item></Add>"#,
+        r#"<Add><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/DeviceLok/MinDevicePasswordLength</LocURI></Target><Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>8</Data></Item></Add>"#,
+        r#"<Add><CmdID>4</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/ADMX_Bits/BITS_EnablePeercaching</LocURI></Target><Meta><Format xmlns="syncml:metinf">chr</Format></Meta><Data>&lt;disabled/&gt;</Data></Item></Add>"#,
+        r#"<Add><CmdID>5</CmdID><Item><Target><LocURI>./Vendor/MSFT/BitLocker/RequireDeviceEncryption</LocURI></Target><Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>2</Data></Item></Add>"#,
+        r#"<Exec><CmdID>6</CmdID><Item><Target><LocURI>./Vendor/MSFT/Defender/Scan</LocURI></Target><Data>1</Data></Item></Exec>"#,
+        r#"<Add><CmdID>7</CmdID><Item><Target><LocURI>./Vendor/MSFT/Firewall/MdmStore/DomainProfile/EnableFirewall</LocURI></Target><Meta><Format xmlns="syncml:metinf">bool</Format></Meta><Data>true</Data></Item></Add>"#,
+        r#"<Add><CmdID>8</CmdID><Item><Target><LocURI>./Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target><Meta><Format xmlns="syncml:metinf">int</Format></Meta><Data>14</Data></Item></Add>"#,
+        r#"<Add><CmdID>9</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/UsePassportForWork</LocURI></Target><Meta><Format xmlns="syncml:metinf">bool</Format></Meta><Data>true</Data></Item></Add>"#,
+        r#"<Get><CmdID>10</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Result/DeviceLock/MinDevicePasswordLength</LocURI></Target></Item></Get>"#,
+        r#"<Final/></SyncBody></SyncML>"#,
+    );
+    // What pfw apply answers on a fresh device.
+    let device = TestDevice::new();
+    let applied = device.apply(profile, &[]);
+    let expected = codes(&applied.stdout);
+    assert_eq!(expected.len(), 9, "{applied:?}");
+    assert!(
+        expected.contains(&200) && expected.iter().any(|c| *c >= 400),
+        "{expected:?}"
+    );
+    // The same message played to every device of a fleet.
+    let commands = SyncMl::decode(profile.as_bytes(), &Limits::DEFAULT)
+        .unwrap()
+        .body
+        .commands;
+    let (server, mdm) = server(vec![commands]);
+    let ca = device.file("ca.pem", server.ca_pem());
+    let base = server.base_url();
+    let run = device.run_with_stdin(&fleet_args(&base, ca.to_str().unwrap(), "3"), PASSWORD);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
+    let sessions = mdm.sessions();
+    assert_eq!(sessions.len(), 3);
+    for session in &sessions {
+        let got: Vec<u16> = session.status_codes().into_iter().map(|(_, c)| c).collect();
+        assert_eq!(got, expected, "device {}", session.device_id);
+    }
+}
