@@ -382,3 +382,28 @@ fn only_the_csps_a_message_reaches_are_loaded() {
         "PassportForWork, DevInfo, DevDetail are eager"
     );
 }
+
+/// `pfw explain` says what a setting of any CSP is from the facts it has (the facts table keeps
+/// no prose): its CSP, format, allowed values and default (README "The whole device").
+#[test]
+fn explain_describes_a_setting_of_another_csp_from_its_facts() {
+    let facts = Arc::new(DeviceFacts::new("1E08C6E95D8BB843B1278FF45BC60CC6"));
+    let linter = pfw_lint::Linter::new(
+        registry(Options::new(facts)).unwrap(),
+        pfw_lint::Options::default(),
+    );
+    let text = message(&[add(BL_REQUIRE, "int", "1"), add(LAPS_LENGTH, "int", "20")]);
+    let explanation = linter.explain("mixed.xml", text.as_bytes()).unwrap();
+    let controls: Vec<&str> = explanation
+        .settings
+        .iter()
+        .filter_map(|s| s.controls.as_deref())
+        .collect();
+    assert_eq!(
+        controls,
+        [
+            "An int setting of the BitLocker CSP; one of 0, 1; commands Add, Delete, Get, Replace; 0 when not set.",
+            "An int setting of the LAPS CSP; from 8 to 64; commands Add, Delete, Get, Replace; 14 when not set.",
+        ]
+    );
+}

@@ -269,6 +269,68 @@ struct Words {
     ignored: Option<String>,
 }
 
+/// What a node of a CSP pfw has no words for is, from the facts its DDF gives (the facts table
+/// keeps no prose): its CSP, format, allowed values, verbs, builds and editions, ADMX policy
+/// and conflict rule, in pfw's own words.
+fn from_facts(csp: &str, node: &Node) -> String {
+    use pfw_ddf::AllowedKind;
+    let format = node.format.to_string();
+    let article = if format.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "An"
+    } else {
+        "A"
+    };
+    let mut parts = vec![format!(
+        "{article} {format} {} of the {csp} CSP",
+        if node.is_leaf() { "setting" } else { "node" }
+    )];
+    if let Some(allowed) = &node.allowed {
+        let list = |values: &[pfw_ddf::EnumValue]| {
+            values
+                .iter()
+                .map(|v| v.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &allowed.kind {
+            AllowedKind::Enum(values) => parts.push(format!("one of {}", list(values))),
+            AllowedKind::Flag(values) => {
+                parts.push(format!("a combination of the flags {}", list(values)));
+            }
+            AllowedKind::Range { min, max } => parts.push(format!("from {min} to {max}")),
+            AllowedKind::RegEx(pattern) => {
+                parts.push(format!("matching the pattern {}", pattern.source()));
+            }
+            AllowedKind::Unchecked(_) => {}
+        }
+        if let Some(admx) = &allowed.admx {
+            parts.push(format!(
+                "backed by the ADMX policy {} ({}, {})",
+                admx.name, admx.area, admx.file
+            ));
+        }
+    }
+    let verbs: Vec<&str> = node.access.verbs().map(Verb::as_str).collect();
+    if !verbs.is_empty() {
+        parts.push(format!("commands {}", verbs.join(", ")));
+    }
+    if let Some(default) = &node.default_value {
+        parts.push(format!("{default} when not set"));
+    }
+    if let Some(applicability) = &node.applicability {
+        if let Some(builds) = &applicability.os_build_text {
+            parts.push(format!("on Windows builds {builds}"));
+        }
+        if applicability.edition_text.is_some() && !applicability.editions.is_empty() {
+            parts.push(format!("on {} editions", applicability.editions.len()));
+        }
+    }
+    if let Some(rule) = &node.conflict_resolution {
+        parts.push(format!("several sources resolved by {rule}"));
+    }
+    format!("{}.", parts.join("; "))
+}
+
 /// The words for one op; `refused`: pfw refused it (or rolled it back), so nothing of it is
 /// in force.
 fn words(
@@ -279,7 +341,7 @@ fn words(
     policies: &[EffectivePolicy],
 ) -> Words {
     let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
-    let Ok((_, resolved)) = registry.resolve(path.scope(), &segments) else {
+    let Ok((csp, resolved)) = registry.resolve(path.scope(), &segments) else {
         return Words::default();
     };
     let node = resolved.node();
@@ -302,7 +364,11 @@ fn words(
         (None, Some(t)) if resolved.chain.len() == 2 => Some(format!(
             "The policy node of tenant {t}: policies below it apply to that tenant."
         )),
-        _ => node.description.as_deref().map(first_sentence),
+        _ => node
+            .description
+            .as_deref()
+            .map(first_sentence)
+            .or_else(|| Some(from_facts(csp.name(), node))),
     };
     let mut words = Words {
         controls,
