@@ -20,6 +20,14 @@ pub enum TestServerError {
     /// Building the client-certificate verifier failed.
     #[error("client certificate verifier: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
+    /// A profile directory holds no SyncML file, or one that cannot be read or decoded.
+    #[error("profiles {}: {why}", path.display())]
+    Profiles {
+        /// The directory or file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 /// A document that is not acceptable XML, or breaks a size limit.

@@ -9,12 +9,12 @@
 //! stops after `--exit-after` seconds, on SIGTERM or on SIGINT, printing what it saw.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
 use pfw_syncml::{Command, Limits, SyncMl};
 use pfw_testserver::mdm::{MdmConfig, MdmServer};
@@ -55,7 +55,7 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let script = match &args.profiles {
-        Some(dir) => read_profiles(dir)?,
+        Some(dir) => pfw_testserver::mdm::profiles_script(dir)?,
         None => default_script()?,
     };
     let config = TestServerConfig {
@@ -103,32 +103,6 @@ fn main() -> anyhow::Result<()> {
         let _ = writeln!(out, "  {v}");
     }
     Ok(())
-}
-
-/// The SyncML files of `dir`, in name order, each one server package.
-fn read_profiles(dir: &Path) -> anyhow::Result<Vec<Vec<Command>>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading --profiles {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!(
-            "--profiles {}: no *.xml file (each SyncML file is one server package)",
-            dir.display()
-        );
-    }
-    files
-        .iter()
-        .map(|path| {
-            let text =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let message = SyncMl::decode(&text, &Limits::DEFAULT)
-                .with_context(|| format!("{} is not a SyncML message", path.display()))?;
-            Ok(message.body.commands)
-        })
-        .collect()
 }
 
 fn default_script() -> anyhow::Result<Vec<Vec<Command>>> {

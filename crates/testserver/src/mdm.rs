@@ -605,3 +605,33 @@ const DEV_INFO_URIS: [&str; 5] = [
     "./DevInfo/DmV",
     "./DevInfo/Lang",
 ];
+
+/// The script of a profile directory (`pfw-testserver --profiles DIR`): its `*.xml` SyncML
+/// files in name order, each one server package played to every device.
+pub fn profiles_script(dir: &std::path::Path) -> Result<Vec<Vec<Command>>, crate::TestServerError> {
+    let failed = |path: &std::path::Path, why: String| crate::TestServerError::Profiles {
+        path: path.to_owned(),
+        why,
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| failed(dir, e.to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(failed(
+            dir,
+            "no *.xml file (each SyncML file is one server package)".to_owned(),
+        ));
+    }
+    files
+        .iter()
+        .map(|path| {
+            let text = std::fs::read(path).map_err(|e| failed(path, e.to_string()))?;
+            let message = SyncMl::decode(&text, &Limits::DEFAULT)
+                .map_err(|e| failed(path, format!("not a SyncML message: {e}")))?;
+            Ok(message.body.commands)
+        })
+        .collect()
+}

@@ -753,7 +753,7 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
     assert!(!run.stderr.contains("HTTP 200 in"), "{}", run.stderr);
 }
 
-/// A fleet against the test server playing a mixed-CSP profile (Policy CSP, an ADMX-backed
+/// A fleet against the test server serving a profile directory with a mixed-CSP profile (Policy CSP, an ADMX-backed
 /// policy, BitLocker, Defender, Firewall, LAPS, PassportForWork, a misspelled area): every
 /// device answers every command with the statuses `pfw apply` gives for the same message on a
 /// fresh device (the engine is the one place each status is decided; README "The whole
@@ -782,12 +782,13 @@ fn a_fleet_answers_a_mixed_csp_profile_as_pfw_apply_does() {
         expected.contains(&200) && expected.iter().any(|c| *c >= 400),
         "{expected:?}"
     );
-    // The same message played to every device of a fleet.
-    let commands = SyncMl::decode(profile.as_bytes(), &Limits::DEFAULT)
-        .unwrap()
-        .body
-        .commands;
-    let (server, mdm) = server(vec![commands]);
+    // The same message, as a profile directory the test server serves (`pfw-testserver
+    // --profiles DIR`), played to every device of a fleet.
+    let profiles = device.dir().join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    std::fs::write(profiles.join("01-mixed.xml"), profile).unwrap();
+    let script = pfw_testserver::mdm::profiles_script(&profiles).expect("the directory reads");
+    let (server, mdm) = server(script);
     let ca = device.file("ca.pem", server.ca_pem());
     let base = server.base_url();
     let run = device.run_with_stdin(&fleet_args(&base, ca.to_str().unwrap(), "3"), PASSWORD);
