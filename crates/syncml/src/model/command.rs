@@ -36,7 +36,7 @@ impl CmdId {
 
     /// Why this CmdID cannot identify a command, if it cannot (DESIGN.md's ordered checks, row
     /// 1: 400). Surrounding XML whitespace does not count: a CmdID that is empty or only
-    /// whitespace is missing ([WinOMA]: "if no CmdID is provided … 400"), and one whose digits
+    /// whitespace is missing (\[WinOMA\]: "if no CmdID is provided … 400"), and one whose digits
     /// are all zero (`0`, `00`, ` 0 `) is the SyncHdr's number ([MS-MDM] §2.2.6.1: "never 0";
     /// a Status for the SyncHdr has CmdRef 0). Any other text is an identifier, compared as
     /// written.
