@@ -39,7 +39,7 @@ pub mod fleet;
 pub mod http;
 pub mod mdm;
 pub mod state;
-mod xml;
+pub mod xml;
 
 pub use enroll::csr::{DeviceKey, SignatureHash};
 pub use enroll::device::{DeviceId, DeviceInfo, EnrollmentType};

@@ -1,5 +1,7 @@
-//! A small, bounded XML reader for the documents a server sends (SOAP envelopes and WAP
-//! provisioning documents) and an escaper for the documents the device writes.
+//! A small, bounded XML reader for the SOAP envelopes and WAP provisioning documents of
+//! enrollment, and an escaper for the documents written. The device reads what servers send
+//! with it, and pfw's test server what devices send (its checks are its own, written from the
+//! specification's literals; the reader is the one bounded reader both sides need).
 //!
 //! Every byte read here is hostile: the reader refuses a document type declaration (so no
 //! entity can be defined or expanded), resolves only the five predefined entities and
@@ -18,20 +20,20 @@ use crate::error::XmlError;
 
 /// Bounds applied while reading one document.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
+pub struct Limits {
     /// Largest document, in bytes.
-    pub(crate) max_bytes: usize,
+    pub max_bytes: usize,
     /// Deepest element nesting.
-    pub(crate) max_depth: usize,
+    pub max_depth: usize,
     /// Most elements in the document.
-    pub(crate) max_elements: usize,
+    pub max_elements: usize,
     /// Most attributes on one element.
-    pub(crate) max_attributes: usize,
+    pub max_attributes: usize,
 }
 
 impl Limits {
     /// The limits for SOAP replies and provisioning documents.
-    pub(crate) const DEFAULT: Self = Self {
+    pub const DEFAULT: Self = Self {
         max_bytes: MAX_DOCUMENT_BYTES,
         max_depth: MAX_DEPTH,
         max_elements: MAX_ELEMENTS,
@@ -41,43 +43,43 @@ impl Limits {
 
 /// One element of a parsed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Element {
+pub struct Element {
     /// Namespace URI, `None` when the name is in no namespace.
-    pub(crate) ns: Option<String>,
+    pub ns: Option<String>,
     /// Local name (without prefix).
-    pub(crate) name: String,
+    pub name: String,
     /// Attributes in document order.
-    pub(crate) attrs: Vec<Attr>,
+    pub attrs: Vec<Attr>,
     /// Child elements in document order.
-    pub(crate) children: Vec<Self>,
+    pub children: Vec<Self>,
     /// The element's own character data (text and CDATA), concatenated.
-    pub(crate) text: String,
+    pub text: String,
 }
 
 /// One attribute of an [`Element`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Attr {
+pub struct Attr {
     /// Namespace URI of a prefixed attribute; unprefixed attributes have none.
-    pub(crate) ns: Option<String>,
+    pub ns: Option<String>,
     /// Local name.
-    pub(crate) name: String,
+    pub name: String,
     /// Normalized value, entities resolved.
-    pub(crate) value: String,
+    pub value: String,
 }
 
 impl Element {
     /// Whether this element has namespace `ns` and local name `name`.
-    pub(crate) fn is(&self, ns: &str, name: &str) -> bool {
+    pub fn is(&self, ns: &str, name: &str) -> bool {
         self.ns.as_deref() == Some(ns) && self.name == name
     }
 
     /// The first child with this namespace and local name.
-    pub(crate) fn child(&self, ns: &str, name: &str) -> Option<&Self> {
+    pub fn child(&self, ns: &str, name: &str) -> Option<&Self> {
         self.children.iter().find(|c| c.is(ns, name))
     }
 
     /// Every child with this namespace and local name.
-    pub(crate) fn children_named<'a>(
+    pub fn children_named<'a>(
         &'a self,
         ns: &'a str,
         name: &'a str,
@@ -86,14 +88,14 @@ impl Element {
     }
 
     /// The first child whose local name matches `name` ignoring ASCII case, in any namespace.
-    pub(crate) fn child_ignore_case(&self, name: &str) -> Option<&Self> {
+    pub fn child_ignore_case(&self, name: &str) -> Option<&Self> {
         self.children
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// Follows a path of (namespace, local name) steps from this element.
-    pub(crate) fn path(&self, steps: &[(&str, &str)]) -> Option<&Self> {
+    pub fn path(&self, steps: &[(&str, &str)]) -> Option<&Self> {
         let mut at = self;
         for (ns, name) in steps {
             at = at.child(ns, name)?;
@@ -102,7 +104,7 @@ impl Element {
     }
 
     /// The value of the unprefixed attribute `name`.
-    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
+    pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|a| a.ns.is_none() && a.name == name)
@@ -110,7 +112,7 @@ impl Element {
     }
 
     /// The value of the attribute `name` in namespace `ns`.
-    pub(crate) fn attr_ns(&self, ns: &str, name: &str) -> Option<&str> {
+    pub fn attr_ns(&self, ns: &str, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|a| a.ns.as_deref() == Some(ns) && a.name == name)
@@ -118,18 +120,18 @@ impl Element {
     }
 
     /// The element's text with surrounding XML whitespace removed.
-    pub(crate) fn trimmed_text(&self) -> &str {
+    pub fn trimmed_text(&self) -> &str {
         self.text.trim_matches(is_xml_space)
     }
 
     /// Whether the element carries `xsi:nil="true"` (or `1`).
-    pub(crate) fn is_nil(&self) -> bool {
+    pub fn is_nil(&self) -> bool {
         matches!(self.attr_ns(XSI_NS, "nil"), Some("true" | "1"))
     }
 }
 
 /// Parses a whole document into its root element, within `limits`.
-pub(crate) fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
+pub fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(XmlError::TooLarge {
             limit: limits.max_bytes,
@@ -197,7 +199,7 @@ pub(crate) fn parse(input: &[u8], limits: Limits) -> Result<Element, XmlError> {
 }
 
 /// Escapes text for use as element content or a double-quoted attribute value.
-pub(crate) fn escape(text: &str) -> Cow<'_, str> {
+pub fn escape(text: &str) -> Cow<'_, str> {
     if !text.contains(['&', '<', '>', '"', '\'']) {
         return Cow::Borrowed(text);
     }
@@ -322,7 +324,7 @@ fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> Result<char
 }
 
 /// Cuts hostile text to a length fit for an error message.
-pub(crate) fn shorten(text: &str) -> String {
+pub fn shorten(text: &str) -> String {
     let mut out: String = text.chars().take(MAX_QUOTED_CHARS).collect();
     if text.chars().count() > MAX_QUOTED_CHARS {
         out.push('…');
@@ -335,16 +337,16 @@ fn is_xml_space(ch: char) -> bool {
 }
 
 /// The XML Schema instance namespace (`xsi:nil`).
-pub(crate) const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// Largest SOAP reply or provisioning document accepted, in bytes.
-pub(crate) const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// Deepest element nesting accepted.
-pub(crate) const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 32;
 /// Most elements accepted in one document.
-pub(crate) const MAX_ELEMENTS: usize = 20_000;
+pub const MAX_ELEMENTS: usize = 20_000;
 /// Most attributes accepted on one element.
-pub(crate) const MAX_ATTRIBUTES: usize = 64;
+pub const MAX_ATTRIBUTES: usize = 64;
 /// Longest piece of hostile text quoted in an error message.
 const MAX_QUOTED_CHARS: usize = 80;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

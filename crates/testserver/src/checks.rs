@@ -16,8 +16,8 @@ use crate::spec::{
     USERNAME_TOKEN_ID, VALUE_TYPE_PKCS10, VALUE_TYPE_PROVISION_DOC, VALUE_TYPE_USER_TOKEN, XSI_NS,
 };
 use crate::wire::HttpRequest;
-use crate::xml::{self, Element, Limits, escape};
 use crate::{ProvisioningTweak, ServerAuth, TestServerConfig};
+use pfw_session::xml::{self, Element, Limits, escape};
 
 /// What the server answers.
 pub(crate) struct Reply {

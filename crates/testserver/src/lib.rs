@@ -30,7 +30,6 @@ pub mod mdm;
 mod pki;
 mod spec;
 mod wire;
-mod xml;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
