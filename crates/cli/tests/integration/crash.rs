@@ -20,25 +20,13 @@ use crate::support::{DEVICE_ROOT, Msg, TENANT, TestDevice, codes, device_policy}
 #[test]
 fn failpoints_leave_the_state_before_or_after_the_message() {
     let first = Msg::new()
-        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
-        .add(
-            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-            "int",
-            "6",
-        )
-        .add(&device_policy(TENANT, "PINComplexity/History"), "int", "3")
+        .device("UsePassportForWork", "bool", "true")
+        .device("PINComplexity/MinimumPINLength", "int", "6")
+        .device("PINComplexity/History", "int", "3")
         .build();
     let second = Msg::new()
-        .replace(
-            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-            "int",
-            "10",
-        )
-        .add(
-            &device_policy(TENANT, "PINComplexity/Expiration"),
-            "int",
-            "30",
-        )
+        .replace_device("PINComplexity/MinimumPINLength", "int", "10")
+        .device("PINComplexity/Expiration", "int", "30")
         .delete(&device_policy(TENANT, "PINComplexity/History"))
         .add(
             &format!("{DEVICE_ROOT}/Biometrics/UseBiometrics"),

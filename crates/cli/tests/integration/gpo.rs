@@ -81,7 +81,7 @@ fn user_group_policy_beats_everything_but_not_for_pin_complexity() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+            .device("UsePassportForWork", "bool", "true")
             .add(&device_policy(TENANT, MIN), "int", "7")
             .build(),
         &[],

@@ -26,12 +26,8 @@ fn run_on(device: &TestDevice, state: &std::path::Path, args: &[&str]) -> Run {
 fn prepared() -> (TestDevice, Vec<pfw_tree::DumpRow>) {
     let device = TestDevice::new();
     let setup = Msg::new()
-        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
-        .add(
-            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-            "int",
-            "8",
-        )
+        .device("UsePassportForWork", "bool", "true")
+        .device("PINComplexity/MinimumPINLength", "int", "8")
         .build();
     device.apply_ok(&setup, &[]);
     let dump = device.dump();
@@ -183,7 +179,7 @@ fn duplicate_cmd_ids_are_both_answered_and_lint_flags_them() {
 fn damaged_or_foreign_state_files_exit_3_with_one_line() {
     let device = TestDevice::new();
     let message = Msg::new()
-        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+        .device("UsePassportForWork", "bool", "true")
         .build();
     let message_path = device.file("m.xml", message);
     let foreign = device.dir().join("foreign.db");

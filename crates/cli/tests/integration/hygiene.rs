@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
-use crate::support::{DEVICE_ROOT, Msg, TENANT, TestDevice, device_policy};
+use crate::support::{DEVICE_ROOT, Msg, TestDevice};
 
 #[test]
 fn a_fresh_state_and_its_wal_are_private() {
@@ -21,7 +21,7 @@ fn a_fresh_state_and_its_wal_are_private() {
     let file = device.file(
         "m.xml",
         Msg::new()
-            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+            .device("UsePassportForWork", "bool", "true")
             .build(),
     );
     let output = device
@@ -97,25 +97,12 @@ fn an_unreadable_input_exits_2() {
 #[test]
 fn a_message_refused_whole_exits_2_and_changes_nothing() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .build(),
-        &[],
-    );
+    device.set("PINComplexity/MinimumPINLength", "int", "6");
     let before = device.dump();
     let tree_before = device.tree(None);
     let valid = Msg::new()
-        .replace(
-            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-            "int",
-            "9",
-        )
-        .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+        .replace_device("PINComplexity/MinimumPINLength", "int", "9")
+        .device("UsePassportForWork", "bool", "true")
         .build();
     let not_utf8 = {
         let (head, tail) = valid

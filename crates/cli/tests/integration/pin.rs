@@ -71,19 +71,10 @@ fn the_state_never_holds_the_pin_and_each_hash_has_its_own_salt() {
 #[test]
 fn without_test_parameters_the_hash_uses_owasps_argon2id_parameters() {
     let device = TestDevice::new();
-    let run = Run::from(
-        device
-            .cmd()
-            .env_remove("PFW_ARGON2_TEST_PARAMS")
-            .env("PFW_NOW", T0.to_string())
-            .args(["pin", "set", "--user", "alice"])
-            .write_stdin("24681357\n")
-            .output()
-            .expect("pfw runs"),
-    );
-    assert_eq!(run.code, Some(0), "{run:?}");
-    let store = SqliteStore::open(device.state()).expect("the state opens");
-    let record = pin_record(&store, "alice").expect("readable").expect("set");
+    let mut cmd = device.cmd();
+    cmd.env_remove("PFW_ARGON2_TEST_PARAMS")
+        .env("PFW_NOW", T0.to_string());
+    let record = device.set_pin_with(cmd);
     // OWASP's password storage cheat sheet: argon2id, m = 19 MiB, t = 2, p = 1.
     assert!(
         record
@@ -121,9 +112,7 @@ fn provisioning_is_refused_with_its_reason() {
         let device = TestDevice::new();
         let message = policies
             .iter()
-            .fold(Msg::new(), |m, (key, value)| {
-                m.add(&device_policy(TENANT, key), "bool", value)
-            })
+            .fold(Msg::new(), |m, (key, value)| m.device(key, "bool", value))
             .build();
         device.apply_ok(&message, &[]);
         assert_eq!(device.run(&["device", "tpm", tpm]).code, Some(0));
@@ -148,12 +137,7 @@ fn provisioning_is_refused_with_its_reason() {
 #[test]
 fn history_3_refuses_the_last_three_pins_and_accepts_the_one_before() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(&device_policy(TENANT, "PINComplexity/History"), "int", "3")
-            .build(),
-        &[],
-    );
+    device.set("PINComplexity/History", "int", "3");
     let pins = ["11112222", "33334444", "55556666", "77778888"];
     for (n, pin) in pins.iter().enumerate() {
         let run = pin_cmd(&device, "set", "alice", pin, T0 + n as i64);
@@ -202,16 +186,7 @@ fn a_raised_minimum_length_makes_the_current_pin_change() {
 #[test]
 fn expiration_counts_days_from_when_the_pin_was_set() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/Expiration"),
-                "int",
-                "30",
-            )
-            .build(),
-        &[],
-    );
+    device.set("PINComplexity/Expiration", "int", "30");
     assert_eq!(
         pin_cmd(&device, "set", "alice", "13572468", T0).code,
         Some(0)
@@ -231,16 +206,7 @@ fn expiration_counts_days_from_when_the_pin_was_set() {
 #[test]
 fn pin_check_json_shape() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .build(),
-        &[],
-    );
+    device.set("PINComplexity/MinimumPINLength", "int", "6");
     // (PIN, compliant, rules broken): default character sets, digits required, others not
     // allowed (2019 CSP page).
     let cases: [(&str, bool, &[&str]); 3] = [
@@ -334,16 +300,7 @@ const DAY: i64 = 86_400;
 #[test]
 fn pin_check_says_when_the_pin_complies_but_provisioning_is_refused() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &device_policy(TENANT, "RequireSecurityDevice"),
-                "bool",
-                "true",
-            )
-            .build(),
-        &[],
-    );
+    device.set("RequireSecurityDevice", "bool", "true");
     assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
     let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
     assert_eq!(run.code, Some(0), "the PIN complies: {run:?}");

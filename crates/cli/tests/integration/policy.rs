@@ -10,35 +10,14 @@ fn a_user_value_beats_the_device_value_and_the_other_device_values_still_apply()
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "8",
-            )
-            .add(
-                &device_policy(TENANT, "PINComplexity/MaximumPINLength"),
-                "int",
-                "16",
-            )
-            .add(&device_policy(TENANT, "PINComplexity/History"), "int", "5")
-            .add(
-                &device_policy(TENANT, "PINComplexity/Expiration"),
-                "int",
-                "90",
-            )
+            .device("PINComplexity/MinimumPINLength", "int", "8")
+            .device("PINComplexity/MaximumPINLength", "int", "16")
+            .device("PINComplexity/History", "int", "5")
+            .device("PINComplexity/Expiration", "int", "90")
             .build(),
         &[],
     );
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &user_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .build(),
-        &["--user", "alice"],
-    );
+    device.set_user("alice", "PINComplexity/MinimumPINLength", "int", "6");
 
     let policy = device.policy(&["--user", "alice"]);
     assert_eq!(policy["user"], "alice");
@@ -75,27 +54,9 @@ fn a_user_value_beats_the_device_value_and_the_other_device_values_still_apply()
 fn the_length_fallback_runs_on_the_merged_policy_only() {
     let device = TestDevice::new();
     // The device alone: maximum 10 (minimum default 4) is consistent.
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MaximumPINLength"),
-                "int",
-                "10",
-            )
-            .build(),
-        &[],
-    );
+    device.set("PINComplexity/MaximumPINLength", "int", "10");
     // The user alone: minimum 12 (maximum default 127) is consistent.
-    device.apply_ok(
-        &Msg::new()
-            .add(
-                &user_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "12",
-            )
-            .build(),
-        &["--user", "alice"],
-    );
+    device.set_user("alice", "PINComplexity/MinimumPINLength", "int", "12");
 
     let device_only = device.policy(&[]);
     expect(
@@ -141,11 +102,7 @@ fn a_foreign_tenants_policy_is_listed_as_ignored() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "7",
-            )
+            .device("PINComplexity/MinimumPINLength", "int", "7")
             .add(
                 &device_policy(OTHER_TENANT, "PINComplexity/MinimumPINLength"),
                 "int",
@@ -237,7 +194,7 @@ fn policy_json_gives_the_uri_each_value_came_from() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(&device_policy(TENANT, "PINComplexity/History"), "int", "5")
+            .device("PINComplexity/History", "int", "5")
             .add(
                 "./Device/Vendor/MSFT/PassportForWork/Biometrics/UseBiometrics",
                 "bool",
@@ -246,12 +203,7 @@ fn policy_json_gives_the_uri_each_value_came_from() {
             .build(),
         &[],
     );
-    device.apply_ok(
-        &Msg::new()
-            .add(&user_policy(TENANT, "PINComplexity/Digits"), "int", "1")
-            .build(),
-        &["--user", "alice"],
-    );
+    device.set_user("alice", "PINComplexity/Digits", "int", "1");
     let policy = device.policy(&["--user", "alice"]);
     let uri = |key: &str| policy["policies"][key]["uri"].clone();
     assert_eq!(
@@ -275,31 +227,11 @@ fn policy_says_first_what_the_device_does() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .add(
-                &device_policy(TENANT, "PINComplexity/SpecialCharacters"),
-                "int",
-                "2",
-            )
-            .add(
-                &device_policy(TENANT, "PINComplexity/UppercaseLetters"),
-                "int",
-                "1",
-            )
-            .add(
-                &device_policy(TENANT, "PINComplexity/Expiration"),
-                "int",
-                "90",
-            )
-            .add(
-                &device_policy(TENANT, "RequireSecurityDevice"),
-                "bool",
-                "true",
-            )
+            .device("PINComplexity/MinimumPINLength", "int", "6")
+            .device("PINComplexity/SpecialCharacters", "int", "2")
+            .device("PINComplexity/UppercaseLetters", "int", "1")
+            .device("PINComplexity/Expiration", "int", "90")
+            .device("RequireSecurityDevice", "bool", "true")
             .build(),
         &[],
     );

@@ -30,7 +30,7 @@ fn the_several_tenants_error_escapes_a_tenant_named_with_cr_lf() {
                 "bool",
                 "true",
             )
-            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
+            .device("UsePassportForWork", "bool", "true")
             .build(),
         &[],
     );
@@ -85,12 +85,7 @@ fn bidirectional_controls_are_escaped() {
 #[test]
 fn a_node_name_holding_esc_in_an_edited_state_is_escaped_by_tree() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(&device_policy(TENANT, "UsePassportForWork"), "bool", "true")
-            .build(),
-        &[],
-    );
+    device.set("UsePassportForWork", "bool", "true");
     // An edited state: the tenant's node renamed to hold ESC [31m.
     let db = rusqlite::Connection::open(device.state()).expect("the state opens");
     let changed = db

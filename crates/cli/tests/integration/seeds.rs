@@ -21,28 +21,22 @@ macro_rules! row {
 
 #[test]
 fn seed_2019_on_a_fresh_device_then_again() {
-    let message = seed_message(SEED_2019);
-    let expect: Vec<&Expect> = SEED_2019_EXPECT.iter().collect();
-    check_table_against_microsoft_ddf(&message, &expect);
-    let device = TestDevice::new();
-
-    let first = device.apply(&message, &[]);
-    // One command failed (CmdID 15), so the exit code is 1.
-    assert_eq!(first.code, Some(1), "{first:?}");
-    check_response(&message, &first.stdout, &expect, |x| x.status);
-
-    let again = device.apply(&message, &[]);
-    assert_eq!(again.code, Some(1), "{again:?}");
-    // Every Add that succeeded now finds its node: 418. The misspelled node is still 404.
-    check_response(&message, &again.stdout, &expect, |x| {
-        if x.status == 200 { 418 } else { x.status }
-    });
+    // One command failed (CmdID 15), so the exit code is 1 both times.
+    fresh_then_again(SEED_2019_EXPECT.iter().collect(), SEED_2019);
 }
 
 #[test]
 fn current_seed_on_a_fresh_device_then_again() {
-    let message = seed_message(SEED_CURRENT);
-    let expect: Vec<&Expect> = SEED_2019_EXPECT.iter().chain(SEED_CURRENT_EXTRA).collect();
+    fresh_then_again(
+        SEED_2019_EXPECT.iter().chain(SEED_CURRENT_EXTRA).collect(),
+        SEED_CURRENT,
+    );
+}
+
+/// A seed's message applied to a fresh device, then again: the statuses of `expect`, then
+/// 418 for every Add that succeeded (it now finds its node) and the same refusals as before.
+fn fresh_then_again(expect: Vec<&Expect>, seed: &str) {
+    let message = seed_message(seed);
     check_table_against_microsoft_ddf(&message, &expect);
     let device = TestDevice::new();
 

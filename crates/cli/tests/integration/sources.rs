@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, TENANT, TestDevice, device_policy, shared};
+use crate::support::{Msg, TENANT, TestDevice, shared};
 
 const GPO: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\PassportForWork\\PINComplexity]\r\n\
@@ -11,11 +11,7 @@ const GPO: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
 
 fn mdm() -> String {
     Msg::new()
-        .add(
-            &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-            "int",
-            "12",
-        )
+        .device("PINComplexity/MinimumPINLength", "int", "12")
         .add(
             "./Device/Vendor/MSFT/Policy/Config/ControlPolicyConflict/MDMWinsOverGP",
             "int",

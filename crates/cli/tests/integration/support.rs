@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use pfw_passport::pin::PinRecord;
+use pfw_passport::state::pin_record;
 use pfw_syncml::{Command as SyncCommand, Limits, Status, SyncMl};
 use pfw_tree::{DumpRow, SqliteStore};
 use tempfile::TempDir;
@@ -141,6 +143,37 @@ impl TestDevice {
         run
     }
 
+    /// `pfw apply` of one `Add` of `TENANT`'s device policy `key`, which must succeed.
+    #[track_caller]
+    pub(crate) fn set(&self, key: &str, format: &str, data: &str) -> Run {
+        self.apply_ok(&Msg::new().device(key, format, data).build(), &[])
+    }
+
+    /// `pfw apply --user USER` of one `Add` of `TENANT`'s user policy `key`, which must
+    /// succeed.
+    #[track_caller]
+    pub(crate) fn set_user(&self, user: &str, key: &str, format: &str, data: &str) -> Run {
+        self.apply_ok(
+            &Msg::new().user(key, format, data).build(),
+            &["--user", user],
+        )
+    }
+
+    /// `pfw pin set --user alice` with the PIN `24681357` run as `cmd` (this device's
+    /// [`TestDevice::cmd`], adjusted), which must succeed; then alice's stored PIN record.
+    #[track_caller]
+    pub(crate) fn set_pin_with(&self, mut cmd: Command) -> PinRecord {
+        let run = Run::from(
+            cmd.args(["pin", "set", "--user", "alice"])
+                .write_stdin("24681357\n")
+                .output()
+                .expect("pfw runs"),
+        );
+        assert_eq!(run.code, Some(0), "{run:?}");
+        let store = SqliteStore::open(&self.state).expect("the state opens");
+        pin_record(&store, "alice").expect("readable").expect("set")
+    }
+
     /// `pfw tree --json [--user USER]` as a map from full path to value (`None` for an
     /// interior node).
     #[track_caller]
@@ -254,6 +287,21 @@ impl Msg {
     /// `Replace` of a leaf's value.
     pub(crate) fn replace(self, uri: &str, format: &str, data: &str) -> Self {
         self.item("Replace", uri, Some(format), Some(data))
+    }
+
+    /// `Add` of `TENANT`'s device policy `key` (the path below `Policies/`).
+    pub(crate) fn device(self, key: &str, format: &str, data: &str) -> Self {
+        self.add(&device_policy(TENANT, key), format, data)
+    }
+
+    /// `Add` of `TENANT`'s user policy `key` (the path below `Policies/`).
+    pub(crate) fn user(self, key: &str, format: &str, data: &str) -> Self {
+        self.add(&user_policy(TENANT, key), format, data)
+    }
+
+    /// `Replace` of `TENANT`'s device policy `key`.
+    pub(crate) fn replace_device(self, key: &str, format: &str, data: &str) -> Self {
+        self.replace(&device_policy(TENANT, key), format, data)
     }
 
     /// `Delete` of a node (and its subtree).
