@@ -1,37 +1,14 @@
 //! Every DDF file Microsoft published for PassportForWork (read from `../shared`, never copied
 //! into the project) loads, with the node count a plain text count gives.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{count_nodes, shared_ddf_dir, shared_ddf_files};
 use pfw_ddf::{AllowedKind, Format, NodeName, OsBuild, Schema, Scope};
-
-fn microsoft_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/ddf/microsoft"
-    ))
-}
-
-fn microsoft_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(microsoft_dir())
-        .expect("../shared/ddf/microsoft is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
-    files
-}
-
-fn count_nodes(schema: &Schema) -> usize {
-    fn count(node: &pfw_ddf::Node) -> usize {
-        1 + node.children.iter().map(count).sum::<usize>()
-    }
-    schema.roots.iter().map(count).sum()
-}
 
 #[test]
 fn every_microsoft_ddf_loads_with_its_node_count() {
-    let files = microsoft_files();
+    let files = shared_ddf_files("microsoft");
     assert_eq!(files.len(), 11, "the eleven releases 1607 … February 2025");
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
@@ -58,7 +35,8 @@ fn every_microsoft_ddf_loads_with_its_node_count() {
 }
 
 fn current() -> Schema {
-    Schema::load(&std::fs::read(microsoft_dir().join("PassportForWork.xml")).unwrap()).unwrap()
+    Schema::load(&std::fs::read(shared_ddf_dir("microsoft").join("PassportForWork.xml")).unwrap())
+        .unwrap()
 }
 
 #[test]

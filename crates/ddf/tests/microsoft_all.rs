@@ -2,36 +2,18 @@
 //! 2025: every CSP and Policy CSP area; read at test time, never copied into the project)
 //! loads, with the node count a plain text count gives.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{count_nodes, shared_ddf_dir, shared_ddf_files};
 use pfw_ddf::{AllowedKind, Occurrence, Schema, Scope};
 
-fn bundle_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/ddf/microsoft-all"
-    ))
-}
-
 fn load(name: &str) -> Schema {
-    Schema::load(&std::fs::read(bundle_dir().join(name)).unwrap()).unwrap()
-}
-
-fn count_nodes(schema: &Schema) -> usize {
-    fn count(node: &pfw_ddf::Node) -> usize {
-        1 + node.children.iter().map(count).sum::<usize>()
-    }
-    schema.roots.iter().map(count).sum()
+    Schema::load(&std::fs::read(shared_ddf_dir("microsoft-all").join(name)).unwrap()).unwrap()
 }
 
 #[test]
 fn every_file_of_the_bundle_loads_with_its_node_count() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(bundle_dir())
-        .expect("../shared/ddf/microsoft-all is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
+    let files = shared_ddf_files("microsoft-all");
     assert_eq!(
         files.len(),
         309,

@@ -4,8 +4,9 @@
 //! naming the node and the pattern. Microsoft's bundle (read from `../shared`, never copied)
 //! compiles under the bounds.
 
-use std::path::PathBuf;
+mod common;
 
+use common::shared_ddf_files;
 use pfw_ddf::load::{MAX_PATTERN_BYTES, MAX_PATTERNS_BYTES};
 use pfw_ddf::{LoadError, PatternError, Schema};
 
@@ -112,24 +113,12 @@ fn compiled_patterns_check_values() {
     assert!(pfw_ddf::parse_value(leaf, "a/a", pfw_ddf::ValueOptions::default()).is_ok());
 }
 
-fn bundle_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/ddf/microsoft-all"
-    ))
-}
-
 #[test]
 fn every_pattern_in_microsofts_bundle_compiles_under_the_bounds() {
     // None of them uses a back-reference or look-around: each compiles, far inside the
     // per-pattern bound, and each file's patterns together inside the file's. (The patterns
     // are cut out of the text, so a file the loader refuses for another reason still counts.)
-    let mut files: Vec<PathBuf> = std::fs::read_dir(bundle_dir())
-        .expect("../shared/ddf/microsoft-all is readable")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
+    let files = shared_ddf_files("microsoft-all");
     assert!(files.len() > 300, "Microsoft's whole bundle");
     let mut patterns = 0;
     for file in &files {
