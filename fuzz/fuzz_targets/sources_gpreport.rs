@@ -7,18 +7,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut bytes = b"<GPO xmlns=\"http://www.microsoft.com/GroupPolicy/Settings\">".to_vec();
     bytes.extend_from_slice(data);
-    check("gpreport.xml", &bytes);
+    pfw_fuzz::read_combine_resolve("gpreport.xml", &bytes);
 });
-
-/// Reads `bytes`; when it reads, combines and resolves it (nothing may panic).
-fn check(name: &str, bytes: &[u8]) {
-    let Ok(source) = pfw_sources::read(name, bytes, &pfw_sources::ReadOptions::default()) else {
-        return;
-    };
-    let combined = pfw_sources::combine(&[source], None);
-    let _ = pfw_passport::policy::resolve(
-        &combined.sources,
-        &pfw_passport::policy::TenantChoice::default(),
-        None,
-    );
-}

@@ -5,18 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    check("export.json", data);
+    pfw_fuzz::read_combine_resolve("export.json", data);
 });
-
-/// Reads `bytes`; when it reads, combines and resolves it (nothing may panic).
-fn check(name: &str, bytes: &[u8]) {
-    let Ok(source) = pfw_sources::read(name, bytes, &pfw_sources::ReadOptions::default()) else {
-        return;
-    };
-    let combined = pfw_sources::combine(&[source], None);
-    let _ = pfw_passport::policy::resolve(
-        &combined.sources,
-        &pfw_passport::policy::TenantChoice::default(),
-        None,
-    );
-}

@@ -74,26 +74,32 @@ fn server(script: Vec<Vec<Command>>) -> (TestServer, Arc<MdmServer>) {
 /// `pfw enroll` of `device` with `server`; asserts it succeeded.
 #[track_caller]
 fn enroll(device: &TestDevice, server: &TestServer) -> Run {
+    enroll_with(device, server, &[])
+}
+
+/// `pfw enroll` of `device` with `server` and the options `extra`; asserts it succeeded.
+#[track_caller]
+fn enroll_with(device: &TestDevice, server: &TestServer, extra: &[&str]) -> Run {
     let ca = device.file("ca.pem", server.ca_pem());
     let key = device.dir().join("device.key");
     std::fs::copy(key_file(), &key).unwrap();
-    let run = device.run_with_stdin(
-        &[
-            "enroll",
-            "--server",
-            &server.base_url(),
-            "--user",
-            USER,
-            "--password-stdin",
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--timeout",
-            "10",
-        ],
-        PASSWORD,
-    );
+    let base_url = server.base_url();
+    let mut args = vec![
+        "enroll",
+        "--server",
+        &base_url,
+        "--user",
+        USER,
+        "--password-stdin",
+        "--ca-cert",
+        ca.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    let run = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(run.code, Some(0), "enroll: {run:?}");
     run
 }
@@ -656,31 +662,12 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
     let (server, _mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
     let device = TestDevice::new();
     // pfw enroll --trace-file: every exchange of the enrollment, in a file.
-    let ca = device.file("ca.pem", server.ca_pem());
-    let key = device.dir().join("device.key");
-    std::fs::copy(key_file(), &key).unwrap();
     let trace = device.dir().join("enroll-trace.txt");
-    let run = device.run_with_stdin(
-        &[
-            "enroll",
-            "--server",
-            &server.base_url(),
-            "--user",
-            USER,
-            "--password-stdin",
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--timeout",
-            "10",
-            "--trace",
-            "--trace-file",
-            trace.to_str().unwrap(),
-        ],
-        PASSWORD,
+    enroll_with(
+        &device,
+        &server,
+        &["--trace", "--trace-file", trace.to_str().unwrap()],
     );
-    assert_eq!(run.code, Some(0), "{run:?}");
     let text = std::fs::read_to_string(&trace).unwrap();
     let base = server.base_url();
     assert!(
