@@ -16,6 +16,8 @@ const TIGHT: Limits = Limits {
     max_segment_bytes: 8,
     max_value_bytes: 16,
     max_nodes_per_tree: 8,
+    max_response_bytes: 4096,
+    max_nodes_visited: 16,
 };
 
 fuzz_target!(|data: &[u8]| {
