@@ -73,7 +73,7 @@ impl PolicyCsp {
                 .collect();
         }
         Arc::new(Self {
-            schema: schema_of(root),
+            schema: Schema::of_root(root),
             area: None,
         })
     }
@@ -100,7 +100,7 @@ impl PolicyCsp {
         root.children
             .retain(|c| matches!(c.name.as_static(), Some("Config" | "Result")));
         Arc::new(Self {
-            schema: schema_of(root),
+            schema: Schema::of_root(root),
             area: Some(name),
         })
     }
@@ -252,17 +252,6 @@ fn read_only(node: &mut Node) {
     node.scope = NodeScope::Permanent;
     for child in &mut node.children {
         read_only(child);
-    }
-}
-
-fn schema_of(root: Node) -> Schema {
-    Schema {
-        ver_dtd: "1.2".to_owned(),
-        man: None,
-        model: None,
-        diagnostics: None,
-        roots: vec![root],
-        skipped: Vec::new(),
     }
 }
 

@@ -148,25 +148,6 @@ impl Source {
 
 /// A root `Path`'s scope and segments after it.
 fn location(path: &str) -> (Scope, Vec<String>) {
-    let rest = path
-        .strip_prefix("./")
-        .or_else(|| (path == ".").then_some(""))
-        .unwrap_or(path);
-    let mut segments: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let scope = match segments.first().map(String::as_str) {
-        Some("Device") => {
-            segments.remove(0);
-            Scope::Device
-        }
-        Some("User") => {
-            segments.remove(0);
-            Scope::User
-        }
-        _ => Scope::Device,
-    };
-    (scope, segments)
+    let (scope, segments) = pfw_ddf::root_path(path);
+    (scope, segments.map(str::to_owned).collect())
 }

@@ -46,7 +46,7 @@ pub use lookup::{Resolved, closest_name};
 pub use model::{
     AccessType, AdmxBacked, AllowedKind, AllowedValues, CaseSense, DfType, DynamicNaming,
     EnumValue, Format, Node, NodeName, NodeScope, Occurrence, Pattern, Schema, SupportedValues,
-    Verb,
+    Verb, root_path,
 };
 pub use path::{
     NodePath, Query, Scope, UriLimits, decode_segment, encode_segment, encode_segment_into,

@@ -31,6 +31,18 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A schema of one top-level node, as a DDF file of version 1.2 with nothing else in it.
+    pub fn of_root(root: Node) -> Self {
+        Self {
+            ver_dtd: "1.2".to_owned(),
+            man: None,
+            model: None,
+            diagnostics: None,
+            roots: vec![root],
+            skipped: Vec::new(),
+        }
+    }
+
     /// Every node in document order, with its full path written the way [`Node::display_name`]
     /// describes (dynamic segments as `{Title}`).
     pub fn walk(&self) -> Vec<(String, &Node)> {
@@ -50,24 +62,9 @@ impl Schema {
         segments: &[&str],
     ) -> Option<(&'a Node, usize)> {
         self.roots.iter().find_map(|root| {
-            // The same reading of the root's `Path` as `Node::root_location`, without
-            // collecting it: this runs for every command.
-            let path = root.path.as_deref()?;
-            let rest = path
-                .strip_prefix("./")
-                .or_else(|| (path == ".").then_some(""))?;
-            let mut prefix = rest.split('/').filter(|s| !s.is_empty()).peekable();
-            let root_scope = match prefix.peek().copied() {
-                Some("Device") => {
-                    prefix.next();
-                    Scope::Device
-                }
-                Some("User") => {
-                    prefix.next();
-                    Scope::User
-                }
-                _ => Scope::Device,
-            };
+            // Not collected: this runs for every command.
+            let path = root.path.as_deref().filter(|p| is_rooted(p))?;
+            let (root_scope, prefix) = root_path(path);
             if root_scope != scope {
                 return None;
             }
@@ -195,23 +192,9 @@ impl Node {
     /// (`./Device/Vendor/MSFT` → device, `["Vendor", "MSFT"]`). A path without a scope segment
     /// (`./Vendor/MSFT`) is device scope.
     pub fn root_location(&self) -> Option<(Scope, Vec<&str>)> {
-        let path = self.path.as_deref()?;
-        let rest = path
-            .strip_prefix("./")
-            .or_else(|| (path == ".").then_some(""))?;
-        let mut segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-        let scope = match segments.first().copied() {
-            Some("Device") => {
-                segments.remove(0);
-                Scope::Device
-            }
-            Some("User") => {
-                segments.remove(0);
-                Scope::User
-            }
-            _ => Scope::Device,
-        };
-        Some((scope, segments))
+        let path = self.path.as_deref().filter(|p| is_rooted(p))?;
+        let (scope, segments) = root_path(path);
+        Some((scope, segments.collect()))
     }
 }
 
@@ -594,4 +577,27 @@ pub struct DynamicNaming {
     pub kind: String,
     /// Its text (prose describing the naming rule).
     pub text: String,
+}
+
+/// How a top-level node's `Path` reads: the scope it names and the segments after it
+/// (`./Device/Vendor/MSFT` → device, `Vendor`, `MSFT`); a path without a scope segment
+/// (`./Vendor/MSFT`) is device scope. The leading `./` (or a lone `.`) may be left out.
+pub fn root_path(path: &str) -> (Scope, impl Iterator<Item = &str>) {
+    let rest = path
+        .strip_prefix("./")
+        .or_else(|| (path == ".").then_some(""))
+        .unwrap_or(path);
+    let mut segments = rest.split('/').filter(|s| !s.is_empty()).peekable();
+    let scope = match segments.peek().copied() {
+        Some("Device") => Scope::Device,
+        Some("User") => Scope::User,
+        _ => return (Scope::Device, segments),
+    };
+    segments.next();
+    (scope, segments)
+}
+
+/// Whether a `Path` starts at the root (`./…` or `.`).
+fn is_rooted(path: &str) -> bool {
+    path.starts_with("./") || path == "."
 }

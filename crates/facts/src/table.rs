@@ -38,24 +38,8 @@ impl Unit<'_> {
     /// The scope the root's path names and the path's segments after it
     /// (`./Device/Vendor/MSFT` → device, `["Vendor", "MSFT"]`).
     pub fn location(&self) -> (Scope, Vec<&str>) {
-        let rest = self
-            .path
-            .strip_prefix("./")
-            .or_else(|| (self.path == ".").then_some(""))
-            .unwrap_or(&self.path);
-        let mut segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-        let scope = match segments.first().copied() {
-            Some("Device") => {
-                segments.remove(0);
-                Scope::Device
-            }
-            Some("User") => {
-                segments.remove(0);
-                Scope::User
-            }
-            _ => Scope::Device,
-        };
-        (scope, segments)
+        let (scope, segments) = pfw_ddf::root_path(&self.path);
+        (scope, segments.collect())
     }
 }
 
@@ -180,14 +164,7 @@ impl<'a> Table<'a> {
         }
         close_to(&mut stack, 0, &mut root);
         let root = root.ok_or_else(|| unit_err("no nodes".to_owned()))?;
-        Ok(Schema {
-            ver_dtd: "1.2".to_owned(),
-            man: None,
-            model: None,
-            diagnostics: None,
-            roots: vec![root],
-            skipped: Vec::new(),
-        })
+        Ok(Schema::of_root(root))
     }
 }
 
