@@ -18,7 +18,7 @@ profile has errors); 2 unusable input or arguments (nothing was changed); 3 the 
 read or written; 4 the server or the network failed (enroll, sync, unenroll, fleet); 5 the output
 could not be written (a command that changes the state has changed it: do not retry).
 
-Environment: PFW_STATE (state file), NO_COLOR (no colour).")]
+Environment: PFW_STATE (state file), NO_COLOR (no colour), CLICOLOR_FORCE (colour when not a terminal).")]
 pub(crate) struct Cli {
     /// The state database [default: $PFW_STATE, else the per-user data directory's pfw/state.db]
     #[arg(

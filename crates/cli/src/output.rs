@@ -1,8 +1,11 @@
-//! Output for people: colour when the stream is a terminal and `NO_COLOR` is not set.
+//! Output for people: the one colour policy (anstream decides, for each stream, from whether
+//! it is a terminal and from `NO_COLOR`, `CLICOLOR` and `CLICOLOR_FORCE`; anstyle writes the
+//! styles), and the one escaper of names and values.
 
-use std::io::IsTerminal;
+use anstream::ColorChoice;
+use anstyle::{AnsiColor, Style};
 
-/// Whether to colour a stream.
+/// Whether to colour a stream, and the styles pfw colours with.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Paint {
     enabled: bool,
@@ -11,50 +14,72 @@ pub(crate) struct Paint {
 impl Paint {
     /// Colour for standard output.
     pub(crate) fn stdout() -> Self {
-        Self {
-            enabled: std::io::stdout().is_terminal() && colour_allowed(),
-        }
+        Self::when(anstream::AutoStream::choice(&std::io::stdout()))
     }
 
     /// Colour for standard error.
     pub(crate) fn stderr() -> Self {
+        Self::when(anstream::AutoStream::choice(&std::io::stderr()))
+    }
+
+    /// No colour (a file, a pipe).
+    pub(crate) fn none() -> Self {
+        Self { enabled: false }
+    }
+
+    fn when(choice: ColorChoice) -> Self {
         Self {
-            enabled: std::io::stderr().is_terminal() && colour_allowed(),
+            enabled: !matches!(choice, ColorChoice::Never),
         }
     }
 
+    /// Whether this stream is coloured.
+    pub(crate) fn enabled(self) -> bool {
+        self.enabled
+    }
+
     pub(crate) fn bold(self, text: &str) -> String {
-        self.wrap("1", text)
+        self.wrap(Style::new().bold(), text)
     }
 
     pub(crate) fn red(self, text: &str) -> String {
-        self.wrap("31", text)
+        self.wrap(AnsiColor::Red.on_default(), text)
     }
 
     pub(crate) fn green(self, text: &str) -> String {
-        self.wrap("32", text)
+        self.wrap(AnsiColor::Green.on_default(), text)
     }
 
     pub(crate) fn yellow(self, text: &str) -> String {
-        self.wrap("33", text)
+        self.wrap(AnsiColor::Yellow.on_default(), text)
     }
 
     pub(crate) fn dim(self, text: &str) -> String {
-        self.wrap("2", text)
+        self.wrap(Style::new().dimmed(), text)
     }
 
-    fn wrap(self, code: &str, text: &str) -> String {
+    /// Bold cyan: what pfw sends (a trace).
+    pub(crate) fn sent(self, text: &str) -> String {
+        self.wrap(AnsiColor::Cyan.on_default().bold(), text)
+    }
+
+    /// Bold green: an answer that succeeded (a trace).
+    pub(crate) fn received(self, text: &str) -> String {
+        self.wrap(AnsiColor::Green.on_default().bold(), text)
+    }
+
+    /// Bold red: an answer that failed (a trace).
+    pub(crate) fn failed(self, text: &str) -> String {
+        self.wrap(AnsiColor::Red.on_default().bold(), text)
+    }
+
+    fn wrap(self, style: Style, text: &str) -> String {
         if self.enabled {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_owned()
         }
     }
-}
-
-/// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).
-fn colour_allowed() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// `text` as pfw prints a name or value for people: control characters (C0 but tab, DEL, C1)

@@ -1,7 +1,7 @@
 //! `pfw lint`: check profiles (SyncML messages, Intune custom-profile JSON) for what Windows,
 //! and pfw, would refuse or ignore, without touching any device.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use pfw_ddf::OsBuild;
@@ -52,7 +52,7 @@ pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
         .filter_map(|slot| slot.or_else(|| linted.next()))
         .collect();
     let text = match args.format {
-        LintFormat::Human => render::human(&reports, colour()),
+        LintFormat::Human => render::human(&reports, crate::output::Paint::stdout().enabled()),
         LintFormat::Json => render::json(&reports),
         LintFormat::Sarif => render::sarif(&reports),
     };
@@ -68,9 +68,4 @@ pub(crate) fn parse_build(text: Option<&str>) -> Result<Option<OsBuild>, CliErro
             .map_err(|e| CliError::Usage(format!("--os-build: {e}")))
     })
     .transpose()
-}
-
-/// Colour on a terminal, unless `NO_COLOR` is set (no-color.org).
-fn colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::args::{Cli, NetArgs, SyncArgs, TraceForm};
 use crate::error::{CliError, Exit, NEGATIVE, SUCCESS};
+use crate::output::Paint;
 use crate::state::Device;
 
 /// Exit code of a server or network failure: the server refused the device or its
@@ -201,7 +202,7 @@ const STOP_CHECK: Duration = Duration::from_millis(50);
 /// Where `--trace` goes (standard error or `--trace-file`) and in which form.
 pub(crate) struct Tracer {
     out: std::sync::Mutex<Box<dyn Write + Send>>,
-    colour: bool,
+    paint: Paint,
     pub(crate) form: TraceForm,
 }
 
@@ -214,7 +215,7 @@ impl Tracer {
         let Some(form) = form else {
             return Ok(None);
         };
-        let (out, terminal): (Box<dyn Write + Send>, bool) = match file {
+        let (out, paint): (Box<dyn Write + Send>, Paint) = match file {
             Some(path) => (
                 Box::new(
                     std::fs::File::create(path).map_err(|source| CliError::Read {
@@ -222,17 +223,13 @@ impl Tracer {
                         source,
                     })?,
                 ),
-                false,
+                Paint::none(),
             ),
-            None => {
-                use std::io::IsTerminal;
-                (Box::new(std::io::stderr()), std::io::stderr().is_terminal())
-            }
+            None => (Box::new(std::io::stderr()), Paint::stderr()),
         };
-        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ok(Some(Arc::new(Self {
             out: std::sync::Mutex::new(out),
-            colour: terminal && !no_colour,
+            paint,
             form,
         })))
     }
@@ -265,7 +262,7 @@ impl Tracer {
     fn exchange(&self, e: &Exchange<'_>) {
         let mut text = String::new();
         let head = format!("--> to the server {} {}", e.method, e.url);
-        text.push_str(&self.paint(SENT, &head));
+        text.push_str(&self.paint.sent(&head));
         text.push('\n');
         for (name, value) in e.request_headers {
             if REQUEST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
@@ -277,12 +274,11 @@ impl Tracer {
         match e.response {
             Ok(response) => {
                 let head = format!("<-- from the server HTTP {} in {ms:.1} ms", response.status);
-                let colour = if response.status < 400 {
-                    RECEIVED
+                text.push_str(&if response.status < 400 {
+                    self.paint.received(&head)
                 } else {
-                    FAILED
-                };
-                text.push_str(&self.paint(colour, &head));
+                    self.paint.failed(&head)
+                });
                 text.push('\n');
                 for (name, value) in &response.headers {
                     if RESPONSE_HEADERS
@@ -296,19 +292,11 @@ impl Tracer {
             }
             Err(error) => {
                 let head = format!("<-- from the server: no answer after {ms:.1} ms: {error}");
-                text.push_str(&self.paint(FAILED, &head));
+                text.push_str(&self.paint.failed(&head));
                 text.push_str("\n\n");
             }
         }
         self.write(&text);
-    }
-
-    fn paint(&self, colour: &str, text: &str) -> String {
-        if self.colour {
-            format!("{colour}{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
     }
 
     fn write(&self, text: &str) {
@@ -356,7 +344,3 @@ const RESPONSE_HEADERS: &[&str] = &[
     "Retry-After",
     "WWW-Authenticate",
 ];
-/// Colours of a trace on a terminal: bold cyan, bold green, bold red.
-const SENT: &str = "\x1b[1;36m";
-const RECEIVED: &str = "\x1b[1;32m";
-const FAILED: &str = "\x1b[1;31m";

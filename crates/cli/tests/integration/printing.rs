@@ -104,3 +104,33 @@ fn a_node_name_holding_esc_in_an_edited_state_is_escaped_by_tree() {
     let get = device.run(&["get", &format!("{DEVICE_ROOT}?list=Struct")]);
     assert!(get.stdout.contains("t\u{1b}[31mred"), "{get:?}");
 }
+
+/// One colour policy for every printer (README "Output"): colour when the stream is a
+/// terminal, or when `CLICOLOR_FORCE` asks for it; never when `NO_COLOR` is set
+/// (no-color.org), which wins over `CLICOLOR_FORCE`.
+#[test]
+fn colour_follows_clicolor_force_and_no_color_on_every_printer() {
+    let device = TestDevice::new();
+    let profile = device.file(
+        "profile.xml",
+        Msg::new().device("UsePassportForWork", "bool", "1").build(),
+    );
+    let profile = profile.to_str().unwrap();
+    let run = |no_color: Option<&str>, args: &[&str]| {
+        let mut cmd = device.cmd();
+        cmd.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        if let Some(value) = no_color {
+            cmd.env("NO_COLOR", value);
+        }
+        Run::from(cmd.args(args).output().expect("pfw runs"))
+    };
+    for args in [&["lint", profile][..], &["apply", profile, "--summary"][..]] {
+        let forced = run(None, args);
+        assert!(
+            forced.stdout.contains('\u{1b}') || forced.stderr.contains('\u{1b}'),
+            "CLICOLOR_FORCE=1 colours {args:?}: {forced:?}"
+        );
+        let plain = run(Some("1"), args);
+        assert_inert(&plain);
+    }
+}
