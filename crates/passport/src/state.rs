@@ -6,8 +6,11 @@ use pfw_ddf::decode_segment;
 use pfw_tree::{InstanceId, Store, StoreError};
 use thiserror::Error;
 
-use crate::error::{ResolveError, UnknownTpm};
-use crate::pin::{PinRecord, Tpm};
+use crate::error::{HashError, ProvisioningRefusal, ResolveError, SetPinError, UnknownTpm};
+use crate::pin::{
+    HashParams, PinPolicy, PinRecord, PinStatus, Provisioning, Tpm, Violation, check, reset_pin,
+    reuse_violation, set_pin, status,
+};
 use crate::policy::catalog::DEVICE_WIDE_ROOTS;
 use crate::policy::{EffectivePolicy, PolicySource, SourceKind, TenantChoice, resolve};
 
@@ -224,4 +227,94 @@ fn source(
         }
     }
     Ok(source)
+}
+
+/// A user's PIN against the policy in force on the device in a store: what `pin check`,
+/// `pin set`, `pin reset` and `pin status` decide, each in one place.
+#[derive(Clone, Debug)]
+pub struct UserPin {
+    /// The policy in force for the user.
+    pub policy: EffectivePolicy,
+    /// Its PIN rules.
+    pub rules: PinPolicy,
+    /// Whether the device may provision a PIN, and why not.
+    pub provisioning: Provisioning,
+    /// The user's stored PIN, if one is set.
+    pub record: Option<PinRecord>,
+}
+
+/// What a check of a candidate PIN found.
+#[derive(Clone, Debug)]
+pub struct PinCheck {
+    /// Every rule the PIN breaks; the History rule only when every other rule is kept.
+    pub violations: Vec<Violation>,
+    /// Why the device would refuse to provision any PIN, even a compliant one.
+    pub refused: Option<ProvisioningRefusal>,
+}
+
+impl UserPin {
+    /// Reads `user`'s policy in force (`tenant` chosen as [`policy_in_force`] does), the
+    /// device's TPM and the user's PIN record.
+    pub fn load(store: &dyn Store, user: &str, tenant: Option<&str>) -> Result<Self, StateError> {
+        let policy = policy_in_force(store, Some(user), tenant)?;
+        let provisioning = Provisioning::from_effective(&policy, tpm(store)?);
+        Ok(Self {
+            rules: PinPolicy::from_effective(&policy),
+            provisioning,
+            record: pin_record(store, user)?,
+            policy,
+        })
+    }
+
+    /// Checks `pin` as a new PIN: the rules first (all violations), then, when they all
+    /// pass, reuse of the current or a previous PIN; and whether provisioning is refused.
+    pub fn check(&self, pin: &str) -> Result<PinCheck, HashError> {
+        let mut violations = check(pin, &self.rules);
+        if violations.is_empty()
+            && let Some(v) = reuse_violation(self.record.as_ref(), pin, &self.rules)?
+        {
+            violations.push(v);
+        }
+        Ok(PinCheck {
+            violations,
+            refused: self.provisioning.check().err(),
+        })
+    }
+
+    /// The record `pin` would be stored as (set keeps history, reset forgets it), or why
+    /// not; [`set_pin_record`] stores it.
+    pub fn change(
+        &self,
+        pin: &str,
+        change: PinChange,
+        now: i64,
+        params: HashParams,
+    ) -> Result<PinRecord, SetPinError> {
+        match change {
+            PinChange::Set => set_pin(
+                self.record.as_ref(),
+                pin,
+                &self.rules,
+                &self.provisioning,
+                now,
+                params,
+            ),
+            PinChange::Reset => reset_pin(pin, &self.rules, &self.provisioning, now, params),
+        }
+    }
+
+    /// The state of the stored PIN under the policy in force at `now`.
+    pub fn status(&self, now: i64) -> PinStatus {
+        status(self.record.as_ref(), &self.rules, now)
+    }
+}
+
+/// How a new PIN replaces the old one.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum PinChange {
+    /// `pin set`: the old PIN moves into the history, which the new one is checked against.
+    Set,
+    /// `pin reset`: the history is forgotten; the new PIN is checked against the rules and
+    /// provisioning only.
+    Reset,
 }

@@ -4,12 +4,10 @@
 
 use std::io::{IsTerminal, Read, Write};
 
+use pfw_passport::SetPinError;
 use pfw_passport::error::ProvisioningRefusal;
-use pfw_passport::pin::{
-    PinPolicy, Provisioning, Violation, check, reset_pin, reuse_violation, set_pin, status,
-};
-use pfw_passport::state::{pin_record, set_pin_record, tpm};
-use pfw_passport::{EffectivePolicy, SetPinError};
+use pfw_passport::pin::Violation;
+use pfw_passport::state::{PinChange, UserPin, set_pin_record};
 
 use crate::args::{Cli, PinArgs, PinCommand};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
@@ -27,46 +25,32 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
     let now = crate::hooks::clock()?.now();
     match command {
         PinCommand::Check(args) => {
-            let (policy, provisioning) = policy_for(&device, args)?;
+            let user = load(&device, args)?;
             let pin = read_pin()?;
-            let rules = PinPolicy::from_effective(&policy);
-            let mut violations = check(&pin, &rules);
-            let record =
-                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
-            if violations.is_empty()
-                && let Some(v) = reuse_violation(record.as_ref(), &pin, &rules)
-                    .map_err(|e| CliError::Usage(e.to_string()))?
-            {
-                violations.push(v);
-            }
-            report_check(args.json, &violations, provisioning.check().err())?;
-            Ok(if violations.is_empty() {
+            let found = user
+                .check(&pin)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            report_check(args.json, &found.violations, found.refused)?;
+            Ok(if found.violations.is_empty() {
                 SUCCESS
             } else {
                 NEGATIVE
             })
         }
         PinCommand::Set(args) | PinCommand::Reset(args) => {
-            let reset = matches!(command, PinCommand::Reset(_));
-            let (policy, provisioning) = policy_for(&device, args)?;
-            let pin = read_pin()?;
-            let rules = PinPolicy::from_effective(&policy);
-            let existing =
-                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
-            let params = crate::hooks::hash_params();
-            let result = if reset {
-                reset_pin(&pin, &rules, &provisioning, now, params)
-            } else {
-                set_pin(existing.as_ref(), &pin, &rules, &provisioning, now, params)
+            let (change, what) = match command {
+                PinCommand::Reset(_) => (PinChange::Reset, "reset"),
+                _ => (PinChange::Set, "set"),
             };
-            match result {
+            let user = load(&device, args)?;
+            let pin = read_pin()?;
+            match user.change(&pin, change, now, crate::hooks::hash_params()) {
                 Ok(record) => {
                     let path = device.path.clone();
                     device.write(|store| {
                         set_pin_record(store, &args.user, Some(&record))
                             .map_err(|source| CliError::State { path, source })
                     })?;
-                    let what = if reset { "reset" } else { "set" };
                     say(
                         args.json,
                         &serde_json::json!({"set": true, "user": args.user}),
@@ -93,10 +77,7 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
             }
         }
         PinCommand::Status(args) => {
-            let (policy, _) = policy_for(&device, args)?;
-            let record =
-                pin_record(&device.store, &args.user).map_err(|e| device.state_error(e))?;
-            let st = status(record.as_ref(), &PinPolicy::from_effective(&policy), now);
+            let st = load(&device, args)?.status(now);
             let text = if !st.set {
                 format!("{} has no PIN", visible(&args.user, false))
             } else {
@@ -132,19 +113,10 @@ pub(crate) fn run(cli: &Cli, command: &PinCommand) -> Result<u8, CliError> {
     }
 }
 
-fn policy_for(
-    device: &Device,
-    args: &PinArgs,
-) -> Result<(EffectivePolicy, Provisioning), CliError> {
-    let policy = pfw_passport::state::policy_in_force(
-        &device.store,
-        Some(&args.user),
-        args.tenant.as_deref(),
-    )
-    .map_err(|e| device.state_error(e))?;
-    let tpm = tpm(&device.store).map_err(|e| device.state_error(e))?;
-    let provisioning = Provisioning::from_effective(&policy, tpm);
-    Ok((policy, provisioning))
+/// The user's PIN and the policy in force, read from the device's state.
+fn load(device: &Device, args: &PinArgs) -> Result<UserPin, CliError> {
+    UserPin::load(&device.store, &args.user, args.tenant.as_deref())
+        .map_err(|e| device.state_error(e))
 }
 
 /// The PIN: prompted for without echo on a terminal, else read from standard input with one

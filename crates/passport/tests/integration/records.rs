@@ -334,3 +334,57 @@ fn the_resolved_policy_and_the_tpm_decide_provisioning() {
         Err(ProvisioningRefusal::NoSecurityDevice)
     );
 }
+
+/// `UserPin` reads the policy, TPM and record from a store and decides in the order
+/// `pin check` and `pin set` rely on: the rules first, reuse only when they pass; a reset
+/// forgets the history (README "PINs").
+#[test]
+fn a_users_pin_is_decided_from_the_store_in_one_order() {
+    use pfw_passport::state::{PinChange, UserPin, set_pin_record};
+    use pfw_tree::{InstanceId, MemoryStore, Store};
+
+    let mut store = MemoryStore::new();
+    store.begin().unwrap();
+    let root = "Vendor/MSFT/PassportForWork";
+    let tenant = crate::support::T;
+    for (key, value) in [
+        (root.to_owned(), None),
+        (format!("{root}/{tenant}"), None),
+        (format!("{root}/{tenant}/Policies"), None),
+        (format!("{root}/{tenant}/Policies/PINComplexity"), None),
+        (
+            format!("{root}/{tenant}/Policies/PINComplexity/History"),
+            Some("2"),
+        ),
+    ] {
+        store.put(InstanceId::DEVICE, &key, value).unwrap();
+    }
+    let first = set(None, "24681357", &with_history(2)).unwrap();
+    set_pin_record(&mut store, "alice", Some(&first)).unwrap();
+    store.commit().unwrap();
+
+    let user = UserPin::load(&store, "alice", None).unwrap();
+    assert_eq!(user.rules.history, 2, "the stored History is in force");
+    let reuse = user.check("24681357").unwrap();
+    assert_eq!(
+        reuse.violations.iter().map(|v| v.rule).collect::<Vec<_>>(),
+        [Rule::History]
+    );
+    assert!(reuse.refused.is_none(), "no TPM is required");
+    // Too short: the rule is reported and reuse is not looked at.
+    let short = user.check("135").unwrap();
+    assert_eq!(
+        short.violations.iter().map(|v| v.rule).collect::<Vec<_>>(),
+        [Rule::MinimumLength]
+    );
+    let params = HashParams::TESTING;
+    assert!(matches!(
+        user.change("24681357", PinChange::Set, NOW, params),
+        Err(SetPinError::Violations(_))
+    ));
+    let reset = user
+        .change("24681357", PinChange::Reset, NOW, params)
+        .expect("a reset is not checked for reuse");
+    assert!(reset.previous().is_empty(), "a reset forgets the history");
+    assert!(user.status(NOW).set);
+}
