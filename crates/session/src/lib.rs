@@ -38,6 +38,7 @@ pub mod error;
 pub mod fleet;
 pub mod http;
 pub mod mdm;
+pub mod poll;
 pub mod state;
 pub mod xml;
 
@@ -63,6 +64,7 @@ pub use mdm::{
     Direction, Fault, FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace,
     poll_interval, sync,
 };
+pub use poll::{PollConfig, poll};
 
 /// One RSA key per test binary: generating keys is slow in debug builds.
 #[cfg(test)]

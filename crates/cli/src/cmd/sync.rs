@@ -5,12 +5,12 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use pfw_session::{
     Direction, Exchange, ExchangeObserver, SessionError, SessionReport, SyncOptions,
-    TransportConfig, poll_interval, state,
+    TransportConfig, state,
 };
 use serde_json::json;
 
@@ -73,30 +73,29 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
                 source,
             })?;
     }
-    let minute = minute_length();
-    let schedule = *enrollment.poll();
-    let mut index = 0u64;
-    loop {
-        match pfw_session::sync(&mut device.store, &device.engine, &options) {
-            Ok(report) => print_report(&report, args.json).map_err(CliError::after_commit)?,
-            // A failed session is reported; polling goes on, as Windows retries on schedule.
-            Err(e) => crate::output::warn(&format!("pfw: session failed: {e}")),
-        }
-        let minutes = poll_interval(&schedule, index).unwrap_or(SCHEDULE_END_MINUTES);
-        index += 1;
-        let until = Instant::now() + minute * minutes;
-        while Instant::now() < until {
-            if stop.load(Ordering::SeqCst) {
-                eprintln!("pfw: stopped");
-                return Ok(SUCCESS);
+    let config = pfw_session::PollConfig {
+        schedule: enrollment.poll(),
+        minute: crate::hooks::poll_minute(),
+        stop: &stop,
+    };
+    pfw_session::poll(
+        &mut device.store,
+        &device.engine,
+        &options,
+        &config,
+        |outcome| {
+            match outcome {
+                Ok(report) => print_report(&report, args.json).map_err(CliError::after_commit),
+                // A failed session is reported; polling goes on, as Windows retries on schedule.
+                Err(e) => {
+                    crate::output::warn(&format!("pfw: session failed: {e}"));
+                    Ok(())
+                }
             }
-            std::thread::sleep(STOP_CHECK.min(until.saturating_duration_since(Instant::now())));
-        }
-        if stop.load(Ordering::SeqCst) {
-            eprintln!("pfw: stopped");
-            return Ok(SUCCESS);
-        }
-    }
+        },
+    )?;
+    eprintln!("pfw: stopped");
+    Ok(SUCCESS)
 }
 
 /// The transport limits of `--timeout` and `--max-retry-after`.
@@ -187,17 +186,6 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
     }
     Ok(())
 }
-
-/// How long a schedule minute lasts (a minute; the test hooks can shorten it).
-fn minute_length() -> Duration {
-    crate::hooks::poll_minute()
-}
-
-/// Minutes between sessions once the server's schedule has ended (undefined in MS-MDE2):
-/// daily.
-const SCHEDULE_END_MINUTES: u32 = 1440;
-/// How often a wait looks for a stop signal.
-const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// Where `--trace` goes (standard error or `--trace-file`) and in which form.
 pub(crate) struct Tracer {

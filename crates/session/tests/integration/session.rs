@@ -665,3 +665,51 @@ fn a_server_atomic_is_answered_as_windows_answers_it() {
         "nothing of the Atomic is applied"
     );
 }
+
+/// `poll` runs a session now and then one per interval of the enrollment's schedule until
+/// the stop flag is set; a failed session does not end it (the DMClient CSP's `Poll` nodes: the
+/// device retries on its schedule), an error of the caller's does.
+#[test]
+fn poll_runs_sessions_on_the_schedule_until_stopped() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = server();
+    let mdm = mdm(
+        &server,
+        MdmConfig {
+            script: vec![vec![get("./DevDetail/SwV")]],
+            require_client_cert: true,
+            ..MdmConfig::default()
+        },
+    );
+    let mut store = enrolled_device(&server);
+    let engine = state::engine_for(&base_registry(), &mut store).unwrap();
+    let enrollment = state::load_enrollment(&store).unwrap().unwrap();
+    let stop = AtomicBool::new(false);
+    let config = pfw_session::PollConfig {
+        schedule: enrollment.poll(),
+        // A schedule minute of a millisecond: the first intervals (15 minutes) are 15 ms.
+        minute: Duration::from_millis(1),
+        stop: &stop,
+    };
+    let mut outcomes = Vec::new();
+    let done = pfw_session::poll(&mut store, &engine, &sync_options(), &config, |outcome| {
+        outcomes.push(outcome.is_ok());
+        if outcomes.len() == 3 {
+            stop.store(true, Ordering::SeqCst);
+        }
+        Ok::<(), ()>(())
+    });
+    assert_eq!(done, Ok(()));
+    assert_eq!(outcomes, [true, true, true], "three sessions, then stopped");
+    assert_eq!(mdm.session_count(), 3);
+
+    // The caller's error ends the poll after the session that raised it.
+    stop.store(false, Ordering::SeqCst);
+    let mut seen = 0;
+    let ended = pfw_session::poll(&mut store, &engine, &sync_options(), &config, |_| {
+        seen += 1;
+        Err("stop here")
+    });
+    assert_eq!((ended, seen), (Err("stop here"), 1));
+}
