@@ -5,9 +5,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use pfw_device::{Access, Config, DeviceError};
 use pfw_engine::Engine;
 use pfw_passport::schema::PassportCsp;
-use pfw_syncml::Limits;
 use pfw_tree::{Registry, SqliteStore, Store, Transaction};
 
 use crate::args::Cli;
@@ -21,42 +21,30 @@ pub(crate) struct Device {
 }
 
 impl Device {
-    /// Opens the state (creating it when missing) and the CSPs.
+    /// Opens the device to change it (its state created when missing) with the CSPs.
     pub(crate) fn open(cli: &Cli) -> Result<Self, CliError> {
-        let path = state_path(cli)?;
-        let mut store = SqliteStore::open(&path).map_err(|source| CliError::Store {
-            path: path.clone(),
-            source,
-        })?;
-        // The device CSPs answer from the state: its device identifier (generated at the
-        // first open) and its enrollment. A damaged one is reported by the session commands.
-        let facts = match pfw_session::state::device_facts(&mut store) {
-            Ok(facts) => facts,
-            Err(
-                pfw_session::StateError::Store(source)
-                | pfw_session::StateError::DevInfo(pfw_devinfo::DevInfoError::Store(source)),
-            ) => return Err(CliError::Store { path, source }),
-            Err(_) => pfw_devinfo::DeviceFacts::default(),
-        };
-        let engine = Engine::new(registry_for(cli, facts)?, Limits::DEFAULT);
-        Ok(Self {
-            path,
-            store,
-            engine,
-        })
+        Self::open_with(cli, Access::Write)
     }
 
-    /// Opens the state for a command that only reads. A state path given explicitly
-    /// (`--state`, `PFW_STATE`) must exist: a mistyped path is reported, not shown as a fresh
-    /// device, and no file is created. The per-user default is opened (and created) as by
-    /// [`open`](Self::open): it is where a first run starts.
+    /// Opens the device for a command that only reads: its state must exist (a mistyped
+    /// path is reported, not shown as a fresh device) and nothing is written to it.
     pub(crate) fn open_existing(cli: &Cli) -> Result<Self, CliError> {
-        if let Some(path) = &cli.state
-            && !path.exists()
-        {
-            return Err(CliError::NoState(path.clone()));
-        }
-        Self::open(cli)
+        Self::open_with(cli, Access::Read)
+    }
+
+    fn open_with(cli: &Cli, access: Access) -> Result<Self, CliError> {
+        let path = state_path(cli, access)?;
+        let device =
+            pfw_device::Device::open(&path, &config(cli)?, access).map_err(|e| match e {
+                DeviceError::NoState(path) => CliError::NoState(path),
+                DeviceError::Store { path, source } => CliError::Store { path, source },
+                DeviceError::Csps(e) => csps_error(cli, e),
+            })?;
+        Ok(Self {
+            path: device.path,
+            store: device.store,
+            engine: device.engine,
+        })
     }
 
     /// Maps a store failure to the CLI's error for this state.
@@ -106,8 +94,9 @@ fn store_error(path: &Path, source: pfw_tree::StoreError) -> CliError {
 }
 
 /// The state file: --state, else $PFW_STATE (clap reads it), else the per-user data
-/// directory's `pfw/state.db` (created with mode 0700).
-pub(crate) fn state_path(cli: &Cli) -> Result<PathBuf, CliError> {
+/// directory's `pfw/state.db` (its directory created with mode 0700 by a command that
+/// changes the device).
+fn state_path(cli: &Cli, access: Access) -> Result<PathBuf, CliError> {
     if let Some(path) = &cli.state {
         return Ok(path.clone());
     }
@@ -118,7 +107,9 @@ pub(crate) fn state_path(cli: &Cli) -> Result<PathBuf, CliError> {
         )
     })?;
     let dir = base.join("pfw");
-    create_private_dir(&dir)?;
+    if access == Access::Write {
+        create_private_dir(&dir)?;
+    }
     Ok(dir.join("state.db"))
 }
 
@@ -139,31 +130,26 @@ fn create_private_dir(dir: &Path) -> Result<(), CliError> {
 /// The whole device's CSPs (PassportForWork from pfw's own DDF or --ddf, the rest from the
 /// facts table or --ddf-dir), the device CSPs answering with no device facts.
 pub(crate) fn registry(cli: &Cli) -> Result<Registry, CliError> {
-    registry_for(cli, pfw_devinfo::DeviceFacts::default())
-}
-
-/// The whole device's CSPs, the device CSPs answering from `facts`.
-pub(crate) fn registry_for(
-    cli: &Cli,
-    facts: pfw_devinfo::DeviceFacts,
-) -> Result<Registry, CliError> {
-    pfw_csps::registry(csps_options(cli, facts)?).map_err(|e| csps_error(cli, e))
+    config(cli)?
+        .registry(pfw_devinfo::DeviceFacts::default())
+        .map_err(|e| csps_error(cli, e))
 }
 
 /// The whole device without its device CSPs, for many devices that each register DevInfo,
 /// DevDetail and DMClient with their own facts (the fleet): one facts table for all of them.
 pub(crate) fn shared_registry(cli: &Cli) -> Result<Registry, CliError> {
-    let options = csps_options(cli, pfw_devinfo::DeviceFacts::default())?;
-    pfw_csps::without_device_csps(options).map_err(|e| csps_error(cli, e))
+    config(cli)?
+        .without_device_csps()
+        .map_err(|e| csps_error(cli, e))
 }
 
-fn csps_options(cli: &Cli, facts: pfw_devinfo::DeviceFacts) -> Result<pfw_csps::Options, CliError> {
+/// What the device is built from: --ddf and --ddf-dir.
+fn config(cli: &Cli) -> Result<Config, CliError> {
     let passport = match cli.ddf.as_deref() {
         None => None,
         Some(path) => Some(load_ddf(path)?),
     };
-    Ok(pfw_csps::Options {
-        facts: Arc::new(facts),
+    Ok(Config {
         passport,
         ddf_dir: cli.ddf_dir.clone(),
     })

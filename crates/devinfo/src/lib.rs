@@ -44,7 +44,10 @@ use pfw_tree::Registry;
 pub use csp::{DeviceCsp, Kind};
 pub use error::DevInfoError;
 pub use facts::{DeviceFacts, DmProvider};
-pub use state::{DEVICE_ID_PROPERTY, device_id, ensure_device_id};
+pub use state::{
+    DEVICE_ID_PROPERTY, device_facts, device_id, ensure_device_id, load_provider, save_provider,
+    stored_device_facts,
+};
 
 /// `registry` with the DevInfo, DevDetail and DMClient CSPs added, answering from `facts`.
 pub fn register(registry: Registry, facts: &Arc<DeviceFacts>) -> Result<Registry, DevInfoError> {

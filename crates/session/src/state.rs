@@ -41,6 +41,7 @@ pub fn save_enrollment(store: &mut dyn Store, enrollment: &Enrollment) -> Result
         &provider_key(enrollment.provider_id()),
         None,
     )?;
+    pfw_devinfo::save_provider(store, Some(&provider_of(enrollment)))?;
     Ok(())
 }
 
@@ -53,6 +54,7 @@ pub fn forget_enrollment(store: &mut dyn Store) -> Result<Option<Enrollment>, St
     store.set_record(NAMESPACE, OWNER, RECORD_KEY, None)?;
     store.set_record(NAMESPACE, OWNER, COUNTER_KEY, None)?;
     store.delete_subtree(InstanceId::DEVICE, &provider_key(enrollment.provider_id()))?;
+    pfw_devinfo::save_provider(store, None)?;
     Ok(Some(enrollment))
 }
 
@@ -79,14 +81,17 @@ pub fn next_session_id(store: &mut dyn Store) -> Result<String, StateError> {
 /// The facts the device CSPs answer from: the device identifier (generated and stored first
 /// when the state has none: its own transaction) and the enrollment's DMClient values.
 pub fn device_facts(store: &mut dyn Store) -> Result<DeviceFacts, StateError> {
-    let device_id = ensure_device_id(store)?;
-    let facts = DeviceFacts::new(device_id);
-    Ok(match load_enrollment(store)? {
-        Some(enrollment) => facts.with_provider(provider_of(&enrollment)),
-        None => facts,
-    })
+    let facts = pfw_devinfo::device_facts(store)?;
+    let provider = load_enrollment(store)?.map(|e| provider_of(&e));
+    if facts.provider != provider {
+        // A state whose enrollment was stored before the device facts kept its DMClient
+        // values: they are written now, for the commands that read them without sessions.
+        let mut transaction = Transaction::begin(store)?;
+        pfw_devinfo::save_provider(transaction.store(), provider.as_ref())?;
+        transaction.commit()?;
+    }
+    Ok(DeviceFacts { provider, ..facts })
 }
-
 /// An engine for the device in `store`: `base`'s CSPs plus the device CSPs answering from
 /// the state's [`device_facts`].
 pub fn engine_for(base: &Registry, store: &mut dyn Store) -> Result<Engine, StateError> {

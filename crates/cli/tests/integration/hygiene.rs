@@ -5,7 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
-use crate::support::{DEVICE_ROOT, Msg, TestDevice};
+use pfw_tree::SqliteStore;
+
+use crate::support::{DEVICE_ROOT, Msg, Run, TestDevice};
 
 #[test]
 fn a_fresh_state_and_its_wal_are_private() {
@@ -151,4 +153,53 @@ fn mode(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// A command that only reads writes nothing (README "State"): on a state whose device
+/// identifier is not generated yet, `get`, `tree`, `policy`, `device show` and `pin status`
+/// leave it so and store nothing; the first command that changes the device generates it.
+#[test]
+fn reading_commands_write_nothing_to_a_fresh_state() {
+    let device = TestDevice::existing();
+    let reads: [&[&str]; 6] = [
+        &["get", "./DevInfo/DevId"],
+        &["get", "./Vendor/MSFT/DMClient"],
+        &["tree"],
+        &["policy"],
+        &["device", "show"],
+        &["pin", "status", "--user", "alice"],
+    ];
+    for args in reads {
+        let run = device.run(args);
+        assert_eq!(run.code, Some(0), "{args:?}: {run:?}");
+    }
+    let store = SqliteStore::open(device.state()).expect("the state opens");
+    assert_eq!(pfw_devinfo::device_id(&store).unwrap(), None);
+    assert!(device.dump().is_empty(), "{:?}", device.dump());
+    drop(store);
+    assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
+    let store = SqliteStore::open(device.state()).expect("the state opens");
+    assert!(pfw_devinfo::device_id(&store).unwrap().is_some());
+}
+
+/// Without `--state` or `PFW_STATE`, a command that only reads does not create the per-user
+/// state (nor its directory); one that changes the device does.
+#[test]
+fn reading_commands_do_not_create_the_default_state() {
+    let device = TestDevice::new();
+    let data = device.dir().join("data");
+    let run = |args: &[&str]| {
+        let mut cmd = device.cmd();
+        cmd.env_remove("PFW_STATE")
+            .env("XDG_DATA_HOME", &data)
+            .env("HOME", device.dir());
+        Run::from(cmd.args(args).output().expect("pfw runs"))
+    };
+    let get = run(&["get", "./DevDetail/SwV"]);
+    assert_eq!(get.code, Some(3), "{get:?}");
+    assert!(get.stderr.contains("no such file"), "{get:?}");
+    assert!(!data.exists(), "nothing created");
+    assert_eq!(run(&["device", "tpm", "none"]).code, Some(0));
+    assert!(data.join("pfw/state.db").exists());
+    assert_eq!(run(&["get", "./DevDetail/SwV"]).code, Some(0));
 }
