@@ -17,7 +17,7 @@ use crate::spec::{
 };
 use crate::wire::HttpRequest;
 use crate::{ProvisioningTweak, ServerAuth, TestServerConfig};
-use pfw_session::xml::{self, Element, Limits, escape};
+use pfw_session::xml::{self, Element, escape};
 
 /// What the server answers.
 pub(crate) struct Reply {
@@ -543,7 +543,7 @@ fn expect_header(req: &HttpRequest, name: &str, value: &str, v: &mut Vec<String>
 }
 
 fn parse(req: &HttpRequest, v: &mut Vec<String>) -> Option<Element> {
-    match xml::parse(&req.body, Limits::DEFAULT) {
+    match xml::parse(&req.body) {
         Ok(env) if env.is(NS_SOAP12, "Envelope") => Some(env),
         Ok(other) => {
             v.push(format!(

@@ -17,7 +17,7 @@ use crate::enroll::AuthPolicy;
 use crate::enroll::csr::SignatureHash;
 use crate::enroll::device::DeviceInfo;
 use crate::error::{EnrollError, Step};
-use crate::xml::{self, Element, Limits, escape, shorten};
+use crate::xml::{self, Element, escape, shorten};
 
 /// A SOAP fault as the server sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,8 +263,7 @@ pub(crate) fn context_items(device: &DeviceInfo) -> Vec<(&'static str, String)> 
 
 /// Reads a reply envelope: the first element of its Body, or the fault it carries.
 pub(crate) fn read_body(body: &[u8], step: Step) -> Result<Element, EnrollError> {
-    let root =
-        xml::parse(body, Limits::DEFAULT).map_err(|source| EnrollError::Xml { step, source })?;
+    let root = xml::parse(body).map_err(|source| EnrollError::Xml { step, source })?;
     let soap_ns = match root.ns.as_deref() {
         Some(ns @ (NS_SOAP12 | NS_SOAP11)) if root.name.eq_ignore_ascii_case("Envelope") => {
             ns.to_owned()
@@ -625,7 +624,7 @@ mod tests {
             "demo@example.com",
             &device(),
         );
-        let root = xml::parse(xml_text.as_bytes(), Limits::DEFAULT).unwrap();
+        let root = xml::parse(xml_text.as_bytes()).unwrap();
         assert!(root.is(NS_SOAP12, "Envelope"));
         let header = root.child(NS_SOAP12, "Header").unwrap();
         let action = header.child(NS_ADDRESSING, "Action").unwrap();
@@ -662,7 +661,7 @@ mod tests {
                 password: "<p\"w'>",
             },
         );
-        let root = xml::parse(xml_text.as_bytes(), Limits::DEFAULT).unwrap();
+        let root = xml::parse(xml_text.as_bytes()).unwrap();
         let token = root
             .path(&[
                 (NS_SOAP12, "Header"),
