@@ -673,6 +673,40 @@ mod tests {
         assert_eq!(token.child(NS_WSSE, "Username").unwrap().text, "a&b");
     }
 
+    /// A CR and a control character in a credential: the CR is written `&#13;` and reads
+    /// back as a CR (a raw one would be read as LF, XML 1.0 §2.11); U+0001, which no XML 1.0
+    /// document may carry (§2.2), is written as U+FFFD rather than making the request a
+    /// document no server reads. The rules are the SyncML writer's (`pfw_xml::escape`).
+    #[test]
+    fn cr_and_control_characters_are_escaped_in_the_username_token() {
+        let xml_text = get_policies_request(
+            "id",
+            "https://h/p",
+            &Security::UsernameToken {
+                user: "line\r\nnext\ttab",
+                password: "p\rw\u{1}d",
+            },
+        );
+        assert!(xml_text.contains("line&#13;&#10;next&#9;tab"), "{xml_text}");
+        assert!(!xml_text.contains('\r') && !xml_text.contains('\u{1}'));
+        let root = xml::parse(xml_text.as_bytes()).unwrap();
+        let token = root
+            .path(&[
+                (NS_SOAP12, "Header"),
+                (NS_WSSE, "Security"),
+                (NS_WSSE, "UsernameToken"),
+            ])
+            .unwrap();
+        assert_eq!(
+            token.child(NS_WSSE, "Username").unwrap().text,
+            "line\r\nnext\ttab"
+        );
+        assert_eq!(
+            token.child(NS_WSSE, "Password").unwrap().text,
+            "p\rw\u{FFFD}d"
+        );
+    }
+
     #[test]
     fn fault_soap12_lower_case_and_soap11() {
         // MS-MDE2 §2.2.10 sample, written in lower case.
