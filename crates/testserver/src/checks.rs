@@ -566,17 +566,7 @@ fn check_addressing(env: &Element, action: &str, to: &str, v: &mut Vec<String>) 
         v.push("SOAP: no Header".to_owned());
         return String::new();
     };
-    match header.child(NS_ADDRESSING, "Action") {
-        Some(a) if a.trimmed_text() == action => {
-            if a.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
-                v.push("SOAP: Action lacks s:mustUnderstand=\"1\"".to_owned());
-            }
-        }
-        other => v.push(format!(
-            "SOAP: Action {:?}, not {action}",
-            other.map(Element::trimmed_text)
-        )),
-    }
+    check_understood(header, "Action", action, v);
     let message_id = header
         .child(NS_ADDRESSING, "MessageID")
         .map(|m| m.trimmed_text().to_owned())
@@ -593,18 +583,24 @@ fn check_addressing(env: &Element, action: &str, to: &str, v: &mut Vec<String>) 
     {
         v.push("SOAP: ReplyTo/Address is not the anonymous address".to_owned());
     }
-    match header.child(NS_ADDRESSING, "To") {
-        Some(t) if t.trimmed_text() == to => {
-            if t.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
-                v.push("SOAP: To lacks s:mustUnderstand=\"1\"".to_owned());
+    check_understood(header, "To", to, v);
+    message_id
+}
+
+/// Checks that the WS-Addressing header `name` holds `expected` and carries
+/// `s:mustUnderstand="1"`.
+fn check_understood(header: &Element, name: &str, expected: &str, v: &mut Vec<String>) {
+    match header.child(NS_ADDRESSING, name) {
+        Some(h) if h.trimmed_text() == expected => {
+            if h.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
+                v.push(format!("SOAP: {name} lacks s:mustUnderstand=\"1\""));
             }
         }
         other => v.push(format!(
-            "SOAP: To {:?}, not {to}",
+            "SOAP: {name} {:?}, not {expected}",
             other.map(Element::trimmed_text)
         )),
     }
-    message_id
 }
 
 /// Checks the `wsse:Security` header's shape; returns whether the credentials match.

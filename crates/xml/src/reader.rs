@@ -309,8 +309,7 @@ impl<'a> Reader<'a> {
                 limit: limits.max_depth,
             }));
         }
-        let name: &str = &start.name().into_inner();
-        let name = name.to_owned();
+        let name = start.name().into_inner().to_owned();
         let local_start = name.len() - start.local_name().into_inner().len();
         let mut attrs = Vec::new();
         for attr in start.attributes() {
