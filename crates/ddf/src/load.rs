@@ -47,9 +47,7 @@ impl Schema {
         let mut patterns = Patterns::default();
         let root = parse_document(bytes, &mut patterns)?;
         if root.local() != "MgmtTree" {
-            return Err(LoadError::WrongRoot {
-                found: root.start.name,
-            });
+            return Err(LoadError::WrongRoot { found: root.name });
         }
         let mut schema = Self {
             ver_dtd: String::new(),
@@ -65,7 +63,7 @@ impl Schema {
                 "Man" => schema.man = Some(child.text),
                 "Mod" => schema.model = Some(child.text),
                 "Diagnostics" => schema.diagnostics = Some(child.text),
-                _ => skip(&mut schema.skipped, child.start.name),
+                _ => skip(&mut schema.skipped, child.name),
             }
         }
         Ok(schema)
@@ -77,8 +75,12 @@ impl Schema {
 /// the open elements and the properties of the nodes being read: a file's peak memory is its
 /// schema's, not a whole document tree's.
 struct Element {
-    /// The start tag: the name as written (prefix included), attributes as written.
-    start: Start,
+    /// The name as written (prefix included).
+    name: String,
+    /// Where the local name (after any prefix) starts in `name`.
+    local_start: usize,
+    /// Attributes as written: (name, value).
+    attrs: Vec<(String, String)>,
     text: String,
     /// Child elements other than `Node`.
     children: Vec<Self>,
@@ -89,29 +91,30 @@ struct Element {
 }
 
 impl Element {
-    /// The element's name without its prefix.
-    fn local(&self) -> &str {
-        self.start.local()
+    fn new(start: Start) -> Self {
+        let local_start = start.name.len() - start.local().len();
+        let Start { name, attrs, .. } = start;
+        Self {
+            name,
+            local_start,
+            attrs: attrs.into_iter().map(|a| (a.name, a.value)).collect(),
+            text: String::new(),
+            children: Vec::new(),
+            nodes: Vec::new(),
+            held: 0,
+        }
     }
 
-    /// The element's name as written.
-    fn name(&self) -> &str {
-        &self.start.name
+    /// The element's name without its prefix.
+    fn local(&self) -> &str {
+        // Invariant: `local_start` is where the reader's local name starts inside `name`.
+        &self.name[self.local_start..]
     }
 
     /// The value of the attribute named `name` as written.
     fn attr(&self, name: &str) -> Option<&str> {
-        let attr = self.start.attrs.iter().find(|a| a.name == name)?;
-        Some(&attr.value)
-    }
-
-    /// The attributes as (name, value) pairs, in document order.
-    fn into_attrs(self) -> Vec<(String, String)> {
-        self.start
-            .attrs
-            .into_iter()
-            .map(|a| (a.name, a.value))
-            .collect()
+        let (_, value) = self.attrs.iter().find(|(k, _)| k == name)?;
+        Some(value)
     }
 }
 
@@ -157,13 +160,7 @@ fn parse_document(bytes: &[u8], patterns: &mut Patterns) -> Result<Element, Load
                         line: reader.position().line,
                     });
                 }
-                stack.push(Element {
-                    start,
-                    text: String::new(),
-                    children: Vec::new(),
-                    nodes: Vec::new(),
-                    held: 0,
-                });
+                stack.push(Element::new(start));
             }
             Token::End => {
                 // Invariant: the reader closes only open elements, and the root last.
@@ -339,7 +336,7 @@ fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node,
             "NodeName" => name = Some(child.text),
             "Path" => path = Some(child.text),
             "DFProperties" => props = Some(child),
-            _ => skip(&mut skipped, child.start.name),
+            _ => skip(&mut skipped, child.name),
         }
     }
     let name = match name {
@@ -393,7 +390,7 @@ fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node,
                 for verb in prop.children {
                     match Verb::from_name(verb.local()) {
                         Some(v) => node.access = node.access.with(v),
-                        None => skip(&mut node.skipped, format!("AccessType/{}", verb.name())),
+                        None => skip(&mut node.skipped, format!("AccessType/{}", verb.name)),
                     }
                 }
             }
@@ -451,26 +448,21 @@ fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node,
             "AllowedValues" => node.allowed = Some(allowed_values(prop, &here, patterns)?),
             "SupportedValues" => {
                 node.supported_values = Some(SupportedValues {
-                    values: prop.children.into_iter().map(Element::into_attrs).collect(),
-                    attributes: prop
-                        .start
-                        .attrs
-                        .into_iter()
-                        .map(|a| (a.name, a.value))
-                        .collect(),
+                    attributes: prop.attrs,
+                    values: prop.children.into_iter().map(|c| c.attrs).collect(),
                 });
             }
             "DynamicNodeNaming" => {
                 let first = only_child(&prop, &here, "DynamicNodeNaming")?;
                 node.dynamic_naming = Some(DynamicNaming {
-                    kind: first.name().to_owned(),
+                    kind: first.name.clone(),
                     text: first.text.clone(),
                 });
             }
-            "Deprecated" => node.deprecated = Some(prop.into_attrs()),
+            "Deprecated" => node.deprecated = Some(prop.attrs),
             "ConflictResolution" => node.conflict_resolution = Some(prop.text),
-            "GpMapping" => node.gp_mapping = Some(prop.into_attrs()),
-            _ => skip(&mut node.skipped, prop.start.name),
+            "GpMapping" => node.gp_mapping = Some(prop.attrs),
+            _ => skip(&mut node.skipped, prop.name),
         }
     }
     if !saw_format {
@@ -563,7 +555,7 @@ fn applicability(element: Element, node: &str) -> Result<Applicability, LoadErro
                 out.editions = Applicability::parse_editions(&child.text).map_err(wrap)?;
                 out.edition_text = Some(child.text);
             }
-            _ => skip(&mut out.skipped, child.start.name),
+            _ => skip(&mut out.skipped, child.name),
         }
     }
     Ok(out)
