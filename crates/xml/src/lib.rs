@@ -8,7 +8,7 @@
 //!   model as elements close (the DDF loader) reads tokens.
 //! - [`parse`] reads a whole small document into an [`Element`] tree, names resolved to
 //!   their namespaces (SOAP envelopes, provisioning documents).
-//! - [`escape_text`], [`escape_attr`] and [`escape`] write text so that the reader gives it
+//! - [`escape_text`], [`escape_attr`] and [`escape()`] write text so that the reader gives it
 //!   back exactly.
 //!
 //! ```

@@ -253,11 +253,6 @@ impl<'a> Reader<'a> {
         Position::of(self.text, self.token_start)
     }
 
-    /// The document's text (after a byte-order mark).
-    pub fn text(&self) -> &'a str {
-        self.text
-    }
-
     fn read(&mut self) -> Result<(Option<String>, Event<'a>), Error> {
         let read = match &mut self.inner {
             Inner::Plain(reader) => reader.read_event().map(|event| (None, event)),
