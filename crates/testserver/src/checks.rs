@@ -93,13 +93,11 @@ pub(crate) fn probe(req: &HttpRequest) -> (Vec<String>, Reply) {
 
 /// `Discover`.
 pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Discovery.svc", ACTION_DISCOVER);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Discovery.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_DISCOVER, &to, &mut v);
     let request = env.path(&[
         (NS_SOAP12, "Body"),
         (NS_ENROLLMENT, "Discover"),
@@ -208,13 +206,11 @@ pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply)
 
 /// MS-XCEP `GetPolicies`.
 pub(crate) fn get_policies(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Policy.svc", ACTION_GET_POLICIES);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Policy.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_GET_POLICIES, &to, &mut v);
     let authenticated = check_security(&env, ctx.config, &mut v);
     match env.path(&[(NS_SOAP12, "Body"), (NS_POLICY, "GetPolicies")]) {
         Some(get) => {
@@ -296,13 +292,11 @@ pub(crate) fn enrollment(
     ctx: &Ctx<'_>,
     tweak: Option<ProvisioningTweak>,
 ) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Enrollment.svc", ACTION_RST);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Enrollment.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_RST, &to, &mut v);
     let authenticated = check_security(&env, ctx.config, &mut v);
     let Some(rst) = env.path(&[(NS_SOAP12, "Body"), (NS_TRUST, "RequestSecurityToken")]) else {
         v.push("RST: no Body/RequestSecurityToken".to_owned());
@@ -511,6 +505,30 @@ pub(crate) fn provisioning_doc(
         upn = upn,
     )
 }
+
+/// The checks every enrollment request starts with: HTTP, the SOAP 1.2 envelope, and its
+/// WS-Addressing headers against `action` and the address of `service` (`Discovery.svc`, …).
+/// Gives the violations so far, the envelope and its MessageID; or, when the envelope cannot
+/// be read, the fault to answer.
+fn open_envelope(
+    req: &HttpRequest,
+    ctx: &Ctx<'_>,
+    service: &str,
+    action: &str,
+) -> Result<Opened, (Vec<String>, Reply)> {
+    let mut v = Vec::new();
+    check_http(req, &mut v);
+    let Some(env) = parse(req, &mut v) else {
+        return Err(fault_for(v));
+    };
+    let to = format!("{}/EnrollmentServer/{service}", ctx.base_url);
+    let message_id = check_addressing(&env, action, &to, &mut v);
+    Ok(Opened(v, env, message_id))
+}
+
+/// A request after [`open_envelope`]'s checks: the violations found so far, the envelope,
+/// its MessageID.
+struct Opened(Vec<String>, Element, String);
 
 fn fault_for(violations: Vec<String>) -> (Vec<String>, Reply) {
     let reply = Reply::fault("s:MessageFormat", &violations.join("; "));
