@@ -24,7 +24,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_odr_violation=0}
 
 all=(syncml_decode syncml_roundtrip apply_memory ddf_load store_decode
      session_provisioning session_record session_server_message
-     sources_pol sources_reg sources_gpreport sources_intune)
+     sources_pol sources_reg sources_gpreport sources_intune xml_read)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -55,6 +55,7 @@ seed() {
         store_decode) cp "$here"/seeds/store/* "$out"/ ;;
         session_provisioning) cp "$here"/seeds/provisioning/* "$out"/ ;;
         session_record) cp "$here"/seeds/record/* "$out"/ ;;
+        xml_read) cp "$here"/seeds/provisioning/* "$here"/seeds/ddf/*.xml "$out"/ ;;
         sources_pol|sources_gpreport|sources_intune)
             # The targets add the header themselves; the samples seed them whole too.
             [ -d "$shared/reference/samples" ] && cp "$shared"/reference/samples/gpo/*.pol \

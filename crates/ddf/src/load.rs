@@ -1,13 +1,14 @@
 //! The DDF loader: an OMA DM DDF 1.2 `MgmtTree` file with Microsoft's `MSFT:` extensions →
 //! [`Schema`].
 //!
-//! A byte-order mark, CRLF line ends and the DOCTYPE these files carry are accepted (its
-//! internal subset is skipped, never interpreted). Entity references other than the XML
-//! predefined ones are refused. Size, depth and node count are bounded. An element the model
+//! The file is read through `pfw_xml`'s bounded reader: a byte-order mark, CRLF line ends
+//! and the DOCTYPE these files carry are accepted (its internal subset is skipped, never
+//! interpreted); entity references other than the XML predefined ones are refused; size,
+//! depth and attributes are bounded there, the node count and the elements held at once
+//! here. An element the model
 //! does not know is skipped and its name recorded, never fatal.
 
-use quick_xml::events::Event;
-use quick_xml::reader::Reader;
+use pfw_xml::{Config, Doctype, ErrorKind, Limits, Names, Reader, Start, Token};
 
 use crate::applicability::Applicability;
 use crate::error::LoadError;
@@ -43,18 +44,8 @@ pub const MAX_DDF_DIR_BYTES: u64 = 64 * 1024 * 1024;
 impl Schema {
     /// Loads a DDF file from its bytes.
     pub fn load(bytes: &[u8]) -> Result<Self, LoadError> {
-        if bytes.len() > MAX_DDF_BYTES {
-            return Err(LoadError::TooLarge {
-                len: bytes.len(),
-                max: MAX_DDF_BYTES,
-            });
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
-            offset: e.valid_up_to(),
-        })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut patterns = Patterns::default();
-        let root = parse_document(text, &mut patterns)?;
+        let root = parse_document(bytes, &mut patterns)?;
         if root.local() != "MgmtTree" {
             return Err(LoadError::WrongRoot { found: root.name });
         }
@@ -84,9 +75,11 @@ impl Schema {
 /// the open elements and the properties of the nodes being read: a file's peak memory is its
 /// schema's, not a whole document tree's.
 struct Element {
+    /// The name as written (prefix included).
     name: String,
     /// Where the local name (after any prefix) starts in `name`.
     local_start: usize,
+    /// Attributes as written: (name, value).
     attrs: Vec<(String, String)>,
     text: String,
     /// Child elements other than `Node`.
@@ -97,119 +90,82 @@ struct Element {
     held: usize,
 }
 
-/// Why a start tag could not become an [`Element`].
-enum NewError {
-    Xml(quick_xml::Error),
-    TooManyAttributes,
-}
-
 impl Element {
-    fn new(start: &quick_xml::events::BytesStart<'_>) -> Result<Self, NewError> {
-        let name = start.name().into_inner().to_owned();
-        let local_start = name.len() - start.local_name().into_inner().len();
-        let mut attrs = Vec::new();
-        for attr in start.attributes() {
-            if attrs.len() == MAX_DDF_ATTRIBUTES {
-                return Err(NewError::TooManyAttributes);
-            }
-            let attr = attr.map_err(|e| NewError::Xml(e.into()))?;
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(NewError::Xml)?
-                .into_owned();
-            attrs.push((attr.key.into_inner().to_owned(), value));
-        }
-        Ok(Self {
+    fn new(start: Start) -> Self {
+        let local_start = start.name.len() - start.local().len();
+        let Start { name, attrs, .. } = start;
+        Self {
             name,
             local_start,
-            attrs,
+            attrs: attrs.into_iter().map(|a| (a.name, a.value)).collect(),
             text: String::new(),
             children: Vec::new(),
             nodes: Vec::new(),
             held: 0,
-        })
+        }
     }
 
     /// The element's name without its prefix.
     fn local(&self) -> &str {
-        // Invariant: `local_start` is where quick-xml's local name starts inside `name`.
+        // Invariant: `local_start` is where the reader's local name starts inside `name`.
         &self.name[self.local_start..]
+    }
+
+    /// The value of the attribute named `name` as written.
+    fn attr(&self, name: &str) -> Option<&str> {
+        let (_, value) = self.attrs.iter().find(|(k, _)| k == name)?;
+        Some(value)
     }
 }
 
+/// How the loader reads a DDF file: its bounds, the DOCTYPE these files carry skipped
+/// unread, names as written (the `MSFT:` prefix is part of an extension's name).
+const CONFIG: Config = Config {
+    limits: Limits {
+        max_bytes: MAX_DDF_BYTES,
+        max_depth: MAX_DDF_DEPTH,
+        // The elements held at once are bounded instead (MAX_DDF_HELD_ELEMENTS), and the
+        // nodes (MAX_DDF_NODES): a large file of small nodes is read in bounded memory.
+        max_elements: usize::MAX,
+        max_attributes: MAX_DDF_ATTRIBUTES,
+        // One element's text is bounded by the file's size.
+        max_text_bytes: MAX_DDF_BYTES,
+    },
+    doctype: Doctype::Skip,
+    names: Names::Qualified,
+};
+
 /// Reads the document into its root element, each `Node` of the DDF tree read as it closes;
 /// `patterns` holds the file's compiled patterns.
-fn parse_document(text: &str, patterns: &mut Patterns) -> Result<Element, LoadError> {
-    let mut reader = Reader::from_str(text);
-    let line_of = |pos: u64| {
-        text.as_bytes()[..usize::try_from(pos).unwrap_or(text.len()).min(text.len())]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    };
-    let xml_err = |pos: u64, e: &dyn std::fmt::Display| LoadError::Xml {
-        line: line_of(pos),
-        message: e.to_string(),
-    };
+fn parse_document(bytes: &[u8], patterns: &mut Patterns) -> Result<Element, LoadError> {
+    let mut reader = Reader::new(bytes, CONFIG).map_err(load_error)?;
     let mut stack: Vec<Element> = Vec::new();
     let mut nodes = 0usize;
     // Elements the DOM holds now (MAX_DDF_HELD_ELEMENTS).
     let mut live = 0usize;
-    let new_element = |start: &quick_xml::events::BytesStart<'_>, pos: u64, live: &mut usize| {
-        *live += 1;
-        if *live > MAX_DDF_HELD_ELEMENTS {
-            return Err(LoadError::TooComplex {
-                max: MAX_DDF_HELD_ELEMENTS,
-                line: line_of(pos),
-            });
-        }
-        Element::new(start).map_err(|e| match e {
-            NewError::Xml(e) => xml_err(pos, &e),
-            NewError::TooManyAttributes => LoadError::TooManyAttributes {
-                max: MAX_DDF_ATTRIBUTES,
-                line: line_of(pos),
-            },
-        })
-    };
     let mut root = None;
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| xml_err(reader.error_position(), &e))?;
-        match event {
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                return Err(xml_err(
-                    pos,
-                    &format!(
-                        "element `{}` after the root element",
-                        start.name().into_inner()
-                    ),
-                ));
-            }
-            Event::Start(start) => {
-                if stack.len() >= MAX_DDF_DEPTH {
-                    return Err(LoadError::TooDeep {
-                        max: MAX_DDF_DEPTH,
-                        line: line_of(pos),
+    while let Some(token) = reader.next().map_err(load_error)? {
+        match token {
+            Token::Start(start) => {
+                if start.local() == "Node" {
+                    nodes += 1;
+                    if nodes > MAX_DDF_NODES {
+                        return Err(LoadError::TooManyNodes { max: MAX_DDF_NODES });
+                    }
+                }
+                live += 1;
+                if live > MAX_DDF_HELD_ELEMENTS {
+                    return Err(LoadError::TooComplex {
+                        max: MAX_DDF_HELD_ELEMENTS,
+                        line: reader.position().line,
                     });
                 }
-                count_node(&start, &mut nodes)?;
-                stack.push(new_element(&start, pos, &mut live)?);
+                stack.push(Element::new(start));
             }
-            Event::Empty(start) => {
-                count_node(&start, &mut nodes)?;
-                let element = new_element(&start, pos, &mut live)?;
-                match stack.is_empty() {
-                    false => attach(&mut stack, element, patterns, &mut live)?,
-                    true => root = Some(element),
-                }
-            }
-            Event::End(_) => {
-                // Invariant: quick-xml checks end names, so an End always closes an open Start.
+            Token::End => {
+                // Invariant: the reader closes only open elements, and the root last.
                 let Some(mut element) = stack.pop() else {
-                    return Err(xml_err(pos, &"unmatched end tag"));
+                    break;
                 };
                 trim_in_place(&mut element.text);
                 match stack.is_empty() {
@@ -217,59 +173,50 @@ fn parse_document(text: &str, patterns: &mut Patterns) -> Result<Element, LoadEr
                     true => root = Some(element),
                 }
             }
-            Event::Text(t) => {
+            Token::Text(text) => {
                 // Text is trimmed when its element closes, so ASCII whitespace before any
-                // content (all the text of an element holding elements) need not be kept, nor
-                // decoded; any other text is decoded and kept, and trimmed at the end.
-                let raw: &str = &t;
-                let ascii_space = raw
-                    .bytes()
-                    .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-                if ascii_space && stack.last().is_none_or(|top| top.text.is_empty()) {
-                    continue;
-                }
-                let content = t.xml10_content();
-                match stack.last_mut() {
-                    Some(top) => top.text.push_str(&content),
-                    None if content.trim().is_empty() => {}
-                    None => return Err(xml_err(pos, &"text outside the root element")),
-                }
-            }
-            Event::CData(c) => {
+                // content (all the text of an element holding elements) need not be kept.
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&c.xml10_content());
+                    let blank = text
+                        .bytes()
+                        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+                    if !(blank && top.text.is_empty()) {
+                        top.text.push_str(&text);
+                    }
                 }
             }
-            Event::GeneralRef(r) => {
-                let resolved = if r.is_char_ref() {
-                    r.resolve_char_ref().map_err(|e| xml_err(pos, &e))?
-                } else {
-                    quick_xml::escape::resolve_predefined_entity(&r).and_then(|s| s.chars().next())
-                };
-                let Some(c) = resolved else {
-                    return Err(LoadError::Entity {
-                        name: r.into_inner().into_owned(),
-                        line: line_of(pos),
-                    });
-                };
-                if let Some(top) = stack.last_mut() {
-                    top.text.push(c);
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(LoadError::Xml {
-            line: line_of(text.len() as u64),
-            message: "the file ends inside an element".to_owned(),
-        });
-    }
+    // Invariant: the reader ends only after the root element closed.
     root.ok_or_else(|| LoadError::Xml {
-        line: 1,
+        line: reader.position().line,
         message: "no root element".to_owned(),
     })
+}
+
+/// The loader's error for the reader's refusal: its bounds and entities as the loader's own
+/// variants, anything else not well-formed at its line.
+fn load_error(error: pfw_xml::Error) -> LoadError {
+    let line = error.at.line;
+    match error.kind {
+        ErrorKind::TooLarge { len, limit } => LoadError::TooLarge { len, max: limit },
+        ErrorKind::NotUtf8 { offset } => LoadError::NotUtf8 { offset },
+        ErrorKind::TooDeep { limit } => LoadError::TooDeep { max: limit, line },
+        ErrorKind::TooManyAttributes { limit } => LoadError::TooManyAttributes { max: limit, line },
+        ErrorKind::UnknownEntity(name) => LoadError::Entity { name, line },
+        ErrorKind::Syntax(e) => LoadError::Xml {
+            line,
+            message: e.to_string(),
+        },
+        ErrorKind::Truncated => LoadError::Xml {
+            line,
+            message: "the file ends inside an element".to_owned(),
+        },
+        other => LoadError::Xml {
+            line,
+            message: other.to_string(),
+        },
+    }
 }
 
 /// Adds a closed `element` to its parent, the top of `stack`: a `Node` of the DDF tree (under
@@ -340,19 +287,6 @@ fn trim_in_place(text: &mut String) {
     if start > 0 {
         text.drain(..start);
     }
-}
-
-fn count_node(
-    start: &quick_xml::events::BytesStart<'_>,
-    nodes: &mut usize,
-) -> Result<(), LoadError> {
-    if start.local_name().into_inner() == "Node" {
-        *nodes += 1;
-        if *nodes > MAX_DDF_NODES {
-            return Err(LoadError::TooManyNodes { max: MAX_DDF_NODES });
-        }
-    }
-    Ok(())
 }
 
 /// The `RegEx` patterns of the file being read: each distinct one compiled once (Microsoft's
@@ -632,12 +566,7 @@ fn allowed_values(
     node: &str,
     patterns: &mut Patterns,
 ) -> Result<AllowedValues, LoadError> {
-    let value_type = element
-        .attrs
-        .iter()
-        .find(|(k, _)| k == "ValueType")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let value_type = element.attr("ValueType").unwrap_or_default().to_owned();
     let invalid = |value: String| LoadError::Invalid {
         node: node.to_owned(),
         element: "AllowedValues",
@@ -673,13 +602,7 @@ fn allowed_values(
         .iter()
         .find(|c| c.local() == "AdmxBacked")
         .map(|c| {
-            let attr = |name: &str| {
-                c.attrs
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
+            let attr = |name: &str| c.attr(name).unwrap_or_default().to_owned();
             AdmxBacked {
                 area: attr("Area"),
                 name: attr("Name"),

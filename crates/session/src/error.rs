@@ -81,70 +81,9 @@ pub enum HttpError {
     },
 }
 
-/// A document that is not acceptable XML, or breaks a size limit.
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum XmlError {
-    /// The document has a document type declaration (DTDs and entities are refused).
-    #[error("a DOCTYPE declaration (refused)")]
-    Dtd,
-    /// The document holds no element.
-    #[error("no root element")]
-    NoRoot,
-    /// The document is not UTF-8.
-    #[error("not UTF-8")]
-    NotUtf8,
-    /// The document is not well-formed.
-    #[error("not well-formed: {0}")]
-    Syntax(#[source] quick_xml::Error),
-    /// Elements nested deeper than the limit.
-    #[error("nested deeper than {limit} elements")]
-    TooDeep {
-        /// The limit.
-        limit: usize,
-    },
-    /// The document is larger than the limit.
-    #[error("larger than {limit} bytes")]
-    TooLarge {
-        /// The limit, in bytes.
-        limit: usize,
-    },
-    /// An element has more attributes than the limit.
-    #[error("an element with more than {limit} attributes")]
-    TooManyAttributes {
-        /// The limit.
-        limit: usize,
-    },
-    /// More elements than the limit.
-    #[error("more than {limit} elements")]
-    TooManyElements {
-        /// The limit.
-        limit: usize,
-    },
-    /// Content after the root element.
-    #[error("content after the root element")]
-    TrailingContent,
-    /// The document ends inside an element.
-    #[error("truncated (an element is not closed)")]
-    Truncated,
-    /// A namespace prefix is used without a declaration.
-    #[error("undeclared namespace prefix {0:?}")]
-    UnboundPrefix(String),
-    /// An entity reference other than the five predefined ones or a character reference.
-    #[error("unknown entity reference &{0};")]
-    UnknownEntity(String),
-}
-
-impl XmlError {
-    pub(crate) fn from_quick(error: quick_xml::Error) -> Self {
-        match error {
-            quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MissingEndTag(_)) => {
-                Self::Truncated
-            }
-            other => Self::Syntax(other),
-        }
-    }
-}
+/// A document that is not acceptable XML, or breaks a size limit: the bounded reader's
+/// refusal (`pfw_xml`), without its position.
+pub use pfw_xml::ErrorKind as XmlError;
 
 /// A failure to make the device key or its certificate request.
 #[non_exhaustive]

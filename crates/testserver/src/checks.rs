@@ -17,7 +17,7 @@ use crate::spec::{
 };
 use crate::wire::HttpRequest;
 use crate::{ProvisioningTweak, ServerAuth, TestServerConfig};
-use pfw_session::xml::{self, Element, Limits, escape};
+use pfw_session::xml::{self, Element, escape};
 
 /// What the server answers.
 pub(crate) struct Reply {
@@ -93,13 +93,11 @@ pub(crate) fn probe(req: &HttpRequest) -> (Vec<String>, Reply) {
 
 /// `Discover`.
 pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Discovery.svc", ACTION_DISCOVER);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Discovery.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_DISCOVER, &to, &mut v);
     let request = env.path(&[
         (NS_SOAP12, "Body"),
         (NS_ENROLLMENT, "Discover"),
@@ -208,13 +206,11 @@ pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply)
 
 /// MS-XCEP `GetPolicies`.
 pub(crate) fn get_policies(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Policy.svc", ACTION_GET_POLICIES);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Policy.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_GET_POLICIES, &to, &mut v);
     let authenticated = check_security(&env, ctx.config, &mut v);
     match env.path(&[(NS_SOAP12, "Body"), (NS_POLICY, "GetPolicies")]) {
         Some(get) => {
@@ -296,13 +292,11 @@ pub(crate) fn enrollment(
     ctx: &Ctx<'_>,
     tweak: Option<ProvisioningTweak>,
 ) -> (Vec<String>, Reply) {
-    let mut v = Vec::new();
-    check_http(req, &mut v);
-    let Some(env) = parse(req, &mut v) else {
-        return fault_for(v);
+    let opened = open_envelope(req, ctx, "Enrollment.svc", ACTION_RST);
+    let Opened(mut v, env, message_id) = match opened {
+        Ok(opened) => opened,
+        Err(fault) => return fault,
     };
-    let to = format!("{}/EnrollmentServer/Enrollment.svc", ctx.base_url);
-    let message_id = check_addressing(&env, ACTION_RST, &to, &mut v);
     let authenticated = check_security(&env, ctx.config, &mut v);
     let Some(rst) = env.path(&[(NS_SOAP12, "Body"), (NS_TRUST, "RequestSecurityToken")]) else {
         v.push("RST: no Body/RequestSecurityToken".to_owned());
@@ -512,6 +506,30 @@ pub(crate) fn provisioning_doc(
     )
 }
 
+/// The checks every enrollment request starts with: HTTP, the SOAP 1.2 envelope, and its
+/// WS-Addressing headers against `action` and the address of `service` (`Discovery.svc`, …).
+/// Gives the violations so far, the envelope and its MessageID; or, when the envelope cannot
+/// be read, the fault to answer.
+fn open_envelope(
+    req: &HttpRequest,
+    ctx: &Ctx<'_>,
+    service: &str,
+    action: &str,
+) -> Result<Opened, (Vec<String>, Reply)> {
+    let mut v = Vec::new();
+    check_http(req, &mut v);
+    let Some(env) = parse(req, &mut v) else {
+        return Err(fault_for(v));
+    };
+    let to = format!("{}/EnrollmentServer/{service}", ctx.base_url);
+    let message_id = check_addressing(&env, action, &to, &mut v);
+    Ok(Opened(v, env, message_id))
+}
+
+/// A request after [`open_envelope`]'s checks: the violations found so far, the envelope,
+/// its MessageID.
+struct Opened(Vec<String>, Element, String);
+
 fn fault_for(violations: Vec<String>) -> (Vec<String>, Reply) {
     let reply = Reply::fault("s:MessageFormat", &violations.join("; "));
     (violations, reply)
@@ -543,7 +561,7 @@ fn expect_header(req: &HttpRequest, name: &str, value: &str, v: &mut Vec<String>
 }
 
 fn parse(req: &HttpRequest, v: &mut Vec<String>) -> Option<Element> {
-    match xml::parse(&req.body, Limits::DEFAULT) {
+    match xml::parse(&req.body) {
         Ok(env) if env.is(NS_SOAP12, "Envelope") => Some(env),
         Ok(other) => {
             v.push(format!(
@@ -566,17 +584,7 @@ fn check_addressing(env: &Element, action: &str, to: &str, v: &mut Vec<String>) 
         v.push("SOAP: no Header".to_owned());
         return String::new();
     };
-    match header.child(NS_ADDRESSING, "Action") {
-        Some(a) if a.trimmed_text() == action => {
-            if a.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
-                v.push("SOAP: Action lacks s:mustUnderstand=\"1\"".to_owned());
-            }
-        }
-        other => v.push(format!(
-            "SOAP: Action {:?}, not {action}",
-            other.map(Element::trimmed_text)
-        )),
-    }
+    check_understood(header, "Action", action, v);
     let message_id = header
         .child(NS_ADDRESSING, "MessageID")
         .map(|m| m.trimmed_text().to_owned())
@@ -593,18 +601,24 @@ fn check_addressing(env: &Element, action: &str, to: &str, v: &mut Vec<String>) 
     {
         v.push("SOAP: ReplyTo/Address is not the anonymous address".to_owned());
     }
-    match header.child(NS_ADDRESSING, "To") {
-        Some(t) if t.trimmed_text() == to => {
-            if t.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
-                v.push("SOAP: To lacks s:mustUnderstand=\"1\"".to_owned());
+    check_understood(header, "To", to, v);
+    message_id
+}
+
+/// Checks that the WS-Addressing header `name` holds `expected` and carries
+/// `s:mustUnderstand="1"`.
+fn check_understood(header: &Element, name: &str, expected: &str, v: &mut Vec<String>) {
+    match header.child(NS_ADDRESSING, name) {
+        Some(h) if h.trimmed_text() == expected => {
+            if h.attr_ns(NS_SOAP12, "mustUnderstand") != Some("1") {
+                v.push(format!("SOAP: {name} lacks s:mustUnderstand=\"1\""));
             }
         }
         other => v.push(format!(
-            "SOAP: To {:?}, not {to}",
+            "SOAP: {name} {:?}, not {expected}",
             other.map(Element::trimmed_text)
         )),
     }
-    message_id
 }
 
 /// Checks the `wsse:Security` header's shape; returns whether the credentials match.

@@ -17,7 +17,7 @@ use der::Decode;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProvisioningError;
-use crate::xml::{self, Element, Limits, shorten};
+use crate::xml::{self, Element, shorten};
 
 /// What the device installs from a provisioning document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl ProvisioningDoc {
     /// Reads a provisioning document; `device_spki` is the device's public key (DER
     /// SubjectPublicKeyInfo), which the client certificate must carry.
     pub fn parse(document: &[u8], device_spki: &[u8]) -> Result<Self, ProvisioningError> {
-        let root = xml::parse(document, Limits::DEFAULT)?;
+        let root = xml::parse(document)?;
         if root.ns.is_some() || root.name != "wap-provisioningdoc" {
             return Err(ProvisioningError::WrongRoot(shorten(&root.name)));
         }
@@ -220,7 +220,7 @@ impl ProvisioningDoc {
 /// the DM account's provider ID (the `APPLICATION` characteristic with APPID `w7`), with its
 /// poll schedule. Certificates are not read.
 pub fn parse_dm_client(document: &[u8]) -> Result<DmClientSettings, ProvisioningError> {
-    let root = xml::parse(document, Limits::DEFAULT)?;
+    let root = xml::parse(document)?;
     if root.ns.is_some() || root.name != "wap-provisioningdoc" {
         return Err(ProvisioningError::WrongRoot(shorten(&root.name)));
     }

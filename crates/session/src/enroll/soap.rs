@@ -17,7 +17,7 @@ use crate::enroll::AuthPolicy;
 use crate::enroll::csr::SignatureHash;
 use crate::enroll::device::DeviceInfo;
 use crate::error::{EnrollError, Step};
-use crate::xml::{self, Element, Limits, escape, shorten};
+use crate::xml::{self, Element, escape, shorten};
 
 /// A SOAP fault as the server sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,8 +263,7 @@ pub(crate) fn context_items(device: &DeviceInfo) -> Vec<(&'static str, String)> 
 
 /// Reads a reply envelope: the first element of its Body, or the fault it carries.
 pub(crate) fn read_body(body: &[u8], step: Step) -> Result<Element, EnrollError> {
-    let root =
-        xml::parse(body, Limits::DEFAULT).map_err(|source| EnrollError::Xml { step, source })?;
+    let root = xml::parse(body).map_err(|source| EnrollError::Xml { step, source })?;
     let soap_ns = match root.ns.as_deref() {
         Some(ns @ (NS_SOAP12 | NS_SOAP11)) if root.name.eq_ignore_ascii_case("Envelope") => {
             ns.to_owned()
@@ -625,7 +624,7 @@ mod tests {
             "demo@example.com",
             &device(),
         );
-        let root = xml::parse(xml_text.as_bytes(), Limits::DEFAULT).unwrap();
+        let root = xml::parse(xml_text.as_bytes()).unwrap();
         assert!(root.is(NS_SOAP12, "Envelope"));
         let header = root.child(NS_SOAP12, "Header").unwrap();
         let action = header.child(NS_ADDRESSING, "Action").unwrap();
@@ -652,17 +651,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn password_is_escaped_in_the_username_token() {
+    /// A GetPolicies request with these credentials, as written, and its (user, password)
+    /// read back.
+    fn username_token(user: &str, password: &str) -> (String, String, String) {
         let xml_text = get_policies_request(
             "id",
             "https://h/p",
-            &Security::UsernameToken {
-                user: "a&b",
-                password: "<p\"w'>",
-            },
+            &Security::UsernameToken { user, password },
         );
-        let root = xml::parse(xml_text.as_bytes(), Limits::DEFAULT).unwrap();
+        let root = xml::parse(xml_text.as_bytes()).unwrap();
         let token = root
             .path(&[
                 (NS_SOAP12, "Header"),
@@ -670,8 +667,28 @@ mod tests {
                 (NS_WSSE, "UsernameToken"),
             ])
             .unwrap();
-        assert_eq!(token.child(NS_WSSE, "Password").unwrap().text, "<p\"w'>");
-        assert_eq!(token.child(NS_WSSE, "Username").unwrap().text, "a&b");
+        let text = |name| token.child(NS_WSSE, name).unwrap().text.clone();
+        (text("Username"), text("Password"), xml_text)
+    }
+
+    #[test]
+    fn password_is_escaped_in_the_username_token() {
+        let (user, password, _) = username_token("a&b", "<p\"w'>");
+        assert_eq!(password, "<p\"w'>");
+        assert_eq!(user, "a&b");
+    }
+
+    /// A CR and a control character in a credential: the CR is written `&#13;` and reads
+    /// back as a CR (a raw one would be read as LF, XML 1.0 §2.11); U+0001, which no XML 1.0
+    /// document may carry (§2.2), is written as U+FFFD rather than making the request a
+    /// document no server reads. The rules are the SyncML writer's (`pfw_xml::escape`).
+    #[test]
+    fn cr_and_control_characters_are_escaped_in_the_username_token() {
+        let (user, password, xml_text) = username_token("line\r\nnext\ttab", "p\rw\u{1}d");
+        assert!(xml_text.contains("line&#13;&#10;next&#9;tab"), "{xml_text}");
+        assert!(!xml_text.contains('\r') && !xml_text.contains('\u{1}'));
+        assert_eq!(user, "line\r\nnext\ttab");
+        assert_eq!(password, "p\rw\u{FFFD}d");
     }
 
     #[test]

@@ -1,12 +1,10 @@
 //! Output helpers for the encoder: elements and escaped text, written into a `String`.
 //!
-//! Text is escaped so that decoding gives it back exactly: `&`, `<`, `>` always, CR
-//! as `&#13;` (a raw CR would be normalized to LF on decode), and in attribute values
+//! Text is escaped by `pfw_xml`'s escaper so that decoding gives it back exactly: `&`, `<`,
+//! `>` always, CR as `&#13;` (a raw CR would be normalized to LF on decode), and in attribute values
 //! also `"`, tab and LF (attribute values have their whitespace normalized). A
 //! character XML 1.0 cannot carry at all (C0 controls other than tab, LF, CR, and
 //! U+FFFE/U+FFFF) is written as U+FFFD, the replacement character.
-
-use crate::codec::lexer::is_xml_char;
 
 /// Writes `<name>text</name>`, `text` escaped.
 pub(crate) fn element(out: &mut String, name: &str, text: &str) {
@@ -49,57 +47,25 @@ pub(crate) fn close(out: &mut String, name: &str) {
     out.push('>');
 }
 
-/// Appends `text` escaped for element content.
-pub(crate) fn escape_text(out: &mut String, text: &str) {
-    escape(out, text, false);
-}
-
-/// Appends `text` escaped for a double-quoted attribute value.
-pub(crate) fn escape_attr(out: &mut String, text: &str) {
-    escape(out, text, true);
-}
-
-fn escape(out: &mut String, text: &str, attr: bool) {
-    let special = |b: u8| {
-        matches!(b, b'&' | b'<' | b'>' | b'\r' | 0xEF)
-            || (b < 0x20 && b != b'\t' && b != b'\n')
-            || (attr && matches!(b, b'"' | b'\t' | b'\n'))
-    };
-    let Some(first) = text.bytes().position(special) else {
-        out.push_str(text);
-        return;
-    };
-    let (clean, rest) = text.split_at(first);
-    out.push_str(clean);
-    for c in rest.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\t' if attr => out.push_str("&#9;"),
-            '\n' if attr => out.push_str("&#10;"),
-            c if !is_xml_char(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-}
+/// Text escaped for element content (`escape_text`) and for a double-quoted attribute value
+/// (`escape_attr`): `pfw_xml`'s escaper, the one every writer of pfw uses.
+pub(crate) use pfw_xml::{escape_attr, escape_text};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The escaping rules are `pfw_xml`'s (pinned there); the writer applies them.
     #[test]
-    fn text_and_attributes_escape_what_would_not_read_back() {
+    fn elements_carry_escaped_text() {
         let mut out = String::new();
-        escape_text(&mut out, "a&b<c>]]>\r\n\t\"\u{1}\u{FFFF}é");
-        assert_eq!(out, "a&amp;b&lt;c&gt;]]&gt;&#13;\n\t\"\u{FFFD}\u{FFFD}é");
+        element(&mut out, "Data", "plain");
+        assert_eq!(out, "<Data>plain</Data>");
+        out.clear();
+        element(&mut out, "Data", "a&b<c>\r\n\t\u{1}");
+        assert_eq!(out, "<Data>a&amp;b&lt;c&gt;&#13;\n\t\u{FFFD}</Data>");
         out.clear();
         escape_attr(&mut out, "0x8\"6\t\n\r");
         assert_eq!(out, "0x8&quot;6&#9;&#10;&#13;");
-        out.clear();
-        element(&mut out, "Data", "plain");
-        assert_eq!(out, "<Data>plain</Data>");
     }
 }
