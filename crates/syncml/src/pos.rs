@@ -40,6 +40,40 @@ impl Pos {
     }
 }
 
+/// A byte range `start..end` of the decoded input (after a UTF-8 byte order mark, which the
+/// decoder skips): where an element, or an element's content, is written. [`LineIndex`] turns
+/// its offsets into [`Pos`] values. A value built in code carries [`Span::default`], `0..0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset just past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The bytes `start..end`.
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    /// Whether this span came from decoding an element (a built value's is empty).
+    pub const fn is_known(self) -> bool {
+        self.end > self.start
+    }
+
+    /// Whether `offset` lies inside the span.
+    pub const fn contains(self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.line, self.column)
@@ -122,35 +156,50 @@ impl Positioned for Command {
             | Self::Get(c)
             | Self::Replace(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.meta.clear_positions();
                 c.items.clear_positions();
             }
             Self::Alert(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.items.clear_positions();
             }
             Self::Atomic(c) | Self::Sequence(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.meta.clear_positions();
                 c.commands.clear_positions();
             }
             Self::Results(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.meta.clear_positions();
                 c.items.clear_positions();
             }
             Self::Status(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.chal.clear_positions();
                 c.data.clear_positions();
                 c.items.clear_positions();
             }
-            Self::Unknown(c) => c.pos = Pos::default(),
+            Self::Unknown(c) => {
+                c.pos = Pos::default();
+                c.span = Span::default();
+            }
             Self::Malformed(c) => {
                 c.pos = Pos::default();
+                c.span = Span::default();
+                c.cmd_id_span = None;
                 c.reason_pos = Pos::default();
             }
         }
@@ -160,6 +209,7 @@ impl Positioned for Command {
 impl Positioned for Item {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.span = Span::default();
         self.target.clear_positions();
         self.source.clear_positions();
         self.meta.clear_positions();
@@ -171,6 +221,7 @@ impl Positioned for Target {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
         self.loc_uri.pos = Pos::default();
+        self.loc_uri.span = Span::default();
         self.loc_uri.trimmed = false;
     }
 }
@@ -179,6 +230,7 @@ impl Positioned for Source {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
         self.loc_uri.pos = Pos::default();
+        self.loc_uri.span = Span::default();
         self.loc_uri.trimmed = false;
     }
 }
@@ -186,12 +238,14 @@ impl Positioned for Source {
 impl Positioned for Data {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.content = Span::default();
     }
 }
 
 impl Positioned for Meta {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.format_span = None;
     }
 }
 
