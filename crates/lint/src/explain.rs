@@ -134,20 +134,17 @@ pub(crate) fn explain(
                 .iter()
                 .map(|op| {
                     let reports = &profile.commands.get(op.command)?.reports;
-                    let uri = op.uri.as_ref().map(|u| u.text.as_str());
+                    // One answer for the command, or one per item (found by the item's bytes).
                     let report = match reports.as_slice() {
                         [only] => only,
-                        many => many.iter().find(|r| r.uri.as_deref() == uri)?,
+                        many => many
+                            .iter()
+                            .find(|r| r.item_span.map(|s| s.start) == Some(op.anchor))?,
                     };
-                    // 215 and 216 are 2xx codes, yet nothing of the command is in force.
-                    let failed = !report.status.is_success()
-                        || matches!(
-                            report.status,
-                            StatusCode::AtomicRollbackOk | StatusCode::NotExecuted
-                        );
-                    failed.then(|| Refused {
+                    // Refused, rolled back (216) or not run (215): nothing of it is in force.
+                    report.refusal.as_ref().map(|refusal| Refused {
                         status: report.status,
-                        reason: report.reason.clone().unwrap_or_default(),
+                        reason: refusal.to_string(),
                     })
                 })
                 .collect();

@@ -260,6 +260,24 @@ impl Command {
         }
     }
 
+    /// The command's `CmdID`, to set or renumber it.
+    pub fn cmd_id_mut(&mut self) -> &mut Option<CmdId> {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => &mut c.cmd_id,
+            Self::Alert(c) => &mut c.cmd_id,
+            Self::Atomic(c) | Self::Sequence(c) => &mut c.cmd_id,
+            Self::Results(c) => &mut c.cmd_id,
+            Self::Status(c) => &mut c.cmd_id,
+            Self::Unknown(c) => &mut c.cmd_id,
+            Self::Malformed(c) => &mut c.cmd_id,
+        }
+    }
+
     /// The command, or `None` for an element that is not a SyncML command.
     pub fn kind(&self) -> Option<CommandKind> {
         Some(match self {

@@ -224,7 +224,8 @@ pub struct Data {
     pub original_error: Option<String>,
     /// Position of `<Data`.
     pub pos: Pos,
-    /// The bytes of the content as written (see [`content_span`]).
+    /// The bytes of the content as written (for an empty-element tag, `<Data/>`, the empty
+    /// span at its `<`).
     pub content: Span,
 }
 
@@ -326,7 +327,8 @@ pub struct Meta {
     pub max_obj_size: Option<String>,
     /// Position of `<Meta`.
     pub pos: Pos,
-    /// The bytes of `Format`'s content as written (see [`content_span`]), when it has one.
+    /// The bytes of `Format`'s content as written (for `<Format/>`, the empty span at its
+    /// `<`), when there is a `Format`.
     pub format_span: Option<Span>,
 }
 

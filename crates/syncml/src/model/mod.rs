@@ -55,7 +55,10 @@ mod tests {
         assert_eq!(at(item.data.as_ref().unwrap().content), "4&amp;2");
         // An empty-element tag's content: the empty span at its `<`.
         let empty = c.items[1].data.as_ref().unwrap().content;
-        assert_eq!((at(empty), &text[empty.start..empty.start + 7]), ("", "<Data/>"));
+        assert_eq!(
+            (at(empty), &text[empty.start..empty.start + 7]),
+            ("", "<Data/>")
+        );
         let unknown = &message.body.commands[1];
         assert_eq!((unknown.kind(), at(unknown.span())), (None, "<Nope/>"));
         // Cleared with the positions.
