@@ -148,6 +148,11 @@ impl Positioned for SyncBody {
 
 impl Positioned for Command {
     fn clear_positions(&mut self) {
+        crate::model::each_command!(self, c => {
+            c.pos = Pos::default();
+            c.span = Span::default();
+            c.cmd_id_span = None;
+        });
         match self {
             Self::Add(c)
             | Self::Copy(c)
@@ -155,53 +160,30 @@ impl Positioned for Command {
             | Self::Exec(c)
             | Self::Get(c)
             | Self::Replace(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.meta.clear_positions();
                 c.items.clear_positions();
             }
             Self::Alert(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.items.clear_positions();
             }
             Self::Atomic(c) | Self::Sequence(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
                 c.meta.clear_positions();
                 c.commands.clear_positions();
             }
             Self::Results(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
                 c.meta.clear_positions();
                 c.items.clear_positions();
             }
             Self::Status(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
                 c.cred.clear_positions();
                 c.chal.clear_positions();
                 c.data.clear_positions();
                 c.items.clear_positions();
             }
-            Self::Unknown(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-            }
-            Self::Malformed(c) => {
-                c.pos = Pos::default();
-                c.span = Span::default();
-                c.cmd_id_span = None;
-                c.reason_pos = Pos::default();
-            }
+            Self::Unknown(_) => {}
+            Self::Malformed(c) => c.reason_pos = Pos::default(),
         }
     }
 }

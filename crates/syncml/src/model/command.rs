@@ -210,6 +210,28 @@ struct At {
 /// A CmdID read, with the bytes of its content.
 type IdSlot = Option<(CmdId, Span)>;
 
+/// `$body` for the struct `$c` inside any `Command`: the fields every command has (`cmd_id`,
+/// `cmd_id_span`, `pos`, `span`) are read or set in one place.
+macro_rules! each_command {
+    ($command:expr, $c:ident => $body:expr) => {
+        match $command {
+            Command::Add($c)
+            | Command::Copy($c)
+            | Command::Delete($c)
+            | Command::Exec($c)
+            | Command::Get($c)
+            | Command::Replace($c) => $body,
+            Command::Alert($c) => $body,
+            Command::Atomic($c) | Command::Sequence($c) => $body,
+            Command::Results($c) => $body,
+            Command::Status($c) => $body,
+            Command::Unknown($c) => $body,
+            Command::Malformed($c) => $body,
+        }
+    };
+}
+pub(crate) use each_command;
+
 /// One element in command position: in a `SyncBody`, `Atomic` or `Sequence`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -244,38 +266,12 @@ pub enum Command {
 impl Command {
     /// The command's `CmdID`, if it has one.
     pub fn cmd_id(&self) -> Option<&CmdId> {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.cmd_id.as_ref(),
-            Self::Alert(c) => c.cmd_id.as_ref(),
-            Self::Atomic(c) | Self::Sequence(c) => c.cmd_id.as_ref(),
-            Self::Results(c) => c.cmd_id.as_ref(),
-            Self::Status(c) => c.cmd_id.as_ref(),
-            Self::Unknown(c) => c.cmd_id.as_ref(),
-            Self::Malformed(c) => c.cmd_id.as_ref(),
-        }
+        each_command!(self, c => c.cmd_id.as_ref())
     }
 
     /// The command's `CmdID`, to set or renumber it.
     pub fn cmd_id_mut(&mut self) -> &mut Option<CmdId> {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => &mut c.cmd_id,
-            Self::Alert(c) => &mut c.cmd_id,
-            Self::Atomic(c) | Self::Sequence(c) => &mut c.cmd_id,
-            Self::Results(c) => &mut c.cmd_id,
-            Self::Status(c) => &mut c.cmd_id,
-            Self::Unknown(c) => &mut c.cmd_id,
-            Self::Malformed(c) => &mut c.cmd_id,
-        }
+        each_command!(self, c => &mut c.cmd_id)
     }
 
     /// The command, or `None` for an element that is not a SyncML command.
@@ -309,56 +305,17 @@ impl Command {
     /// The bytes of the whole command in the decoded input (from its `<` to the end of its end
     /// tag; [`Span::default`] for a command built in code).
     pub fn span(&self) -> Span {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.span,
-            Self::Alert(c) => c.span,
-            Self::Atomic(c) | Self::Sequence(c) => c.span,
-            Self::Results(c) => c.span,
-            Self::Status(c) => c.span,
-            Self::Unknown(c) => c.span,
-            Self::Malformed(c) => c.span,
-        }
+        each_command!(self, c => c.span)
     }
 
     /// The bytes of the command's `CmdID` content, when it has one and it was decoded.
     pub fn cmd_id_span(&self) -> Option<Span> {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.cmd_id_span,
-            Self::Alert(c) => c.cmd_id_span,
-            Self::Atomic(c) | Self::Sequence(c) => c.cmd_id_span,
-            Self::Results(c) => c.cmd_id_span,
-            Self::Status(c) => c.cmd_id_span,
-            Self::Unknown(_) => None,
-            Self::Malformed(c) => c.cmd_id_span,
-        }
+        each_command!(self, c => c.cmd_id_span)
     }
 
     /// Position of the command's start tag.
     pub fn pos(&self) -> Pos {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.pos,
-            Self::Alert(c) => c.pos,
-            Self::Atomic(c) | Self::Sequence(c) => c.pos,
-            Self::Results(c) => c.pos,
-            Self::Status(c) => c.pos,
-            Self::Unknown(c) => c.pos,
-            Self::Malformed(c) => c.pos,
-        }
+        each_command!(self, c => c.pos)
     }
 
     /// The command's items (none for containers, unknown and malformed commands).
@@ -781,6 +738,8 @@ pub struct UnknownElement {
     pub name: String,
     /// Its first direct `CmdID` child.
     pub cmd_id: Option<CmdId>,
+    /// The bytes of that `CmdID`'s content: not kept (`None`), as the rest of the element.
+    pub cmd_id_span: Option<Span>,
     /// Position of the start tag.
     pub pos: Pos,
     /// The bytes of the whole element, from its `<` to the end of its end tag.
@@ -1068,6 +1027,7 @@ fn read_unknown(r: &mut Reader<'_>, open: &Open<'_>) -> Result<Command, DecodeEr
     Ok(Command::Unknown(UnknownElement {
         name: open.name.to_owned(),
         cmd_id,
+        cmd_id_span: None,
         pos,
         span: Span::new(open.offset, r.end()),
     }))

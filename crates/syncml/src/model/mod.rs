@@ -12,6 +12,7 @@ mod command;
 mod common;
 mod message;
 
+pub(crate) use command::each_command;
 pub use command::{
     Alert, CmdId, CmdIdFault, Command, CommandKind, Container, ItemCommand, Malformed,
     MalformedReason, NotACommand, Results, Status, UnknownElement,
