@@ -13,7 +13,8 @@
 use std::fmt;
 
 use crate::model::{
-    Chal, Command, Cred, Data, Item, Meta, Source, SyncBody, SyncHdr, SyncMl, Target,
+    Alert, Chal, Command, Container, Cred, Data, Item, ItemCommand, Malformed, Meta, Results,
+    Source, Status, SyncBody, SyncHdr, SyncMl, Target, UnknownElement,
 };
 
 /// A 1-based line and column (in characters) in the decoded input.
@@ -152,39 +153,56 @@ impl Positioned for Command {
             c.pos = Pos::default();
             c.span = Span::default();
             c.cmd_id_span = None;
+            c.clear_positions();
         });
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => {
-                c.cred.clear_positions();
-                c.meta.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Alert(c) => {
-                c.cred.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Atomic(c) | Self::Sequence(c) => {
-                c.meta.clear_positions();
-                c.commands.clear_positions();
-            }
-            Self::Results(c) => {
-                c.meta.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Status(c) => {
-                c.cred.clear_positions();
-                c.chal.clear_positions();
-                c.data.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Unknown(_) => {}
-            Self::Malformed(c) => c.reason_pos = Pos::default(),
-        }
+    }
+}
+
+impl Positioned for ItemCommand {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.meta.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Alert {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Container {
+    fn clear_positions(&mut self) {
+        self.meta.clear_positions();
+        self.commands.clear_positions();
+    }
+}
+
+impl Positioned for Results {
+    fn clear_positions(&mut self) {
+        self.meta.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Status {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.chal.clear_positions();
+        self.data.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for UnknownElement {
+    fn clear_positions(&mut self) {}
+}
+
+impl Positioned for Malformed {
+    fn clear_positions(&mut self) {
+        self.reason_pos = Pos::default();
     }
 }
 

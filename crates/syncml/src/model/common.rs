@@ -106,6 +106,35 @@ impl Item {
     }
 }
 
+/// The same reader, writer and constructor for `Target` and `Source`, which differ only in
+/// their element name.
+macro_rules! location {
+    ($type:ident, $element:literal, $article:literal) => {
+        impl $type {
+            #[doc = concat!($article, " at `uri`, without a name.")]
+            pub fn new(uri: impl Into<String>) -> Self {
+                Self {
+                    loc_uri: LocUri::new(uri),
+                    ..Self::default()
+                }
+            }
+
+            pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+                let (loc_uri, loc_name, pos) = read_location(r, open)?;
+                Ok(Self {
+                    loc_uri,
+                    loc_name,
+                    pos,
+                })
+            }
+
+            pub(crate) fn write(&self, out: &mut String) {
+                write_location(out, $element, &self.loc_uri, self.loc_name.as_deref());
+            }
+        }
+    };
+}
+
 /// A `Target`: the address a command acts on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
@@ -117,28 +146,7 @@ pub struct Target {
     pub pos: Pos,
 }
 
-impl Target {
-    /// A target at `uri`, without a name.
-    pub fn new(uri: impl Into<String>) -> Self {
-        Self {
-            loc_uri: LocUri::new(uri),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
-        let (loc_uri, loc_name, pos) = read_location(r, open)?;
-        Ok(Self {
-            loc_uri,
-            loc_name,
-            pos,
-        })
-    }
-
-    pub(crate) fn write(&self, out: &mut String) {
-        write_location(out, "Target", &self.loc_uri, self.loc_name.as_deref());
-    }
-}
+location!(Target, "Target", "A target");
 
 /// A `Source`: the address data comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -151,28 +159,7 @@ pub struct Source {
     pub pos: Pos,
 }
 
-impl Source {
-    /// A source at `uri`, without a name.
-    pub fn new(uri: impl Into<String>) -> Self {
-        Self {
-            loc_uri: LocUri::new(uri),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
-        let (loc_uri, loc_name, pos) = read_location(r, open)?;
-        Ok(Self {
-            loc_uri,
-            loc_name,
-            pos,
-        })
-    }
-
-    pub(crate) fn write(&self, out: &mut String) {
-        write_location(out, "Source", &self.loc_uri, self.loc_name.as_deref());
-    }
-}
+location!(Source, "Source", "A source");
 
 /// A `LocURI`, with surrounding whitespace removed.
 ///
