@@ -678,4 +678,8 @@ pub(crate) struct ExplainArgs {
     /// The Windows build of the fresh device [default: 10.0.26100]
     #[arg(long, value_name = "VERSION")]
     pub(crate) os_build: Option<String>,
+
+    /// JSON output (one SyncML or Intune custom profile)
+    #[arg(long)]
+    pub(crate) json: bool,
 }

@@ -1,6 +1,6 @@
 //! Errors of the engine, and the one mapping from a refused command to its SyncML status code.
 
-use pfw_syncml::{DecodeError, StatusCode};
+use pfw_syncml::{CommandKind, DecodeError, StatusCode};
 use pfw_tree::{StoreError, TreeError};
 use thiserror::Error;
 
@@ -33,8 +33,8 @@ pub enum Refusal {
     /// Row 2: a command that breaks the SyncML grammar.
     #[error("malformed {element}: {reason}")]
     Malformed {
-        /// The command element.
-        element: String,
+        /// The command.
+        element: CommandKind,
         /// What is wrong with it.
         reason: String,
     },

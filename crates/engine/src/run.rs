@@ -4,9 +4,11 @@
 //! the Results of successful Gets after them, `Final`.
 
 use pfw_ddf::{NodePath, UriLimits, Verb};
+use std::sync::Arc;
+
 use pfw_syncml::{
-    AlertCode, CmdId, CmdIdFault, Command, Container, Data, Item, ItemCommand, Limits, Meta,
-    Results, Source, Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
+    AlertCode, CmdId, CmdIdFault, Command, CommandKind, Container, Data, Item, ItemCommand, Limits,
+    Meta, Results, Source, Span, Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
 };
 use pfw_tree::{Device, Effect, Registry, Store, Transaction, Tree, TreeError, TreeLimits};
 
@@ -61,21 +63,48 @@ impl Outcome {
     }
 }
 
-/// One command's outcome, for a summary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One Status the engine answers to a command of the request: which command, where it is
+/// in the request, the code, and the typed refusal behind it. Upper layers read these rather
+/// than decide again: the refusal's `Display` is the reason printed.
+#[derive(Clone, Debug)]
 pub struct Report {
-    /// The command element (`Add`, `Atomic`, …).
-    pub command: String,
-    /// Its CmdID (empty when it had none).
-    pub cmd_id: String,
-    /// The target URI (first item's), when it has one.
+    /// The command; `None` for an element that is not a SyncML command ([`Report::name`]
+    /// gives its name as written).
+    pub command: Option<CommandKind>,
+    /// The element's name as written, when it is not a SyncML command.
+    pub element: Option<String>,
+    /// Its CmdID as written (empty when it had none).
+    pub cmd_id: CmdId,
+    /// The index of the item this Status answers when the command's items got different
+    /// codes (one Status per item); `None` when it answers the whole command.
+    pub item: Option<usize>,
+    /// The bytes of the command in the request ([`Span::default`] for a message built in
+    /// code).
+    pub span: Span,
+    /// The bytes of the item answered, with [`Report::item`].
+    pub item_span: Option<Span>,
+    /// The target URI (the item's, or the first item's), when it has one.
     pub uri: Option<String>,
     /// The status.
     pub status: StatusCode,
-    /// Why, when not plain success.
-    pub reason: Option<String>,
-    /// Line of the command in the request (1-based; 0 when unknown).
-    pub line: u32,
+    /// Why it is not a plain success: the refusal `status` comes from (`None` for success).
+    pub refusal: Option<Arc<Refusal>>,
+}
+
+impl Report {
+    /// The command's element name: [`CommandKind::as_str`], or the element as written.
+    pub fn name(&self) -> &str {
+        match (self.command, &self.element) {
+            (Some(kind), _) => kind.as_str(),
+            (None, Some(element)) => element,
+            (None, None) => "",
+        }
+    }
+
+    /// The reason printed beside the status: the refusal's words.
+    pub fn reason(&self) -> Option<String> {
+        self.refusal.as_ref().map(ToString::to_string)
+    }
 }
 
 impl Engine {
@@ -242,7 +271,7 @@ impl Run<'_> {
             Command::Unknown(u) => Ok(self.refuse(command, Refusal::NotACommand(u.name.clone()))),
             Command::Malformed(m) => {
                 let refusal = Refusal::Malformed {
-                    element: m.element.to_owned(),
+                    element: m.element,
                     reason: m.reason.to_string(),
                 };
                 Ok(self.refuse(command, refusal))
@@ -319,10 +348,10 @@ impl Run<'_> {
         for answer in &mut self.answers[own + 1..] {
             let status = answer.report.status;
             if status.is_success() && status != StatusCode::NotExecuted {
-                set_refusal(answer, &Refusal::RolledBack);
+                set_refusal(answer, Refusal::RolledBack);
             }
         }
-        set_refusal(&mut self.answers[own], &Refusal::AtomicFailed);
+        set_refusal(&mut self.answers[own], Refusal::AtomicFailed);
         Ok(false)
     }
 
@@ -353,7 +382,7 @@ impl Run<'_> {
         }
         let mut outcomes = Vec::with_capacity(c.items.len());
         let mut result_items = Vec::new();
-        for item in &c.items {
+        for (index, item) in c.items.iter().enumerate() {
             let tree_command = pfw_tree::Command {
                 verb,
                 target: item.target_uri(),
@@ -367,27 +396,31 @@ impl Run<'_> {
                         result_items
                             .extend(result_items_of(item.target_uri().unwrap_or(""), effect));
                     }
-                    outcomes.push((StatusCode::Ok, None, item.target_uri()));
+                    outcomes.push((StatusCode::Ok, None, item, index));
                 }
                 Err(TreeError::Store(e)) => return Err(EngineError::Store(e)),
                 Err(e) => {
                     let refusal = Refusal::Tree(e);
                     let status = StatusCode::from(&refusal);
-                    outcomes.push((status, Some(refusal.to_string()), item.target_uri()));
+                    outcomes.push((status, Some(refusal), item, index));
                 }
             }
         }
-        let all_ok = outcomes.iter().all(|(s, _, _)| s.is_success());
+        let all_ok = outcomes.iter().all(|(s, ..)| s.is_success());
         let uniform = outcomes.windows(2).all(|w| w[0].0 == w[1].0);
         if uniform {
-            let (status, reason, _) = outcomes.swap_remove(0);
-            self.answer(command, status, reason);
+            let (status, refusal, ..) = outcomes.swap_remove(0);
+            self.answer(command, status, refusal);
         } else {
-            for (status, reason, uri) in outcomes {
-                self.answer(command, status, reason);
-                if let (Some(last), Some(uri)) = (self.answers.last_mut(), uri) {
-                    last.status.target_refs.push(uri.to_owned());
-                    last.report.uri = Some(uri.to_owned());
+            for (status, refusal, item, index) in outcomes {
+                self.answer(command, status, refusal);
+                if let Some(last) = self.answers.last_mut() {
+                    last.report.item = Some(index);
+                    last.report.item_span = Some(item.span);
+                    if let Some(uri) = item.target_uri() {
+                        last.status.target_refs.push(uri.to_owned());
+                        last.report.uri = Some(uri.to_owned());
+                    }
                 }
             }
         }
@@ -398,7 +431,7 @@ impl Run<'_> {
                     .as_ref()
                     .map(|i| i.as_str().to_owned())
                     .unwrap_or_default(),
-                cmd: Some("Get".to_owned()),
+                cmd: Some(CommandKind::Get.as_str().to_owned()),
                 items: result_items,
                 ..Results::default()
             };
@@ -413,19 +446,19 @@ impl Run<'_> {
     /// Answers `command` with the status `refusal` maps to; returns `false` (it failed).
     fn refuse(&mut self, command: &Command, refusal: Refusal) -> bool {
         let status = StatusCode::from(&refusal);
-        self.answer(command, status, Some(refusal.to_string()));
+        self.answer(command, status, Some(refusal));
         false
     }
 
-    fn answer(&mut self, command: &Command, status: StatusCode, reason: Option<String>) {
-        let cmd_id = command.cmd_id().map(CmdId::as_str).unwrap_or("").to_owned();
+    fn answer(&mut self, command: &Command, status: StatusCode, refusal: Option<Refusal>) {
+        let cmd_id = command.cmd_id().cloned().unwrap_or_default();
         let uri = command
             .items()
             .first()
             .and_then(Item::target_uri)
             .map(str::to_owned);
         let status_element = Status {
-            cmd_ref: cmd_id.clone(),
+            cmd_ref: cmd_id.as_str().to_owned(),
             cmd: command.name().to_owned(),
             data: Data::new(status.code().to_string()),
             ..Status::default()
@@ -434,23 +467,29 @@ impl Run<'_> {
             status: status_element,
             results: None,
             report: Report {
-                command: command.name().to_owned(),
+                command: command.kind(),
+                element: match command {
+                    Command::Unknown(u) => Some(u.name.clone()),
+                    _ => None,
+                },
                 cmd_id,
+                item: None,
+                span: command.span(),
+                item_span: None,
                 uri,
                 status,
-                reason,
-                line: command.pos().line,
+                refusal: refusal.map(Arc::new),
             },
         });
     }
 }
 
 /// Changes an answer already given to what `refusal` answers (an Atomic's roll-back).
-fn set_refusal(answer: &mut Answer, refusal: &Refusal) {
-    let status = StatusCode::from(refusal);
+fn set_refusal(answer: &mut Answer, refusal: Refusal) {
+    let status = StatusCode::from(&refusal);
     answer.status.data = Data::new(status.code().to_string());
     answer.report.status = status;
-    answer.report.reason = Some(refusal.to_string());
+    answer.report.refusal = Some(Arc::new(refusal));
 }
 
 /// Whether a Replace targets a node an earlier Add of the same Atomic created.

@@ -7,13 +7,15 @@
 //! or rolled-back command, a value a rule replaces, another tenant's policy are marked as not
 //! in force with the reason.
 
+use std::fmt;
+
 use pfw_ddf::{AllowedKind, Format, Node, NodeName, NodePath, OsBuild, Verb};
 use pfw_engine::status_of;
 use pfw_passport::ResolveError;
 use pfw_passport::policy::catalog::{Placement, lookup};
 use pfw_passport::policy::{EffectivePolicy, PolicyValue, Provenance, keys};
 use pfw_passport::state::StateError;
-use pfw_syncml::Command;
+use pfw_syncml::{Command, StatusCode};
 use pfw_tree::device::DEFAULT_BUILD;
 use pfw_tree::{MemoryStore, Registry, Store, Tree, TreeError};
 
@@ -41,10 +43,14 @@ pub struct Explanation {
 pub struct ExplainedSetting {
     /// Line of the URI (or of the item).
     pub line: u32,
+    /// Column (in characters) of the URI (or of the item).
+    pub column: u32,
     /// `Add`, `Replace`, `Delete`, `Get`, … or `set` (an Intune setting).
     pub action: String,
     /// The URI.
     pub uri: String,
+    /// The tenant whose policy the URI is below (`None` for a device-wide setting).
+    pub tenant: Option<String>,
     /// The value, for a write.
     pub value: Option<String>,
     /// The Intune setting's display name.
@@ -54,10 +60,53 @@ pub struct ExplainedSetting {
     /// What this value (or this command) does, as it is in force after the profile.
     pub meaning: Option<String>,
     /// When pfw refuses the command on a fresh device (or rolls it back): its status and why.
-    pub refused: Option<String>,
+    pub refused: Option<Refused>,
     /// When pfw accepts it but its value is not in force after the profile: why (another
     /// tenant, a rule over several values, a later setting).
     pub ignored: Option<String>,
+}
+
+/// Whether a setting is in force after the profile, from [`ExplainedSetting::verdict`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict<'a> {
+    /// Accepted, and its value (or its command) is what the device has after the profile.
+    InForce,
+    /// Accepted, yet not in force: why.
+    Ignored(&'a str),
+    /// Refused (or rolled back): nothing of it is in force.
+    Refused(&'a Refused),
+}
+
+impl ExplainedSetting {
+    /// The setting's verdict: refused, else ignored, else in force.
+    pub fn verdict(&self) -> Verdict<'_> {
+        match (&self.refused, &self.ignored) {
+            (Some(refused), _) => Verdict::Refused(refused),
+            (None, Some(why)) => Verdict::Ignored(why),
+            (None, None) => Verdict::InForce,
+        }
+    }
+}
+
+/// A setting pfw refuses on a fresh device (or rolls back): nothing of it is in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// The status pfw answers.
+    pub status: StatusCode,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "pfw answers {} {}: {}",
+            self.status.code(),
+            self.status.reason(),
+            self.reason
+        )
+    }
 }
 
 pub(crate) fn explain(
@@ -85,25 +134,17 @@ pub(crate) fn explain(
                 .iter()
                 .map(|op| {
                     let reports = &profile.commands.get(op.command)?.reports;
-                    let uri = op.uri.as_ref().map(|u| u.text.as_str());
+                    // One answer for the command, or one per item (found by the item's bytes).
                     let report = match reports.as_slice() {
                         [only] => only,
-                        many => many.iter().find(|r| r.uri.as_deref() == uri)?,
+                        many => many
+                            .iter()
+                            .find(|r| r.item_span.map(|s| s.start) == Some(op.anchor))?,
                     };
-                    // 215 and 216 are 2xx codes, yet nothing of the command is in force.
-                    let failed = !report.status.is_success()
-                        || matches!(
-                            report.status,
-                            pfw_syncml::StatusCode::AtomicRollbackOk
-                                | pfw_syncml::StatusCode::NotExecuted
-                        );
-                    failed.then(|| {
-                        format!(
-                            "pfw answers {} {}: {}",
-                            report.status.code(),
-                            report.status.reason(),
-                            report.reason.as_deref().unwrap_or("")
-                        )
+                    // Refused, rolled back (216) or not run (215): nothing of it is in force.
+                    report.refusal.as_ref().map(|refusal| Refused {
+                        status: report.status,
+                        reason: refusal.to_string(),
                     })
                 })
                 .collect();
@@ -175,7 +216,7 @@ fn run_settings(
     registry: &Registry,
     profile: &Profile,
     build: OsBuild,
-) -> Result<(MemoryStore, Vec<Option<String>>), ExplainError> {
+) -> Result<(MemoryStore, Vec<Option<Refused>>), ExplainError> {
     let mut store = MemoryStore::new();
     store.begin()?;
     let device = pfw_tree::Device {
@@ -195,14 +236,10 @@ fn run_settings(
         refusals.push(match run_op(&mut tree, op) {
             Ok(()) => None,
             Err(TreeError::Store(e)) => return Err(ExplainError::Store(e)),
-            Err(e) => {
-                let status = status_of(&e);
-                Some(format!(
-                    "pfw answers {} {}: {e}",
-                    status.code(),
-                    status.reason()
-                ))
-            }
+            Err(e) => Some(Refused {
+                status: status_of(&e),
+                reason: e.to_string(),
+            }),
         });
     }
     store.commit()?;
@@ -231,13 +268,11 @@ fn describe(
     registry: &Registry,
     src: &SourceText<'_>,
     op: &Op,
-    refused: Option<String>,
+    refused: Option<Refused>,
     policies: &[EffectivePolicy],
 ) -> ExplainedSetting {
     let uri = op.uri.as_ref().map_or(String::new(), |u| u.text.clone());
-    let line = src
-        .position(op.uri.as_ref().map_or(op.anchor, |u| u.start))
-        .0;
+    let (line, column) = src.position(op.uri.as_ref().map_or(op.anchor, |u| u.start));
     let value = op
         .action
         .writes()
@@ -249,8 +284,10 @@ fn describe(
     };
     ExplainedSetting {
         line,
+        column,
         action: op.action.name().to_owned(),
         uri,
+        tenant: words.tenant,
         value,
         label: op.label.clone(),
         controls: words.controls,
@@ -264,6 +301,7 @@ fn describe(
 /// and why its value is not in force, when it is not.
 #[derive(Default)]
 struct Words {
+    tenant: Option<String>,
     controls: Option<String>,
     meaning: Option<String>,
     ignored: Option<String>,
@@ -371,6 +409,7 @@ fn words(
             .or_else(|| Some(from_facts(csp.name(), node))),
     };
     let mut words = Words {
+        tenant: tenant.map(str::to_owned),
         controls,
         ..Words::default()
     };

@@ -47,7 +47,7 @@ use pfw_tree::Registry;
 
 pub use diagnostic::{Code, Diagnostic, FileKind, FileReport, Fix, Severity, exit_status};
 pub use error::{ExplainError, JsonSyntax, LintError};
-pub use explain::{ExplainedSetting, Explanation};
+pub use explain::{ExplainedSetting, Explanation, Refused, Verdict};
 
 use crate::source::SourceText;
 

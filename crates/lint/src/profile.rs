@@ -5,20 +5,21 @@
 //! The SyncML reader also reports what belongs to the message rather than to one item. CmdID
 //! present, not 0 and unique, and a known, well-formed command are read from the message (the
 //! decoder classifies the elements); the rest is not decided here but observed: each command
-//! carries the engine's answers to it ([`CommandInfo::reports`]), and a 406 on an Alert, a 500
-//! on an Atomic, a Get or a Replace inside an Atomic (no Atomic in an Atomic, no Get in an
-//! Atomic, no Replace of a node the same Atomic added, at any depth), or a 507 on an Atomic
-//! becomes its diagnostic. A command pfw answers without running it is still checked (so its
-//! other problems show at once) but changes nothing on the in-memory device.
+//! carries the engine's answers to it ([`CommandInfo::reports`], matched by the bytes of the
+//! command in the message), and the engine's typed refusal of an Alert it does not understand,
+//! of an Atomic in an Atomic, a Get in an Atomic, a Replace of a node the same Atomic added, or
+//! of an Atomic whose member failed becomes its diagnostic. A command pfw answers without
+//! running it is still checked (so its other problems show at once) but changes nothing on the
+//! in-memory device. Where each piece is written comes from the decoded model's spans.
 
 use std::collections::HashMap;
 
 use pfw_ddf::{UriLimits, Verb};
-use pfw_engine::Report;
-use pfw_syncml::{Command, Item, ItemCommand, LocUri, Meta, StatusCode, SyncMl};
+use pfw_engine::{Refusal, Report};
+use pfw_syncml::{Command, CommandKind, Item, ItemCommand, LocUri, Meta, SyncMl};
 
 use crate::diagnostic::{Code, Diagnostic, Fix};
-use crate::source::{Escapes, SourceText, child_content, content_start};
+use crate::source::{Escapes, SourceText};
 
 /// What an op does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,17 +147,13 @@ struct SyncMlReader<'r, 's> {
 }
 
 impl SyncMlReader<'_, '_> {
-    /// The engine's answers to `command`: it answers in document order, a container before
-    /// its members, one Status per command or one per item when the items' statuses differ.
+    /// The engine's answers to `command`, the ones whose span is the command's: it answers
+    /// in document order, a container before its members, one Status per command or one per
+    /// item when the items' statuses differ.
     fn take_reports(&mut self, command: &Command) -> Vec<Report> {
-        let cmd_id = command.cmd_id().map_or("", |c| c.as_str());
-        let most = command.items().len().max(1);
+        let span = command.span();
         let mut taken = Vec::new();
-        while taken.len() < most
-            && let Some(r) = self.reports.next_if(|r| {
-                r.command == command.name() && r.cmd_id == cmd_id && r.line == command.pos().line
-            })
-        {
+        while let Some(r) = self.reports.next_if(|r| r.span == span) {
             taken.push(r);
         }
         taken
@@ -168,14 +165,14 @@ impl SyncMlReader<'_, '_> {
         if matches!(command, Command::Status(_) | Command::Results(_)) {
             return;
         }
-        let offset = self.src.offset(command.pos()).unwrap_or(0);
+        let offset = command.span().start;
         let index = self.profile.commands.len();
         let reports = self.take_reports(command);
-        // 500 inside an Atomic: one of the Atomic's rules refused the command unrun.
-        let refused_in_atomic =
-            in_atomic && reports.first().map(|r| r.status) == Some(StatusCode::CommandFailed);
-        let status = reports.first().map(|r| r.status);
-        let rolled_back = status == Some(StatusCode::AtomicFailed);
+        // The engine's refusal of the command as a whole (its first answer's).
+        let refusal = reports.first().and_then(|r| r.refusal.clone());
+        let refused = |wanted: fn(&Refusal) -> bool| refusal.as_deref().is_some_and(wanted);
+        let nested = refused(|r| matches!(r, Refusal::NestedAtomic));
+        let rolled_back = refused(|r| matches!(r, Refusal::AtomicFailed));
         self.profile.commands.push(CommandInfo {
             name: command.name().to_owned(),
             offset,
@@ -190,11 +187,11 @@ impl SyncMlReader<'_, '_> {
                     offset + 1 + u.name.len(),
                     format!("`{}` is not a SyncML command", u.name),
                 );
-                if let Some(known) = KNOWN_COMMANDS
+                if let Some(known) = CommandKind::ALL
                     .iter()
-                    .find(|k| k.eq_ignore_ascii_case(&u.name))
+                    .find(|k| k.as_str().eq_ignore_ascii_case(&u.name))
                 {
-                    d = d.with_fix(Fix::replace(format!("write `{known}`"), *known));
+                    d = d.with_fix(Fix::replace(format!("write `{known}`"), known.as_str()));
                 }
                 self.push(d);
             }
@@ -209,8 +206,8 @@ impl SyncMlReader<'_, '_> {
                 self.push(d);
             }
             Command::Alert(alert) => {
-                // The engine answers an Alert it does not understand 406.
-                if status == Some(StatusCode::OptionalFeatureNotSupported) {
+                // The engine refuses an Alert it does not understand (406).
+                if refused(|r| matches!(r, Refusal::UnknownAlert(_))) {
                     let d = self.diag(
                         Code::Unsupported,
                         offset,
@@ -224,7 +221,7 @@ impl SyncMlReader<'_, '_> {
                 }
             }
             Command::Atomic(container) => {
-                if refused_in_atomic {
+                if nested {
                     let d = self
                         .diag(
                             Code::NestedAtomic,
@@ -240,7 +237,7 @@ impl SyncMlReader<'_, '_> {
                         ));
                     self.push(d);
                 }
-                let run = runnable && !refused_in_atomic;
+                let run = runnable && !nested;
                 let first = self.profile.ops.len();
                 for member in &container.commands {
                     self.command(member, true, run);
@@ -274,7 +271,7 @@ impl SyncMlReader<'_, '_> {
                     self.command(member, in_atomic, runnable);
                 }
             }
-            Command::Get(c) if refused_in_atomic => {
+            Command::Get(c) if refused(|r| matches!(r, Refusal::GetInAtomic)) => {
                 let d = self
                     .diag(
                         Code::GetInAtomic,
@@ -286,11 +283,11 @@ impl SyncMlReader<'_, '_> {
                 self.push(d);
                 self.items(c, Verb::Get, index, false);
             }
-            Command::Replace(c) if refused_in_atomic => {
+            Command::Replace(c) if refused(|r| matches!(r, Refusal::ReplaceAfterAdd)) => {
                 let uri = c.items.iter().find_map(|item| item.target.as_ref());
                 let (start, end) = match uri {
                     Some(t) => {
-                        let start = self.src.offset(t.loc_uri.pos).unwrap_or(offset);
+                        let start = t.loc_uri.span.start;
                         (start, start + t.loc_uri.text.len())
                     }
                     None => (offset, offset + "<Replace".len()),
@@ -339,7 +336,7 @@ impl SyncMlReader<'_, '_> {
             self.push(d);
             return false;
         }
-        let at = child_content(self.src.text(), offset, "CmdID").unwrap_or(offset);
+        let at = command.cmd_id_span().map_or(offset, |s| s.start);
         let line = self.src.position(at).0;
         if id == "0" {
             let d = self
@@ -384,7 +381,7 @@ impl SyncMlReader<'_, '_> {
     }
 
     fn op(&self, c: &ItemCommand, item: &Item, verb: Verb, command: usize, run: bool) -> Op {
-        let anchor = self.src.offset(item.pos).unwrap_or(0);
+        let anchor = item.span.start;
         let uri = item.target.as_ref().map(|t| self.uri(&t.loc_uri));
         let format_meta: Option<&Meta> = match &item.meta {
             Some(m) if m.format.is_some() => Some(m),
@@ -392,8 +389,7 @@ impl SyncMlReader<'_, '_> {
         };
         let format = format_meta.and_then(|meta| {
             let text = meta.format.clone()?;
-            let meta_at = self.src.offset(meta.pos)?;
-            let start = child_content(self.src.text(), meta_at, "Format").unwrap_or(meta_at);
+            let start = meta.format_span?.start;
             Some(Located {
                 text,
                 start,
@@ -401,14 +397,11 @@ impl SyncMlReader<'_, '_> {
                 padded: false,
             })
         });
-        let data = item.data.as_ref().map(|d| {
-            let at = self.src.offset(d.pos).unwrap_or(anchor);
-            Located {
-                text: d.text.clone(),
-                start: content_start(self.src.text(), at),
-                escapes: Escapes::Xml,
-                padded: false,
-            }
+        let data = item.data.as_ref().map(|d| Located {
+            text: d.text.clone(),
+            start: d.content.start,
+            escapes: Escapes::Xml,
+            padded: false,
         });
         Op {
             action: Action::Verb(verb),
@@ -426,7 +419,7 @@ impl SyncMlReader<'_, '_> {
     fn uri(&self, loc: &LocUri) -> Located {
         Located {
             text: loc.text.clone(),
-            start: self.src.offset(loc.pos).unwrap_or(0),
+            start: loc.span.start,
             escapes: Escapes::Xml,
             padded: loc.trimmed,
         }
@@ -447,9 +440,3 @@ pub(crate) const UNBOUNDED: UriLimits = UriLimits {
     max_uri_bytes: usize::MAX,
     max_segment_bytes: usize::MAX,
 };
-
-/// The SyncML commands, for suggesting a spelling.
-const KNOWN_COMMANDS: [&str; 11] = [
-    "Add", "Alert", "Atomic", "Copy", "Delete", "Exec", "Get", "Replace", "Results", "Sequence",
-    "Status",
-];

@@ -1,7 +1,8 @@
 //! Places in a profile's text: byte offsets to 1-based lines and character columns and back,
-//! the character of a decoded string (after XML entities or JSON escapes) in the raw text, and
-//! a small scanner that finds an element's content inside a SyncML message the decoder has
-//! already accepted as well-formed.
+//! and the character of a decoded string (after XML entities or JSON escapes) in the raw text.
+//! Where an element or its content is written comes from the decoded model's spans
+//! (`pfw_syncml::Span`); only the step from a decoded character to its raw bytes is taken
+//! here, inside a string whose start the model (or the JSON reader) gave.
 //!
 //! Lines end at a line feed only, and columns count Unicode scalar values, exactly as
 //! `pfw_syncml::Pos` does, so positions from the decoder and from here agree.
@@ -115,82 +116,6 @@ pub(crate) fn raw_offset(text: &str, start: usize, index: usize, escapes: Escape
     i.min(text.len())
 }
 
-/// For the start tag at byte `offset`: the offset just past its `>`, and whether it closes
-/// itself (`<x/>`).
-pub(crate) fn tag_end(text: &str, offset: usize) -> Option<(usize, bool)> {
-    let bytes = text.as_bytes();
-    let mut quote = None;
-    let mut i = offset;
-    while let Some(&b) = bytes.get(i) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => {
-                let closing = i > offset && bytes.get(i - 1) == Some(&b'/');
-                return Some((i + 1, closing));
-            }
-            (None, _) => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// The offset where the content of the first direct child named `local` (any prefix) of the
-/// element whose start tag is at `offset` begins; for an empty child (`<x/>`), the offset of
-/// its start tag.
-pub(crate) fn child_content(text: &str, offset: usize, local: &str) -> Option<usize> {
-    let (mut i, closing) = tag_end(text, offset)?;
-    if closing {
-        return None;
-    }
-    let mut depth = 0usize;
-    loop {
-        i += text.get(i..)?.find('<')?;
-        let rest = text.get(i..)?;
-        if rest.starts_with("<!--") {
-            i += rest.find("-->")? + 3;
-            continue;
-        }
-        if rest.starts_with(CDATA_OPEN) {
-            i += rest.find("]]>")? + 3;
-            continue;
-        }
-        if rest.starts_with("<?") {
-            i += rest.find("?>")? + 2;
-            continue;
-        }
-        if rest.starts_with("</") {
-            depth = depth.checked_sub(1)?;
-            i += rest.find('>')? + 1;
-            continue;
-        }
-        let name_len = rest
-            .get(1..)?
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
-        let name = rest.get(1..=name_len)?;
-        let name_local = name.rsplit(':').next().unwrap_or(name);
-        let (end, closing) = tag_end(text, i)?;
-        if depth == 0 && name_local == local {
-            return Some(if closing { i } else { end });
-        }
-        if !closing {
-            depth += 1;
-        }
-        i = end;
-    }
-}
-
-/// The start of the content of the element whose start tag is at `offset` (the tag itself
-/// when the element closes itself).
-pub(crate) fn content_start(text: &str, offset: usize) -> usize {
-    match tag_end(text, offset) {
-        Some((end, false)) => end,
-        _ => offset,
-    }
-}
-
 /// The largest char boundary at or before `offset`.
 fn floor_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
@@ -266,17 +191,5 @@ mod tests {
             let at = raw_offset(raw, 0, *index, *escapes);
             assert_eq!(&raw[at..], *rest, "{raw} #{index}");
         }
-    }
-
-    #[test]
-    fn finds_direct_children_only() {
-        let text = r#"<Item a=">"><Meta><Format>x</Format></Meta><!-- <Format> --><Format xmlns="m">int</Format><Data/></Item>"#;
-        let format = child_content(text, 0, "Format").unwrap();
-        assert!(text[format..].starts_with("int</Format>"));
-        let data = child_content(text, 0, "Data").unwrap();
-        assert!(text[data..].starts_with("<Data/>"));
-        assert_eq!(child_content(text, 0, "Missing"), None);
-        assert_eq!(content_start("<Data/>", 0), 0);
-        assert_eq!(content_start("<Data x='/'>v", 0), 12);
     }
 }

@@ -54,9 +54,9 @@ pub use alert::AlertCode;
 pub use error::{Construct, DecodeError, ParseCodeError, XmlSyntax};
 pub use limits::{LimitInfo, LimitOutcome, Limits};
 pub use model::{
-    Alert, Chal, CmdId, CmdIdFault, Command, Container, Cred, Data, Item, ItemCommand, LocUri,
-    Malformed, MalformedReason, Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target,
-    UnknownElement,
+    Alert, Chal, CmdId, CmdIdFault, Command, CommandKind, Container, Cred, Data, Item, ItemCommand,
+    LocUri, Malformed, MalformedReason, Meta, NotACommand, Results, Source, Status, SyncBody,
+    SyncHdr, SyncMl, Target, UnknownElement,
 };
-pub use pos::{LineIndex, Pos};
+pub use pos::{LineIndex, Pos, Span};
 pub use status::StatusCode;

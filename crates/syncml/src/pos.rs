@@ -13,7 +13,8 @@
 use std::fmt;
 
 use crate::model::{
-    Chal, Command, Cred, Data, Item, Meta, Source, SyncBody, SyncHdr, SyncMl, Target,
+    Alert, Chal, Command, Container, Cred, Data, Item, ItemCommand, Malformed, Meta, Results,
+    Source, Status, SyncBody, SyncHdr, SyncMl, Target, UnknownElement,
 };
 
 /// A 1-based line and column (in characters) in the decoded input.
@@ -37,6 +38,40 @@ impl Pos {
     /// Whether this position came from decoding (a built value has line 0).
     pub const fn is_known(self) -> bool {
         self.line != 0
+    }
+}
+
+/// A byte range `start..end` of the decoded input (after a UTF-8 byte order mark, which the
+/// decoder skips): where an element, or an element's content, is written. [`LineIndex`] turns
+/// its offsets into [`Pos`] values. A value built in code carries [`Span::default`], `0..0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset just past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The bytes `start..end`.
+    pub const fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    /// Whether this span came from decoding an element (a built value's is empty).
+    pub const fn is_known(self) -> bool {
+        self.end > self.start
+    }
+
+    /// Whether `offset` lies inside the span.
+    pub const fn contains(self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
     }
 }
 
@@ -114,52 +149,67 @@ impl Positioned for SyncBody {
 
 impl Positioned for Command {
     fn clear_positions(&mut self) {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => {
-                c.pos = Pos::default();
-                c.cred.clear_positions();
-                c.meta.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Alert(c) => {
-                c.pos = Pos::default();
-                c.cred.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Atomic(c) | Self::Sequence(c) => {
-                c.pos = Pos::default();
-                c.meta.clear_positions();
-                c.commands.clear_positions();
-            }
-            Self::Results(c) => {
-                c.pos = Pos::default();
-                c.meta.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Status(c) => {
-                c.pos = Pos::default();
-                c.cred.clear_positions();
-                c.chal.clear_positions();
-                c.data.clear_positions();
-                c.items.clear_positions();
-            }
-            Self::Unknown(c) => c.pos = Pos::default(),
-            Self::Malformed(c) => {
-                c.pos = Pos::default();
-                c.reason_pos = Pos::default();
-            }
-        }
+        crate::model::each_command!(self, c => {
+            c.pos = Pos::default();
+            c.span = Span::default();
+            c.cmd_id_span = None;
+            c.clear_positions();
+        });
+    }
+}
+
+impl Positioned for ItemCommand {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.meta.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Alert {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Container {
+    fn clear_positions(&mut self) {
+        self.meta.clear_positions();
+        self.commands.clear_positions();
+    }
+}
+
+impl Positioned for Results {
+    fn clear_positions(&mut self) {
+        self.meta.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for Status {
+    fn clear_positions(&mut self) {
+        self.cred.clear_positions();
+        self.chal.clear_positions();
+        self.data.clear_positions();
+        self.items.clear_positions();
+    }
+}
+
+impl Positioned for UnknownElement {
+    fn clear_positions(&mut self) {}
+}
+
+impl Positioned for Malformed {
+    fn clear_positions(&mut self) {
+        self.reason_pos = Pos::default();
     }
 }
 
 impl Positioned for Item {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.span = Span::default();
         self.target.clear_positions();
         self.source.clear_positions();
         self.meta.clear_positions();
@@ -171,6 +221,7 @@ impl Positioned for Target {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
         self.loc_uri.pos = Pos::default();
+        self.loc_uri.span = Span::default();
         self.loc_uri.trimmed = false;
     }
 }
@@ -179,6 +230,7 @@ impl Positioned for Source {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
         self.loc_uri.pos = Pos::default();
+        self.loc_uri.span = Span::default();
         self.loc_uri.trimmed = false;
     }
 }
@@ -186,12 +238,14 @@ impl Positioned for Source {
 impl Positioned for Data {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.content = Span::default();
     }
 }
 
 impl Positioned for Meta {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
+        self.format_span = None;
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use pfw_engine::{EngineError, Options, Report, Stage};
-use pfw_syncml::{Command as SyncCommand, SyncMl};
+use pfw_syncml::{Command as SyncCommand, LineIndex, SyncMl};
 use serde_json::{Value, json};
 
 use crate::args::{ApplyArgs, Cli};
@@ -47,7 +47,7 @@ pub(crate) fn run(cli: &Cli, args: &ApplyArgs) -> Result<u8, CliError> {
     // such (exit 5), so that no caller takes it for a failure and sends the message again.
     let mut out = std::io::stdout().lock();
     let text = if args.json {
-        to_json(&outcome.reports, &outcome.response).to_string()
+        to_json(&outcome.reports, &outcome.response, &input).to_string()
     } else {
         outcome.response.encode()
     };
@@ -79,17 +79,25 @@ fn intune_hint(name: &str, input: &[u8], registry: &pfw_tree::Registry) -> Optio
 
 /// `apply --json`: one entry per Status of a command (the SyncHdr's excluded) in order, the
 /// Results of the successful Gets, and the SyncML response itself.
-fn to_json(reports: &[Report], response: &SyncMl) -> Value {
+fn to_json(reports: &[Report], response: &SyncMl, input: &[u8]) -> Value {
+    // The request decoded, so it is UTF-8; spans count from after a byte order mark.
+    let text = std::str::from_utf8(input).unwrap_or_default();
+    let index = LineIndex::new(text.strip_prefix('\u{FEFF}').unwrap_or(text));
     let statuses: Vec<Value> = reports
         .iter()
         .map(|r| {
+            let line = if r.span.is_known() {
+                index.pos(r.span.start).line
+            } else {
+                0
+            };
             json!({
-                "cmd_id": r.cmd_id,
-                "command": r.command,
+                "cmd_id": r.cmd_id.as_str(),
+                "command": r.name(),
                 "uri": r.uri,
                 "status": r.status.code(),
-                "reason": r.reason,
-                "line": r.line,
+                "reason": r.reason(),
+                "line": line,
             })
         })
         .collect();
@@ -131,11 +139,11 @@ fn print_summary(reports: &[Report]) -> std::io::Result<()> {
         writeln!(
             err,
             "{:>5} {:<9} {status:<28} {uri}",
-            visible(&r.cmd_id.to_string(), false),
-            visible(&r.command.to_string(), false)
+            visible(r.cmd_id.as_str(), false),
+            visible(r.name(), false)
         )?;
-        if let Some(reason) = &r.reason {
-            writeln!(err, "{:>16}{}", "", paint.dim(&visible(reason, false)))?;
+        if let Some(reason) = r.reason() {
+            writeln!(err, "{:>16}{}", "", paint.dim(&visible(&reason, false)))?;
         }
     }
     let line = format!(

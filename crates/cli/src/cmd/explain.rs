@@ -4,7 +4,10 @@
 use std::io::Write;
 use std::path::Path;
 
-use pfw_lint::{ExplainError, Explanation, Linter, Options};
+use pfw_lint::{ExplainError, Explanation, Linter, Options, Verdict};
+use pfw_passport::Tpm;
+use pfw_passport::policy::Summary;
+use serde_json::{Value, json};
 
 use crate::args::{Cli, ExplainArgs};
 use crate::cmd::lint::parse_build;
@@ -21,6 +24,11 @@ pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
         },
     );
     if !args.more.is_empty() || crate::cmd::explain_sources::is_other_source(&args.file) {
+        if args.json {
+            return Err(CliError::Usage(
+                "--json explains one SyncML message or Intune custom profile".to_owned(),
+            ));
+        }
         return crate::cmd::explain_sources::run(args);
     }
     let path = (args.file != "-").then(|| Path::new(&args.file));
@@ -33,9 +41,68 @@ pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
         ExplainError::Store(e) => CliError::Usage(e.to_string()),
         other => CliError::Usage(other.to_string()),
     })?;
+    let text = if args.json {
+        json(&explanation)
+            .map_err(|e| CliError::Output(e.into()))?
+            .to_string()
+    } else {
+        render(&explanation)
+    };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", render(&explanation)).map_err(CliError::Output)?;
+    writeln!(out, "{text}").map_err(CliError::Output)?;
     Ok(SUCCESS)
+}
+
+/// The README's `explain --json` shape: each setting with its position and verdict, then
+/// each tenant's policy in force as `policy --json` gives it.
+fn json(explanation: &Explanation) -> Result<Value, serde_json::Error> {
+    let settings: Vec<Value> = explanation
+        .settings
+        .iter()
+        .map(|setting| {
+            let (verdict, status, reason) = match setting.verdict() {
+                Verdict::InForce => ("in force", None, None),
+                Verdict::Ignored(why) => ("ignored", None, Some(why)),
+                Verdict::Refused(refused) => (
+                    "refused",
+                    Some(refused.status.code()),
+                    Some(refused.reason.as_str()),
+                ),
+            };
+            json!({
+                "line": setting.line,
+                "column": setting.column,
+                "action": setting.action,
+                "uri": setting.uri,
+                "tenant": setting.tenant,
+                "value": setting.value,
+                "label": setting.label,
+                "controls": setting.controls,
+                "verdict": verdict,
+                "status": status,
+                "reason": reason,
+                "meaning": setting.meaning,
+            })
+        })
+        .collect();
+    let tenants = explanation
+        .policies
+        .iter()
+        .map(|policy| {
+            let mut value = serde_json::to_value(policy)?;
+            // A fresh device: the default TPM 2.0.
+            let summary = serde_json::to_value(Summary::of(policy, Tpm::default()))?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("summary".to_owned(), summary);
+            }
+            Ok(value)
+        })
+        .collect::<Result<Vec<Value>, serde_json::Error>>()?;
+    Ok(json!({
+        "file": explanation.file,
+        "settings": settings,
+        "tenants": tenants,
+    }))
 }
 
 fn render(explanation: &Explanation) -> String {
@@ -67,7 +134,8 @@ fn render(explanation: &Explanation) -> String {
         if let Some(meaning) = &setting.meaning {
             s.push_str(&format!("             → {}\n", clean(meaning)));
         }
-        for why in [&setting.refused, &setting.ignored].into_iter().flatten() {
+        let refused = setting.refused.as_ref().map(ToString::to_string);
+        for why in [&refused, &setting.ignored].into_iter().flatten() {
             s.push_str(&format!(
                 "             {}\n",
                 paint.red(&format!("✗ {}", clean(why)))
@@ -86,10 +154,7 @@ fn render(explanation: &Explanation) -> String {
         s.push_str(&paint.bold(&title));
         s.push('\n');
         // A fresh device: the default TPM 2.0.
-        s.push_str(&crate::cmd::policy::render(
-            policy,
-            pfw_passport::Tpm::default(),
-        ));
+        s.push_str(&crate::cmd::policy::render(policy, Tpm::default()));
     }
     s
 }

@@ -134,11 +134,11 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
             .iter()
             .map(|r| {
                 json!({
-                    "command": r.command,
-                    "cmd_id": r.cmd_id,
+                    "command": r.name(),
+                    "cmd_id": r.cmd_id.as_str(),
                     "uri": r.uri,
                     "status": r.status.code(),
-                    "reason": r.reason,
+                    "reason": r.reason(),
                 })
             })
             .collect();
@@ -176,11 +176,11 @@ fn print_report(report: &SessionReport, json: bool) -> Result<(), CliError> {
         let mut line = format!(
             "  {} {} {}",
             r.status.code(),
-            r.command,
+            r.name(),
             crate::output::visible(r.uri.as_deref().unwrap_or(""), false)
         );
-        if let Some(reason) = &r.reason {
-            line.push_str(&format!("  ({})", crate::output::visible(reason, false)));
+        if let Some(reason) = r.reason() {
+            line.push_str(&format!("  ({})", crate::output::visible(&reason, false)));
         }
         writeln!(out, "{}", line.trim_end()).map_err(CliError::Output)?;
     }

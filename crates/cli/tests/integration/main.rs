@@ -7,6 +7,7 @@ mod concurrency;
 #[cfg(unix)]
 mod crash;
 mod device;
+mod explain_json;
 mod gpo;
 mod hooks;
 mod hostile;

@@ -20,8 +20,8 @@ mod rules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pfw_ddf::{LookupError, Node, NodeName, NodePath, OsBuild, Resolved, Scope, Verb};
-use pfw_engine::{Engine, Options as EngineOptions, Report};
-use pfw_syncml::{Limits, StatusCode, SyncMl};
+use pfw_engine::{Engine, Options as EngineOptions, Refusal, Report};
+use pfw_syncml::{Limits, SyncMl};
 use pfw_tree::device::{BUILD_PROPERTY, DEFAULT_EDITION};
 use pfw_tree::{Csp, MemoryStore, Registry, Store, Tree, TreeError, TreeLimits};
 
@@ -128,17 +128,16 @@ pub(crate) fn cross_check(
             continue;
         }
         let (line, column) = from;
-        let failure = command.reports.iter().find(|r| {
-            !r.status.is_success()
-                && !matches!(
-                    r.status,
-                    StatusCode::NotExecuted
-                        | StatusCode::AtomicRollbackOk
-                        | StatusCode::AtomicFailed
-                )
+        // The engine's refusals, those of an Atomic's roll-back aside.
+        let failure = command.reports.iter().find_map(|r| {
+            let refusal = r.refusal.as_deref()?;
+            let rolled_back = matches!(
+                refusal,
+                Refusal::NotExecuted | Refusal::RolledBack | Refusal::AtomicFailed
+            );
+            (!rolled_back).then_some((r, refusal))
         });
-        if let Some(report) = failure {
-            let reason = report.reason.as_deref().unwrap_or("");
+        if let Some((report, reason)) = failure {
             out.push(
                 Diagnostic::new(
                     Code::CommandFails,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pfw_engine::{Engine, Options as EngineOptions};
 use pfw_lint::{Code, Options, Severity};
 use pfw_passport::schema::PassportCsp;
-use pfw_syncml::{Limits, StatusCode};
+use pfw_syncml::{Limits, LineIndex, StatusCode};
 use pfw_tree::device::BUILD_PROPERTY;
 use pfw_tree::{MemoryStore, Registry, Store};
 
@@ -26,9 +26,17 @@ fn statuses(message: &[u8], build: &str) -> Option<Vec<(StatusCode, u32)>> {
         user: Some("alice"),
         ..EngineOptions::default()
     };
+    // Each command's line, from its bytes in the message (after a byte order mark).
+    let text = String::from_utf8_lossy(message);
+    let index = LineIndex::new(text.strip_prefix('\u{FEFF}').unwrap_or(&text));
     engine
         .apply(&mut store, message, &options)
-        .map(|o| o.reports.iter().map(|r| (r.status, r.line)).collect())
+        .map(|o| {
+            o.reports
+                .iter()
+                .map(|r| (r.status, index.pos(r.span.start).line))
+                .collect()
+        })
         .ok()
 }
 

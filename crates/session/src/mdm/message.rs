@@ -434,21 +434,7 @@ pub fn server_target(address: &str) -> &str {
 /// Numbers commands' CmdIDs from `first`, in order.
 fn number(commands: &mut [Command], first: u32) {
     for (i, command) in commands.iter_mut().enumerate() {
-        let id = Some(CmdId::new((first as usize + i).to_string()));
-        match command {
-            Command::Add(c)
-            | Command::Copy(c)
-            | Command::Delete(c)
-            | Command::Exec(c)
-            | Command::Get(c)
-            | Command::Replace(c) => c.cmd_id = id,
-            Command::Alert(c) => c.cmd_id = id,
-            Command::Atomic(c) | Command::Sequence(c) => c.cmd_id = id,
-            Command::Results(c) => c.cmd_id = id,
-            Command::Status(c) => c.cmd_id = id,
-            Command::Unknown(c) => c.cmd_id = id,
-            Command::Malformed(c) => c.cmd_id = id,
-        }
+        *command.cmd_id_mut() = Some(CmdId::new((first as usize + i).to_string()));
     }
 }
 

@@ -422,10 +422,11 @@ pub fn poll_interval(schedule: &crate::PollSchedule, index: u64) -> Option<u32> 
 /// Whether a report is the engine's answer to an Alert 1222 of the server (protocol
 /// plumbing, not a management command).
 fn is_alert_1222(report: &Report, message: &SyncMl) -> bool {
-    report.command == "Alert"
+    report.command == Some(pfw_syncml::CommandKind::Alert)
         && message.body.commands.iter().any(|c| match c {
             Command::Alert(a) => {
-                a.cmd_id.as_ref().map(|i| i.as_str()) == Some(report.cmd_id.as_str())
+                a.span == report.span
+                    && a.cmd_id.as_ref() == Some(&report.cmd_id)
                     && a.code() == Some(pfw_syncml::AlertCode::NextMessage)
             }
             _ => false,

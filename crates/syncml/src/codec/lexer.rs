@@ -190,6 +190,11 @@ impl<'a> Lexer<'a> {
         self.lines.scanned()
     }
 
+    /// Byte offset where the last token read ends (past an element's end tag once it closed).
+    pub(crate) fn end(&self) -> usize {
+        self.last_end
+    }
+
     /// Number of open elements (1 inside the root).
     pub(crate) fn depth(&self) -> usize {
         self.open.len()

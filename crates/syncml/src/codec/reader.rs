@@ -11,7 +11,7 @@ use crate::codec::lexer::{Lexer, Open, Tok, is_xml_ws};
 use crate::error::DecodeError;
 use crate::limits::Limits;
 use crate::model::{CmdId, MalformedReason};
-use crate::pos::Pos;
+use crate::pos::{Pos, Span};
 
 /// The SyncML 1.2 namespace, as Windows writes it (compared in any case).
 pub(crate) const SYNCML_NS: &str = "SYNCML:SYNCML1.2";
@@ -46,6 +46,8 @@ pub(crate) struct Text {
     pub(crate) value: String,
     /// Byte offset of its first character that is not whitespace, if any.
     pub(crate) first_content: Option<usize>,
+    /// Byte offset of the end tag's `</` (of the tag's end for `<x/>`).
+    pub(crate) end: usize,
 }
 
 /// Reads one message: tokens, positions, counters.
@@ -86,6 +88,11 @@ impl<'a> Reader<'a> {
     #[cfg(test)]
     pub(crate) fn scanned(&self) -> usize {
         self.lx.scanned()
+    }
+
+    /// Byte offset where the last token read ends (past an element's end tag once it closed).
+    pub(crate) fn end(&self) -> usize {
+        self.lx.end()
     }
 
     /// Number of open elements.
@@ -184,6 +191,7 @@ impl<'a> Reader<'a> {
         let mut text = Text {
             value: String::new(),
             first_content: None,
+            end: open.content_start,
         };
         loop {
             match self.next()? {
@@ -194,7 +202,10 @@ impl<'a> Reader<'a> {
                     piece.text.push_to(&mut text.value);
                     self.check_text(text.value.len(), open)?;
                 }
-                Tok::Close(_) => return Ok(text),
+                Tok::Close(end) => {
+                    text.end = end;
+                    return Ok(text);
+                }
                 Tok::Open(child) => return Err(self.unexpected(&child)),
                 Tok::Eof => return Err(self.truncated()),
             }
@@ -310,11 +321,18 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the text of `open` and trims it, for a `LocURI`: the text, the position
-    /// of its first non-whitespace character (the element's when there is none) and
-    /// whether whitespace was removed.
-    pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, bool)> {
+    /// of its first non-whitespace character (the element's when there is none), the bytes
+    /// of the URI as written without the whitespace around it, and whether whitespace was
+    /// removed.
+    pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, Span, bool)> {
         let mut text = self.text(open)?;
-        let pos = self.pos(text.first_content.unwrap_or(open.offset));
+        let start = text.first_content.unwrap_or(open.offset);
+        let pos = self.pos(start);
+        let written = match text.first_content {
+            Some(_) => self.slice(start, text.end).trim_end_matches(is_xml_ws_char),
+            None => "",
+        };
+        let span = Span::new(start, start + written.len());
         let value = &mut text.value;
         let len = value.len();
         let end = value.trim_end_matches(is_xml_ws_char).len();
@@ -322,7 +340,7 @@ impl<'a> Reader<'a> {
         let start = end - value.trim_start_matches(is_xml_ws_char).len();
         value.drain(..start);
         let trimmed = value.len() != len;
-        Ok((text.value, pos, trimmed))
+        Ok((text.value, pos, span, trimmed))
     }
 
     /// Checks an element's accumulated text length.

@@ -8,13 +8,14 @@
 //! [`Command::Unknown`]. Either way the rest of the message still decodes.
 
 use std::fmt;
+use std::str::FromStr;
 
 use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Reader, Res};
 use crate::codec::writer;
 use crate::error::DecodeError;
-use crate::model::common::{Chal, Cred, Data, Item, Meta};
-use crate::pos::Pos;
+use crate::model::common::{Chal, Cred, Data, Item, Meta, content_span};
+use crate::pos::{Pos, Span};
 
 /// A `CmdID`: the message-unique identifier of a command.
 ///
@@ -101,6 +102,136 @@ impl fmt::Display for CmdId {
     }
 }
 
+/// A SyncML command: the element names a `SyncBody`, `Atomic` or `Sequence` holds (SyncML
+/// representation protocol 1.2 §6.6; `Final` is a flag, not a command). The one list of
+/// them: [`CommandKind::ALL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CommandKind {
+    /// `Add`.
+    Add,
+    /// `Alert`.
+    Alert,
+    /// `Atomic`.
+    Atomic,
+    /// `Copy`.
+    Copy,
+    /// `Delete`.
+    Delete,
+    /// `Exec`.
+    Exec,
+    /// `Get`.
+    Get,
+    /// `Replace`.
+    Replace,
+    /// `Results`.
+    Results,
+    /// `Sequence`.
+    Sequence,
+    /// `Status`.
+    Status,
+}
+
+impl CommandKind {
+    /// Every command, in alphabetical order.
+    pub const ALL: [Self; 11] = [
+        Self::Add,
+        Self::Alert,
+        Self::Atomic,
+        Self::Copy,
+        Self::Delete,
+        Self::Exec,
+        Self::Get,
+        Self::Replace,
+        Self::Results,
+        Self::Sequence,
+        Self::Status,
+    ];
+
+    /// The element name, as SyncML spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "Add",
+            Self::Alert => "Alert",
+            Self::Atomic => "Atomic",
+            Self::Copy => "Copy",
+            Self::Delete => "Delete",
+            Self::Exec => "Exec",
+            Self::Get => "Get",
+            Self::Replace => "Replace",
+            Self::Results => "Results",
+            Self::Sequence => "Sequence",
+            Self::Status => "Status",
+        }
+    }
+
+    /// Whether the command holds commands (`Atomic`, `Sequence`).
+    pub const fn is_container(self) -> bool {
+        matches!(self, Self::Atomic | Self::Sequence)
+    }
+}
+
+impl fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CommandKind {
+    type Err = NotACommand;
+
+    /// The command named exactly `name` (element names are case-sensitive).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or(NotACommand)
+    }
+}
+
+/// A name that is not a SyncML command's ([`CommandKind::from_str`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotACommand;
+
+impl fmt::Display for NotACommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a SyncML command")
+    }
+}
+
+impl std::error::Error for NotACommand {}
+
+/// Where a command's start tag is: its position and byte offset.
+#[derive(Clone, Copy)]
+struct At {
+    pos: Pos,
+    offset: usize,
+}
+
+/// A CmdID read, with the bytes of its content.
+type IdSlot = Option<(CmdId, Span)>;
+
+/// `$body` for the struct `$c` inside any `Command`: the fields every command has (`cmd_id`,
+/// `cmd_id_span`, `pos`, `span`) are read or set in one place.
+macro_rules! each_command {
+    ($command:expr, $c:ident => $body:expr) => {
+        match $command {
+            Command::Add($c)
+            | Command::Copy($c)
+            | Command::Delete($c)
+            | Command::Exec($c)
+            | Command::Get($c)
+            | Command::Replace($c) => $body,
+            Command::Alert($c) => $body,
+            Command::Atomic($c) | Command::Sequence($c) => $body,
+            Command::Results($c) => $body,
+            Command::Status($c) => $body,
+            Command::Unknown($c) => $body,
+            Command::Malformed($c) => $body,
+        }
+    };
+}
+pub(crate) use each_command;
+
 /// One element in command position: in a `SyncBody`, `Atomic` or `Sequence`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -135,57 +266,56 @@ pub enum Command {
 impl Command {
     /// The command's `CmdID`, if it has one.
     pub fn cmd_id(&self) -> Option<&CmdId> {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.cmd_id.as_ref(),
-            Self::Alert(c) => c.cmd_id.as_ref(),
-            Self::Atomic(c) | Self::Sequence(c) => c.cmd_id.as_ref(),
-            Self::Results(c) => c.cmd_id.as_ref(),
-            Self::Status(c) => c.cmd_id.as_ref(),
-            Self::Unknown(c) => c.cmd_id.as_ref(),
-            Self::Malformed(c) => c.cmd_id.as_ref(),
-        }
+        each_command!(self, c => c.cmd_id.as_ref())
+    }
+
+    /// The command's `CmdID`, to set or renumber it.
+    pub fn cmd_id_mut(&mut self) -> &mut Option<CmdId> {
+        each_command!(self, c => &mut c.cmd_id)
+    }
+
+    /// The command, or `None` for an element that is not a SyncML command.
+    pub fn kind(&self) -> Option<CommandKind> {
+        Some(match self {
+            Self::Add(_) => CommandKind::Add,
+            Self::Alert(_) => CommandKind::Alert,
+            Self::Atomic(_) => CommandKind::Atomic,
+            Self::Copy(_) => CommandKind::Copy,
+            Self::Delete(_) => CommandKind::Delete,
+            Self::Exec(_) => CommandKind::Exec,
+            Self::Get(_) => CommandKind::Get,
+            Self::Replace(_) => CommandKind::Replace,
+            Self::Results(_) => CommandKind::Results,
+            Self::Sequence(_) => CommandKind::Sequence,
+            Self::Status(_) => CommandKind::Status,
+            Self::Malformed(c) => c.element,
+            Self::Unknown(_) => return None,
+        })
     }
 
     /// The element name: `"Add"`, `"Atomic"`, …, or the unknown element's name.
     pub fn name(&self) -> &str {
-        match self {
-            Self::Add(_) => "Add",
-            Self::Alert(_) => "Alert",
-            Self::Atomic(_) => "Atomic",
-            Self::Copy(_) => "Copy",
-            Self::Delete(_) => "Delete",
-            Self::Exec(_) => "Exec",
-            Self::Get(_) => "Get",
-            Self::Replace(_) => "Replace",
-            Self::Results(_) => "Results",
-            Self::Sequence(_) => "Sequence",
-            Self::Status(_) => "Status",
-            Self::Unknown(c) => &c.name,
-            Self::Malformed(c) => c.element,
+        match (self, self.kind()) {
+            (Self::Unknown(c), _) => &c.name,
+            (_, Some(kind)) => kind.as_str(),
+            (_, None) => "",
         }
+    }
+
+    /// The bytes of the whole command in the decoded input (from its `<` to the end of its end
+    /// tag; [`Span::default`] for a command built in code).
+    pub fn span(&self) -> Span {
+        each_command!(self, c => c.span)
+    }
+
+    /// The bytes of the command's `CmdID` content, when it has one and it was decoded.
+    pub fn cmd_id_span(&self) -> Option<Span> {
+        each_command!(self, c => c.cmd_id_span)
     }
 
     /// Position of the command's start tag.
     pub fn pos(&self) -> Pos {
-        match self {
-            Self::Add(c)
-            | Self::Copy(c)
-            | Self::Delete(c)
-            | Self::Exec(c)
-            | Self::Get(c)
-            | Self::Replace(c) => c.pos,
-            Self::Alert(c) => c.pos,
-            Self::Atomic(c) | Self::Sequence(c) => c.pos,
-            Self::Results(c) => c.pos,
-            Self::Status(c) => c.pos,
-            Self::Unknown(c) => c.pos,
-            Self::Malformed(c) => c.pos,
-        }
+        each_command!(self, c => c.pos)
     }
 
     /// The command's items (none for containers, unknown and malformed commands).
@@ -218,7 +348,7 @@ impl Command {
             Self::Sequence(c) => c.write(out, "Sequence"),
             Self::Status(c) => c.write(out),
             Self::Unknown(c) => write_stub(out, &c.name, c.cmd_id.as_ref()),
-            Self::Malformed(c) => write_stub(out, c.element, c.cmd_id.as_ref()),
+            Self::Malformed(c) => write_stub(out, c.element.as_str(), c.cmd_id.as_ref()),
         }
     }
 
@@ -253,6 +383,10 @@ pub struct ItemCommand {
     pub items: Vec<Item>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
 }
 
 impl ItemCommand {
@@ -280,7 +414,8 @@ impl ItemCommand {
             .or_else(|| self.meta.as_ref().and_then(&field))
     }
 
-    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+    fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
+        let pos = at.pos;
         let mut cmd = Self {
             pos,
             ..Self::default()
@@ -298,7 +433,8 @@ impl ItemCommand {
         if cmd.items.is_empty() {
             return Err(Reader::missing("Item", pos));
         }
-        cmd.cmd_id = cmd_id.take();
+        (cmd.cmd_id, cmd.cmd_id_span) = take_cmd_id(cmd_id);
+        cmd.span = Span::new(at.offset, r.end());
         Ok(cmd)
     }
 
@@ -334,6 +470,10 @@ pub struct Alert {
     pub items: Vec<Item>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
 }
 
 impl Alert {
@@ -342,7 +482,8 @@ impl Alert {
         self.data.as_deref()?.parse().ok()
     }
 
-    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+    fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
+        let pos = at.pos;
         let mut alert = Self {
             pos,
             ..Self::default()
@@ -357,7 +498,8 @@ impl Alert {
                 _ => return Err(r.unexpected(&child)),
             }
         }
-        alert.cmd_id = cmd_id.take();
+        (alert.cmd_id, alert.cmd_id_span) = take_cmd_id(cmd_id);
+        alert.span = Span::new(at.offset, r.end());
         Ok(alert)
     }
 
@@ -402,6 +544,10 @@ pub struct Status {
     pub items: Vec<Item>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
 }
 
 impl Status {
@@ -410,7 +556,8 @@ impl Status {
         self.data.text.parse().ok()
     }
 
-    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+    fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
+        let pos = at.pos;
         let mut status = Self {
             pos,
             ..Self::default()
@@ -436,7 +583,8 @@ impl Status {
         status.cmd_ref = cmd_ref.ok_or_else(|| Reader::missing("CmdRef", pos))?;
         status.cmd = cmd.ok_or_else(|| Reader::missing("Cmd", pos))?;
         status.data = data.ok_or_else(|| Reader::missing("Data", pos))?;
-        status.cmd_id = cmd_id.take();
+        (status.cmd_id, status.cmd_id_span) = take_cmd_id(cmd_id);
+        status.span = Span::new(at.offset, r.end());
         Ok(status)
     }
 
@@ -487,10 +635,15 @@ pub struct Results {
     pub items: Vec<Item>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
 }
 
 impl Results {
-    fn read(r: &mut Reader<'_>, pos: Pos, cmd_id: &mut Option<CmdId>) -> Res<Self> {
+    fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
+        let pos = at.pos;
         let mut results = Self {
             pos,
             ..Self::default()
@@ -513,7 +666,8 @@ impl Results {
         if results.items.is_empty() {
             return Err(Reader::missing("Item", pos));
         }
-        results.cmd_id = cmd_id.take();
+        (results.cmd_id, results.cmd_id_span) = take_cmd_id(cmd_id);
+        results.span = Span::new(at.offset, r.end());
         Ok(results)
     }
 
@@ -552,6 +706,10 @@ pub struct Container {
     pub commands: Vec<Command>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
 }
 
 impl Container {
@@ -580,8 +738,12 @@ pub struct UnknownElement {
     pub name: String,
     /// Its first direct `CmdID` child.
     pub cmd_id: Option<CmdId>,
+    /// The bytes of that `CmdID`'s content: not kept (`None`), as the rest of the element.
+    pub cmd_id_span: Option<Span>,
     /// Position of the start tag.
     pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
 }
 
 /// A known command whose content breaks the SyncML grammar.
@@ -591,16 +753,20 @@ pub struct UnknownElement {
 /// round-trip: the encoder writes just `<element><CmdID>…</CmdID></element>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Malformed {
-    /// The command's element name (`"Add"`, `"Status"`, …).
-    pub element: &'static str,
+    /// The command.
+    pub element: CommandKind,
     /// Its `CmdID`, when one was found.
     pub cmd_id: Option<CmdId>,
+    /// The bytes of that `CmdID`'s content, when it was read before the grammar error.
+    pub cmd_id_span: Option<Span>,
     /// What is wrong.
     pub reason: MalformedReason,
     /// Where the problem is (the offending child, or the command for a missing one).
     pub reason_pos: Pos,
     /// Position of the command's start tag.
     pub pos: Pos,
+    /// The bytes of the whole command, from its `<` to the end of its end tag.
+    pub span: Span,
 }
 
 /// How an element breaks the SyncML grammar.
@@ -671,20 +837,21 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
                     continue;
                 }
                 r.count_command(open.offset)?;
-                let command = match Element::of(open.name) {
-                    Some(Element::Container(kind)) => {
+                let command = match open.name.parse::<CommandKind>() {
+                    Ok(kind) if kind.is_container() => {
                         stack.push(Building {
                             kind,
                             container: Container {
                                 pos: r.pos(open.offset),
+                                span: Span::new(open.offset, open.offset),
                                 ..Container::default()
                             },
                             depth: r.depth(),
                         });
                         continue;
                     }
-                    Some(Element::Leaf(kind)) => read_command(r, kind, &open)?,
-                    None => read_unknown(r, &open)?,
+                    Ok(kind) => read_command(r, kind, &open)?,
+                    Err(_) => read_unknown(r, &open)?,
                 };
                 push(&mut stack, &mut top, command);
             }
@@ -710,7 +877,7 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
             }
             Tok::Close(_) => match stack.pop() {
                 Some(building) => {
-                    let command = building.finish();
+                    let command = building.finish(r.end());
                     push(&mut stack, &mut top, command);
                 }
                 None => return Ok((top, final_)),
@@ -725,83 +892,10 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
     }
 }
 
-/// What an element in command position is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Element {
-    /// `Atomic` or `Sequence`.
-    Container(ContainerKind),
-    /// A command that holds no commands.
-    Leaf(Kind),
-}
-
-impl Element {
-    fn of(name: &str) -> Option<Self> {
-        Some(match name {
-            "Add" => Self::Leaf(Kind::Add),
-            "Alert" => Self::Leaf(Kind::Alert),
-            "Atomic" => Self::Container(ContainerKind::Atomic),
-            "Copy" => Self::Leaf(Kind::Copy),
-            "Delete" => Self::Leaf(Kind::Delete),
-            "Exec" => Self::Leaf(Kind::Exec),
-            "Get" => Self::Leaf(Kind::Get),
-            "Replace" => Self::Leaf(Kind::Replace),
-            "Results" => Self::Leaf(Kind::Results),
-            "Sequence" => Self::Container(ContainerKind::Sequence),
-            "Status" => Self::Leaf(Kind::Status),
-            _ => return None,
-        })
-    }
-}
-
-/// The commands that hold no commands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Add,
-    Alert,
-    Copy,
-    Delete,
-    Exec,
-    Get,
-    Replace,
-    Results,
-    Status,
-}
-
-impl Kind {
-    const fn name(self) -> &'static str {
-        match self {
-            Self::Add => "Add",
-            Self::Alert => "Alert",
-            Self::Copy => "Copy",
-            Self::Delete => "Delete",
-            Self::Exec => "Exec",
-            Self::Get => "Get",
-            Self::Replace => "Replace",
-            Self::Results => "Results",
-            Self::Status => "Status",
-        }
-    }
-}
-
-/// The containers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ContainerKind {
-    Atomic,
-    Sequence,
-}
-
-impl ContainerKind {
-    const fn name(self) -> &'static str {
-        match self {
-            Self::Atomic => "Atomic",
-            Self::Sequence => "Sequence",
-        }
-    }
-}
-
 /// A container being read.
 struct Building {
-    kind: ContainerKind,
+    /// `Atomic` or `Sequence`.
+    kind: CommandKind,
     container: Container,
     /// Depth of its element.
     depth: usize,
@@ -812,16 +906,26 @@ impl Building {
     fn read_own(&mut self, r: &mut Reader<'_>, open: &Open<'_>) -> Res<()> {
         let c = &mut self.container;
         match open.name {
-            "CmdID" => read_cmd_id(r, open, &mut c.cmd_id),
+            "CmdID" => {
+                if c.cmd_id.is_some() {
+                    return Err(r.duplicate("CmdID", open));
+                }
+                let mut slot = None;
+                read_cmd_id(r, open, &mut slot)?;
+                (c.cmd_id, c.cmd_id_span) = take_cmd_id(&mut slot);
+                Ok(())
+            }
             "NoResp" => read_flag(r, open, "NoResp", &mut c.no_resp),
             _ => read_once(r, open, "Meta", &mut c.meta, Meta::read),
         }
     }
 
-    fn finish(self) -> Command {
+    /// The container, its end tag ending at `end`.
+    fn finish(mut self, end: usize) -> Command {
+        self.container.span.end = end;
         match self.kind {
-            ContainerKind::Atomic => Command::Atomic(self.container),
-            ContainerKind::Sequence => Command::Sequence(self.container),
+            CommandKind::Sequence => Command::Sequence(self.container),
+            _ => Command::Atomic(self.container),
         }
     }
 }
@@ -842,11 +946,13 @@ fn fail_container(
     let found = r.recover(building.depth, cmd_id.is_none())?;
     cmd_id = cmd_id.or(found);
     let malformed = Malformed {
-        element: building.kind.name(),
+        element: building.kind,
+        cmd_id_span: building.container.cmd_id_span.filter(|_| cmd_id.is_some()),
         cmd_id,
         reason,
         reason_pos,
         pos: building.container.pos,
+        span: Span::new(building.container.span.start, r.end()),
     };
     push(stack, top, Command::Malformed(malformed));
     Ok(())
@@ -860,21 +966,36 @@ fn push(stack: &mut [Building], top: &mut Vec<Command>, command: Command) {
 }
 
 /// Reads a non-container command whose start tag was just read.
-fn read_command(r: &mut Reader<'_>, kind: Kind, open: &Open<'_>) -> Result<Command, DecodeError> {
+fn read_command(
+    r: &mut Reader<'_>,
+    kind: CommandKind,
+    open: &Open<'_>,
+) -> Result<Command, DecodeError> {
     let depth = r.depth();
     let pos = r.pos(open.offset);
+    let at = At {
+        pos,
+        offset: open.offset,
+    };
     let mut cmd_id = None;
     let id = &mut cmd_id;
     let result = match kind {
-        Kind::Add => ItemCommand::read(r, pos, id).map(Command::Add),
-        Kind::Alert => Alert::read(r, pos, id).map(Command::Alert),
-        Kind::Copy => ItemCommand::read(r, pos, id).map(Command::Copy),
-        Kind::Delete => ItemCommand::read(r, pos, id).map(Command::Delete),
-        Kind::Exec => ItemCommand::read(r, pos, id).map(Command::Exec),
-        Kind::Get => ItemCommand::read(r, pos, id).map(Command::Get),
-        Kind::Replace => ItemCommand::read(r, pos, id).map(Command::Replace),
-        Kind::Results => Results::read(r, pos, id).map(Command::Results),
-        Kind::Status => Status::read(r, pos, id).map(Command::Status),
+        CommandKind::Add => ItemCommand::read(r, at, id).map(Command::Add),
+        CommandKind::Alert => Alert::read(r, at, id).map(Command::Alert),
+        CommandKind::Copy => ItemCommand::read(r, at, id).map(Command::Copy),
+        CommandKind::Delete => ItemCommand::read(r, at, id).map(Command::Delete),
+        CommandKind::Exec => ItemCommand::read(r, at, id).map(Command::Exec),
+        CommandKind::Get => ItemCommand::read(r, at, id).map(Command::Get),
+        CommandKind::Replace => ItemCommand::read(r, at, id).map(Command::Replace),
+        CommandKind::Results => Results::read(r, at, id).map(Command::Results),
+        CommandKind::Status => Status::read(r, at, id).map(Command::Status),
+        // `read_body` reads the containers: not reached.
+        CommandKind::Atomic | CommandKind::Sequence => {
+            return Err(DecodeError::Truncated {
+                element: kind.as_str().to_owned(),
+                pos,
+            });
+        }
     };
     match result {
         Ok(command) => Ok(command),
@@ -884,12 +1005,15 @@ fn read_command(r: &mut Reader<'_>, kind: Kind, open: &Open<'_>) -> Result<Comma
             pos: reason_pos,
         }) => {
             let found = r.recover(depth, cmd_id.is_none())?;
+            let (read, cmd_id_span) = take_cmd_id(&mut cmd_id);
             Ok(Command::Malformed(Malformed {
-                element: kind.name(),
-                cmd_id: cmd_id.or(found),
+                element: kind,
+                cmd_id: read.or(found),
+                cmd_id_span,
                 reason,
                 reason_pos,
                 pos,
+                span: Span::new(open.offset, r.end()),
             }))
         }
     }
@@ -903,16 +1027,27 @@ fn read_unknown(r: &mut Reader<'_>, open: &Open<'_>) -> Result<Command, DecodeEr
     Ok(Command::Unknown(UnknownElement {
         name: open.name.to_owned(),
         cmd_id,
+        cmd_id_span: None,
         pos,
+        span: Span::new(open.offset, r.end()),
     }))
 }
 
-fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut Option<CmdId>) -> Res<()> {
+fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut IdSlot) -> Res<()> {
     if slot.is_some() {
         return Err(r.duplicate("CmdID", open));
     }
-    *slot = Some(CmdId(r.text(open)?.value));
+    let text = r.text(open)?;
+    *slot = Some((CmdId(text.value), content_span(r, open, text.end)));
     Ok(())
+}
+
+/// The CmdID a slot holds and the bytes of its content; the slot is left empty.
+fn take_cmd_id(slot: &mut IdSlot) -> (Option<CmdId>, Option<Span>) {
+    match slot.take() {
+        Some((id, span)) => (Some(id), Some(span)),
+        None => (None, None),
+    }
 }
 
 fn read_flag(r: &mut Reader<'_>, open: &Open<'_>, name: &'static str, flag: &mut bool) -> Res<()> {

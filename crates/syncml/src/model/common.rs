@@ -4,7 +4,7 @@
 use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Reader, Res};
 use crate::codec::writer;
-use crate::pos::Pos;
+use crate::pos::{Pos, Span};
 
 /// An `Item`: one piece of data a command acts on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct Item {
     pub more_data: bool,
     /// Position of `<Item`.
     pub pos: Pos,
+    /// The bytes of the whole element, from `<Item` to the end of its end tag.
+    pub span: Span,
 }
 
 impl Item {
@@ -81,6 +83,7 @@ impl Item {
                 _ => return Err(r.unexpected(&child)),
             }
         }
+        item.span = Span::new(open.offset, r.end());
         Ok(item)
     }
 
@@ -103,6 +106,35 @@ impl Item {
     }
 }
 
+/// The same reader, writer and constructor for `Target` and `Source`, which differ only in
+/// their element name.
+macro_rules! location {
+    ($type:ident, $element:literal, $article:literal) => {
+        impl $type {
+            #[doc = concat!($article, " at `uri`, without a name.")]
+            pub fn new(uri: impl Into<String>) -> Self {
+                Self {
+                    loc_uri: LocUri::new(uri),
+                    ..Self::default()
+                }
+            }
+
+            pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+                let (loc_uri, loc_name, pos) = read_location(r, open)?;
+                Ok(Self {
+                    loc_uri,
+                    loc_name,
+                    pos,
+                })
+            }
+
+            pub(crate) fn write(&self, out: &mut String) {
+                write_location(out, $element, &self.loc_uri, self.loc_name.as_deref());
+            }
+        }
+    };
+}
+
 /// A `Target`: the address a command acts on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Target {
@@ -114,28 +146,7 @@ pub struct Target {
     pub pos: Pos,
 }
 
-impl Target {
-    /// A target at `uri`, without a name.
-    pub fn new(uri: impl Into<String>) -> Self {
-        Self {
-            loc_uri: LocUri::new(uri),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
-        let (loc_uri, loc_name, pos) = read_location(r, open)?;
-        Ok(Self {
-            loc_uri,
-            loc_name,
-            pos,
-        })
-    }
-
-    pub(crate) fn write(&self, out: &mut String) {
-        write_location(out, "Target", &self.loc_uri, self.loc_name.as_deref());
-    }
-}
+location!(Target, "Target", "A target");
 
 /// A `Source`: the address data comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -148,28 +159,7 @@ pub struct Source {
     pub pos: Pos,
 }
 
-impl Source {
-    /// A source at `uri`, without a name.
-    pub fn new(uri: impl Into<String>) -> Self {
-        Self {
-            loc_uri: LocUri::new(uri),
-            ..Self::default()
-        }
-    }
-
-    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
-        let (loc_uri, loc_name, pos) = read_location(r, open)?;
-        Ok(Self {
-            loc_uri,
-            loc_name,
-            pos,
-        })
-    }
-
-    pub(crate) fn write(&self, out: &mut String) {
-        write_location(out, "Source", &self.loc_uri, self.loc_name.as_deref());
-    }
-}
+location!(Source, "Source", "A source");
 
 /// A `LocURI`, with surrounding whitespace removed.
 ///
@@ -184,6 +174,9 @@ pub struct LocUri {
     /// Position of the first non-whitespace character of the URI (of `<LocURI` when
     /// the element is empty or blank), so a diagnostic can point at the URI itself.
     pub pos: Pos,
+    /// The bytes of the URI as written, without the whitespace around it (empty, at
+    /// `<LocURI`, when the element is empty or blank).
+    pub span: Span,
     /// Whether whitespace was trimmed from either end.
     pub trimmed: bool,
 }
@@ -218,6 +211,9 @@ pub struct Data {
     pub original_error: Option<String>,
     /// Position of `<Data`.
     pub pos: Pos,
+    /// The bytes of the content as written (for an empty-element tag, `<Data/>`, the empty
+    /// span at its `<`).
+    pub content: Span,
 }
 
 impl Data {
@@ -265,6 +261,7 @@ impl Data {
                         text,
                         original_error,
                         pos,
+                        content: content_span(r, open, end),
                     });
                 }
                 Tok::Eof => {
@@ -317,6 +314,9 @@ pub struct Meta {
     pub max_obj_size: Option<String>,
     /// Position of `<Meta`.
     pub pos: Pos,
+    /// The bytes of `Format`'s content as written (for `<Format/>`, the empty span at its
+    /// `<`), when there is a `Format`.
+    pub format_span: Option<Span>,
 }
 
 impl Meta {
@@ -355,7 +355,11 @@ impl Meta {
             if slot.is_some() {
                 return Err(r.duplicate(name, &child));
             }
-            *slot = Some(r.text(&child)?.value);
+            let text = r.text(&child)?;
+            *slot = Some(text.value);
+            if name == "Format" {
+                meta.format_span = Some(content_span(r, &child, text.end));
+            }
         }
         Ok(meta)
     }
@@ -481,8 +485,13 @@ fn read_location(r: &mut Reader<'_>, open: &Open<'_>) -> Res<(LocUri, Option<Str
                 if loc_uri.is_some() {
                     return Err(r.duplicate("LocURI", &child));
                 }
-                let (text, pos, trimmed) = r.trimmed_text(&child)?;
-                loc_uri = Some(LocUri { text, pos, trimmed });
+                let (text, pos, span, trimmed) = r.trimmed_text(&child)?;
+                loc_uri = Some(LocUri {
+                    text,
+                    pos,
+                    span,
+                    trimmed,
+                });
             }
             "LocName" => {
                 if loc_name.is_some() {
@@ -542,3 +551,14 @@ pub(crate) const MSFT_NS: &str = "http://schemas.microsoft.com/MobileDevice/MDM"
 
 /// The SyncML meta-information namespace.
 const METINF: &str = "syncml:metinf";
+
+/// The bytes of the content of the element `open`, whose end tag starts at `close`: for an
+/// empty-element tag (`<x/>`), the empty span at its `<`, so that what points at the content
+/// of an element that has none points at the element.
+pub(crate) fn content_span(r: &Reader<'_>, open: &Open<'_>, close: usize) -> Span {
+    if r.slice(open.offset, open.content_start).ends_with("/>") {
+        Span::new(open.offset, open.offset)
+    } else {
+        Span::new(open.content_start, close.max(open.content_start))
+    }
+}

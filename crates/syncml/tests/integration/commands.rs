@@ -1,7 +1,7 @@
 //! Unknown elements and malformed commands: the message still decodes, the element
 //! is kept for the engine to answer 400 (WinOMA: unknown element → 400).
 
-use pfw_syncml::{Command, Malformed, MalformedReason, UnknownElement};
+use pfw_syncml::{Command, CommandKind, Malformed, MalformedReason, UnknownElement};
 
 use crate::util::{assert_round_trip, body, decode, item_command};
 
@@ -66,7 +66,7 @@ macro_rules! malformed {
             let commands = &message.body.commands;
             assert_eq!(commands.len(), 2, "{commands:?}");
             let m = malformed(&commands[0]);
-            assert_eq!(m.element, $element);
+            assert_eq!(m.element.as_str(), $element);
             assert_eq!(commands[0].name(), $element);
             assert_eq!(m.cmd_id.as_ref().map(|c| c.as_str()), $cmd_id);
             assert!(matches!(m.reason, $reason), "{:?}", m.reason);
@@ -118,7 +118,7 @@ fn malformed_member_does_not_break_its_container() {
         panic!("{:?}", message.body.commands[0])
     };
     assert_eq!(sequence.cmd_id.as_ref().map(|c| c.as_str()), Some("1"));
-    assert_eq!(malformed(&sequence.commands[0]).element, "Add");
+    assert_eq!(malformed(&sequence.commands[0]).element, CommandKind::Add);
     assert_eq!(sequence.commands[1].name(), "Add");
 }
 
