@@ -572,24 +572,10 @@ fn cert_names(der: &[u8], device_id: &str) -> bool {
 fn number(commands: &mut [Command]) {
     fn walk(commands: &mut [Command], next: &mut u32) {
         for command in commands {
-            let id = Some(CmdId::new(next.to_string()));
+            *command.cmd_id_mut() = Some(CmdId::new(next.to_string()));
             *next += 1;
-            match command {
-                Command::Add(c)
-                | Command::Copy(c)
-                | Command::Delete(c)
-                | Command::Exec(c)
-                | Command::Get(c)
-                | Command::Replace(c) => c.cmd_id = id,
-                Command::Alert(c) => c.cmd_id = id,
-                Command::Atomic(c) | Command::Sequence(c) => {
-                    c.cmd_id = id;
-                    walk(&mut c.commands, next);
-                }
-                Command::Results(c) => c.cmd_id = id,
-                Command::Status(c) => c.cmd_id = id,
-                Command::Unknown(c) => c.cmd_id = id,
-                Command::Malformed(c) => c.cmd_id = id,
+            if let Command::Atomic(c) | Command::Sequence(c) = command {
+                walk(&mut c.commands, next);
             }
         }
     }

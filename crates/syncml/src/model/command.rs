@@ -318,19 +318,40 @@ impl Command {
         each_command!(self, c => c.pos)
     }
 
-    /// The command's items (none for containers, unknown and malformed commands).
-    pub fn items(&self) -> &[Item] {
+    /// The body of an item command (Add, Copy, Delete, Exec, Get, Replace), for the code
+    /// that treats the six alike.
+    pub fn item_command(&self) -> Option<&ItemCommand> {
         match self {
             Self::Add(c)
             | Self::Copy(c)
             | Self::Delete(c)
             | Self::Exec(c)
             | Self::Get(c)
-            | Self::Replace(c) => &c.items,
+            | Self::Replace(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The body of an item command, to change it.
+    pub fn item_command_mut(&mut self) -> Option<&mut ItemCommand> {
+        match self {
+            Self::Add(c)
+            | Self::Copy(c)
+            | Self::Delete(c)
+            | Self::Exec(c)
+            | Self::Get(c)
+            | Self::Replace(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The command's items (none for containers, unknown and malformed commands).
+    pub fn items(&self) -> &[Item] {
+        match self {
             Self::Alert(c) => &c.items,
             Self::Results(c) => &c.items,
             Self::Status(c) => &c.items,
-            Self::Atomic(_) | Self::Sequence(_) | Self::Unknown(_) | Self::Malformed(_) => &[],
+            _ => self.item_command().map_or(&[], |c| &c.items),
         }
     }
 

@@ -39,15 +39,9 @@ pub(crate) fn assert_round_trip(message: &SyncMl) {
 
 /// The item command inside `command`, for the six item verbs.
 pub(crate) fn item_command(command: &Command) -> &ItemCommand {
-    match command {
-        Command::Add(c)
-        | Command::Copy(c)
-        | Command::Delete(c)
-        | Command::Exec(c)
-        | Command::Get(c)
-        | Command::Replace(c) => c,
-        other => panic!("not an item command: {other:?}"),
-    }
+    command
+        .item_command()
+        .unwrap_or_else(|| panic!("not an item command: {command:?}"))
 }
 
 /// A message with `body` as the content of `SyncBody`.
