@@ -96,6 +96,19 @@ impl PieceText<'_> {
         }
     }
 
+    /// The length of the piece once pushed ([`PieceText::push_to`]): a CR LF pair is one byte.
+    pub(crate) fn decoded_len(&self) -> usize {
+        match self {
+            Self::Raw(s) => {
+                let bytes = s.as_bytes();
+                let pairs = bytes.windows(2).filter(|w| w == b"\r\n").count();
+                bytes.len() - pairs
+            }
+            Self::Entity(s) => s.len(),
+            Self::Char(c) => c.len_utf8(),
+        }
+    }
+
     /// Whether the piece is only XML whitespace.
     fn is_whitespace(&self) -> bool {
         match self {
