@@ -756,8 +756,7 @@ impl<'t> Tree<'t> {
             if schema_node.scope != NodeScope::Permanent {
                 return Ok(self
                     .store
-                    .get(instance, keys.get(resolved.prefix_len + i))?
-                    .is_some());
+                    .contains(instance, keys.get(resolved.prefix_len + i))?);
             }
         }
         Ok(true)
@@ -780,8 +779,7 @@ impl<'t> Tree<'t> {
             let present = match instance {
                 Some(inst) if !is_target => self
                     .store
-                    .get(inst, keys.get(resolved.prefix_len + i))?
-                    .is_some(),
+                    .contains(inst, keys.get(resolved.prefix_len + i))?,
                 _ => false,
             };
             if present {
