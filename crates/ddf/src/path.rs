@@ -312,8 +312,7 @@ pub fn encode_segment(name: &str) -> String {
 
 /// [`encode_segment`] appending to `out`: a name that needs no escape is copied whole.
 pub fn encode_segment_into(name: &str, out: &mut String) {
-    let plain =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+    let plain = |b: u8| PLAIN[usize::from(b)];
     if name.bytes().all(plain) {
         out.push_str(name);
         return;
@@ -392,6 +391,21 @@ fn hex_value(b: u8) -> Option<u8> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The bytes [`encode_segment`] writes as they are: ASCII letters, digits and `-._~{}`.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        // `b` < 256: the cast keeps its value.
+        #[allow(clippy::cast_possible_truncation)]
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+        b += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +417,27 @@ mod tests {
 
     fn parse(text: &str) -> Result<NodePath, UriError> {
         NodePath::parse(text, LIMITS)
+    }
+
+    /// Every byte is written as itself exactly when it is an ASCII letter or digit or one of
+    /// `-._~{}` (the rule `encode_segment` documents), else as `%XX`.
+    #[test]
+    fn encode_segment_escapes_exactly_the_documented_bytes() {
+        for c in (0u8..=0x7F).map(char::from).chain(['é', '€', '😀']) {
+            let name = format!("a{c}b");
+            let expected = if c.is_ascii_alphanumeric() || "-._~{}".contains(c) {
+                name.clone()
+            } else {
+                let escaped: String = c
+                    .to_string()
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect();
+                format!("a{escaped}b")
+            };
+            assert_eq!(encode_segment(&name), expected, "{c:?}");
+            assert_eq!(decode_segment(&expected).as_deref(), Some(name.as_str()));
+        }
     }
 
     /// One line per case: URI → error. Source: DESIGN.md "Checks" row 3 and Microsoft's
