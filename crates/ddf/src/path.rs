@@ -399,8 +399,8 @@ const PLAIN: [bool; 256] = {
         // `b` < 256: the cast keeps its value.
         #[allow(clippy::cast_possible_truncation)]
         let byte = b as u8;
-        table[b] = byte.is_ascii_alphanumeric()
-            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+        table[b] =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
         b += 1;
     }
     table
@@ -428,11 +428,7 @@ mod tests {
             let expected = if c.is_ascii_alphanumeric() || "-._~{}".contains(c) {
                 name.clone()
             } else {
-                let escaped: String = c
-                    .to_string()
-                    .bytes()
-                    .map(|b| format!("%{b:02X}"))
-                    .collect();
+                let escaped: String = c.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
                 format!("a{escaped}b")
             };
             assert_eq!(encode_segment(&name), expected, "{c:?}");

@@ -418,8 +418,9 @@ impl<'t> Tree<'t> {
             // Invariant: check_above_roots plans Get only.
             Planned::AboveRoots(names) => return Ok(Effect::Children(names)),
         };
-        let effect =
-            self.apply_node(command, csp, &path, instance, &resolved, &keys, &create, value)?;
+        let effect = self.apply_node(
+            command, csp, &path, instance, &resolved, &keys, &create, value,
+        )?;
         if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) {
             let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
             csp.written(self.store, user, &path, command.verb)?;

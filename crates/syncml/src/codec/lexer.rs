@@ -785,8 +785,7 @@ const NAME_BYTES: [u8; 256] = {
         // `b` < 256: the cast keeps its value.
         #[allow(clippy::cast_possible_truncation)]
         let byte = b as u8;
-        table[b] = if byte.is_ascii_alphabetic() || byte == b'_' || byte == b':' || byte >= 0x80
-        {
+        table[b] = if byte.is_ascii_alphabetic() || byte == b'_' || byte == b':' || byte >= 0x80 {
             NAME_START
         } else if byte.is_ascii_digit() || byte == b'-' || byte == b'.' {
             1
