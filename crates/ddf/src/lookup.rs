@@ -128,6 +128,22 @@ fn distance_within(a: &str, b: &str, bound: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > bound {
         return None;
     }
+    // A common prefix or suffix never changes the distance (an optimal alignment matches it),
+    // so only the differing middles go through the quadratic loop: a misspelled name usually
+    // differs from the right one in a few characters.
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    if a.is_empty() || b.is_empty() {
+        let distance = a.len().max(b.len());
+        return (distance <= bound).then_some(distance);
+    }
     // row[j]: distance between the first i bytes of `a` and the first j bytes of `b`.
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, &ca) in a.iter().enumerate() {
@@ -191,6 +207,15 @@ mod tests {
             "History",
             "héllo",
             "hello",
+            // Common prefixes and suffixes around one or more differences.
+            "FacialFeatureUseEnhancedAntiSpoofing",
+            "FacialFeaturesUseEnhancedAntiSpoofing",
+            "abXcd",
+            "abcd",
+            "aXbYc",
+            "abc",
+            "aaaa",
+            "aa",
         ];
         for a in words {
             for b in words {

@@ -9,6 +9,7 @@
 //! whitespace included, are part of the name: a name that does not exist is a lookup failure,
 //! not a syntax error (Windows answers such URIs 404).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::UriError;
@@ -93,9 +94,30 @@ impl NodePath {
             path
         };
         let mut segments = Vec::new();
+        let mut scope = Scope::Device;
         if !rest.is_empty() {
-            for (index, raw) in rest.split('/').enumerate() {
-                let index = index + 1;
+            let bytes = rest.as_bytes();
+            segments.reserve_exact(1 + bytes.iter().filter(|&&b| b == b'/').count());
+            // Whether the path holds an escape, or a byte that may start a refused control
+            // character (see `refused_control`), is found once for the whole path: a path with
+            // neither (almost every one) has its segments checked without decoding or
+            // scanning each of them again.
+            let any_escape = rest.contains('%');
+            let any_suspect = bytes
+                .iter()
+                .fold(false, |found, &b| found | may_start_control(b));
+            let mut start = 0;
+            let mut index = 0;
+            loop {
+                let end = bytes
+                    .get(start..)
+                    .and_then(|tail| tail.iter().position(|&b| b == b'/'))
+                    .map_or(bytes.len(), |i| start + i);
+                index += 1;
+                let raw = rest.get(start..end).unwrap_or_default();
+                let last = end >= bytes.len();
+                start = end + 1;
+                let was_escaped = any_escape && raw.contains('%');
                 if raw.len() > limits.max_segment_bytes {
                     return Err(UriError::SegmentTooLong {
                         index,
@@ -103,35 +125,41 @@ impl NodePath {
                         max: limits.max_segment_bytes,
                     });
                 }
-                let segment = percent_decode(raw).ok_or(UriError::BadPercentEncoding { index })?;
-                match segment.as_str() {
+                // Only an escape can make a segment decode to something other than its text
+                // (a `/`, a control character): a segment without one is read in place.
+                let segment = if was_escaped {
+                    Cow::Owned(percent_decode(raw).ok_or(UriError::BadPercentEncoding { index })?)
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                match &*segment {
                     "" => return Err(UriError::EmptySegment { index }),
                     "." => return Err(UriError::DotSegment { index }),
                     ".." => return Err(UriError::DotDotSegment { index }),
-                    s if s.contains('/') => return Err(UriError::EncodedSlash { index }),
-                    s => {
+                    s if was_escaped && s.contains('/') => {
+                        return Err(UriError::EncodedSlash { index });
+                    }
+                    s if was_escaped || any_suspect => {
                         if let Some(c) = refused_control(s) {
                             return Err(UriError::ControlCharacter {
                                 index,
                                 code_point: u32::from(c),
                             });
                         }
-                        segments.push(segment);
                     }
+                    _ => {}
+                }
+                // The first segment names the scope when it is `Device` or `User`.
+                if index == 1 && segment.eq_ignore_ascii_case("User") {
+                    scope = Scope::User;
+                } else if !(index == 1 && segment.eq_ignore_ascii_case("Device")) {
+                    segments.push(segment.into_owned());
+                }
+                if last {
+                    break;
                 }
             }
         }
-        let scope = match segments.first().map(String::as_str) {
-            Some(first) if first.eq_ignore_ascii_case("Device") => {
-                segments.remove(0);
-                Scope::Device
-            }
-            Some(first) if first.eq_ignore_ascii_case("User") => {
-                segments.remove(0);
-                Scope::User
-            }
-            _ => Scope::Device,
-        };
         Ok(Self {
             scope,
             segments,
@@ -284,8 +312,7 @@ pub fn encode_segment(name: &str) -> String {
 
 /// [`encode_segment`] appending to `out`: a name that needs no escape is copied whole.
 pub fn encode_segment_into(name: &str, out: &mut String) {
-    let plain =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+    let plain = |b: u8| PLAIN[usize::from(b)];
     if name.bytes().all(plain) {
         out.push_str(name);
         return;
@@ -319,12 +346,16 @@ fn is_refused_control(c: char) -> bool {
 /// U+0080–U+00BF) can start one: other bytes are skipped without decoding.
 fn refused_control(name: &str) -> Option<char> {
     let bytes = name.as_bytes();
-    let suspect = bytes.iter().position(|&b| {
-        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == 0xC2
-    })?;
+    let suspect = bytes.iter().position(|&b| may_start_control(b))?;
     name.get(suspect..)?
         .chars()
         .find(|&c| is_refused_control(c))
+}
+
+/// Whether `b` may start a character [`is_refused_control`] refuses: a byte below 0x20 but
+/// tab, line feed and carriage return, 0x7F, or 0xC2 (the lead byte of U+0080–U+00BF).
+fn may_start_control(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == 0xC2
 }
 
 /// Decodes `%XX` escapes; `None` when an escape is malformed or the result is not UTF-8.
@@ -360,6 +391,21 @@ fn hex_value(b: u8) -> Option<u8> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The bytes [`encode_segment`] writes as they are: ASCII letters, digits and `-._~{}`.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        // `b` < 256: the cast keeps its value.
+        #[allow(clippy::cast_possible_truncation)]
+        let byte = b as u8;
+        table[b] =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'{' | b'}');
+        b += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +417,23 @@ mod tests {
 
     fn parse(text: &str) -> Result<NodePath, UriError> {
         NodePath::parse(text, LIMITS)
+    }
+
+    /// Every byte is written as itself exactly when it is an ASCII letter or digit or one of
+    /// `-._~{}` (the rule `encode_segment` documents), else as `%XX`.
+    #[test]
+    fn encode_segment_escapes_exactly_the_documented_bytes() {
+        for c in (0u8..=0x7F).map(char::from).chain(['é', '€', '😀']) {
+            let name = format!("a{c}b");
+            let expected = if c.is_ascii_alphanumeric() || "-._~{}".contains(c) {
+                name.clone()
+            } else {
+                let escaped: String = c.to_string().bytes().map(|b| format!("%{b:02X}")).collect();
+                format!("a{escaped}b")
+            };
+            assert_eq!(encode_segment(&name), expected, "{c:?}");
+            assert_eq!(decode_segment(&expected).as_deref(), Some(name.as_str()));
+        }
     }
 
     /// One line per case: URI → error. Source: DESIGN.md "Checks" row 3 and Microsoft's

@@ -179,7 +179,8 @@ impl Engine {
         };
         let mut run = Run {
             tree,
-            answers: Vec::new(),
+            // One answer per command at least (a container's members add theirs).
+            answers: Vec::with_capacity(message.body.commands.len()),
             hook,
             first_done: false,
         };

@@ -405,23 +405,6 @@ impl<'t> Tree<'t> {
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
-        let written = match &plan.0 {
-            Planned::Node { csp, path, .. }
-                if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) =>
-            {
-                Some((*csp, path.clone()))
-            }
-            _ => None,
-        };
-        let effect = self.apply_plan(command, plan)?;
-        if let Some((csp, path)) = written {
-            let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
-            csp.written(self.store, user, &path, command.verb)?;
-        }
-        Ok(effect)
-    }
-
-    fn apply_plan(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
         let (csp, path, instance, resolved, keys, create, value) = match plan.0 {
             Planned::Node {
                 csp,
@@ -435,6 +418,30 @@ impl<'t> Tree<'t> {
             // Invariant: check_above_roots plans Get only.
             Planned::AboveRoots(names) => return Ok(Effect::Children(names)),
         };
+        let effect = self.apply_node(
+            command, csp, &path, instance, &resolved, &keys, &create, value,
+        )?;
+        if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) {
+            let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
+            csp.written(self.store, user, &path, command.verb)?;
+        }
+        Ok(effect)
+    }
+
+    // The parts of a `Planned::Node`, borrowed so that the path is still there for the CSP's
+    // `written` hook afterwards.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_node(
+        &mut self,
+        command: &Command<'_>,
+        csp: &dyn Csp,
+        path: &NodePath,
+        instance: Option<InstanceId>,
+        resolved: &Resolved<'_>,
+        keys: &Keys,
+        create: &[usize],
+        value: Option<NodeValue>,
+    ) -> Result<Effect, TreeError> {
         let target_key = keys.last();
         match command.verb {
             Verb::Add => {
@@ -446,7 +453,7 @@ impl<'t> Tree<'t> {
                         .store
                         .create_instance(self.user.ok_or(TreeError::NoUser)?)?,
                 };
-                for i in create {
+                for &i in create {
                     let key = keys.get(resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
@@ -471,7 +478,7 @@ impl<'t> Tree<'t> {
                 self.adjust_count(instance, -isize::try_from(removed).unwrap_or(isize::MAX));
                 Ok(Effect::Done)
             }
-            Verb::Get => self.get(csp, instance, &path, &resolved, target_key),
+            Verb::Get => self.get(csp, instance, path, resolved, target_key),
             // Invariant: check() refuses Copy (row 10).
             Verb::Copy => Err(TreeError::Unsupported(Unsupported::Copy)),
             Verb::Exec => {
@@ -750,8 +757,7 @@ impl<'t> Tree<'t> {
             if schema_node.scope != NodeScope::Permanent {
                 return Ok(self
                     .store
-                    .get(instance, keys.get(resolved.prefix_len + i))?
-                    .is_some());
+                    .contains(instance, keys.get(resolved.prefix_len + i))?);
             }
         }
         Ok(true)
@@ -774,8 +780,7 @@ impl<'t> Tree<'t> {
             let present = match instance {
                 Some(inst) if !is_target => self
                     .store
-                    .get(inst, keys.get(resolved.prefix_len + i))?
-                    .is_some(),
+                    .contains(inst, keys.get(resolved.prefix_len + i))?,
                 _ => false,
             };
             if present {

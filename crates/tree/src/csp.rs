@@ -287,7 +287,11 @@ impl Index {
         segments: &[&str],
     ) -> Result<(&dyn Csp, Resolved<'_>), LookupError> {
         let mut best: Option<LookupError> = None;
-        let mut along: Vec<&[usize]> = Vec::new();
+        // The entries of the trie nodes along the path, outermost first: the first few in
+        // place (a path passes one or two roots), any more in `deeper`.
+        let mut along: [&[usize]; ALONG] = [&[]; ALONG];
+        let mut deeper: Vec<&[usize]> = Vec::new();
+        let mut found = 0;
         let mut node = self.trie(scope);
         let mut left_at = None;
         for (depth, segment) in segments.iter().enumerate() {
@@ -295,7 +299,11 @@ impl Index {
                 Some(child) => {
                     node = child;
                     if !node.entries.is_empty() {
-                        along.push(&node.entries);
+                        match along.get_mut(found) {
+                            Some(slot) => *slot = &node.entries,
+                            None => deeper.push(&node.entries),
+                        }
+                        found += 1;
                     }
                 }
                 None => {
@@ -304,9 +312,11 @@ impl Index {
                 }
             }
         }
-        let candidates = along
+        let in_place = along.get(..found.min(ALONG)).unwrap_or_default();
+        let candidates = deeper
             .iter()
             .rev()
+            .chain(in_place.iter().rev())
             .flat_map(|entries| entries.iter())
             .chain(self.loose.iter());
         for &index in candidates {
@@ -518,6 +528,9 @@ impl Registry {
     }
 }
 
+/// How many trie nodes with entries along a path [`Index::resolve`] keeps without allocating.
+const ALONG: usize = 4;
+
 /// How much a lookup error tells: an error inside a CSP's tree tells most, then one with a
 /// close root name.
 fn rank(e: &LookupError) -> u8 {
@@ -592,6 +605,29 @@ mod tests {
         RootLocation {
             scope,
             segments: path.split('/').map(str::to_owned).collect(),
+        }
+    }
+
+    /// CSPs rooted one below another, more of them along one path than `Index::resolve` keeps
+    /// in place: each path still reaches the CSP rooted deepest along it.
+    #[test]
+    fn nested_roots_past_the_ones_kept_in_place() {
+        let mut registry = Registry::new();
+        let mut parent = "./V".to_owned();
+        let mut names = Vec::new();
+        for depth in 1..=ALONG + 3 {
+            let name = format!("R{depth}");
+            registry = registry.with(csp(&name, &parent));
+            parent = format!("{parent}/{name}");
+            names.push(name);
+        }
+        for depth in 1..=names.len() {
+            let mut segments = vec!["V"];
+            segments.extend(names[..depth].iter().map(String::as_str));
+            segments.push("Leaf");
+            let (found, resolved) = registry.resolve(Scope::Device, &segments).unwrap();
+            assert_eq!(found.name(), names[depth - 1], "{segments:?}");
+            assert_eq!(resolved.node().name.as_static(), Some("Leaf"));
         }
     }
 

@@ -96,6 +96,19 @@ impl PieceText<'_> {
         }
     }
 
+    /// The length of the piece once pushed ([`PieceText::push_to`]): a CR LF pair is one byte.
+    pub(crate) fn decoded_len(&self) -> usize {
+        match self {
+            Self::Raw(s) => {
+                let bytes = s.as_bytes();
+                let pairs = bytes.windows(2).filter(|w| w == b"\r\n").count();
+                bytes.len() - pairs
+            }
+            Self::Entity(s) => s.len(),
+            Self::Char(c) => c.len_utf8(),
+        }
+    }
+
     /// Whether the piece is only XML whitespace.
     fn is_whitespace(&self) -> bool {
         match self {
@@ -761,11 +774,33 @@ fn is_name(s: &str) -> bool {
     let Some(first) = bytes.next() else {
         return false;
     };
-    (first.is_ascii_alphabetic() || first == b'_' || first == b':' || first >= 0x80)
-        && bytes.all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':') || b >= 0x80
-        })
+    NAME_BYTES[usize::from(first)] == NAME_START && bytes.all(|b| NAME_BYTES[usize::from(b)] != 0)
 }
+
+/// [`NAME_BYTES`] of a byte that may start a name (and so continue one too).
+const NAME_START: u8 = 2;
+
+/// Per byte, for [`is_name`]: [`NAME_START`] for one that may start a name (an ASCII letter,
+/// `_`, `:`, any byte of a non-ASCII character), 1 for one that may only continue it (a
+/// digit, `-`, `.`), 0 for any other.
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        // `b` < 256: the cast keeps its value.
+        #[allow(clippy::cast_possible_truncation)]
+        let byte = b as u8;
+        table[b] = if byte.is_ascii_alphabetic() || byte == b'_' || byte == b':' || byte >= 0x80 {
+            NAME_START
+        } else if byte.is_ascii_digit() || byte == b'-' || byte == b'.' {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The first CR in `bytes`: a plain loop for the short values most elements hold,
 /// `memchr` for long ones.
@@ -833,6 +868,23 @@ mod tests {
                 }
                 Tok::Close(_) => out.push(">".into()),
                 Tok::Eof => return Ok(out),
+            }
+        }
+    }
+
+    /// The name rule `is_name` documents: a first character that is an ASCII letter, `_`,
+    /// `:` or not ASCII, then ASCII letters, digits, `-`, `.`, `_`, `:` or non-ASCII ones.
+    #[test]
+    fn names_follow_the_documented_rule() {
+        let start = |c: char| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii();
+        let rest = |c: char| start(c) || c.is_ascii_digit() || c == '-' || c == '.';
+        let chars: Vec<char> = (0u8..0x80).map(char::from).chain(['é', '😀']).collect();
+        assert!(!is_name(""));
+        for &a in &chars {
+            assert_eq!(is_name(&a.to_string()), start(a), "{a:?}");
+            for &b in &chars {
+                let name: String = [a, b].iter().collect();
+                assert_eq!(is_name(&name), start(a) && rest(b), "{name:?}");
             }
         }
     }

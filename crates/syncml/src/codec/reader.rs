@@ -181,30 +181,44 @@ impl<'a> Reader<'a> {
     /// The text of a text-only element whose start tag was just read. A child
     /// element is a grammar error.
     pub(crate) fn text(&mut self, open: &Open<'_>) -> Res<Text> {
+        self.text_trimming(open, false).map(|(text, _)| text)
+    }
+
+    /// [`Reader::text`]; with `trim_start`, the whitespace-only pieces before the first
+    /// content are left out of the value (they still count against the text limit, as they
+    /// would once decoded), and their decoded length is returned beside it.
+    fn text_trimming(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text, usize)> {
         self.lx.set_gaps(true);
-        let text = self.text_content(open);
+        let text = self.text_content(open, trim_start);
         self.lx.set_gaps(false);
         text
     }
 
-    fn text_content(&mut self, open: &Open<'_>) -> Res<Text> {
+    fn text_content(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text, usize)> {
         let mut text = Text {
             value: String::new(),
             first_content: None,
             end: open.content_start,
         };
+        // Bytes of leading whitespace left out of `text.value`.
+        let mut skipped = 0;
         loop {
             match self.next()? {
                 Tok::Text(piece) => {
+                    if trim_start && text.value.is_empty() && piece.is_whitespace() {
+                        skipped += piece.text.decoded_len();
+                        self.check_text(skipped, open)?;
+                        continue;
+                    }
                     if text.first_content.is_none() {
                         text.first_content = piece.first_content;
                     }
                     piece.text.push_to(&mut text.value);
-                    self.check_text(text.value.len(), open)?;
+                    self.check_text(skipped + text.value.len(), open)?;
                 }
                 Tok::Close(end) => {
                     text.end = end;
-                    return Ok(text);
+                    return Ok((text, skipped));
                 }
                 Tok::Open(child) => return Err(self.unexpected(&child)),
                 Tok::Eof => return Err(self.truncated()),
@@ -325,7 +339,7 @@ impl<'a> Reader<'a> {
     /// of the URI as written without the whitespace around it, and whether whitespace was
     /// removed.
     pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, Span, bool)> {
-        let mut text = self.text(open)?;
+        let (mut text, skipped) = self.text_trimming(open, true)?;
         let start = text.first_content.unwrap_or(open.offset);
         let pos = self.pos(start);
         let written = match text.first_content {
@@ -339,7 +353,7 @@ impl<'a> Reader<'a> {
         value.truncate(end);
         let start = end - value.trim_start_matches(is_xml_ws_char).len();
         value.drain(..start);
-        let trimmed = value.len() != len;
+        let trimmed = skipped > 0 || value.len() != len;
         Ok((text.value, pos, span, trimmed))
     }
 

@@ -9,7 +9,9 @@ use crate::store::{InstanceId, Store, below};
 /// A store held in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    nodes: BTreeMap<(InstanceId, String), Option<String>>,
+    /// Each instance's nodes by key (kept per instance so that a key is looked up as a
+    /// `&str`, without building an owned one).
+    nodes: BTreeMap<InstanceId, BTreeMap<String, Option<String>>>,
     users: BTreeMap<String, InstanceId>,
     properties: BTreeMap<String, String>,
     records: BTreeMap<(String, String, String), Vec<u8>>,
@@ -46,10 +48,12 @@ impl MemoryStore {
         for undo in undone {
             match undo {
                 Undo::Node(instance, key, Some(old)) => {
-                    self.nodes.insert((instance, key), old);
+                    self.nodes.entry(instance).or_default().insert(key, old);
                 }
                 Undo::Node(instance, key, None) => {
-                    self.nodes.remove(&(instance, key));
+                    if let Some(nodes) = self.nodes.get_mut(&instance) {
+                        nodes.remove(&key);
+                    }
                 }
                 Undo::User(name) => {
                     self.users.remove(&name);
@@ -77,9 +81,11 @@ impl MemoryStore {
     ) -> impl Iterator<Item = (&String, &Option<String>)> {
         let (low, high) = below(key);
         self.nodes
-            .range((instance, low)..)
-            .take_while(move |((i, k), _)| *i == instance && high.as_ref().is_none_or(|h| k < h))
-            .map(|((_, k), v)| (k, v))
+            .get(&instance)
+            .map(move |nodes| nodes.range(low..))
+            .into_iter()
+            .flatten()
+            .take_while(move |(k, _)| high.as_ref().is_none_or(|h| *k < h))
     }
 }
 
@@ -150,7 +156,18 @@ impl Store for MemoryStore {
     }
 
     fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError> {
-        Ok(self.nodes.get(&(instance, key.to_owned())).cloned())
+        Ok(self
+            .nodes
+            .get(&instance)
+            .and_then(|nodes| nodes.get(key))
+            .cloned())
+    }
+
+    fn contains(&self, instance: InstanceId, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .nodes
+            .get(&instance)
+            .is_some_and(|nodes| nodes.contains_key(key)))
     }
 
     fn put(
@@ -162,7 +179,9 @@ impl Store for MemoryStore {
         self.journal()?;
         let old = self
             .nodes
-            .insert((instance, key.to_owned()), value.map(str::to_owned));
+            .entry(instance)
+            .or_default()
+            .insert(key.to_owned(), value.map(str::to_owned));
         self.journal()?
             .push(Undo::Node(instance, key.to_owned(), old));
         Ok(())
@@ -174,12 +193,15 @@ impl Store for MemoryStore {
             .keys_below(instance, key)
             .map(|(k, _)| k.clone())
             .collect();
-        if self.nodes.contains_key(&(instance, key.to_owned())) {
+        if self.contains(instance, key)? {
             keys.push(key.to_owned());
         }
         let count = keys.len();
         for k in keys {
-            let old = self.nodes.remove(&(instance, k.clone()));
+            let old = self
+                .nodes
+                .get_mut(&instance)
+                .and_then(|nodes| nodes.remove(&k));
             self.journal()?.push(Undo::Node(instance, k, old));
         }
         Ok(count)

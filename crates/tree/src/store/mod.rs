@@ -91,6 +91,10 @@ pub trait Store {
     /// The node at `key`: `Some(Some(value))` for a leaf, `Some(None)` for an interior node,
     /// `None` when absent.
     fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError>;
+    /// Whether a node is stored at `key` ([`Store::get`] is `Some`), without reading its value.
+    fn contains(&self, instance: InstanceId, key: &str) -> Result<bool, StoreError> {
+        Ok(self.get(instance, key)?.is_some())
+    }
     /// Stores the node at `key` (value `None` for an interior node).
     fn put(
         &mut self,
