@@ -309,6 +309,18 @@ impl fmt::Debug for AccessType {
     }
 }
 
+/// The allowed verbs, alphabetically, separated by `, ` (`none` for an empty set).
+impl fmt::Display for AccessType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut verbs = self.verbs();
+        let Some(first) = verbs.next() else {
+            return f.write_str("none");
+        };
+        f.write_str(first.as_str())?;
+        verbs.try_for_each(|v| write!(f, ", {}", v.as_str()))
+    }
+}
+
 impl FromIterator<Verb> for AccessType {
     fn from_iter<I: IntoIterator<Item = Verb>>(iter: I) -> Self {
         iter.into_iter().fold(Self::default(), Self::with)

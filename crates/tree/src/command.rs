@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use pfw_ddf::{
-    Format, LookupError, Node, NodeName, NodePath, NodeScope, NodeValue, Query, Resolved,
-    UriLimits, Verb, decode_segment, encode_segment, encode_segment_into, parse_value,
+    AccessType, Format, LookupError, Node, NodeName, NodePath, NodeScope, NodeValue, Query,
+    Resolved, UriLimits, Verb, decode_segment, encode_segment, encode_segment_into, parse_value,
 };
 
 use crate::csp::{Csp, Derived, Registry, StoreView};
@@ -222,7 +222,7 @@ impl<'t> Tree<'t> {
             return Err(TreeError::NotAllowed {
                 verb,
                 node: display(&resolved),
-                allowed: allowed_verbs(node),
+                allowed: node.access,
                 because,
             });
         }
@@ -328,7 +328,7 @@ impl<'t> Tree<'t> {
             return Err(TreeError::NotAllowed {
                 verb,
                 node: display_above_roots(path),
-                allowed: Verb::Get.as_str().to_owned(),
+                allowed: AccessType::default().with(Verb::Get),
                 because: "",
             });
         }
@@ -986,15 +986,6 @@ fn display_upto(resolved: &Resolved<'_>, last: usize) -> String {
         out.push_str(&node.display_name());
     }
     out
-}
-
-fn allowed_verbs(node: &Node) -> String {
-    let verbs: Vec<&str> = node.access.verbs().map(Verb::as_str).collect();
-    if verbs.is_empty() {
-        "none".to_owned()
-    } else {
-        verbs.join(", ")
-    }
 }
 
 /// A node's `Type` property: its MIME type for a leaf (`text/plain` when the DDF gives none),

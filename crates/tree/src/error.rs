@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use pfw_ddf::{LookupError, UriError, ValueError, Verb};
+use pfw_ddf::{AccessType, LookupError, UriError, ValueError, Verb};
 use thiserror::Error;
 
 /// A storage failure.
@@ -101,7 +101,7 @@ pub enum TreeError {
         /// The node's display path.
         node: String,
         /// The verbs the node's AccessType lists.
-        allowed: String,
+        allowed: AccessType,
         /// Why, when the AccessType lists the verb (`": …"`), else empty.
         because: &'static str,
     },

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use pfw_ddf::{LookupError, UriError, ValueErrorKind, Verb};
+use pfw_ddf::{AccessType, LookupError, UriError, ValueErrorKind, Verb};
 use pfw_engine::status_of;
 use pfw_syncml::StatusCode;
 use pfw_tree::TreeError;
@@ -82,14 +82,15 @@ impl Checker<'_, '_> {
             }
             TreeError::NotAllowed { verb, allowed, .. } => {
                 let d = self.whole_uri(op, Code::NotAllowed, error.to_string());
-                let advice = match (verb, allowed.as_str()) {
-                    (Verb::Replace, _) if !allowed.contains("Replace") => {
+                let read_only = *allowed == AccessType::default().with(Verb::Get);
+                let advice = match verb {
+                    Verb::Replace if !allowed.allows(Verb::Replace) => {
                         Some("Replace sets a leaf's value; an interior node is created with Add")
                     }
-                    (Verb::Add, a) if a.contains("Add") => {
+                    Verb::Add if allowed.allows(Verb::Add) => {
                         Some("the node always exists: leave this Add out")
                     }
-                    (Verb::Add | Verb::Replace | Verb::Delete, "Get") => {
+                    Verb::Add | Verb::Replace | Verb::Delete if read_only => {
                         Some("the node is read-only: it can only be read with Get")
                     }
                     _ => None,
