@@ -12,17 +12,24 @@
 //! [`TransportConfig::max_attempts`] times in all.
 
 use std::fmt;
-use std::io::Read;
-use std::sync::{Arc, OnceLock};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use rustls_pki_types::CertificateDer;
+use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use ureq::Agent;
 use ureq::config::AutoHeaderValue;
 use ureq::http as http_types;
-use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
+    Transport as Wire, TransportAdapter,
+};
 
 use crate::error::HttpError;
 use crate::xml::shorten;
@@ -102,24 +109,36 @@ impl Trust {
         self.extra.push(CertificateDer::from(der));
     }
 
-    fn roots(&self) -> Result<Vec<Certificate<'static>>, HttpError> {
-        let mut roots: Vec<Certificate<'static>> = Vec::new();
-        if self.system {
-            roots.extend(
-                system_roots()
-                    .iter()
-                    .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
-            );
-        }
-        roots.extend(
-            self.extra
-                .iter()
-                .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
-        );
-        if roots.is_empty() {
+    /// The root store of these CAs, shared by every client that trusts the same ones (a
+    /// fleet's devices all do): built once, then one `Arc` each.
+    fn root_store(&self) -> Result<Arc<RootCertStore>, HttpError> {
+        if !self.system && self.extra.is_empty() {
             return Err(HttpError::NoRoots);
         }
-        Ok(roots)
+        let mut cache = lock(root_stores());
+        if let Some((_, store)) = cache.iter().find(|(trust, _)| trust == self) {
+            return Ok(Arc::clone(store));
+        }
+        let mut store = RootCertStore::empty();
+        if self.system {
+            store.add_parsable_certificates(system_roots().iter().cloned());
+        }
+        store.add_parsable_certificates(self.extra.iter().cloned());
+        if store.is_empty() {
+            return Err(HttpError::NoRoots);
+        }
+        let store = Arc::new(store);
+        if cache.len() >= ROOT_STORES_KEPT {
+            cache.remove(0);
+        }
+        cache.push((self.clone(), Arc::clone(&store)));
+        Ok(store)
+    }
+}
+
+impl PartialEq for Trust {
+    fn eq(&self, other: &Self) -> bool {
+        self.system == other.system && self.extra == other.extra
     }
 }
 
@@ -215,7 +234,87 @@ impl fmt::Debug for ExchangeObserver {
     }
 }
 
+/// The TLS sessions one device identity can resume, kept apart from its [`TlsClient`] so that
+/// a client made again later (a fleet that closed the device's connection) resumes them.
+/// Cheap to clone (one `Arc`); small (a couple of servers, a few tickets each).
+#[derive(Clone)]
+pub struct TlsSessions(Arc<ClientSessionMemoryCache>);
+
+impl TlsSessions {
+    /// An empty cache.
+    pub fn new() -> Self {
+        // A device talks to one server (two when enrollment is elsewhere).
+        Self(Arc::new(ClientSessionMemoryCache::new(
+            SESSION_CACHE_SERVERS,
+        )))
+    }
+}
+
+impl Default for TlsSessions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for TlsSessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsSessions")
+    }
+}
+
+/// The TLS side of one device identity: a rustls client configuration with the root store
+/// shared by every client of the same trust, the device's client certificate and key (parsed
+/// once) and its [`TlsSessions`]. Cheap to clone (one `Arc`); a [`Transport`] made from it
+/// again opens a new connection that resumes the device's TLS session.
+#[derive(Clone)]
+pub struct TlsClient {
+    config: Arc<ClientConfig>,
+}
+
+impl TlsClient {
+    /// A client trusting `trust`, presenting `identity` when the server asks for one, resuming
+    /// from and keeping its sessions in `sessions`.
+    pub fn new(
+        trust: &Trust,
+        identity: Option<&ClientIdentity>,
+        sessions: &TlsSessions,
+    ) -> Result<Self, HttpError> {
+        let builder = ClientConfig::builder_with_provider(Arc::clone(provider()))
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|_| HttpError::ClientIdentity("no usable TLS version"))?
+            .with_root_certificates(trust.root_store()?);
+        let mut config = match identity {
+            Some(id) => builder
+                .with_client_auth_cert(
+                    id.chain
+                        .iter()
+                        .map(|c| CertificateDer::from(c.clone()))
+                        .collect(),
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.clone())),
+                )
+                .map_err(|_| {
+                    HttpError::ClientIdentity(
+                        "the private key is not PKCS#8 or not the certificate's",
+                    )
+                })?,
+            None => builder.with_no_client_auth(),
+        };
+        config.resumption = Resumption::store(Arc::clone(&sessions.0) as _);
+        Ok(Self {
+            config: Arc::new(config),
+        })
+    }
+}
+
+impl fmt::Debug for TlsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsClient")
+    }
+}
+
 /// A blocking HTTPS client for one device identity; cheap to clone and share across threads.
+/// It keeps at most one idle connection to each host (HTTP keep-alive); dropping the last
+/// clone closes it.
 #[derive(Clone)]
 pub struct Transport {
     agent: Agent,
@@ -230,26 +329,13 @@ impl Transport {
         trust: &Trust,
         identity: Option<&ClientIdentity>,
     ) -> Result<Self, HttpError> {
-        let client_cert = match identity {
-            Some(id) => {
-                let chain: Vec<Certificate<'static>> = id
-                    .chain
-                    .iter()
-                    .map(|c| Certificate::from_der(c).to_owned())
-                    .collect();
-                // ureq takes a PKCS#8 key through PEM only.
-                let key = PrivateKey::from_pem(pkcs8_pem(&id.key_pkcs8).as_bytes())
-                    .map_err(|_| HttpError::ClientIdentity("private key is not PKCS#8"))?;
-                Some(ClientCert::new_with_certs(&chain, key))
-            }
-            None => None,
-        };
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .root_certs(RootCerts::new_with_certs(&trust.roots()?))
-            .client_cert(client_cert)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .build();
+        let tls = TlsClient::new(trust, identity, &TlsSessions::new())?;
+        Ok(Self::with_tls(config, &tls))
+    }
+
+    /// A transport over `tls`: a new connection when it first sends, resuming `tls`'s TLS
+    /// session when there is one.
+    pub fn with_tls(config: TransportConfig, tls: &TlsClient) -> Self {
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -262,13 +348,21 @@ impl Transport {
             .timeout_recv_response(Some(config.response_timeout))
             .timeout_global(Some(config.request_timeout))
             .max_response_header_size(MAX_HEADER_BYTES)
-            .tls_config(tls)
+            // One past the head limit, so that a longer head is refused as too large.
+            .input_buffer_size(MAX_HEADER_BYTES + 1)
+            .output_buffer_size(OUTPUT_BUFFER_BYTES)
+            .max_idle_connections(1)
+            .max_idle_connections_per_host(1)
+            .no_delay(true)
             .build();
-        Ok(Self {
-            agent: Agent::new_with_config(agent_config),
+        let connector = TcpConnector::default().chain(TlsConnector {
+            config: Arc::clone(&tls.config),
+        });
+        Self {
+            agent: Agent::with_parts(agent_config, connector, DefaultResolver::default()),
             config,
             observer: None,
-        })
+        }
     }
 
     /// The same transport, showing every exchange to `observer`.
@@ -504,22 +598,123 @@ fn timeout_stage(which: ureq::Timeout) -> &'static str {
     }
 }
 
-fn pkcs8_pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        // base64 output is ASCII.
-        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
-}
-
 fn system_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// The root stores made so far, by the trust they were made from.
+fn root_stores() -> &'static Mutex<RootStores> {
+    static STORES: OnceLock<Mutex<RootStores>> = OnceLock::new();
+    STORES.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// Root stores by the trust they were made from, oldest first.
+type RootStores = Vec<(Trust, Arc<RootCertStore>)>;
+
+/// The one crypto provider (ring) every client configuration shares.
+fn provider() -> &'static Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The TLS layer of ureq's connector chain, over a [`TlsClient`]'s configuration (ureq's own
+/// would build a configuration, and a root store, per agent).
+struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl<In: Wire> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsWire>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails<'_>,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Err(ureq::Error::Tls("no TCP connection to wrap"));
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details
+            .uri
+            .host()
+            .ok_or(ureq::Error::Tls("no host to verify"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host)
+            .map_err(|_| ureq::Error::Tls("not a DNS name or an IP address"))?
+            .to_owned();
+        let mut conn = ClientConnection::new(Arc::clone(&self.config), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), Arc::clone(&details.current_time));
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        Ok(Some(Either::B(TlsWire {
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsConnector")
+    }
+}
+
+/// A TLS connection as ureq's HTTP layer drives it.
+struct TlsWire {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl Wire for TlsWire {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = self
+            .buffers
+            .output()
+            .get(..amount)
+            .ok_or(ureq::Error::Tls("output past the buffer"))?;
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for TlsWire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsWire")
+    }
 }
 
 /// Default largest response body, in bytes (4 MiB: enrollment replies are a few kilobytes,
@@ -528,7 +723,13 @@ pub const MAX_RESPONSE_BODY: u64 = 4 * 1024 * 1024;
 /// Wait before retrying a 429 that carries no usable `Retry-After`.
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Largest response head, in bytes.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// ureq's output buffer: a request head and the body in pieces of this size.
+const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
+/// Servers whose TLS sessions a device keeps to resume (it talks to one or two).
+const SESSION_CACHE_SERVERS: usize = 2;
+/// Root stores kept for reuse (one per distinct set of trusted CAs).
+const ROOT_STORES_KEPT: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -590,7 +791,7 @@ mod tests {
             trust.add_pem(not_a_cert),
             Err(HttpError::InvalidCaPem(_))
         ));
-        assert!(matches!(trust.roots(), Err(HttpError::NoRoots)));
+        assert!(matches!(trust.root_store(), Err(HttpError::NoRoots)));
     }
 
     #[test]
