@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use rustls::client::{ClientSessionMemoryCache, Resumption};
+use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use rustls_pki_types::pem::PemObject;
@@ -109,15 +109,15 @@ impl Trust {
         self.extra.push(CertificateDer::from(der));
     }
 
-    /// The root store of these CAs, shared by every client that trusts the same ones (a
-    /// fleet's devices all do): built once, then one `Arc` each.
-    fn root_store(&self) -> Result<Arc<RootCertStore>, HttpError> {
+    /// The server certificate verifier over these CAs' root store, shared by every client
+    /// that trusts the same ones (a fleet's devices all do): built once, then one `Arc` each.
+    fn verifier(&self) -> Result<Arc<WebPkiServerVerifier>, HttpError> {
         if !self.system && self.extra.is_empty() {
             return Err(HttpError::NoRoots);
         }
-        let mut cache = lock(root_stores());
-        if let Some((_, store)) = cache.iter().find(|(trust, _)| trust == self) {
-            return Ok(Arc::clone(store));
+        let mut cache = lock(verifiers());
+        if let Some((_, verifier)) = cache.iter().find(|(trust, _)| trust == self) {
+            return Ok(Arc::clone(verifier));
         }
         let mut store = RootCertStore::empty();
         if self.system {
@@ -127,12 +127,15 @@ impl Trust {
         if store.is_empty() {
             return Err(HttpError::NoRoots);
         }
-        let store = Arc::new(store);
-        if cache.len() >= ROOT_STORES_KEPT {
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider()))
+                .build()
+                .map_err(|_| HttpError::NoRoots)?;
+        if cache.len() >= VERIFIERS_KEPT {
             cache.remove(0);
         }
-        cache.push((self.clone(), Arc::clone(&store)));
-        Ok(store)
+        cache.push((self.clone(), Arc::clone(&verifier)));
+        Ok(verifier)
     }
 }
 
@@ -234,55 +237,24 @@ impl fmt::Debug for ExchangeObserver {
     }
 }
 
-/// The TLS sessions one device identity can resume, kept apart from its [`TlsClient`] so that
-/// a client made again later (a fleet that closed the device's connection) resumes them.
-/// Cheap to clone (one `Arc`); small (a couple of servers, a few tickets each).
-#[derive(Clone)]
-pub struct TlsSessions(Arc<ClientSessionMemoryCache>);
-
-impl TlsSessions {
-    /// An empty cache.
-    pub fn new() -> Self {
-        // A device talks to one server (two when enrollment is elsewhere).
-        Self(Arc::new(ClientSessionMemoryCache::new(
-            SESSION_CACHE_SERVERS,
-        )))
-    }
-}
-
-impl Default for TlsSessions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for TlsSessions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TlsSessions")
-    }
-}
-
-/// The TLS side of one device identity: a rustls client configuration with the root store
-/// shared by every client of the same trust, the device's client certificate and key (parsed
-/// once) and its [`TlsSessions`]. Cheap to clone (one `Arc`); a [`Transport`] made from it
-/// again opens a new connection that resumes the device's TLS session.
+/// The TLS side of one device identity: a rustls client configuration with the server
+/// certificate verifier shared by every client of the same trust (one root store), the
+/// device's client certificate and key (parsed once) and its own small cache of TLS sessions
+/// (a device never resumes another's session). Cheap to clone (one `Arc`); a [`Transport`]
+/// made from it again opens a new connection that resumes the device's TLS session (rustls
+/// resumes only with the verifier and client credentials the session was made with: these).
 #[derive(Clone)]
 pub struct TlsClient {
     config: Arc<ClientConfig>,
 }
 
 impl TlsClient {
-    /// A client trusting `trust`, presenting `identity` when the server asks for one, resuming
-    /// from and keeping its sessions in `sessions`.
-    pub fn new(
-        trust: &Trust,
-        identity: Option<&ClientIdentity>,
-        sessions: &TlsSessions,
-    ) -> Result<Self, HttpError> {
+    /// A client trusting `trust`, presenting `identity` when the server asks for one.
+    pub fn new(trust: &Trust, identity: Option<&ClientIdentity>) -> Result<Self, HttpError> {
         let builder = ClientConfig::builder_with_provider(Arc::clone(provider()))
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|_| HttpError::ClientIdentity("no usable TLS version"))?
-            .with_root_certificates(trust.root_store()?);
+            .with_webpki_verifier(trust.verifier()?);
         let mut config = match identity {
             Some(id) => builder
                 .with_client_auth_cert(
@@ -299,7 +271,10 @@ impl TlsClient {
                 })?,
             None => builder.with_no_client_auth(),
         };
-        config.resumption = Resumption::store(Arc::clone(&sessions.0) as _);
+        // A device talks to one server (two when enrollment is elsewhere).
+        config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(
+            SESSION_CACHE_SERVERS,
+        )));
         Ok(Self {
             config: Arc::new(config),
         })
@@ -329,7 +304,7 @@ impl Transport {
         trust: &Trust,
         identity: Option<&ClientIdentity>,
     ) -> Result<Self, HttpError> {
-        let tls = TlsClient::new(trust, identity, &TlsSessions::new())?;
+        let tls = TlsClient::new(trust, identity)?;
         Ok(Self::with_tls(config, &tls))
     }
 
@@ -603,14 +578,11 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
-/// The root stores made so far, by the trust they were made from.
-fn root_stores() -> &'static Mutex<RootStores> {
-    static STORES: OnceLock<Mutex<RootStores>> = OnceLock::new();
-    STORES.get_or_init(|| Mutex::new(Vec::new()))
+/// The verifiers made so far, by the trust they were made from, oldest first.
+fn verifiers() -> &'static Mutex<Vec<(Trust, Arc<WebPkiServerVerifier>)>> {
+    static VERIFIERS: OnceLock<Mutex<Vec<(Trust, Arc<WebPkiServerVerifier>)>>> = OnceLock::new();
+    VERIFIERS.get_or_init(|| Mutex::new(Vec::new()))
 }
-
-/// Root stores by the trust they were made from, oldest first.
-type RootStores = Vec<(Trust, Arc<RootCertStore>)>;
 
 /// The one crypto provider (ring) every client configuration shares.
 fn provider() -> &'static Arc<CryptoProvider> {
@@ -728,8 +700,8 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
 /// Servers whose TLS sessions a device keeps to resume (it talks to one or two).
 const SESSION_CACHE_SERVERS: usize = 2;
-/// Root stores kept for reuse (one per distinct set of trusted CAs).
-const ROOT_STORES_KEPT: usize = 8;
+/// Verifiers kept for reuse (one per distinct set of trusted CAs).
+const VERIFIERS_KEPT: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -791,7 +763,7 @@ mod tests {
             trust.add_pem(not_a_cert),
             Err(HttpError::InvalidCaPem(_))
         ));
-        assert!(matches!(trust.root_store(), Err(HttpError::NoRoots)));
+        assert!(matches!(trust.verifier(), Err(HttpError::NoRoots)));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::PollSchedule;
 use crate::enroll::csr::DeviceKey;
 use crate::enroll::{Credential, EnrollOptions, EnrollRequest, enroll};
 use crate::error::{EnrollError, FleetStateError, KeyError, SessionError};
-use crate::http::{ExchangeObserver, TlsClient, TlsSessions, Transport, TransportConfig};
+use crate::http::{ExchangeObserver, TlsClient, Transport, TransportConfig};
 use crate::mdm::message::unenroll_alert;
 use crate::mdm::{
     FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
@@ -454,9 +454,9 @@ struct Slot {
     key: Option<DeviceKey>,
     /// Whether its enrollment failed in this run (it then stops).
     failed: bool,
-    /// Its TLS sessions, kept between sessions when connections are reused (its open
-    /// connection, if any, is in [`Connections`]).
-    tls_sessions: Option<TlsSessions>,
+    /// Its TLS client (client certificate, TLS sessions to resume), kept between sessions
+    /// when connections are reused (its open connection, if any, is in [`Connections`]).
+    tls: Option<TlsClient>,
 }
 
 struct Ctx<'c> {
@@ -737,20 +737,18 @@ impl Ctx<'_> {
         let transport = match kept {
             Some(transport) => transport,
             None => {
-                let sessions = if reuse {
-                    slot.tls_sessions
-                        .get_or_insert_with(TlsSessions::new)
-                        .clone()
-                } else {
-                    TlsSessions::new()
+                let tls = match slot.tls.as_ref().filter(|_| reuse) {
+                    Some(tls) => tls.clone(),
+                    None => {
+                        TlsClient::new(&enrollment.trust()?, Some(&enrollment.client_identity()?))?
+                    }
                 };
-                let tls = TlsClient::new(
-                    &enrollment.trust()?,
-                    Some(&enrollment.client_identity()?),
-                    &sessions,
-                )?;
-                Transport::with_tls(self.config.transport.clone(), &tls)
-                    .observed(self.exchanges_of(slot.index))
+                let transport = Transport::with_tls(self.config.transport.clone(), &tls)
+                    .observed(self.exchanges_of(slot.index));
+                if reuse {
+                    slot.tls = Some(tls);
+                }
+                transport
             }
         };
         let session_id = state::next_session_id(&mut slot.store)?;
@@ -797,7 +795,7 @@ impl Ctx<'_> {
         }
         slot.key = enrollment.key().ok();
         slot.enrolled = false;
-        slot.tls_sessions = None;
+        slot.tls = None;
         drop(self.connections.take(slot.index));
         lock(self.summary).unenrollments += 1;
         self.observe(&Event::Unenrolled { device: slot.index });
@@ -873,7 +871,7 @@ fn load_slot(
         ran: 0,
         key: None,
         failed: false,
-        tls_sessions: None,
+        tls: None,
     })
 }
 
