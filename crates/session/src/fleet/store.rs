@@ -208,7 +208,7 @@ pub struct DeviceRow {
 ///
 /// Rows are written by the devices' threads, one statement each; the write-ahead log is
 /// copied back into the database (a checkpoint, with its `fsync`) by a thread of its own
-/// every [`CHECKPOINT_EVERY`], so that no device waits for it.
+/// every half second, so that no device waits for it.
 #[derive(Debug)]
 pub struct FleetState {
     // Stopped before the connection closes (fields drop in order), so that closing it, the
