@@ -542,6 +542,12 @@ pub(crate) struct FleetArgs {
     #[arg(long)]
     pub(crate) no_reuse: bool,
 
+    /// At most N devices keep an open connection between sessions: past it the one idle the
+    /// longest closes its connection, and its next session opens one that resumes its TLS
+    /// session (bounds memory and sockets for large fleets; default: every device)
+    #[arg(long, value_name = "N", conflicts_with = "no_reuse")]
+    pub(crate) max_connections: Option<usize>,
+
     /// Trace device N's exchanges (enrollment and sessions: URL, status, headers, timing, XML
     /// indented, as pfw sync --trace) on standard error, or in --trace-file
     #[arg(long, value_name = "N")]

@@ -1,10 +1,13 @@
 //! The HTTPS transport every exchange of the device goes through: enrollment now, MS-MDM
 //! management sessions later.
 //!
-//! It is a blocking client (`ureq` over rustls with the `ring` provider) with one agent per
-//! device identity. Server certificates are checked against the system's trusted roots plus
-//! an optional extra CA (`--ca-cert`); a client certificate and key can be presented (the
-//! enrolled certificate, for management sessions). Every request has a connect timeout, a
+//! It is a blocking client (`ureq` for HTTP/1.1 over rustls with the `ring` provider, through
+//! a TLS layer of its own) with one [`TlsClient`] per device identity. Server certificates are
+//! checked against the system's trusted roots plus an optional extra CA (`--ca-cert`), by one
+//! verifier per set of trusted CAs that every client shares (a fleet of 100,000 devices parses
+//! the roots once); a client certificate and key can be presented (the enrolled certificate,
+//! for management sessions). A transport keeps one idle connection (HTTP keep-alive); a new
+//! one made from the same [`TlsClient`] resumes its TLS session. Every request has a connect timeout, a
 //! timeout for the response head and an overall timeout; every response body is read up to
 //! [`TransportConfig::max_body`] bytes and no further. Redirects are never followed (nothing
 //! in MS-MDE2 or MS-MDM asks for them). An HTTP 429 is retried after the server's
@@ -12,17 +15,24 @@
 //! [`TransportConfig::max_attempts`] times in all.
 
 use std::fmt;
-use std::io::Read;
-use std::sync::{Arc, OnceLock};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use rustls_pki_types::CertificateDer;
+use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use ureq::Agent;
 use ureq::config::AutoHeaderValue;
 use ureq::http as http_types;
-use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
+    Transport as Wire, TransportAdapter,
+};
 
 use crate::error::HttpError;
 use crate::xml::shorten;
@@ -102,24 +112,39 @@ impl Trust {
         self.extra.push(CertificateDer::from(der));
     }
 
-    fn roots(&self) -> Result<Vec<Certificate<'static>>, HttpError> {
-        let mut roots: Vec<Certificate<'static>> = Vec::new();
-        if self.system {
-            roots.extend(
-                system_roots()
-                    .iter()
-                    .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
-            );
-        }
-        roots.extend(
-            self.extra
-                .iter()
-                .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
-        );
-        if roots.is_empty() {
+    /// The server certificate verifier over these CAs' root store, shared by every client
+    /// that trusts the same ones (a fleet's devices all do): built once, then one `Arc` each.
+    fn verifier(&self) -> Result<Arc<WebPkiServerVerifier>, HttpError> {
+        if !self.system && self.extra.is_empty() {
             return Err(HttpError::NoRoots);
         }
-        Ok(roots)
+        let mut cache = lock(verifiers());
+        if let Some((_, verifier)) = cache.0.iter().find(|(trust, _)| trust == self) {
+            return Ok(Arc::clone(verifier));
+        }
+        let mut store = RootCertStore::empty();
+        if self.system {
+            store.add_parsable_certificates(system_roots().iter().cloned());
+        }
+        store.add_parsable_certificates(self.extra.iter().cloned());
+        if store.is_empty() {
+            return Err(HttpError::NoRoots);
+        }
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(provider()))
+                .build()
+                .map_err(|_| HttpError::NoRoots)?;
+        if cache.0.len() >= VERIFIERS_KEPT {
+            cache.0.remove(0);
+        }
+        cache.0.push((self.clone(), Arc::clone(&verifier)));
+        Ok(verifier)
+    }
+}
+
+impl PartialEq for Trust {
+    fn eq(&self, other: &Self) -> bool {
+        self.system == other.system && self.extra == other.extra
     }
 }
 
@@ -215,7 +240,59 @@ impl fmt::Debug for ExchangeObserver {
     }
 }
 
+/// The TLS side of one device identity: a rustls client configuration with the server
+/// certificate verifier shared by every client of the same trust (one root store), the
+/// device's client certificate and key (parsed once) and its own small cache of TLS sessions
+/// (a device never resumes another's session). Cheap to clone (one `Arc`); a [`Transport`]
+/// made from it again opens a new connection that resumes the device's TLS session (rustls
+/// resumes only with the verifier and client credentials the session was made with: these).
+#[derive(Clone)]
+pub struct TlsClient {
+    config: Arc<ClientConfig>,
+}
+
+impl TlsClient {
+    /// A client trusting `trust`, presenting `identity` when the server asks for one.
+    pub fn new(trust: &Trust, identity: Option<&ClientIdentity>) -> Result<Self, HttpError> {
+        let builder = ClientConfig::builder_with_provider(Arc::clone(provider()))
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|_| HttpError::ClientIdentity("no usable TLS version"))?
+            .with_webpki_verifier(trust.verifier()?);
+        let mut config = match identity {
+            Some(id) => builder
+                .with_client_auth_cert(
+                    id.chain
+                        .iter()
+                        .map(|c| CertificateDer::from(c.clone()))
+                        .collect(),
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.clone())),
+                )
+                .map_err(|_| {
+                    HttpError::ClientIdentity(
+                        "the private key is not PKCS#8 or not the certificate's",
+                    )
+                })?,
+            None => builder.with_no_client_auth(),
+        };
+        // A device talks to one server (two when enrollment is elsewhere).
+        config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(
+            SESSION_CACHE_SERVERS,
+        )));
+        Ok(Self {
+            config: Arc::new(config),
+        })
+    }
+}
+
+impl fmt::Debug for TlsClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsClient")
+    }
+}
+
 /// A blocking HTTPS client for one device identity; cheap to clone and share across threads.
+/// It keeps at most one idle connection to each host (HTTP keep-alive); dropping the last
+/// clone closes it.
 #[derive(Clone)]
 pub struct Transport {
     agent: Agent,
@@ -230,26 +307,13 @@ impl Transport {
         trust: &Trust,
         identity: Option<&ClientIdentity>,
     ) -> Result<Self, HttpError> {
-        let client_cert = match identity {
-            Some(id) => {
-                let chain: Vec<Certificate<'static>> = id
-                    .chain
-                    .iter()
-                    .map(|c| Certificate::from_der(c).to_owned())
-                    .collect();
-                // ureq takes a PKCS#8 key through PEM only.
-                let key = PrivateKey::from_pem(pkcs8_pem(&id.key_pkcs8).as_bytes())
-                    .map_err(|_| HttpError::ClientIdentity("private key is not PKCS#8"))?;
-                Some(ClientCert::new_with_certs(&chain, key))
-            }
-            None => None,
-        };
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .root_certs(RootCerts::new_with_certs(&trust.roots()?))
-            .client_cert(client_cert)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .build();
+        let tls = TlsClient::new(trust, identity)?;
+        Ok(Self::with_tls(config, &tls))
+    }
+
+    /// A transport over `tls`: a new connection when it first sends, resuming `tls`'s TLS
+    /// session when there is one.
+    pub fn with_tls(config: TransportConfig, tls: &TlsClient) -> Self {
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -262,13 +326,21 @@ impl Transport {
             .timeout_recv_response(Some(config.response_timeout))
             .timeout_global(Some(config.request_timeout))
             .max_response_header_size(MAX_HEADER_BYTES)
-            .tls_config(tls)
+            // One past the head limit, so that a longer head is refused as too large.
+            .input_buffer_size(MAX_HEADER_BYTES + 1)
+            .output_buffer_size(OUTPUT_BUFFER_BYTES)
+            .max_idle_connections(1)
+            .max_idle_connections_per_host(1)
+            .no_delay(true)
             .build();
-        Ok(Self {
-            agent: Agent::new_with_config(agent_config),
+        let connector = TcpConnector::default().chain(TlsConnector {
+            config: Arc::clone(&tls.config),
+        });
+        Self {
+            agent: Agent::with_parts(agent_config, connector, DefaultResolver::default()),
             config,
             observer: None,
-        })
+        }
     }
 
     /// The same transport, showing every exchange to `observer`.
@@ -504,22 +576,122 @@ fn timeout_stage(which: ureq::Timeout) -> &'static str {
     }
 }
 
-fn pkcs8_pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        // base64 output is ASCII.
-        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-        pem.push('\n');
-    }
-    pem.push_str("-----END PRIVATE KEY-----\n");
-    pem
-}
-
 fn system_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// The verifiers made so far, by the trust they were made from, oldest first.
+struct Verifiers(Vec<(Trust, Arc<WebPkiServerVerifier>)>);
+
+fn verifiers() -> &'static Mutex<Verifiers> {
+    static VERIFIERS: OnceLock<Mutex<Verifiers>> = OnceLock::new();
+    VERIFIERS.get_or_init(|| Mutex::new(Verifiers(Vec::new())))
+}
+
+/// The one crypto provider (ring) every client configuration shares.
+fn provider() -> &'static Arc<CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The TLS layer of ureq's connector chain, over a [`TlsClient`]'s configuration (ureq's own
+/// would build a configuration, and a root store, per agent).
+struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl<In: Wire> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsWire>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails<'_>,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Err(ureq::Error::Tls("no TCP connection to wrap"));
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details
+            .uri
+            .host()
+            .ok_or(ureq::Error::Tls("no host to verify"))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host)
+            .map_err(|_| ureq::Error::Tls("not a DNS name or an IP address"))?
+            .to_owned();
+        let mut conn = ClientConnection::new(Arc::clone(&self.config), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), Arc::clone(&details.current_time));
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        Ok(Some(Either::B(TlsWire {
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsConnector")
+    }
+}
+
+/// A TLS connection as ureq's HTTP layer drives it.
+struct TlsWire {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl Wire for TlsWire {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = self
+            .buffers
+            .output()
+            .get(..amount)
+            .ok_or(ureq::Error::Tls("output past the buffer"))?;
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for TlsWire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsWire")
+    }
 }
 
 /// Default largest response body, in bytes (4 MiB: enrollment replies are a few kilobytes,
@@ -528,7 +700,13 @@ pub const MAX_RESPONSE_BODY: u64 = 4 * 1024 * 1024;
 /// Wait before retrying a 429 that carries no usable `Retry-After`.
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Largest response head, in bytes.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// ureq's output buffer: a request head and the body in pieces of this size.
+const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
+/// Servers whose TLS sessions a device keeps to resume (it talks to one or two).
+const SESSION_CACHE_SERVERS: usize = 2;
+/// Verifiers kept for reuse (one per distinct set of trusted CAs).
+const VERIFIERS_KEPT: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -590,7 +768,7 @@ mod tests {
             trust.add_pem(not_a_cert),
             Err(HttpError::InvalidCaPem(_))
         ));
-        assert!(matches!(trust.roots(), Err(HttpError::NoRoots)));
+        assert!(matches!(trust.verifier(), Err(HttpError::NoRoots)));
     }
 
     #[test]

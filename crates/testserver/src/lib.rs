@@ -422,8 +422,11 @@ fn tls_config(pki: &Pki) -> Result<Arc<ServerConfig>, TestServerError> {
             vec![CertificateDer::from(pki.server_cert_der.clone())],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key_pkcs8.clone())),
         )?;
-    // Room to resume every device's TLS session in a large fleet (rustls keeps 256).
+    // Room to resume every device's TLS session in a large fleet (rustls keeps 256), and one
+    // ticket per handshake (rustls sends 2): a device resumes with one and gets the next, so
+    // what each device keeps to resume stays one ticket.
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
+    config.send_tls13_tickets = 1;
     Ok(Arc::new(config))
 }
 
@@ -677,8 +680,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest a kept-alive connection waits for its next request (longer than a client's idle
 /// pool keeps it, 15 s for ureq, so that the client closes first).
 const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(30);
-/// TLS sessions the server keeps for resumption.
-const SESSION_CACHE: usize = 65_536;
+/// TLS sessions the server keeps for resumption (a fleet of 100,000 devices, each with one).
+const SESSION_CACHE: usize = 131_072;
 /// Longest a silent connection is held.
 const SILENT_LIMIT: Duration = Duration::from_secs(60);
 /// Most bytes an endless body sends.

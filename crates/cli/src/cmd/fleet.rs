@@ -84,12 +84,15 @@ pub(crate) fn run(cli: &Cli, args: &FleetArgs) -> Result<u8, CliError> {
         None => None,
     };
     let shard_devices = config.shard.devices(config.devices).count() as u64;
+    let kept = config
+        .max_connections
+        .map_or(shard_devices, |max| shard_devices.min(max as u64));
     if config.reuse_connections
         && let Some(limit) = open_file_limit()
-        && shard_devices + FILES_IN_RESERVE > limit
+        && kept + config.concurrency as u64 + FILES_IN_RESERVE > limit
     {
         eprintln!(
-            "pfw: {shard_devices} devices may each keep an idle connection, and the open-file limit is {limit}: raise it (ulimit -n) or pass --no-reuse"
+            "pfw: {kept} devices may each keep an idle connection, and the open-file limit is {limit}: raise it (ulimit -n), or pass --max-connections or --no-reuse"
         );
     }
     let expected = match (config.plan.storm, config.plan.sessions_per_device) {
@@ -156,6 +159,9 @@ fn config(
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return usage("--rate must be a number of actions per second above 0".to_owned());
     }
+    if args.max_connections == Some(0) {
+        return usage("--max-connections must be at least 1".to_owned());
+    }
     if args.key_pool == Some(0) {
         return usage("--key-pool must be at least 1".to_owned());
     }
@@ -221,6 +227,7 @@ fn config(
         },
         faults,
         reuse_connections: !args.no_reuse,
+        max_connections: args.max_connections,
     })
 }
 

@@ -16,7 +16,7 @@ pub mod report;
 pub mod store;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,10 +25,11 @@ use std::time::{Duration, Instant};
 
 use pfw_tree::{Registry, Store};
 
+use crate::PollSchedule;
 use crate::enroll::csr::DeviceKey;
 use crate::enroll::{Credential, EnrollOptions, EnrollRequest, enroll};
 use crate::error::{EnrollError, FleetStateError, KeyError, SessionError};
-use crate::http::{ExchangeObserver, Transport, TransportConfig};
+use crate::http::{ExchangeObserver, TlsClient, Transport, TransportConfig};
 use crate::mdm::message::unenroll_alert;
 use crate::mdm::{
     FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
@@ -71,6 +72,11 @@ pub struct FleetConfig {
     /// keep-alive, when the server allows it) and its TLS session, resumed on a new
     /// connection. Off: a new client, connection and full handshake for every session.
     pub reuse_connections: bool,
+    /// With `reuse_connections`: most devices that keep an open connection between their
+    /// sessions (`None`: every device). Past it, the device whose last session is the oldest
+    /// closes its connection, and its next session opens a new one that resumes its TLS
+    /// session; so a fleet's memory and open sockets are bounded whatever its size.
+    pub max_connections: Option<usize>,
 }
 
 /// Devices `index`, `index + count`, `index + 2·count`, … of the fleet.
@@ -375,6 +381,7 @@ pub fn run(
         ..Summary::default()
     });
     let store_failure: Mutex<Option<FleetStateError>> = Mutex::new(None);
+    let connections = Connections::new(config.max_connections);
     let ctx = Ctx {
         config,
         state,
@@ -382,6 +389,7 @@ pub fn run(
         hooks,
         started,
         summary: &summary,
+        connections: &connections,
     };
     thread::scope(|scope| {
         for _ in 0..config.concurrency.clamp(1, slots.len().max(1)) {
@@ -446,8 +454,9 @@ struct Slot {
     key: Option<DeviceKey>,
     /// Whether its enrollment failed in this run (it then stops).
     failed: bool,
-    /// Its HTTPS client, kept between sessions when connections are reused.
-    transport: Option<Transport>,
+    /// Its TLS client (client certificate, TLS sessions to resume), kept between sessions
+    /// when connections are reused (its open connection, if any, is in [`Connections`]).
+    tls: Option<TlsClient>,
 }
 
 struct Ctx<'c> {
@@ -457,6 +466,61 @@ struct Ctx<'c> {
     hooks: Hooks<'c>,
     started: Instant,
     summary: &'c Mutex<Summary>,
+    connections: &'c Connections,
+}
+
+/// The devices' kept HTTPS clients (each with its idle connection), least recently used
+/// first out when there are more than the bound.
+struct Connections {
+    max: Option<usize>,
+    inner: Mutex<Lru>,
+}
+
+#[derive(Default)]
+struct Lru {
+    /// Device index → (when it was last put back, its client).
+    clients: HashMap<usize, (u64, Transport)>,
+    /// When → device index, oldest first.
+    order: BTreeMap<u64, usize>,
+    tick: u64,
+}
+
+impl Connections {
+    fn new(max: Option<usize>) -> Self {
+        Self {
+            max,
+            inner: Mutex::new(Lru::default()),
+        }
+    }
+
+    /// Device `index`'s kept client, taken out while it runs a session.
+    fn take(&self, index: usize) -> Option<Transport> {
+        let mut lru = lock(&self.inner);
+        let (tick, transport) = lru.clients.remove(&index)?;
+        lru.order.remove(&tick);
+        Some(transport)
+    }
+
+    /// Keeps device `index`'s client; the least recently used one past the bound is closed.
+    fn put(&self, index: usize, transport: Transport) {
+        let closed = {
+            let mut lru = lock(&self.inner);
+            lru.tick += 1;
+            let tick = lru.tick;
+            lru.order.insert(tick, index);
+            lru.clients.insert(index, (tick, transport));
+            let mut closed = Vec::new();
+            while self.max.is_some_and(|max| lru.clients.len() > max) {
+                let Some((_, oldest)) = lru.order.pop_first() else {
+                    break;
+                };
+                closed.extend(lru.clients.remove(&oldest));
+            }
+            closed
+        };
+        // Closing sockets happens outside the lock.
+        drop(closed);
+    }
 }
 
 impl Ctx<'_> {
@@ -584,7 +648,7 @@ impl Ctx<'_> {
             .trace
             .and_then(|(device, trace)| (device == slot.index).then_some(trace));
         let hook = (!self.config.faults.is_empty()).then_some(&faults as &dyn FaultHook);
-        let result = self.run_session(slot, trace, hook);
+        let (result, poll) = self.run_session(slot, trace, hook);
         let fired = faults.fired();
         let mut summary = lock(self.summary);
         for rule in &fired {
@@ -631,37 +695,66 @@ impl Ctx<'_> {
                 detail,
             }),
         }
-        let enrollment = state::load_enrollment(&slot.store).ok().flatten()?;
-        poll_interval(enrollment.poll(), slot.ran)
+        let poll = match poll {
+            Some(poll) => poll,
+            // The session's commands may have changed the schedule.
+            None => *state::load_enrollment(&slot.store).ok().flatten()?.poll(),
+        };
+        poll_interval(&poll, slot.ran)
     }
 
-    /// One session with the device's kept client (made first when it has none, or anew
-    /// each time without reuse).
+    /// One session with the device's kept client (made first when it has none or its
+    /// connection was closed, resuming its TLS session; anew each time without reuse); with
+    /// the poll schedule when the session ran no command (so it is the enrollment's still).
     fn run_session(
         &self,
         slot: &mut Slot,
         trace: Option<&Trace>,
         faults: Option<&dyn FaultHook>,
+    ) -> (Result<SessionReport, SessionError>, Option<PollSchedule>) {
+        let mut poll = None;
+        let result = self.try_session(slot, trace, faults, &mut poll);
+        let unchanged = result.as_ref().is_ok_and(|r| r.commands.is_empty());
+        (result, poll.filter(|_| unchanged))
+    }
+
+    fn try_session(
+        &self,
+        slot: &mut Slot,
+        trace: Option<&Trace>,
+        faults: Option<&dyn FaultHook>,
+        poll: &mut Option<PollSchedule>,
     ) -> Result<SessionReport, SessionError> {
         let engine = state::engine_for(&self.config.base, &mut slot.store)?;
         let enrollment = state::load_enrollment(&slot.store)?.ok_or(SessionError::NotEnrolled)?;
-        if slot.transport.is_none() || !self.config.reuse_connections {
-            slot.transport = Some(
-                Transport::new(
-                    self.config.transport.clone(),
-                    &enrollment.trust()?,
-                    Some(&enrollment.client_identity()?),
-                )?
-                .observed(self.exchanges_of(slot.index)),
-            );
-        }
-        let session_id = state::next_session_id(&mut slot.store)?;
-        let Some(transport) = slot.transport.as_ref() else {
-            return Err(SessionError::NotEnrolled);
+        *poll = Some(*enrollment.poll());
+        let reuse = self.config.reuse_connections;
+        let kept = if reuse {
+            self.connections.take(slot.index)
+        } else {
+            None
         };
+        let transport = match kept {
+            Some(transport) => transport,
+            None => {
+                let tls = match slot.tls.as_ref().filter(|_| reuse) {
+                    Some(tls) => tls.clone(),
+                    None => {
+                        TlsClient::new(&enrollment.trust()?, Some(&enrollment.client_identity()?))?
+                    }
+                };
+                let transport = Transport::with_tls(self.config.transport.clone(), &tls)
+                    .observed(self.exchanges_of(slot.index));
+                if reuse {
+                    slot.tls = Some(tls);
+                }
+                transport
+            }
+        };
+        let session_id = state::next_session_id(&mut slot.store)?;
         let result = Session {
             enrollment: &enrollment,
-            transport,
+            transport: &transport,
             engine: &engine,
             session_id,
             alerts: Vec::new(),
@@ -670,8 +763,8 @@ impl Ctx<'_> {
             faults,
         }
         .run(&mut slot.store);
-        if !self.config.reuse_connections {
-            slot.transport = None;
+        if reuse {
+            self.connections.put(slot.index, transport);
         }
         result
     }
@@ -702,7 +795,8 @@ impl Ctx<'_> {
         }
         slot.key = enrollment.key().ok();
         slot.enrolled = false;
-        slot.transport = None;
+        slot.tls = None;
+        drop(self.connections.take(slot.index));
         lock(self.summary).unenrollments += 1;
         self.observe(&Event::Unenrolled { device: slot.index });
     }
@@ -777,7 +871,7 @@ fn load_slot(
         ran: 0,
         key: None,
         failed: false,
-        transport: None,
+        tls: None,
     })
 }
 

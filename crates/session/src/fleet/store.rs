@@ -19,7 +19,8 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -204,9 +205,63 @@ pub struct DeviceRow {
 }
 
 /// The fleet's state file: one SQLite database for every device.
+///
+/// Rows are written by the devices' threads, one statement each; the write-ahead log is
+/// copied back into the database (a checkpoint, with its `fsync`) by a thread of its own
+/// every half second, so that no device waits for it.
 #[derive(Debug)]
 pub struct FleetState {
+    // Stopped before the connection closes (fields drop in order), so that closing it, the
+    // last connection, checkpoints what is left.
+    _checkpoints: Option<Checkpoints>,
     conn: Mutex<Connection>,
+}
+
+/// The checkpointing thread and the flag that stops it.
+#[derive(Debug)]
+struct Checkpoints {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    /// Checkpoints the database at `path` every [`CHECKPOINT_EVERY`] on its own connection;
+    /// `None` when that connection cannot be opened.
+    fn start(path: &Path) -> Option<Self> {
+        let conn = Connection::open(path).ok()?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).ok()?;
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("pfw-fleet-checkpoint".to_owned())
+            .spawn(move || {
+                let (stopped, wake) = &*flag;
+                let mut done = lock(stopped);
+                while !*done {
+                    done = wake
+                        .wait_timeout(done, CHECKPOINT_EVERY)
+                        .map(|(guard, _)| guard)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                    // PASSIVE: copies what it can without waiting for the writers.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpoints {
+    fn drop(&mut self) {
+        *lock(&self.stop.0) = true;
+        self.stop.1.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl FleetState {
@@ -248,7 +303,13 @@ impl FleetState {
                 asked: seed,
             });
         }
+        let checkpoints = Checkpoints::start(path);
+        if checkpoints.is_some() {
+            // The checkpointing thread does it; closing the last connection checkpoints too.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         Ok(Self {
+            _checkpoints: checkpoints,
             conn: Mutex::new(conn),
         })
     }
@@ -311,6 +372,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The layout version of the state file.
 const SCHEMA_VERSION: u32 = 1;
+/// How often the write-ahead log is copied back into the state file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[cfg(test)]
 mod tests {

@@ -74,6 +74,7 @@ fn config(server: &TestServer, devices: usize, seed: u64) -> FleetConfig {
         plan: Plan::default(),
         faults: Vec::new(),
         reuse_connections: true,
+        max_connections: None,
     }
 }
 
@@ -483,6 +484,49 @@ fn devices_keep_their_connection_and_tls_session_between_sessions() {
             "the later sessions resume the first's TLS session"
         );
     }
+}
+
+#[test]
+fn a_bound_on_kept_connections_closes_the_oldest_and_its_next_session_resumes() {
+    // Keep-alive server, two devices taking turns (one at a time), room for one kept
+    // connection: each session finds its device's connection closed by the other's, so every
+    // session opens one, and the later ones resume the device's TLS session.
+    let server = TestServer::start(pfw_testserver::TestServerConfig {
+        keep_alive: true,
+        ..pfw_testserver::TestServerConfig::default()
+    })
+    .unwrap();
+    let mut fleet = config(&server, 2, 43);
+    fleet.concurrency = 1;
+    fleet.max_connections = Some(1);
+    fleet.plan = Plan {
+        sessions_per_device: Some(3),
+        ..Plan::default()
+    };
+    assert_eq!(go(&fleet, None).sessions, 6);
+    for (requests, connections, resumed) in connections_per_device(&server) {
+        assert_eq!((requests, connections), (3, 3));
+        assert_eq!(
+            resumed, 2,
+            "the later sessions resume the first's TLS session"
+        );
+    }
+
+    // Room for both: one connection each, as without a bound.
+    let server = TestServer::start(pfw_testserver::TestServerConfig {
+        keep_alive: true,
+        ..pfw_testserver::TestServerConfig::default()
+    })
+    .unwrap();
+    let mut fleet = config(&server, 2, 43);
+    fleet.concurrency = 1;
+    fleet.max_connections = Some(2);
+    fleet.plan = Plan {
+        sessions_per_device: Some(3),
+        ..Plan::default()
+    };
+    assert_eq!(go(&fleet, None).sessions, 6);
+    assert_eq!(connections_per_device(&server), vec![(3, 1, 0); 2]);
 }
 
 #[test]

@@ -556,6 +556,7 @@ fn a_small_fleet_enrolls_and_syncs_concurrently() {
         plan: pfw_session::fleet::Plan::default(),
         faults: Vec::new(),
         reuse_connections: true,
+        max_connections: None,
     };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let observe = |event: &pfw_session::fleet::Event<'_>| {
