@@ -183,18 +183,13 @@ pub fn unit(hash: u64) -> f64 {
 
 fn targets(command: &Command) -> Vec<&str> {
     match command {
-        Command::Add(c)
-        | Command::Copy(c)
-        | Command::Delete(c)
-        | Command::Exec(c)
-        | Command::Get(c)
-        | Command::Replace(c) => c
-            .items
-            .iter()
-            .filter_map(|i| i.target_uri().map(str::trim))
-            .collect(),
         Command::Atomic(c) | Command::Sequence(c) => c.commands.iter().flat_map(targets).collect(),
-        _ => Vec::new(),
+        _ => command.item_command().map_or_else(Vec::new, |c| {
+            c.items
+                .iter()
+                .filter_map(|i| i.target_uri().map(str::trim))
+                .collect()
+        }),
     }
 }
 
