@@ -108,11 +108,7 @@ fn explain_json_marks_another_tenants_policy_ignored() {
     let file = device.file(
         "two.xml",
         Msg::new()
-            .add(
-                &device_policy(TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
+            .device("PINComplexity/MinimumPINLength", "int", "6")
             .add(
                 &device_policy(other, "PINComplexity/MinimumPINLength"),
                 "int",

@@ -491,19 +491,7 @@ fn a_bound_on_kept_connections_closes_the_oldest_and_its_next_session_resumes() 
     // Keep-alive server, two devices taking turns (one at a time), room for one kept
     // connection: each session finds its device's connection closed by the other's, so every
     // session opens one, and the later ones resume the device's TLS session.
-    let server = TestServer::start(pfw_testserver::TestServerConfig {
-        keep_alive: true,
-        ..pfw_testserver::TestServerConfig::default()
-    })
-    .unwrap();
-    let mut fleet = config(&server, 2, 43);
-    fleet.concurrency = 1;
-    fleet.max_connections = Some(1);
-    fleet.plan = Plan {
-        sessions_per_device: Some(3),
-        ..Plan::default()
-    };
-    assert_eq!(go(&fleet, None).sessions, 6);
+    let server = two_devices_taking_turns(1);
     for (requests, connections, resumed) in connections_per_device(&server) {
         assert_eq!((requests, connections), (3, 3));
         assert_eq!(
@@ -511,8 +499,14 @@ fn a_bound_on_kept_connections_closes_the_oldest_and_its_next_session_resumes() 
             "the later sessions resume the first's TLS session"
         );
     }
-
     // Room for both: one connection each, as without a bound.
+    let server = two_devices_taking_turns(2);
+    assert_eq!(connections_per_device(&server), vec![(3, 1, 0); 2]);
+}
+
+/// Two devices of a keep-alive server taking turns (one at a time), 3 sessions each, with
+/// room for `max_connections` kept connections; the server, to count what they opened.
+fn two_devices_taking_turns(max_connections: usize) -> TestServer {
     let server = TestServer::start(pfw_testserver::TestServerConfig {
         keep_alive: true,
         ..pfw_testserver::TestServerConfig::default()
@@ -520,13 +514,13 @@ fn a_bound_on_kept_connections_closes_the_oldest_and_its_next_session_resumes() 
     .unwrap();
     let mut fleet = config(&server, 2, 43);
     fleet.concurrency = 1;
-    fleet.max_connections = Some(2);
+    fleet.max_connections = Some(max_connections);
     fleet.plan = Plan {
         sessions_per_device: Some(3),
         ..Plan::default()
     };
     assert_eq!(go(&fleet, None).sessions, 6);
-    assert_eq!(connections_per_device(&server), vec![(3, 1, 0); 2]);
+    server
 }
 
 #[test]
