@@ -19,7 +19,7 @@
 
 use std::sync::Arc;
 
-use pfw_ddf::{AccessType, Format, Node, NodeName, NodePath, NodeScope, Occurrence, Schema, Verb};
+use pfw_ddf::{AccessType, Node, NodeName, NodePath, NodeScope, Schema, Verb};
 use pfw_tree::{Csp, Derived, InstanceId, Store, StoreError, StoreView};
 
 /// The Policy CSP's name.
@@ -258,26 +258,8 @@ fn read_only(node: &mut Node) {
 /// An interior node named `name`, Get only, permanent.
 fn interior(name: &str) -> Node {
     Node {
-        name: NodeName::Static(name.to_owned()),
-        path: None,
         access: AccessType::default().with(Verb::Get),
-        default_value: None,
-        description: None,
-        format: Format::Node,
-        occurrence: Occurrence::One,
-        scope: NodeScope::Permanent,
-        title: None,
-        df_type: None,
-        case_sense: None,
-        applicability: None,
-        allowed: None,
-        supported_values: None,
-        dynamic_naming: None,
-        deprecated: None,
-        conflict_resolution: None,
-        gp_mapping: None,
-        children: Vec::new(),
-        skipped: Vec::new(),
+        ..Node::new(NodeName::Static(name.to_owned()))
     }
 }
 

@@ -361,26 +361,9 @@ fn node(element: Element, parent: &str, patterns: &mut Patterns) -> Result<Node,
         });
     };
     let mut node = Node {
-        name,
         path,
-        access: AccessType::default(),
-        default_value: None,
-        description: None,
-        format: Format::Node,
-        occurrence: Occurrence::One,
-        scope: NodeScope::Permanent,
-        title: None,
-        df_type: None,
-        case_sense: None,
-        applicability: None,
-        allowed: None,
-        supported_values: None,
-        dynamic_naming: None,
-        deprecated: None,
-        conflict_resolution: None,
-        gp_mapping: None,
-        children: Vec::new(),
         skipped,
+        ..Node::new(name)
     };
     let mut saw_format = false;
     let mut saw_scope = false;

@@ -165,6 +165,34 @@ pub struct Node {
 }
 
 impl Node {
+    /// A node named `name` with nothing else said of it: an interior node (`Format` node),
+    /// no verb allowed, one occurrence, permanent, no `Path`, no children. A loader or a CSP
+    /// fills in what its DDF gives.
+    pub fn new(name: NodeName) -> Self {
+        Self {
+            name,
+            path: None,
+            access: AccessType::default(),
+            default_value: None,
+            description: None,
+            format: Format::Node,
+            occurrence: Occurrence::One,
+            scope: NodeScope::Permanent,
+            title: None,
+            df_type: None,
+            case_sense: None,
+            applicability: None,
+            allowed: None,
+            supported_values: None,
+            dynamic_naming: None,
+            deprecated: None,
+            conflict_resolution: None,
+            gp_mapping: None,
+            children: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
     /// The name to show: the node name, or `{Title}` for a dynamic node (`{TenantId}`), or
     /// `{}` when the dynamic node has no title.
     pub fn display_name(&self) -> String {

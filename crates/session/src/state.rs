@@ -81,16 +81,26 @@ pub fn next_session_id(store: &mut dyn Store) -> Result<String, StateError> {
 /// The facts the device CSPs answer from: the device identifier (generated and stored first
 /// when the state has none: its own transaction) and the enrollment's DMClient values.
 pub fn device_facts(store: &mut dyn Store) -> Result<DeviceFacts, StateError> {
-    let facts = pfw_devinfo::device_facts(store)?;
-    let provider = load_enrollment(store)?.map(|e| provider_of(&e));
-    if facts.provider != provider {
-        // A state whose enrollment was stored before the device facts kept its DMClient
-        // values: they are written now, for the commands that read them without sessions.
-        let mut transaction = Transaction::begin(store)?;
-        pfw_devinfo::save_provider(transaction.store(), provider.as_ref())?;
-        transaction.commit()?;
+    let facts = DeviceFacts::new(ensure_device_id(store)?);
+    Ok(match load_enrollment(store)? {
+        Some(enrollment) => facts.with_provider(provider_of(&enrollment)),
+        None => facts,
+    })
+}
+
+/// Writes `enrollment`'s DMClient values into the device facts when they are not there yet
+/// (a state enrolled by an earlier pfw; [`save_enrollment`] writes them for every enrollment
+/// since), for the commands that answer DMClient without reading enrollments. Its own
+/// transaction when it writes; call it outside one.
+pub fn keep_provider(store: &mut dyn Store, enrollment: &Enrollment) -> Result<(), StateError> {
+    let provider = provider_of(enrollment);
+    if pfw_devinfo::load_provider(store)?.as_ref() == Some(&provider) {
+        return Ok(());
     }
-    Ok(DeviceFacts { provider, ..facts })
+    let mut transaction = Transaction::begin(store)?;
+    pfw_devinfo::save_provider(transaction.store(), Some(&provider))?;
+    transaction.commit()?;
+    Ok(())
 }
 /// An engine for the device in `store`: `base`'s CSPs plus the device CSPs answering from
 /// the state's [`device_facts`].

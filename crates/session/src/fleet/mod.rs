@@ -561,8 +561,8 @@ impl Ctx<'_> {
         let now = Instant::now();
         Ok(Some(match plan.pacing {
             Pacing::Poll { time_scale, jitter } => {
-                let base =
-                    f64::from(interval.unwrap_or(DAILY_MINUTES)) * 60.0 / time_scale.max(1e-9);
+                let base = f64::from(interval.unwrap_or(crate::poll::SCHEDULE_END_MINUTES)) * 60.0
+                    / time_scale.max(1e-9);
                 let roll = unit(mix(&[
                     self.config.seed,
                     slot.index as u64,
@@ -960,8 +960,6 @@ fn into_inner<T>(mutex: Mutex<T>) -> T {
 
 /// Size of the devices' keys (what the test server's policy and Windows's default ask).
 const KEY_BITS: u32 = 2048;
-/// Minutes between polls once a device's schedule has ended (as `pfw sync --poll`).
-const DAILY_MINUTES: u32 = 24 * 60;
 /// Dice domains, so that churn and jitter never roll the same number.
 const CHURN: u64 = 0x0063_6875_726e;
 const JITTER: u64 = 0x6a69_7474_6572;

@@ -363,6 +363,7 @@ pub fn sync(
     options: &SyncOptions<'_>,
 ) -> Result<SessionReport, SessionError> {
     let enrollment = crate::state::load_enrollment(store)?.ok_or(SessionError::NotEnrolled)?;
+    crate::state::keep_provider(store, &enrollment)?;
     let transport = Transport::new(
         options.transport.clone(),
         &enrollment.trust()?,

@@ -714,3 +714,20 @@ fn poll_runs_sessions_on_the_schedule_until_stopped() {
     });
     assert_eq!((ended, seen), (Err("stop here"), 1));
 }
+
+/// The enrollment's DMClient values are kept in the device facts, where `pfw apply` and the
+/// other commands read them without enrollments: written with the enrollment, and written
+/// again by a session when a state lacks them (one enrolled by an earlier pfw).
+#[test]
+fn the_enrollments_dmclient_values_are_kept_in_the_device_facts() {
+    let server = server();
+    let mut store = enrolled_device(&server);
+    let enrollment = state::load_enrollment(&store).unwrap().unwrap();
+    let expected = Some(state::provider_of(&enrollment));
+    assert_eq!(pfw_devinfo::load_provider(&store).unwrap(), expected);
+    store.begin().unwrap();
+    pfw_devinfo::save_provider(&mut store, None).unwrap();
+    store.commit().unwrap();
+    state::keep_provider(&mut store, &enrollment).unwrap();
+    assert_eq!(pfw_devinfo::load_provider(&store).unwrap(), expected);
+}
