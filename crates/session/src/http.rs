@@ -20,11 +20,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
-use rustls::client::{ClientSessionMemoryCache, Resumption, WebPkiServerVerifier};
+use rustls::client::{Resumption, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::{ClientConfig, ClientConnection, InconsistentKeys, RootCertStore, StreamOwned};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls_pki_types::{CertificateDer, ServerName};
 use ureq::Agent;
 use ureq::config::AutoHeaderValue;
 use ureq::http as http_types;
@@ -36,6 +37,11 @@ use ureq::unversioned::transport::{
 
 use crate::error::HttpError;
 use crate::xml::shorten;
+
+mod tls;
+
+use tls::DeviceSessions;
+pub use tls::SigningKeys;
 
 /// Time limits, body limit and 429 handling of a [`Transport`].
 #[derive(Debug, Clone)]
@@ -242,8 +248,9 @@ impl fmt::Debug for ExchangeObserver {
 
 /// The TLS side of one device identity: a rustls client configuration with the server
 /// certificate verifier shared by every client of the same trust (one root store), the
-/// device's client certificate and key (parsed once) and its own small cache of TLS sessions
-/// (a device never resumes another's session). Cheap to clone (one `Arc`); a [`Transport`]
+/// device's client certificate and key (parsed once, or shared through [`SigningKeys`] with
+/// the clients presenting the same key) and its own TLS sessions to resume, one entry per
+/// server (a device never resumes another's session). Cheap to clone (one `Arc`); a [`Transport`]
 /// made from it again opens a new connection that resumes the device's TLS session (rustls
 /// resumes only with the verifier and client credentials the session was made with: these).
 #[derive(Clone)]
@@ -254,30 +261,48 @@ pub struct TlsClient {
 impl TlsClient {
     /// A client trusting `trust`, presenting `identity` when the server asks for one.
     pub fn new(trust: &Trust, identity: Option<&ClientIdentity>) -> Result<Self, HttpError> {
+        Self::build(trust, identity, None)
+    }
+
+    /// As [`TlsClient::new`], with the private key taken from `keys` when another client
+    /// already presents it (a fleet's key pool).
+    pub fn sharing(
+        trust: &Trust,
+        identity: &ClientIdentity,
+        keys: &SigningKeys,
+    ) -> Result<Self, HttpError> {
+        Self::build(trust, Some(identity), Some(keys))
+    }
+
+    fn build(
+        trust: &Trust,
+        identity: Option<&ClientIdentity>,
+        keys: Option<&SigningKeys>,
+    ) -> Result<Self, HttpError> {
         let builder = ClientConfig::builder_with_provider(Arc::clone(provider()))
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|_| HttpError::ClientIdentity("no usable TLS version"))?
             .with_webpki_verifier(trust.verifier()?);
         let mut config = match identity {
-            Some(id) => builder
-                .with_client_auth_cert(
-                    id.chain
-                        .iter()
-                        .map(|c| CertificateDer::from(c.clone()))
-                        .collect(),
-                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.clone())),
-                )
-                .map_err(|_| {
-                    HttpError::ClientIdentity(
-                        "the private key is not PKCS#8 or not the certificate's",
-                    )
-                })?,
+            Some(id) => {
+                let key = match keys {
+                    Some(keys) => keys.get(provider(), &id.key_pkcs8)?,
+                    None => tls::load(provider(), &id.key_pkcs8)?,
+                };
+                let chain = id.chain.iter().map(|c| CertificateDer::from(c.clone()));
+                let certified = CertifiedKey::new(chain.collect(), key);
+                // As rustls's own `with_client_auth_cert`: a key whose public half cannot be
+                // read is not refused, one that is not the certificate's is.
+                match certified.keys_match() {
+                    Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
+                    Err(_) => return Err(HttpError::ClientIdentity(tls::NOT_THE_KEY)),
+                }
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified)))
+            }
             None => builder.with_no_client_auth(),
         };
         // A device talks to one server (two when enrollment is elsewhere).
-        config.resumption = Resumption::store(Arc::new(ClientSessionMemoryCache::new(
-            SESSION_CACHE_SERVERS,
-        )));
+        config.resumption = Resumption::store(Arc::new(DeviceSessions::new(SESSION_CACHE_SERVERS)));
         Ok(Self {
             config: Arc::new(config),
         })

@@ -29,7 +29,7 @@ use crate::PollSchedule;
 use crate::enroll::csr::DeviceKey;
 use crate::enroll::{Credential, EnrollOptions, EnrollRequest, enroll};
 use crate::error::{EnrollError, FleetStateError, KeyError, SessionError};
-use crate::http::{ExchangeObserver, TlsClient, Transport, TransportConfig};
+use crate::http::{ExchangeObserver, SigningKeys, TlsClient, Transport, TransportConfig};
 use crate::mdm::message::unenroll_alert;
 use crate::mdm::{
     FaultHook, Session, SessionConfig, SessionReport, SyncOptions, Trace, poll_interval, sync,
@@ -382,10 +382,12 @@ pub fn run(
     });
     let store_failure: Mutex<Option<FleetStateError>> = Mutex::new(None);
     let connections = Connections::new(config.max_connections);
+    let signing_keys = SigningKeys::new();
     let ctx = Ctx {
         config,
         state,
         keys,
+        signing_keys: &signing_keys,
         hooks,
         started,
         summary: &summary,
@@ -463,6 +465,8 @@ struct Ctx<'c> {
     config: &'c FleetConfig,
     state: Option<&'c FleetState>,
     keys: &'c KeySet,
+    /// Devices that present the same key (a key pool) share it parsed.
+    signing_keys: &'c SigningKeys,
     hooks: Hooks<'c>,
     started: Instant,
     summary: &'c Mutex<Summary>,
@@ -739,9 +743,11 @@ impl Ctx<'_> {
             None => {
                 let tls = match slot.tls.as_ref().filter(|_| reuse) {
                     Some(tls) => tls.clone(),
-                    None => {
-                        TlsClient::new(&enrollment.trust()?, Some(&enrollment.client_identity()?))?
-                    }
+                    None => TlsClient::sharing(
+                        &enrollment.trust()?,
+                        &enrollment.client_identity()?,
+                        self.signing_keys,
+                    )?,
                 };
                 let transport = Transport::with_tls(self.config.transport.clone(), &tls)
                     .observed(self.exchanges_of(slot.index));

@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use der::{Decode, Encode};
+use pfw_session::http::TlsClient;
 use pfw_session::{
     AuthPolicy, CertStore, ClientIdentity, Credential, EnrollError, Enrollment, EnrollmentType,
     HttpError, KeyError, Step, Transport, Trust, enroll,
@@ -460,6 +461,39 @@ fn client_certificate_from_another_ca_is_refused() {
         matches!(err, HttpError::Tls { .. } | HttpError::Io { .. }),
         "{err}"
     );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_is_refused_before_any_connection() {
+    // The check rustls's own `with_client_auth_cert` makes (the key's public half against the
+    // certificate's), kept when a fleet's devices share their parsed keys.
+    let server = server();
+    let spki = key().public_key_der().unwrap();
+    let cert = server
+        .issue_client_cert(pfw_session::DeviceId::generate().as_str(), &spki)
+        .unwrap();
+    let other = pfw_session::DeviceKey::generate(2048).unwrap();
+    let mut trust = Trust::empty();
+    trust.add_pem(server.ca_pem()).unwrap();
+    let keys = pfw_session::http::SigningKeys::new();
+    let wrong = ClientIdentity::new(vec![cert.clone()], other.to_pkcs8_der().unwrap()).unwrap();
+    for made in [
+        TlsClient::new(&trust, Some(&wrong)).map(drop),
+        TlsClient::sharing(&trust, &wrong, &keys).map(drop),
+    ] {
+        let err = made.unwrap_err();
+        assert!(matches!(err, HttpError::ClientIdentity(_)), "{err}");
+        assert!(err.to_string().contains("not the certificate's"), "{err}");
+    }
+    // The right key is accepted both ways, and shared: one parsed key for two clients.
+    let right = ClientIdentity::new(vec![cert], key().to_pkcs8_der().unwrap()).unwrap();
+    let first = TlsClient::sharing(&trust, &right, &keys).unwrap();
+    let second = TlsClient::sharing(&trust, &right, &keys).unwrap();
+    assert_eq!(keys.len(), 1);
+    TlsClient::new(&trust, Some(&right)).unwrap();
+    drop((first, second));
+    assert!(keys.is_empty());
     assert!(server.requests().is_empty());
 }
 
