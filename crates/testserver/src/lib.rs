@@ -162,6 +162,8 @@ pub enum Misbehavior {
         /// Body.
         body: Vec<u8>,
     },
+    /// Answer 200 with a response head of about this many bytes (one long header).
+    LongHead(usize),
     /// Read the request and never answer (until the server stops).
     Silent,
     /// Answer normally after this delay.
@@ -546,6 +548,14 @@ fn answer(
             tls.write_all(b"\x16\x03garbage that is not HTTP\r\n\x00\xff\r\n\r\n")?;
             tls.flush()?;
             return Ok(false);
+        }
+        Some(Misbehavior::LongHead(bytes)) => {
+            record.response_status = 200;
+            store(shared, record);
+            let padding = "a".repeat(bytes);
+            wire::write_response(tls, 200, &[("X-Padding", &padding)], b"", true)?;
+            tls.conn.send_close_notify();
+            return tls.flush().map(|()| false);
         }
         Some(Misbehavior::EndlessBody) => {
             record.response_status = 200;

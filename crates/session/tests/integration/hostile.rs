@@ -117,6 +117,33 @@ fn endless_body_hits_the_body_limit() {
 }
 
 #[test]
+fn a_response_head_past_16_kib_is_refused_and_one_within_it_is_read() {
+    // The transport reads a response head of at most 16 KiB (README "Limits"); past it the
+    // exchange is a protocol error naming the size, not a buffer that grows with the head.
+    let (_, err) = enroll_against(Endpoint::Discovery, Misbehavior::LongHead(17 * 1024));
+    match &err {
+        EnrollError::Http {
+            step: Step::Discover,
+            source: HttpError::Protocol { .. },
+        } => assert!(err.to_string().contains("too big"), "{err}"),
+        other => panic!("expected a protocol error for the long head, got {other}"),
+    }
+    // 15 KiB of header is read: the discovery then fails on its empty body, one step later.
+    let (_, err) = enroll_against(Endpoint::Discovery, Misbehavior::LongHead(15 * 1024));
+    assert!(!err.to_string().contains("too big"), "{err}");
+    assert!(
+        !matches!(
+            err,
+            EnrollError::Http {
+                source: HttpError::Protocol { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn huge_declared_body_hits_the_body_limit() {
     let big = vec![b' '; 300 * 1024];
     let (_, err) = enroll_against(
