@@ -8,7 +8,9 @@
 #                                                then SECS of sessions with nothing to do,
 #                                                with connection reuse and with --no-reuse
 #   bench/fleet.sh memory N MAXCONN              N devices enroll (storm, --key-pool 8), then
-#                                                1 and 2 sessions each with --max-connections
+#                                                1 session each with --max-connections, and
+#                                                1 session each with --no-reuse from the same
+#                                                enrolled fleet (a copy of its state)
 #
 # Starts the test server once (SERVER_OPTS adds options, e.g. --profiles DIR or
 # --no-keep-alive), runs `pfw fleet --server URL --user demo@example.com --password-stdin
@@ -69,8 +71,10 @@ memory)
     n=$2 max=$3
     state=(--devices "$n" --fleet-state "$work/fleet.db")
     fleet "${state[@]}" --storm --key-pool 8 --key-cache "$keys" --json
+    cp "$work/fleet.db" "$work/fleet-no-reuse.db"
     fleet "${state[@]}" --sessions-per-device 1 --max-connections "$max" --json
-    fleet "${state[@]}" --sessions-per-device 2 --max-connections "$max" --json
+    fleet --devices "$n" --fleet-state "$work/fleet-no-reuse.db" --sessions-per-device 1 \
+        --no-reuse --json
     ;;
 *)
     fleet "$@"

@@ -293,32 +293,16 @@ pub fn prepare_keys(
     let workers = thread::available_parallelism().map_or(2, |n| n.get());
     let next = AtomicUsize::new(0);
     let keys: Mutex<Vec<(usize, DeviceKey)>> = Mutex::new(Vec::with_capacity(indexes.len()));
-    let failure: Mutex<Option<KeyError>> = Mutex::new(None);
-    thread::scope(|scope| {
-        for _ in 0..workers.clamp(1, indexes.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let at = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&index) = indexes.get(at) else {
-                        return;
-                    };
-                    match cached_key(names, index, cache) {
-                        Ok(key) => {
-                            lock(&keys).push((index, key));
-                            tick();
-                        }
-                        Err(e) => {
-                            lock(&failure).get_or_insert(e);
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = into_inner(failure) {
-        return Err(e);
-    }
+    on_threads::<KeyError>(workers.min(indexes.len()), |_| {
+        let at = next.fetch_add(1, Ordering::SeqCst);
+        let Some(&index) = indexes.get(at) else {
+            return Ok(false);
+        };
+        let key = cached_key(names, index, cache)?;
+        lock(&keys).push((index, key));
+        tick();
+        Ok(true)
+    })?;
     let mut keys = into_inner(keys);
     keys.sort_by_key(|(i, _)| *i);
     Ok(KeySet {
@@ -380,7 +364,6 @@ pub fn run(
         already_enrolled: already,
         ..Summary::default()
     });
-    let store_failure: Mutex<Option<FleetStateError>> = Mutex::new(None);
     let connections = Connections::new(config.max_connections);
     let signing_keys = SigningKeys::new();
     let ctx = Ctx {
@@ -393,50 +376,33 @@ pub fn run(
         summary: &summary,
         connections: &connections,
     };
-    thread::scope(|scope| {
-        for _ in 0..config.concurrency.clamp(1, slots.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let stopped = || {
-                        hooks.stop.is_some_and(|s| s.load(Ordering::SeqCst))
-                            || lock(&store_failure).is_some()
-                    };
-                    if stopped() {
-                        return;
-                    }
-                    let Some(Reverse((mut due, at))) = lock(&queue).pop() else {
-                        return;
-                    };
-                    if let Pacing::Rate(rate) = config.plan.pacing {
-                        let k = next_slot.fetch_add(1, Ordering::SeqCst);
-                        let slot_time = started
-                            + config.plan.ramp_up
-                            + Duration::from_secs_f64(k as f64 / rate);
-                        due = due.max(slot_time);
-                    }
-                    if deadline.is_some_and(|d| due >= d) {
-                        // Every later device is due later still: this worker is done.
-                        return;
-                    }
-                    if !sleep_until(due, &stopped) {
-                        return;
-                    }
-                    let mut slot = lock(&slots[at]);
-                    match ctx.step(&mut slot) {
-                        Ok(Some(next)) => lock(&queue).push(Reverse((next, at))),
-                        Ok(None) => {}
-                        Err(e) => {
-                            lock(&store_failure).get_or_insert(e);
-                            return;
-                        }
-                    }
-                }
-            });
+    on_threads::<FleetStateError>(config.concurrency.min(slots.len()), |failed| {
+        let stopped = || hooks.stop.is_some_and(|s| s.load(Ordering::SeqCst)) || failed();
+        if stopped() {
+            return Ok(false);
         }
-    });
-    if let Some(e) = into_inner(store_failure) {
-        return Err(e);
-    }
+        let Some(Reverse((mut due, at))) = lock(&queue).pop() else {
+            return Ok(false);
+        };
+        if let Pacing::Rate(rate) = config.plan.pacing {
+            let k = next_slot.fetch_add(1, Ordering::SeqCst);
+            let slot_time =
+                started + config.plan.ramp_up + Duration::from_secs_f64(k as f64 / rate);
+            due = due.max(slot_time);
+        }
+        if deadline.is_some_and(|d| due >= d) {
+            // Every later device is due later still: this worker is done.
+            return Ok(false);
+        }
+        if !sleep_until(due, &stopped) {
+            return Ok(false);
+        }
+        let mut slot = lock(&slots[at]);
+        if let Some(next) = ctx.step(&mut slot)? {
+            lock(&queue).push(Reverse((next, at)));
+        }
+        Ok(true)
+    })?;
     let mut summary = into_inner(summary);
     summary.elapsed_s = started.elapsed().as_secs_f64();
     Ok(summary)
@@ -879,6 +845,34 @@ fn load_slot(
         failed: false,
         tls: None,
     })
+}
+
+/// Runs `work` on `threads` threads (at least one), each until its `work` says there is
+/// nothing left (`Ok(false)`) or fails; once one has failed the others stop at their next
+/// turn (`work` is given a look at that, for its waits). The first failure is returned.
+fn on_threads<E: Send>(
+    threads: usize,
+    work: impl Fn(&dyn Fn() -> bool) -> Result<bool, E> + Sync,
+) -> Result<(), E> {
+    let failure: Mutex<Option<E>> = Mutex::new(None);
+    let failed = || lock(&failure).is_some();
+    thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                while !failed() {
+                    match work(&failed) {
+                        Ok(true) => {}
+                        Ok(false) => return,
+                        Err(e) => {
+                            lock(&failure).get_or_insert(e);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    into_inner(failure).map_or(Ok(()), Err)
 }
 
 /// Sleeps until `due`, waking to look at `stopped`; false when stopped.
