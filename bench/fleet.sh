@@ -38,7 +38,7 @@ port=${url##*:}
 
 fleet() {
     echo "== pfw fleet $* (load average: $(uptime | sed 's/.*average: //'))" >&2
-    rm -f "$work/peak"
+    rm -f "$work/peak" "$work/done"
     (
         peak=0
         while [ ! -e "$work/done" ]; do
@@ -48,7 +48,6 @@ fleet() {
         done
     ) &
     local sampler=$!
-    rm -f "$work/done"
     echo demo-password | /usr/bin/time -v "$target/release/pfw" fleet --server "$url" \
         --user demo@example.com --password-stdin --ca-cert "$work/ca.pem" \
         --concurrency "${CONCURRENCY:-8}" "$@" \
