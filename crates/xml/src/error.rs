@@ -105,6 +105,13 @@ pub enum ErrorKind {
     /// The document ends inside an element.
     #[error("truncated (an element is not closed)")]
     Truncated,
+    /// A character outside XML 1.0's `Char` (a C0 control other than tab, LF and CR,
+    /// U+FFFE, U+FFFF), written or as a character reference.
+    #[error("a character XML does not allow (U+{code:04X})")]
+    NotXmlChar {
+        /// Its code point.
+        code: u32,
+    },
     /// A namespace prefix is used without a declaration.
     #[error("undeclared namespace prefix {0:?}")]
     UnboundPrefix(String),

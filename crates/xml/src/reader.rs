@@ -15,6 +15,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::reader::{NsReader, Reader as QuickReader};
 
 use crate::error::{Error, ErrorKind, Position};
+use crate::escape::is_xml_char;
 use crate::shorten;
 
 /// Bounds applied while reading one document.
@@ -170,6 +171,12 @@ impl<'a> Reader<'a> {
             }
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some((offset, ch)) = first_forbidden(text) {
+            return Err(Error {
+                kind: ErrorKind::NotXmlChar { code: ch.into() },
+                at: Position::of(text, offset),
+            });
+        }
         let inner = match config.names {
             Names::Qualified => Inner::Plain(QuickReader::from_str(text)),
             Names::Resolved => Inner::Ns(NsReader::from_str(text)),
@@ -331,6 +338,10 @@ impl<'a> Reader<'a> {
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| self.error(ErrorKind::from_quick(e)))?
                 .into_owned();
+            // The document holds none written (`new`): this one came from a reference.
+            if let Some(ch) = value.chars().find(|&c| !is_xml_char(c)) {
+                return Err(self.error(ErrorKind::NotXmlChar { code: ch.into() }));
+            }
             attrs.push(Attr {
                 ns: attr_ns,
                 name: attr_name,
@@ -374,6 +385,9 @@ impl<'a> Reader<'a> {
     fn resolve(&self, reference: &BytesRef<'_>) -> Result<char, Error> {
         if reference.is_char_ref() {
             return match reference.resolve_char_ref() {
+                Ok(Some(ch)) if !is_xml_char(ch) => {
+                    Err(self.error(ErrorKind::NotXmlChar { code: ch.into() }))
+                }
                 Ok(Some(ch)) => Ok(ch),
                 _ => Err(self.error(ErrorKind::UnknownEntity(shorten(reference)))),
             };
@@ -387,6 +401,19 @@ impl<'a> Reader<'a> {
             other => Err(self.error(ErrorKind::UnknownEntity(shorten(other)))),
         }
     }
+}
+
+/// The first character of `text` outside XML 1.0's `Char`, with its byte offset. Valid
+/// UTF-8 holds no surrogate, so what is left to find is a C0 control other than tab, LF
+/// and CR, and U+FFFE and U+FFFF (both led by the byte 0xEF).
+fn first_forbidden(text: &str) -> Option<(usize, char)> {
+    let at = text
+        .bytes()
+        .position(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)?;
+    text[at..]
+        .char_indices()
+        .find(|&(_, ch)| !is_xml_char(ch))
+        .map(|(i, ch)| (at + i, ch))
 }
 
 /// Whether `ch` is XML whitespace (space, tab, CR, LF).

@@ -178,3 +178,53 @@ fn qualified_names_and_a_skipped_doctype() {
     let mut reader = Reader::new(b"<x:a/>", config).unwrap();
     assert!(matches!(reader.next(), Ok(Some(Token::Start(s))) if s.name == "x:a"));
 }
+
+/// XML 1.0 §2.2 (production `Char`) and its well-formedness constraint "Legal Character":
+/// a character outside `Char` is refused wherever it stands, written or as a reference,
+/// in both configurations, with the line and column where it stands. (Found by the
+/// `xml_read` fuzz target: a U+0006 inside a namespace URI was read, and so could not be
+/// written back.)
+#[test]
+fn a_character_xml_forbids_is_refused_wherever_it_stands() {
+    let rows: &[(&str, &str)] = &[
+        ("text", "<a>x\u{6}y</a>"),
+        ("attribute value", "<a v=\"x\u{1}\"/>"),
+        ("namespace declaration", "<a xmlns:p=\"urn:x\u{6}\"/>"),
+        ("default namespace", "<a xmlns=\"urn:\u{1f}\"/>"),
+        ("comment", "<a><!-- \u{8} --></a>"),
+        ("CDATA", "<a><![CDATA[\u{0}]]></a>"),
+        ("U+FFFE", "<a>\u{FFFE}</a>"),
+        ("U+FFFF in an attribute", "<a v=\"\u{FFFF}\"/>"),
+        ("after the root", "<a/>\u{7}"),
+        ("character reference", "<a>&#1;</a>"),
+        ("hex character reference", "<a v=\"&#x1F;\"/>"),
+    ];
+    for (what, doc) in rows {
+        for names in [Names::Resolved, Names::Qualified] {
+            let config = Config {
+                limits: LIMITS,
+                doctype: Doctype::Refuse,
+                names,
+            };
+            let error = match Reader::new(doc.as_bytes(), config) {
+                Err(e) => e,
+                Ok(mut reader) => loop {
+                    match reader.next() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => panic!("{what} ({names:?}): read to the end"),
+                        Err(e) => break e,
+                    }
+                },
+            };
+            assert!(
+                matches!(error.kind, ErrorKind::NotXmlChar { .. }),
+                "{what} ({names:?}): {error}"
+            );
+            assert_eq!(error.at.line, 1, "{what}");
+        }
+        assert!(parse(doc.as_bytes(), LIMITS).is_err(), "{what}: parse");
+    }
+    // Tab, LF and CR are characters XML allows, as are the ones just inside each range.
+    let fine = "<a v=\"\t\">\u{20}\u{D7FF}\u{E000}\u{FFFD}\u{10000}\t\n\r&#9;&#xD7FF;</a>";
+    assert!(parse(fine.as_bytes(), LIMITS).is_ok());
+}
