@@ -59,15 +59,7 @@ fn profile() -> Vec<Command> {
 /// A test server with an MDM side playing `script`.
 fn server(script: Vec<Vec<Command>>) -> (TestServer, Arc<MdmServer>) {
     let server = TestServer::start(TestServerConfig::default()).expect("the test server starts");
-    let mdm = MdmServer::new(
-        MdmConfig {
-            script,
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-        server.management_url(),
-    );
-    server.set_management_handler(mdm.handler());
+    let mdm = MdmServer::serve(&server, MdmConfig::playing(script));
     (server, mdm)
 }
 

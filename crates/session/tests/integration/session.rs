@@ -58,12 +58,6 @@ fn enrolled_device(server: &TestServer) -> MemoryStore {
     store
 }
 
-fn mdm(server: &TestServer, config: MdmConfig) -> Arc<MdmServer> {
-    let mdm = MdmServer::new(config, server.management_url());
-    server.set_management_handler(mdm.handler());
-    mdm
-}
-
 fn sync_options() -> SyncOptions<'static> {
     SyncOptions {
         transport: fast_transport(),
@@ -82,20 +76,16 @@ fn run(
 #[test]
 fn a_profile_is_applied_as_pfw_apply_would_then_a_second_session_ends_cleanly() {
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![
-                vec![
-                    get("./DevDetail/SwV"),
-                    get("./DevDetail/Ext/Microsoft/OSPlatform"),
-                    get("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName"),
-                ],
-                profile_commands(),
+        MdmConfig::playing(vec![
+            vec![
+                get("./DevDetail/SwV"),
+                get("./DevDetail/Ext/Microsoft/OSPlatform"),
+                get("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName"),
             ],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+            profile_commands(),
+        ]),
     );
     let mut store = enrolled_device(&server);
     let report = run(&mut store, &sync_options()).expect("first session");
@@ -143,11 +133,7 @@ fn a_profile_is_applied_as_pfw_apply_would_then_a_second_session_ends_cleanly() 
     assert!(expected.iter().all(|c| *c == 200));
     // The device's every message presented the enrolled client certificate.
     let enrollment = state::load_enrollment(&store).unwrap().unwrap();
-    for r in server
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint == Endpoint::Management)
-    {
+    for r in server.requests_to(Endpoint::Management) {
         assert_eq!(
             r.client_cert.as_deref(),
             Some(enrollment.client_cert.as_slice())
@@ -176,7 +162,7 @@ fn a_reply_over_max_msg_size_goes_out_in_several_messages() {
         .map(str::to_owned)
         .collect();
     let max = 2_000;
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
         MdmConfig {
             script: vec![uris.iter().map(|u| get(u)).collect()],
@@ -206,7 +192,7 @@ fn a_reply_over_max_msg_size_goes_out_in_several_messages() {
 #[test]
 fn too_many_requests_is_retried_after_a_capped_wait() {
     let server = server();
-    let mdm = mdm(&server, MdmConfig::default());
+    let mdm = MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     server.misbehave(
         Endpoint::Management,
@@ -220,11 +206,7 @@ fn too_many_requests_is_retried_after_a_capped_wait() {
     // The hour asked for is capped by the transport (200 ms in these tests).
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(report.sent, 1);
-    let management: Vec<_> = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.endpoint == Endpoint::Management)
-        .collect();
+    let management = server.requests_to(Endpoint::Management);
     assert_eq!(management.len(), 2);
     assert_eq!(management[0].response_status, 429);
     assert!(mdm.violations().is_empty());
@@ -246,7 +228,7 @@ fn too_many_requests_is_retried_after_a_capped_wait() {
 /// first package that would change the tree; checks the state did not change.
 fn hostile(misbehavior: Misbehavior) -> SessionError {
     let server = server();
-    mdm(&server, MdmConfig::default());
+    MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     let before = dump(&store).unwrap();
     server.misbehave(Endpoint::Management, misbehavior, 1);
@@ -328,13 +310,7 @@ fn a_message_for_another_session_is_refused() {
 #[test]
 fn a_server_that_refuses_the_client_certificate() {
     let server = server();
-    let mdm = mdm(
-        &server,
-        MdmConfig {
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-    );
+    let mdm = MdmServer::serve(&server, MdmConfig::playing(Vec::new()));
     let mut store = enrolled_device(&server);
     // The device presents no certificate at all: the server answers 403.
     let enrollment = state::load_enrollment(&store).unwrap().unwrap();
@@ -394,7 +370,7 @@ fn the_server_may_abort_the_session() {
         .unwrap()
         .body
         .commands;
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
         MdmConfig {
             script: vec![alert],
@@ -411,7 +387,7 @@ fn the_server_may_abort_the_session() {
 #[test]
 fn the_unenrollment_alert_is_sent_in_the_first_package() {
     let server = server();
-    let mdm = mdm(&server, MdmConfig::default());
+    let mdm = MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     let options = SyncOptions {
         alerts: vec![unenroll_alert()],
@@ -532,13 +508,9 @@ fn transport_limits_are_configurable() {
 #[test]
 fn a_small_fleet_enrolls_and_syncs_concurrently() {
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![vec![get("./DevDetail/SwV")], profile_commands()],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+        MdmConfig::playing(vec![vec![get("./DevDetail/SwV")], profile_commands()]),
     );
     let request = request(&server);
     let config = pfw_session::fleet::FleetConfig {
@@ -593,7 +565,7 @@ fn a_small_fleet_enrolls_and_syncs_concurrently() {
 #[test]
 fn a_server_that_never_ends_the_session_is_cut_off() {
     let server = server();
-    mdm(
+    MdmServer::serve(
         &server,
         MdmConfig {
             script: (0..10).map(|_| vec![get("./DevInfo/DevId")]).collect(),
@@ -641,7 +613,7 @@ fn a_server_atomic_is_answered_as_windows_answers_it() {
         .expect("the Atomic decodes")
         .body
         .commands;
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
         MdmConfig {
             script: vec![atomic],
@@ -675,13 +647,9 @@ fn poll_runs_sessions_on_the_schedule_until_stopped() {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![vec![get("./DevDetail/SwV")]],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+        MdmConfig::playing(vec![vec![get("./DevDetail/SwV")]]),
     );
     let mut store = enrolled_device(&server);
     let engine = state::engine_for(&base_registry(), &mut store).unwrap();
