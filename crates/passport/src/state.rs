@@ -9,8 +9,8 @@ use thiserror::Error;
 
 use crate::error::{HashError, ProvisioningRefusal, ResolveError, SetPinError, UnknownTpm};
 use crate::pin::{
-    HashParams, PinPolicy, PinRecord, PinStatus, Provisioning, Tpm, Violation, check, reset_pin,
-    reuse_violation, set_pin, status,
+    HashParams, NewPin, PinPolicy, PinRecord, PinStatus, Provisioning, Tpm, Violation, check,
+    reset_pin, reuse_violation, set_pin, status,
 };
 use crate::policy::catalog::DEVICE_WIDE_ROOTS;
 use crate::policy::{EffectivePolicy, PolicySource, SourceKind, TenantChoice, resolve};
@@ -300,16 +300,15 @@ impl UserPin {
         now: i64,
         params: HashParams,
     ) -> Result<PinRecord, SetPinError> {
+        let new = NewPin {
+            policy: &self.rules,
+            provisioning: &self.provisioning,
+            now,
+            params,
+        };
         match change {
-            PinChange::Set => set_pin(
-                self.record.as_ref(),
-                pin,
-                &self.rules,
-                &self.provisioning,
-                now,
-                params,
-            ),
-            PinChange::Reset => reset_pin(pin, &self.rules, &self.provisioning, now, params),
+            PinChange::Set => set_pin(self.record.as_ref(), pin, new),
+            PinChange::Reset => reset_pin(pin, new),
         }
     }
 
