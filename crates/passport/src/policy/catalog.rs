@@ -202,6 +202,13 @@ pub mod keys {
     pub const SPECIAL_CHARACTERS: &str = "PINComplexity/SpecialCharacters";
     /// `PINComplexity/Digits`.
     pub const DIGITS: &str = "PINComplexity/Digits";
+    /// The four character-set policies.
+    pub const CHAR_SETS: [&str; 4] = [
+        UPPERCASE_LETTERS,
+        LOWERCASE_LETTERS,
+        SPECIAL_CHARACTERS,
+        DIGITS,
+    ];
     /// `PINComplexity/History`.
     pub const HISTORY: &str = "PINComplexity/History";
     /// `PINComplexity/Expiration`.
