@@ -18,9 +18,10 @@ fn eight_processes_on_a_fresh_state_all_succeed() {
             .enumerate()
             .map(|(n, tenant)| {
                 let message = Msg::new()
-                    .add(&device_policy(tenant, "UsePassportForWork"), "bool", "true")
-                    .add(
-                        &device_policy(tenant, "PINComplexity/MinimumPINLength"),
+                    .device_in(tenant, "UsePassportForWork", "bool", "true")
+                    .device_in(
+                        tenant,
+                        "PINComplexity/MinimumPINLength",
                         "int",
                         &(4 + n).to_string(),
                     )

@@ -185,13 +185,9 @@ fn messages() -> Vec<String> {
             for j in 0..3 {
                 let t = tenant(k * 3 + j);
                 m = m
-                    .add(&device_policy(&t, "UsePassportForWork"), "bool", "true")
-                    .add(&device_policy(&t, "RequireSecurityDevice"), "bool", "false")
-                    .add(
-                        &device_policy(&t, "Remote/UseRemotePassport"),
-                        "bool",
-                        "true",
-                    );
+                    .device_in(&t, "UsePassportForWork", "bool", "true")
+                    .device_in(&t, "RequireSecurityDevice", "bool", "false")
+                    .device_in(&t, "Remote/UseRemotePassport", "bool", "true");
                 for (key, value) in PIN_VALUES {
                     m = m.add(
                         &device_policy(&t, &format!("PINComplexity/{key}")),

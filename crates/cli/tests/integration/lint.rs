@@ -236,21 +236,9 @@ fn explain_gives_one_table_per_tenant_and_marks_what_is_not_in_force() {
     let file = device.file(
         "two.xml",
         Msg::new()
-            .add(
-                &device_policy(&braced, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .add(
-                &device_policy(other, "PINComplexity/MinimumPINLength"),
-                "int",
-                "8",
-            )
-            .add(
-                &device_policy(other, "PINComplexity/Expiration"),
-                "int",
-                "1000",
-            )
+            .device_in(&braced, "PINComplexity/MinimumPINLength", "int", "6")
+            .device_in(other, "PINComplexity/MinimumPINLength", "int", "8")
+            .device_in(other, "PINComplexity/Expiration", "int", "1000")
             .build(),
     );
     let path = file.to_str().unwrap();

@@ -2,7 +2,7 @@
 //! control characters and bidirectional controls are written as `\u{…}` in every human
 //! printer, stdout and stderr, errors and warnings included.
 
-use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, device_policy};
+use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice};
 
 /// Nothing in the run's output can steer a terminal: no C0 control but tab and line feed,
 /// no DEL, no C1, no bidirectional control.
@@ -25,11 +25,7 @@ fn the_several_tenants_error_escapes_a_tenant_named_with_cr_lf() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(
-                &device_policy("a%0D%0Ab", "UsePassportForWork"),
-                "bool",
-                "true",
-            )
+            .device_in("a%0D%0Ab", "UsePassportForWork", "bool", "true")
             .device("UsePassportForWork", "bool", "true")
             .build(),
         &[],

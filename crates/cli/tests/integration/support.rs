@@ -291,7 +291,12 @@ impl Msg {
 
     /// `Add` of `TENANT`'s device policy `key` (the path below `Policies/`).
     pub(crate) fn device(self, key: &str, format: &str, data: &str) -> Self {
-        self.add(&device_policy(TENANT, key), format, data)
+        self.device_in(TENANT, key, format, data)
+    }
+
+    /// `Add` of `tenant`'s device policy `key`.
+    pub(crate) fn device_in(self, tenant: &str, key: &str, format: &str, data: &str) -> Self {
+        self.add(&device_policy(tenant, key), format, data)
     }
 
     /// `Add` of `TENANT`'s user policy `key` (the path below `Policies/`).
@@ -329,6 +334,22 @@ impl Msg {
         ));
         self
     }
+}
+
+/// Asserts that `text` contains `needle`, printing the text when it does not.
+#[track_caller]
+pub(crate) fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} is not in:\n{text}");
+}
+
+/// Asserts that `needle` stands `count` times in `text`.
+#[track_caller]
+pub(crate) fn assert_count(text: &str, needle: &str, count: usize) {
+    assert_eq!(
+        text.matches(needle).count(),
+        count,
+        "{needle:?} in:\n{text}"
+    );
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for looking for encoded secrets.
