@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, SEED_2019, TENANT, TestDevice, seed_message};
+use crate::support::{Msg, SEED_2019, TENANT, TestDevice, assert_contains, seed_message};
 
 /// The seed's tenant (the page's placeholder, not a GUID).
 const SEED_TENANT: &str = "5NEMDU42-45CC-8CBL-8BPF-D7092646325F";
@@ -162,5 +162,5 @@ fn explain_json_refuses_several_files() {
         b.to_str().unwrap(),
     ]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("--json"), "{run:?}");
+    assert_contains(&run.stderr, "--json");
 }

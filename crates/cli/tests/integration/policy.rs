@@ -169,7 +169,7 @@ fn a_foreign_tenants_policy_is_listed_as_ignored() {
     }
     // The human form says so too.
     let text = device.run(&["policy"]);
-    assert!(text.stdout.contains("Ignored"), "{text:?}");
+    assert_contains(&text.stdout, "Ignored");
 }
 
 /// Asserts one policy's value and source in `pfw policy --json` output.

@@ -108,10 +108,7 @@ fn enroll_sync_then_policy_shows_what_the_server_set() {
     ]);
     let device = TestDevice::new();
     let enrolled = enroll(&device, &server);
-    assert!(
-        enrolled.stdout.contains("provider pfw-test"),
-        "{enrolled:?}"
-    );
+    assert_contains(&enrolled.stdout, "provider pfw-test");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -553,7 +550,7 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
         .arg(&outputs[0]);
     let run = Run::from(twice.output().unwrap());
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("given twice"), "{run:?}");
+    assert_contains(&run.stderr, "given twice");
     let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
     args.extend(["--shard-from-env", &shard_count]);
     let run = Run::from(
