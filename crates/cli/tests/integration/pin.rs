@@ -292,10 +292,9 @@ fn pin_check_says_when_the_pin_complies_but_provisioning_is_refused() {
     assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
     let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
     assert_eq!(run.code, Some(0), "the PIN complies: {run:?}");
-    assert!(
-        run.stdout
-            .contains("but PIN provisioning is refused on this device"),
-        "{run:?}"
+    assert_contains(
+        &run.stdout,
+        "but PIN provisioning is refused on this device",
     );
     let json = device.run_with_stdin(&["pin", "check", "--user", "alice", "--json"], "2468\n");
     let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");

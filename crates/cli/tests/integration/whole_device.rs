@@ -63,10 +63,9 @@ fn ddf_prints_any_csp() {
     let device = TestDevice::new();
     let run = device.run(&["ddf", "--csp", "LAPS"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("./Device/Vendor/MSFT/LAPS/Policies/PasswordLength"),
-        "{run:?}"
+    assert_contains(
+        &run.stdout,
+        "./Device/Vendor/MSFT/LAPS/Policies/PasswordLength",
     );
     assert_contains(&run.stdout, "8..=64");
     let run = device.run(&[
@@ -75,11 +74,7 @@ fn ddf_prints_any_csp() {
         "./Device/Vendor/MSFT/Policy/Config/DeviceLock",
     ]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("Config/DeviceLock/MinDevicePasswordLength"),
-        "{run:?}"
-    );
+    assert_contains(&run.stdout, "Config/DeviceLock/MinDevicePasswordLength");
     let run = device.run(&["ddf", "--csp", "Lapss"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_contains(&run.stderr, "did you mean LAPS?");
