@@ -20,16 +20,15 @@
 use std::sync::Arc;
 
 use pfw_ddf::{AccessType, Node, NodeName, NodePath, NodeScope, Schema, Verb};
-use pfw_tree::{Csp, Derived, InstanceId, Store, StoreError, StoreView};
+use pfw_tree::{Csp, Derived, InstanceId, RecordKey, Store, StoreError, StoreView};
 
 /// The Policy CSP's name.
 pub const NAME: &str = "Policy";
 
 /// Record namespace for the order of `Config` writes (owner: the instance id; key:
-/// `Area/Policy`; value: a sequence number), and the owner and key of the counter.
+/// `Area/Policy`; value: a sequence number), and the record of the counter.
 const WRITES: &str = "policy-writes";
-const COUNTER_OWNER: &str = "#";
-const COUNTER_KEY: &str = "seq";
+const COUNTER: RecordKey<'static> = RecordKey::new(WRITES, "#", "seq");
 
 /// One piece of the Policy CSP: its root alone (listing the areas), or one area.
 pub struct PolicyCsp {
@@ -133,13 +132,14 @@ impl Csp for PolicyCsp {
             None => InstanceId::DEVICE,
         };
         let owner = instance.0.to_string();
+        let at = RecordKey::new(WRITES, &owner, &key);
         if verb == Verb::Delete {
-            return store.set_record(WRITES, &owner, &key, None);
+            return store.set_record(at, None);
         }
-        let next = sequence(store.record(WRITES, COUNTER_OWNER, COUNTER_KEY)?.as_deref()) + 1;
+        let next = sequence(store.record(COUNTER)?.as_deref()) + 1;
         let text = next.to_string();
-        store.set_record(WRITES, COUNTER_OWNER, COUNTER_KEY, Some(text.as_bytes()))?;
-        store.set_record(WRITES, &owner, &key, Some(text.as_bytes()))
+        store.set_record(COUNTER, Some(text.as_bytes()))?;
+        store.set_record(at, Some(text.as_bytes()))
     }
 
     fn derives(&self) -> bool {
@@ -180,7 +180,11 @@ impl Csp for PolicyCsp {
                     Ok(match instance {
                         Some(i) => sequence(
                             view.store
-                                .record(WRITES, &i.0.to_string(), &format!("{area}/{policy}"))?
+                                .record(RecordKey::new(
+                                    WRITES,
+                                    &i.0.to_string(),
+                                    &format!("{area}/{policy}"),
+                                ))?
                                 .as_deref(),
                         ),
                         None => 0,

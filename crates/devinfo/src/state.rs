@@ -7,7 +7,7 @@
 //! Records layout: namespace [`PROVIDER_NAMESPACE`], owner `device`; key `provider-id` holds
 //! the provider ID, each key `value/PATH` the value of `Provider/{ProviderID}/PATH`.
 
-use pfw_tree::{Store, Transaction};
+use pfw_tree::{RecordKey, Store, Transaction};
 
 use crate::error::DevInfoError;
 use crate::facts::{DeviceFacts, DmProvider, generate_device_id, parse_device_id};
@@ -16,8 +16,8 @@ use crate::facts::{DeviceFacts, DmProvider, generate_device_id, parse_device_id}
 pub const PROVIDER_NAMESPACE: &str = "devinfo.dmclient";
 /// Owner of those records.
 const OWNER: &str = "device";
-/// Key of the provider ID.
-const PROVIDER_ID_KEY: &str = "provider-id";
+/// The record of the provider ID.
+const PROVIDER_ID: RecordKey<'static> = RecordKey::new(PROVIDER_NAMESPACE, OWNER, "provider-id");
 /// Prefix of the keys of values.
 const VALUE_PREFIX: &str = "value/";
 
@@ -74,7 +74,7 @@ pub fn stored_device_facts(store: &dyn Store) -> Result<DeviceFacts, DevInfoErro
 
 /// The stored DMClient values of the enrollment, if the device is enrolled.
 pub fn load_provider(store: &dyn Store) -> Result<Option<DmProvider>, DevInfoError> {
-    let Some(id) = store.record(PROVIDER_NAMESPACE, OWNER, PROVIDER_ID_KEY)? else {
+    let Some(id) = store.record(PROVIDER_ID)? else {
         return Ok(None);
     };
     let mut provider = DmProvider::new(String::from_utf8_lossy(&id));
@@ -82,7 +82,7 @@ pub fn load_provider(store: &dyn Store) -> Result<Option<DmProvider>, DevInfoErr
         let Some(relative) = key.strip_prefix(VALUE_PREFIX) else {
             continue;
         };
-        if let Some(value) = store.record(PROVIDER_NAMESPACE, OWNER, &key)? {
+        if let Some(value) = store.record(device_record(&key))? {
             let value = String::from_utf8_lossy(&value).into_owned();
             provider.values.insert(relative.to_owned(), value);
         }
@@ -97,18 +97,23 @@ pub fn save_provider(
     provider: Option<&DmProvider>,
 ) -> Result<(), DevInfoError> {
     for key in store.record_keys(PROVIDER_NAMESPACE, OWNER)? {
-        store.set_record(PROVIDER_NAMESPACE, OWNER, &key, None)?;
+        store.set_record(device_record(&key), None)?;
     }
     let Some(provider) = provider else {
         return Ok(());
     };
     let id = provider.provider_id.as_bytes();
-    store.set_record(PROVIDER_NAMESPACE, OWNER, PROVIDER_ID_KEY, Some(id))?;
+    store.set_record(PROVIDER_ID, Some(id))?;
     for (relative, value) in &provider.values {
         let key = format!("{VALUE_PREFIX}{relative}");
-        store.set_record(PROVIDER_NAMESPACE, OWNER, &key, Some(value.as_bytes()))?;
+        store.set_record(device_record(&key), Some(value.as_bytes()))?;
     }
     Ok(())
+}
+
+/// The record `key` of the device in [`PROVIDER_NAMESPACE`].
+fn device_record(key: &str) -> RecordKey<'_> {
+    RecordKey::new(PROVIDER_NAMESPACE, OWNER, key)
 }
 
 #[cfg(test)]

@@ -44,6 +44,14 @@ fn get(engine: &Engine, store: &mut MemoryStore, uri: &str) -> Option<String> {
     data
 }
 
+/// Asserts each URI's value, one Get each.
+#[track_caller]
+fn expect_values(engine: &Engine, store: &mut MemoryStore, rows: &[(&str, &str)]) {
+    for (uri, expected) in rows {
+        assert_eq!(get(engine, store, uri).as_deref(), Some(*expected), "{uri}");
+    }
+}
+
 #[test]
 fn devinfo_answers_the_five_values_windows_sends() {
     let engine = engine(DeviceFacts::new(ID));
@@ -71,13 +79,16 @@ fn devinfo_answers_the_five_values_windows_sends() {
 fn devdetail_follows_build_and_edition() {
     let engine = engine(DeviceFacts::new(ID));
     let mut store = MemoryStore::new();
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/SwV").as_deref(),
-        Some("10.0.26100.1")
-    );
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/Ext/Microsoft/OSPlatform").as_deref(),
-        Some("Windows 11 Enterprise")
+    expect_values(
+        &engine,
+        &mut store,
+        &[
+            ("./DevDetail/SwV", "10.0.26100.1"),
+            (
+                "./DevDetail/Ext/Microsoft/OSPlatform",
+                "Windows 11 Enterprise",
+            ),
+        ],
     );
     store.begin().unwrap();
     store
@@ -87,24 +98,18 @@ fn devdetail_follows_build_and_edition() {
         .set_property(pfw_tree::device::EDITION_PROPERTY, Some("48"))
         .unwrap();
     store.commit().unwrap();
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/SwV").as_deref(),
-        Some("10.0.19045.4239")
-    );
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/Ext/Microsoft/OSPlatform").as_deref(),
-        Some("Windows 10 Pro")
-    );
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/Ext/Microsoft/DeviceName").as_deref(),
-        Some("DESKTOP-1E08C6E")
+    expect_values(
+        &engine,
+        &mut store,
+        &[
+            ("./DevDetail/SwV", "10.0.19045.4239"),
+            ("./DevDetail/Ext/Microsoft/OSPlatform", "Windows 10 Pro"),
+            ("./DevDetail/Ext/Microsoft/DeviceName", "DESKTOP-1E08C6E"),
+        ],
     );
     let time = get(&engine, &mut store, "./DevDetail/Ext/Microsoft/LocalTime").unwrap();
     assert!(time.ends_with('Z') && time.len() == 20, "{time}");
-    assert_eq!(
-        get(&engine, &mut store, "./DevDetail/LrgObj").as_deref(),
-        Some("true")
-    );
+    expect_values(&engine, &mut store, &[("./DevDetail/LrgObj", "true")]);
 }
 
 #[test]

@@ -223,10 +223,10 @@ impl SyncMlReader<'_, '_> {
             Command::Atomic(container) => {
                 if nested {
                     let d = self
-                        .diag(
+                        .start_tag(
                             Code::NestedAtomic,
                             offset,
-                            offset + "<Atomic".len(),
+                            "Atomic",
                             "an Atomic cannot be nested in an Atomic",
                         )
                         .with_note(
@@ -252,10 +252,10 @@ impl SyncMlReader<'_, '_> {
                 }
                 if rolled_back {
                     let d = self
-                        .diag(
+                        .start_tag(
                             Code::AtomicRolledBack,
                             offset,
-                            offset + "<Atomic".len(),
+                            "Atomic",
                             "a member of this Atomic fails: Windows rolls back all of it",
                         )
                         .with_note(
@@ -273,10 +273,10 @@ impl SyncMlReader<'_, '_> {
             }
             Command::Get(c) if refused(|r| matches!(r, Refusal::GetInAtomic)) => {
                 let d = self
-                    .diag(
+                    .start_tag(
                         Code::GetInAtomic,
                         offset,
-                        offset + "<Get".len(),
+                        "Get",
                         "a Get is not allowed inside an Atomic",
                     )
                     .with_fix(Fix::advice("move the Get out of the Atomic"));
@@ -324,10 +324,10 @@ impl SyncMlReader<'_, '_> {
         let name = command.name();
         if id.is_empty() {
             let d = self
-                .diag(
+                .start_tag(
                     Code::MissingCmdId,
                     offset,
-                    offset + 1 + name.len(),
+                    name,
                     format!("`{name}` has no CmdID"),
                 )
                 .with_fix(Fix::advice(
@@ -428,6 +428,17 @@ impl SyncMlReader<'_, '_> {
     fn diag(&self, code: Code, from: usize, to: usize, message: impl Into<String>) -> Diagnostic {
         let (line, column) = self.src.position(from);
         Diagnostic::new(code, line, column, message).with_width(self.src.width(from, to))
+    }
+
+    /// A diagnostic over `<name` of the element that starts at `offset`.
+    fn start_tag(
+        &self,
+        code: Code,
+        offset: usize,
+        name: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.diag(code, offset, offset + 1 + name.len(), message)
     }
 
     fn push(&mut self, d: Diagnostic) {

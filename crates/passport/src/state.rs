@@ -3,13 +3,14 @@
 //! keeps beside the trees.
 
 use pfw_ddf::decode_segment;
-use pfw_tree::{InstanceId, Store, StoreError};
+use pfw_tree::{InstanceId, RecordKey, Store, StoreError};
+use serde::Serialize;
 use thiserror::Error;
 
 use crate::error::{HashError, ProvisioningRefusal, ResolveError, SetPinError, UnknownTpm};
 use crate::pin::{
-    HashParams, PinPolicy, PinRecord, PinStatus, Provisioning, Tpm, Violation, check, reset_pin,
-    reuse_violation, set_pin, status,
+    HashParams, NewPin, PinPolicy, PinRecord, PinStatus, Provisioning, Tpm, Violation, check,
+    reset_pin, reuse_violation, set_pin, status,
 };
 use crate::policy::catalog::DEVICE_WIDE_ROOTS;
 use crate::policy::{EffectivePolicy, PolicySource, SourceKind, TenantChoice, resolve};
@@ -84,7 +85,12 @@ pub fn group_policy(
     user: Option<&str>,
 ) -> Result<Option<GroupPolicyRecord>, StateError> {
     let owner = user.unwrap_or(COMPUTER_OWNER);
-    let Some(bytes) = store.record(GROUP_POLICY_NAMESPACE, owner, GROUP_POLICY_KEY)? else {
+    let Some(bytes) = store.record(RecordKey::new(
+        GROUP_POLICY_NAMESPACE,
+        owner,
+        GROUP_POLICY_KEY,
+    ))?
+    else {
         return Ok(None);
     };
     serde_json::from_slice(&bytes)
@@ -102,17 +108,12 @@ pub fn set_group_policy(
     user: Option<&str>,
     record: Option<&GroupPolicyRecord>,
 ) -> Result<(), StateError> {
-    let bytes = record
-        .map(serde_json::to_vec)
-        .transpose()
-        .map_err(StateError::Encode)?;
     let owner = user.unwrap_or(COMPUTER_OWNER);
-    Ok(store.set_record(
-        GROUP_POLICY_NAMESPACE,
-        owner,
-        GROUP_POLICY_KEY,
-        bytes.as_deref(),
-    )?)
+    set_json(
+        store,
+        RecordKey::new(GROUP_POLICY_NAMESPACE, owner, GROUP_POLICY_KEY),
+        record,
+    )
 }
 
 /// The emulated device's TPM (a fresh device has TPM 2.0).
@@ -179,7 +180,7 @@ pub fn policy_in_force(
 
 /// `user`'s PIN record, if a PIN is set.
 pub fn pin_record(store: &dyn Store, user: &str) -> Result<Option<PinRecord>, StateError> {
-    let Some(bytes) = store.record(PIN_NAMESPACE, user, PIN_KEY)? else {
+    let Some(bytes) = store.record(RecordKey::new(PIN_NAMESPACE, user, PIN_KEY))? else {
         return Ok(None);
     };
     serde_json::from_slice(&bytes)
@@ -196,11 +197,20 @@ pub fn set_pin_record(
     user: &str,
     record: Option<&PinRecord>,
 ) -> Result<(), StateError> {
-    let bytes = record
+    set_json(store, RecordKey::new(PIN_NAMESPACE, user, PIN_KEY), record)
+}
+
+/// Stores `value` as JSON in the record `at` (`None`: removes the record).
+fn set_json<T: Serialize>(
+    store: &mut dyn Store,
+    at: RecordKey<'_>,
+    value: Option<&T>,
+) -> Result<(), StateError> {
+    let bytes = value
         .map(serde_json::to_vec)
         .transpose()
         .map_err(StateError::Encode)?;
-    Ok(store.set_record(PIN_NAMESPACE, user, PIN_KEY, bytes.as_deref())?)
+    Ok(store.set_record(at, bytes.as_deref())?)
 }
 
 fn source(
@@ -290,16 +300,15 @@ impl UserPin {
         now: i64,
         params: HashParams,
     ) -> Result<PinRecord, SetPinError> {
+        let new = NewPin {
+            policy: &self.rules,
+            provisioning: &self.provisioning,
+            now,
+            params,
+        };
         match change {
-            PinChange::Set => set_pin(
-                self.record.as_ref(),
-                pin,
-                &self.rules,
-                &self.provisioning,
-                now,
-                params,
-            ),
-            PinChange::Reset => reset_pin(pin, &self.rules, &self.provisioning, now, params),
+            PinChange::Set => set_pin(self.record.as_ref(), pin, new),
+            PinChange::Reset => reset_pin(pin, new),
         }
     }
 

@@ -31,22 +31,14 @@ fn own_ddf_matches_microsofts_current_ddf_fact_by_fact() {
     let mut diffs = Vec::new();
     check_skipped("Microsoft's", &theirs, &mut diffs);
     check_skipped("pfw's", &ours, &mut diffs);
-    fact(
-        &mut diffs,
-        "MgmtTree",
-        "VerDTD",
-        &theirs.ver_dtd,
-        &ours.ver_dtd,
-    );
-    fact(&mut diffs, "MgmtTree", "Man", &theirs.man, &ours.man);
-    fact(&mut diffs, "MgmtTree", "Mod", &theirs.model, &ours.model);
-    fact(
-        &mut diffs,
-        "MgmtTree",
-        "roots",
-        &theirs.roots.len(),
-        &ours.roots.len(),
-    );
+    let mut d = Diffs {
+        node: "MgmtTree",
+        out: &mut diffs,
+    };
+    d.fact("VerDTD", &theirs.ver_dtd, &ours.ver_dtd);
+    d.fact("Man", &theirs.man, &ours.man);
+    d.fact("Mod", &theirs.model, &ours.model);
+    d.fact("roots", &theirs.roots.len(), &ours.roots.len());
     for (t, o) in theirs.roots.iter().zip(&ours.roots) {
         compare(t, o, t.path.as_deref().unwrap_or("."), &mut diffs);
     }
@@ -84,170 +76,76 @@ fn the_deliberate_addition_is_there_with_its_facts() {
 /// deliberate addition is skipped where it sits).
 fn compare(theirs: &Node, ours: &Node, parent: &str, diffs: &mut Vec<String>) {
     let here = format!("{parent}/{}", theirs.display_name());
-    fact(diffs, &here, "NodeName", &theirs.name, &ours.name);
-    fact(diffs, &here, "Path", &theirs.path, &ours.path);
-    fact(diffs, &here, "AccessType", &theirs.access, &ours.access);
-    fact(
-        diffs,
-        &here,
-        "DefaultValue",
-        &theirs.default_value,
-        &ours.default_value,
-    );
-    prose(
-        diffs,
-        &here,
+    let mut d = Diffs {
+        node: &here,
+        out: diffs,
+    };
+    d.fact("NodeName", &theirs.name, &ours.name);
+    d.fact("Path", &theirs.path, &ours.path);
+    d.fact("AccessType", &theirs.access, &ours.access);
+    d.fact("DefaultValue", &theirs.default_value, &ours.default_value);
+    d.prose(
         "Description",
         theirs.description.as_deref(),
         ours.description.as_deref(),
     );
-    fact(diffs, &here, "DFFormat", &theirs.format, &ours.format);
-    fact(
-        diffs,
-        &here,
-        "Occurrence",
-        &theirs.occurrence,
-        &ours.occurrence,
-    );
-    fact(diffs, &here, "Scope", &theirs.scope, &ours.scope);
-    fact(diffs, &here, "DFTitle", &theirs.title, &ours.title);
-    fact(diffs, &here, "DFType", &theirs.df_type, &ours.df_type);
-    fact(
-        diffs,
-        &here,
-        "CaseSense",
-        &theirs.case_sense,
-        &ours.case_sense,
-    );
+    d.fact("DFFormat", &theirs.format, &ours.format);
+    d.fact("Occurrence", &theirs.occurrence, &ours.occurrence);
+    d.fact("Scope", &theirs.scope, &ours.scope);
+    d.fact("DFTitle", &theirs.title, &ours.title);
+    d.fact("DFType", &theirs.df_type, &ours.df_type);
+    d.fact("CaseSense", &theirs.case_sense, &ours.case_sense);
     match (&theirs.applicability, &ours.applicability) {
         (Some(t), Some(o)) => {
-            fact(
-                diffs,
-                &here,
-                "MSFT:OsBuildVersion",
-                &t.os_build_text,
-                &o.os_build_text,
-            );
-            fact(
-                diffs,
-                &here,
-                "MSFT:CspVersion",
-                &t.csp_version,
-                &o.csp_version,
-            );
-            fact(
-                diffs,
-                &here,
-                "MSFT:EditionAllowList",
-                &t.edition_text,
-                &o.edition_text,
-            );
-            fact(
-                diffs,
-                &here,
-                "MSFT:Applicability (unmodelled)",
-                &t.skipped,
-                &o.skipped,
-            );
+            d.fact("MSFT:OsBuildVersion", &t.os_build_text, &o.os_build_text);
+            d.fact("MSFT:CspVersion", &t.csp_version, &o.csp_version);
+            d.fact("MSFT:EditionAllowList", &t.edition_text, &o.edition_text);
+            d.fact("MSFT:Applicability (unmodelled)", &t.skipped, &o.skipped);
         }
-        (t, o) => fact(
-            diffs,
-            &here,
-            "MSFT:Applicability present",
-            &t.is_some(),
-            &o.is_some(),
-        ),
+        (t, o) => d.fact("MSFT:Applicability present", &t.is_some(), &o.is_some()),
     }
     match (&theirs.allowed, &ours.allowed) {
         (Some(t), Some(o)) => {
-            fact(
-                diffs,
-                &here,
-                "MSFT:AllowedValues ValueType",
-                &t.value_type,
-                &o.value_type,
-            );
+            d.fact("MSFT:AllowedValues ValueType", &t.value_type, &o.value_type);
             match (&t.kind, &o.kind) {
                 (AllowedKind::Enum(tv), AllowedKind::Enum(ov))
                 | (AllowedKind::Flag(tv), AllowedKind::Flag(ov)) => {
                     let values = |v: &[pfw_ddf::EnumValue]| {
                         v.iter().map(|e| e.value.clone()).collect::<Vec<_>>()
                     };
-                    fact(diffs, &here, "MSFT:Enum values", &values(tv), &values(ov));
+                    d.fact("MSFT:Enum values", &values(tv), &values(ov));
                     for (te, oe) in tv.iter().zip(ov) {
-                        prose(
-                            diffs,
-                            &here,
+                        d.prose(
                             "MSFT:ValueDescription",
                             te.description.as_deref(),
                             oe.description.as_deref(),
                         );
                     }
                 }
-                (t, o) => fact(diffs, &here, "MSFT:AllowedValues", t, o),
+                (t, o) => d.fact("MSFT:AllowedValues", t, o),
             }
         }
-        (t, o) => fact(
-            diffs,
-            &here,
-            "MSFT:AllowedValues present",
-            &t.is_some(),
-            &o.is_some(),
-        ),
+        (t, o) => d.fact("MSFT:AllowedValues present", &t.is_some(), &o.is_some()),
     }
-    fact(
-        diffs,
-        &here,
+    d.fact(
         "MSFT:SupportedValues",
         &theirs.supported_values,
         &ours.supported_values,
     );
     match (&theirs.dynamic_naming, &ours.dynamic_naming) {
         (Some(t), Some(o)) => {
-            fact(
-                diffs,
-                &here,
-                "MSFT:DynamicNodeNaming kind",
-                &t.kind,
-                &o.kind,
-            );
-            prose(
-                diffs,
-                &here,
-                "MSFT:DynamicNodeNaming text",
-                Some(&t.text),
-                Some(&o.text),
-            );
+            d.fact("MSFT:DynamicNodeNaming kind", &t.kind, &o.kind);
+            d.prose("MSFT:DynamicNodeNaming text", Some(&t.text), Some(&o.text));
         }
-        (t, o) => fact(
-            diffs,
-            &here,
-            "MSFT:DynamicNodeNaming present",
-            &t.is_some(),
-            &o.is_some(),
-        ),
+        (t, o) => d.fact("MSFT:DynamicNodeNaming present", &t.is_some(), &o.is_some()),
     }
-    fact(
-        diffs,
-        &here,
-        "MSFT:Deprecated",
-        &theirs.deprecated,
-        &ours.deprecated,
-    );
-    fact(
-        diffs,
-        &here,
+    d.fact("MSFT:Deprecated", &theirs.deprecated, &ours.deprecated);
+    d.fact(
         "MSFT:ConflictResolution",
         &theirs.conflict_resolution,
         &ours.conflict_resolution,
     );
-    fact(
-        diffs,
-        &here,
-        "MSFT:GpMapping",
-        &theirs.gp_mapping,
-        &ours.gp_mapping,
-    );
+    d.fact("MSFT:GpMapping", &theirs.gp_mapping, &ours.gp_mapping);
 
     let mut ours_children = ours.children.iter().peekable();
     for t in &theirs.children {
@@ -273,41 +171,40 @@ fn compare(theirs: &Node, ours: &Node, parent: &str, diffs: &mut Vec<String>) {
     }
 }
 
-fn fact<T: PartialEq + std::fmt::Debug>(
-    diffs: &mut Vec<String>,
-    node: &str,
-    what: &str,
-    theirs: &T,
-    ours: &T,
-) {
-    if theirs != ours {
-        diffs.push(format!(
-            "{node}: {what}: Microsoft {theirs:?}, pfw {ours:?}"
-        ));
-    }
+/// The differences found at one node.
+struct Diffs<'a> {
+    node: &'a str,
+    out: &'a mut Vec<String>,
 }
 
-/// Prose is present in one file exactly when it is in the other, and is not copied.
-fn prose(
-    diffs: &mut Vec<String>,
-    node: &str,
-    what: &str,
-    theirs: Option<&str>,
-    ours: Option<&str>,
-) {
-    match (theirs, ours) {
-        (Some(t), Some(o)) if !t.is_empty() && t == o && t.split_whitespace().count() > 3 => {
-            diffs.push(format!(
-                "{node}: {what}: pfw's text is Microsoft's, word for word"
+impl Diffs<'_> {
+    /// A fact differs when the two values do.
+    fn fact<T: PartialEq + std::fmt::Debug>(&mut self, what: &str, theirs: &T, ours: &T) {
+        if theirs != ours {
+            let node = self.node;
+            self.out.push(format!(
+                "{node}: {what}: Microsoft {theirs:?}, pfw {ours:?}"
             ));
         }
-        (Some(t), Some(o)) if t.is_empty() != o.is_empty() => {
-            diffs.push(format!("{node}: {what}: present in one file only"))
+    }
+
+    /// Prose is present in one file exactly when it is in the other, and is not copied.
+    fn prose(&mut self, what: &str, theirs: Option<&str>, ours: Option<&str>) {
+        let node = self.node;
+        match (theirs, ours) {
+            (Some(t), Some(o)) if !t.is_empty() && t == o && t.split_whitespace().count() > 3 => {
+                self.out.push(format!(
+                    "{node}: {what}: pfw's text is Microsoft's, word for word"
+                ));
+            }
+            (Some(t), Some(o)) if t.is_empty() != o.is_empty() => self
+                .out
+                .push(format!("{node}: {what}: present in one file only")),
+            (None, Some(_)) | (Some(_), None) => self
+                .out
+                .push(format!("{node}: {what}: present in one file only")),
+            _ => {}
         }
-        (None, Some(_)) | (Some(_), None) => {
-            diffs.push(format!("{node}: {what}: present in one file only"))
-        }
-        _ => {}
     }
 }
 

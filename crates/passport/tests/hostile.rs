@@ -76,6 +76,21 @@ fn pol(leaf: &str) -> String {
     format!("{P}/{TENANT}/Policies/{leaf}")
 }
 
+/// The statuses of a message of one command.
+fn code(code: u16) -> Expect {
+    Statuses(vec![code])
+}
+
+/// A message of one Get (CmdID 2) of `uri`.
+fn get_msg(uri: &str) -> Vec<u8> {
+    body(&get(2, uri))
+}
+
+/// A message of one Add (CmdID 2) of `uri` with this Format and Data.
+fn add_msg(uri: &str, format: &str, data: &str) -> Vec<u8> {
+    body(&add(2, uri, format, data))
+}
+
 /// A message whose body is `commands`, as bytes.
 fn body(commands: &str) -> Vec<u8> {
     message(commands).into_bytes()
@@ -91,6 +106,8 @@ fn with_bytes(commands: &str, needle: &str, bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The corpus, one case a line.
+#[rustfmt::skip]
 fn cases() -> Vec<Case> {
     let min = || pol("PINComplexity/MinimumPINLength");
     let use_pfw = || pol("UsePassportForWork");
@@ -132,169 +149,44 @@ fn cases() -> Vec<Case> {
     let item = "<Item/>";
     vec![
         // --- Not SyncML at all: refused whole (DESIGN "Message or command").
-        case(
-            "empty input",
-            "XML 1.0 §2.1: a document has a root",
-            "",
-            Refused("MissingRoot"),
-        ),
-        case(
-            "whitespace only",
-            "XML 1.0 §2.1",
-            " \n\t ",
-            Refused("MissingRoot"),
-        ),
-        case(
-            "wrong root",
-            "DESIGN: wrong root refused",
-            "<SyncMl><SyncBody/></SyncMl>",
-            Refused("WrongRoot"),
-        ),
-        case(
-            "HTML instead of SyncML",
-            "DESIGN: wrong root refused",
-            "<html><body>502 Bad Gateway</body></html>",
-            Refused("WrongRoot"),
-        ),
-        case(
-            "SyncML 1.1 namespace",
-            "DESIGN: namespace SYNCML:SYNCML1.2 only",
-            "<SyncML xmlns=\"SYNCML:SYNCML1.1\"><SyncBody/></SyncML>",
-            Refused("WrongNamespace"),
-        ),
-        case(
-            "foreign namespace",
-            "DESIGN: namespace SYNCML:SYNCML1.2 only",
-            "<SyncML xmlns=\"urn:example\"><SyncBody/></SyncML>",
-            Refused("WrongNamespace"),
-        ),
-        case(
-            "no namespace",
-            "README: the local form of Microsoft's examples has none",
-            format!("<SyncML><SyncBody>{ok_add}</SyncBody></SyncML>"),
-            codes(&[200]),
-        ),
+        case("empty input", "XML 1.0 §2.1: a document has a root", "", Refused("MissingRoot")),
+        case("whitespace only", "XML 1.0 §2.1", " \n\t ", Refused("MissingRoot")),
+        case("wrong root", "DESIGN: wrong root refused", "<SyncMl><SyncBody/></SyncMl>", Refused("WrongRoot")),
+        case("HTML instead of SyncML", "DESIGN: wrong root refused", "<html><body>502 Bad Gateway</body></html>", Refused("WrongRoot")),
+        case("SyncML 1.1 namespace", "DESIGN: namespace SYNCML:SYNCML1.2 only", "<SyncML xmlns=\"SYNCML:SYNCML1.1\"><SyncBody/></SyncML>", Refused("WrongNamespace")),
+        case("foreign namespace", "DESIGN: namespace SYNCML:SYNCML1.2 only", "<SyncML xmlns=\"urn:example\"><SyncBody/></SyncML>", Refused("WrongNamespace")),
+        case("no namespace", "README: the local form of Microsoft's examples has none", format!("<SyncML><SyncBody>{ok_add}</SyncBody></SyncML>"), code(200)),
         case(
             "namespace in lower case",
             "README: the namespace matches in any case",
             format!("<SyncML xmlns=\"syncml:syncml1.2\"><SyncBody>{ok_add}</SyncBody></SyncML>"),
             codes(&[200]),
         ),
-        case(
-            "no SyncBody",
-            "SyncML DTD: SyncBody is required",
-            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"></SyncML>",
-            Refused("MissingBody"),
-        ),
-        case(
-            "two SyncBody",
-            "SyncML DTD: one SyncBody",
-            "<SyncML><SyncBody/><SyncBody/></SyncML>",
-            Refused("Grammar"),
-        ),
-        case(
-            "SyncHdr after SyncBody",
-            "SyncML DTD: SyncHdr first",
-            "<SyncML><SyncBody/><SyncHdr/></SyncML>",
-            Refused("Grammar"),
-        ),
-        case(
-            "text in SyncBody",
-            "SyncML DTD: no text in SyncBody",
-            body("stray text"),
-            Refused("Grammar"),
-        ),
+        case("no SyncBody", "SyncML DTD: SyncBody is required", "<SyncML xmlns=\"SYNCML:SYNCML1.2\"></SyncML>", Refused("MissingBody")),
+        case("two SyncBody", "SyncML DTD: one SyncBody", "<SyncML><SyncBody/><SyncBody/></SyncML>", Refused("Grammar")),
+        case("SyncHdr after SyncBody", "SyncML DTD: SyncHdr first", "<SyncML><SyncBody/><SyncHdr/></SyncML>", Refused("Grammar")),
+        case("text in SyncBody", "SyncML DTD: no text in SyncBody", body("stray text"), Refused("Grammar")),
         // --- DTDs and entities (DESIGN "Untrusted input": no DTD or entity expansion).
-        case(
-            "DOCTYPE",
-            "DESIGN: no DTD",
-            "<!DOCTYPE SyncML><SyncML><SyncBody/></SyncML>",
-            Refused("Doctype"),
-        ),
-        case(
-            "billion laughs",
-            "DESIGN: no entity expansion",
-            laughs,
-            Refused("Doctype"),
-        ),
+        case("DOCTYPE", "DESIGN: no DTD", "<!DOCTYPE SyncML><SyncML><SyncBody/></SyncML>", Refused("Doctype")),
+        case("billion laughs", "DESIGN: no entity expansion", laughs, Refused("Doctype")),
         case(
             "external entity",
             "DESIGN: no entity expansion",
             "<!DOCTYPE SyncML [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><SyncML><SyncBody><Alert><CmdID>&x;</CmdID></Alert></SyncBody></SyncML>",
             Refused("Doctype"),
         ),
-        case(
-            "parameter entity",
-            "DESIGN: no DTD",
-            "<!DOCTYPE SyncML [<!ENTITY % p SYSTEM \"http://example.invalid/x.dtd\"> %p;]><SyncML><SyncBody/></SyncML>",
-            Refused("Doctype"),
-        ),
-        case(
-            "undeclared entity",
-            "XML 1.0 §4.1: only the five predefined",
-            body(&add(2, &use_pfw(), "bool", "&lol;")),
-            Refused("UndeclaredEntity"),
-        ),
-        case(
-            "predefined entity in a URI",
-            "XML 1.0 §4.6: &amp; is a character; the name does not exist (404)",
-            body(&get(2, &format!("{P}/a&amp;b/Policies"))),
-            codes(&[404]),
-        ),
-        case(
-            "NUL character reference",
-            "XML 1.0 §2.2: NUL is not a character",
-            body(&add(2, &use_pfw(), "bool", "&#0;")),
-            Refused("InvalidCharRef"),
-        ),
-        case(
-            "control character reference",
-            "XML 1.0 §2.2",
-            body(&add(2, &use_pfw(), "bool", "&#x1;")),
-            Refused("InvalidCharRef"),
-        ),
-        case(
-            "huge character reference",
-            "XML 1.0 §2.2: beyond U+10FFFF",
-            body(&add(2, &use_pfw(), "bool", "&#99999999999999999999;")),
-            Refused("InvalidCharRef"),
-        ),
-        case(
-            "processing instruction",
-            "DESIGN: none accepted",
-            "<?xml-stylesheet href=\"x\"?><SyncML><SyncBody/></SyncML>",
-            Refused("ProcessingInstruction"),
-        ),
-        case(
-            "UTF-16 declared",
-            "MS-MDM: UTF-8 only",
-            "<?xml version=\"1.0\" encoding=\"UTF-16\"?><SyncML><SyncBody/></SyncML>",
-            Refused("UnsupportedEncoding"),
-        ),
-        case(
-            "XML 1.1",
-            "XML 1.0 only",
-            "<?xml version=\"1.1\"?><SyncML><SyncBody/></SyncML>",
-            Refused("UnsupportedVersion"),
-        ),
-        case(
-            "UTF-8 byte order mark",
-            "XML 1.0 §4.3.3: a BOM may start UTF-8",
-            [b"\xEF\xBB\xBF".as_slice(), &body(&ok_add)].concat(),
-            codes(&[200]),
-        ),
-        case(
-            "CDATA value",
-            "XML 1.0 §2.7: CDATA is text",
-            body(&add(2, &rsd(), "bool", "<![CDATA[true]]>")),
-            codes(&[200]),
-        ),
-        case(
-            "unclosed CDATA",
-            "XML 1.0 §2.7",
-            body(&add(2, &use_pfw(), "bool", "<![CDATA[true")),
-            Refused("Syntax"),
-        ),
+        case("parameter entity", "DESIGN: no DTD", "<!DOCTYPE SyncML [<!ENTITY % p SYSTEM \"http://example.invalid/x.dtd\"> %p;]><SyncML><SyncBody/></SyncML>", Refused("Doctype")),
+        case("undeclared entity", "XML 1.0 §4.1: only the five predefined", add_msg(&use_pfw(), "bool", "&lol;"), Refused("UndeclaredEntity")),
+        case("predefined entity in a URI", "XML 1.0 §4.6: &amp; is a character; the name does not exist (404)", get_msg(&format!("{P}/a&amp;b/Policies")), code(404)),
+        case("NUL character reference", "XML 1.0 §2.2: NUL is not a character", add_msg(&use_pfw(), "bool", "&#0;"), Refused("InvalidCharRef")),
+        case("control character reference", "XML 1.0 §2.2", add_msg(&use_pfw(), "bool", "&#x1;"), Refused("InvalidCharRef")),
+        case("huge character reference", "XML 1.0 §2.2: beyond U+10FFFF", add_msg(&use_pfw(), "bool", "&#99999999999999999999;"), Refused("InvalidCharRef")),
+        case("processing instruction", "DESIGN: none accepted", "<?xml-stylesheet href=\"x\"?><SyncML><SyncBody/></SyncML>", Refused("ProcessingInstruction")),
+        case("UTF-16 declared", "MS-MDM: UTF-8 only", "<?xml version=\"1.0\" encoding=\"UTF-16\"?><SyncML><SyncBody/></SyncML>", Refused("UnsupportedEncoding")),
+        case("XML 1.1", "XML 1.0 only", "<?xml version=\"1.1\"?><SyncML><SyncBody/></SyncML>", Refused("UnsupportedVersion")),
+        case("UTF-8 byte order mark", "XML 1.0 §4.3.3: a BOM may start UTF-8", [b"\xEF\xBB\xBF".as_slice(), &body(&ok_add)].concat(), code(200)),
+        case("CDATA value", "XML 1.0 §2.7: CDATA is text", add_msg(&rsd(), "bool", "<![CDATA[true]]>"), code(200)),
+        case("unclosed CDATA", "XML 1.0 §2.7", add_msg(&use_pfw(), "bool", "<![CDATA[true"), Refused("Syntax")),
         case(
             "comment inside a LocURI",
             "XML 1.0 §2.5: comments are not text; the URI reads whole",
@@ -313,15 +205,7 @@ fn cases() -> Vec<Case> {
             )),
             Refused("Syntax"),
         ),
-        case(
-            "comment ending in --->",
-            "XML 1.0 §2.5 (a comment may not end with -)",
-            body(&format!(
-                "{}<!-- x --->",
-                add(2, &use_pfw(), "bool", "true")
-            )),
-            Refused("Syntax"),
-        ),
+        case("comment ending in --->", "XML 1.0 §2.5 (a comment may not end with -)", body(&format!("{}<!-- x --->", add(2, &use_pfw(), "bool", "true"))), Refused("Syntax")),
         case(
             "a command in a foreign namespace",
             "README Refused messages: an element declaring another default namespace is not SyncML",
@@ -344,137 +228,29 @@ fn cases() -> Vec<Case> {
             Refused("WrongRoot"),
         ),
         // --- Encoding (DESIGN: not UTF-8, NUL refused whole).
-        case(
-            "invalid UTF-8",
-            "DESIGN: not UTF-8 is refused",
-            with_bytes(&add(2, &use_pfw(), "bool", "VALUE"), "VALUE", b"\xFF\xFE"),
-            Refused("NotUtf8"),
-        ),
-        case(
-            "overlong UTF-8 for /",
-            "RFC 3629 §3: overlong forms are invalid",
-            with_bytes(&get(2, &format!("{P}/SLASH")), "SLASH", b"\xC0\xAF"),
-            Refused("NotUtf8"),
-        ),
-        case(
-            "UTF-8 surrogate",
-            "RFC 3629 §3: surrogates are invalid",
-            with_bytes(&get(2, &format!("{P}/SUR")), "SUR", b"\xED\xA0\x80"),
-            Refused("NotUtf8"),
-        ),
-        case(
-            "UTF-16 input",
-            "MS-MDM: UTF-8 only",
-            "<SyncML/>"
-                .encode_utf16()
-                .flat_map(u16::to_le_bytes)
-                .collect::<Vec<u8>>(),
-            Refused("InvalidChar"),
-        ),
-        case(
-            "raw NUL in Data",
-            "XML 1.0 §2.2; DESIGN: NUL refused whole",
-            with_bytes(&add(2, &use_pfw(), "bool", "VALUE"), "VALUE", b"true\0"),
-            Refused("InvalidChar"),
-        ),
-        case(
-            "raw NUL in a tag",
-            "XML 1.0 §2.2",
-            with_bytes(&ok_add, "<CmdID>", b"<Cmd\0ID>"),
-            Refused("InvalidChar"),
-        ),
-        case(
-            "noncharacter U+FFFE",
-            "XML 1.0 §2.2",
-            body(&add(2, &use_pfw(), "bool", "\u{FFFE}")),
-            Refused("InvalidChar"),
-        ),
-        case(
-            "escape character",
-            "XML 1.0 §2.2",
-            body(&add(2, &use_pfw(), "bool", "\u{1B}[31m")),
-            Refused("InvalidChar"),
-        ),
+        case("invalid UTF-8", "DESIGN: not UTF-8 is refused", with_bytes(&add(2, &use_pfw(), "bool", "VALUE"), "VALUE", b"\xFF\xFE"), Refused("NotUtf8")),
+        case("overlong UTF-8 for /", "RFC 3629 §3: overlong forms are invalid", with_bytes(&get(2, &format!("{P}/SLASH")), "SLASH", b"\xC0\xAF"), Refused("NotUtf8")),
+        case("UTF-8 surrogate", "RFC 3629 §3: surrogates are invalid", with_bytes(&get(2, &format!("{P}/SUR")), "SUR", b"\xED\xA0\x80"), Refused("NotUtf8")),
+        case("UTF-16 input", "MS-MDM: UTF-8 only", "<SyncML/>".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>(), Refused("InvalidChar")),
+        case("raw NUL in Data", "XML 1.0 §2.2; DESIGN: NUL refused whole", with_bytes(&add(2, &use_pfw(), "bool", "VALUE"), "VALUE", b"true\0"), Refused("InvalidChar")),
+        case("raw NUL in a tag", "XML 1.0 §2.2", with_bytes(&ok_add, "<CmdID>", b"<Cmd\0ID>"), Refused("InvalidChar")),
+        case("noncharacter U+FFFE", "XML 1.0 §2.2", add_msg(&use_pfw(), "bool", "\u{FFFE}"), Refused("InvalidChar")),
+        case("escape character", "XML 1.0 §2.2", add_msg(&use_pfw(), "bool", "\u{1B}[31m"), Refused("InvalidChar")),
         // --- Well-formedness.
-        case(
-            "mismatched end tag",
-            "XML 1.0 §3",
-            body("<Add><CmdID>2</CmdID></Replace>"),
-            Refused("Syntax"),
-        ),
-        case(
-            "content after the root",
-            "XML 1.0 §2.1",
-            [body(&ok_add), b"<SyncML/>".to_vec()].concat(),
-            Refused("ContentOutsideRoot"),
-        ),
-        case(
-            "duplicate attribute",
-            "XML 1.0 §3.1",
-            "<SyncML xmlns=\"a\" xmlns=\"a\"><SyncBody/></SyncML>",
-            Refused("Syntax"),
-        ),
-        case(
-            "unquoted attribute",
-            "XML 1.0 §3.1",
-            "<SyncML xmlns=SYNCML:SYNCML1.2><SyncBody/></SyncML>",
-            Refused("Syntax"),
-        ),
-        case(
-            "< in an attribute value",
-            "XML 1.0 §3.1",
-            "<SyncML xmlns=\"<\"><SyncBody/></SyncML>",
-            Refused("Syntax"),
-        ),
-        case(
-            "bad element name",
-            "XML 1.0 §2.3",
-            body("<1Add><CmdID>2</CmdID></1Add>"),
-            Refused("Syntax"),
-        ),
+        case("mismatched end tag", "XML 1.0 §3", body("<Add><CmdID>2</CmdID></Replace>"), Refused("Syntax")),
+        case("content after the root", "XML 1.0 §2.1", [body(&ok_add), b"<SyncML/>".to_vec()].concat(), Refused("ContentOutsideRoot")),
+        case("duplicate attribute", "XML 1.0 §3.1", "<SyncML xmlns=\"a\" xmlns=\"a\"><SyncBody/></SyncML>", Refused("Syntax")),
+        case("unquoted attribute", "XML 1.0 §3.1", "<SyncML xmlns=SYNCML:SYNCML1.2><SyncBody/></SyncML>", Refused("Syntax")),
+        case("< in an attribute value", "XML 1.0 §3.1", "<SyncML xmlns=\"<\"><SyncBody/></SyncML>", Refused("Syntax")),
+        case("bad element name", "XML 1.0 §2.3", body("<1Add><CmdID>2</CmdID></1Add>"), Refused("Syntax")),
         // --- Size and shape limits (README Limits).
-        case(
-            "nested 33 deep",
-            "README: depth 32, refused whole (the innermost CmdID is level 33)",
-            deep(30),
-            Refused("TooDeep"),
-        ),
-        case(
-            "nested 32 deep",
-            "README: depth 32 (SyncML, SyncBody, 29 Sequences, a CmdID)",
-            deep(29),
-            codes(&[200; 29]),
-        ),
-        case(
-            "nested 100,000 deep",
-            "README: depth 32, refused at the first tag past it",
-            deep(100_000),
-            Refused("TooDeep"),
-        ),
-        case(
-            "nested 10,000 deep",
-            "README: depth 32",
-            deep(10_000),
-            Refused("TooDeep"),
-        ),
-        case(
-            "Data at the value limit",
-            "README: 64 KiB value accepted; int with leading zeros",
-            body(&add(2, &hist(), "int", &int_at_limit)),
-            codes(&[200]),
-        ),
-        case(
-            "Data over the value limit",
-            "README: one value over 64 KiB → 413",
-            body(&add(2, &hist(), "int", &int_over_limit)),
-            codes(&[413]),
-        ),
-        case(
-            "Data over the text limit",
-            "README: one text node over 1 MiB → refused whole",
-            body(&add(2, &hist(), "int", &text_over_limit)),
-            Refused("TextTooLong"),
-        ),
+        case("nested 33 deep", "README: depth 32, refused whole (the innermost CmdID is level 33)", deep(30), Refused("TooDeep")),
+        case("nested 32 deep", "README: depth 32 (SyncML, SyncBody, 29 Sequences, a CmdID)", deep(29), codes(&[200; 29])),
+        case("nested 100,000 deep", "README: depth 32, refused at the first tag past it", deep(100_000), Refused("TooDeep")),
+        case("nested 10,000 deep", "README: depth 32", deep(10_000), Refused("TooDeep")),
+        case("Data at the value limit", "README: 64 KiB value accepted; int with leading zeros", add_msg(&hist(), "int", &int_at_limit), code(200)),
+        case("Data over the value limit", "README: one value over 64 KiB → 413", add_msg(&hist(), "int", &int_over_limit), code(413)),
+        case("Data over the text limit", "README: one text node over 1 MiB → refused whole", add_msg(&hist(), "int", &text_over_limit), Refused("TextTooLong")),
         case(
             "message over 4 MiB",
             "README: message size, checked before parsing",
@@ -484,15 +260,7 @@ fn cases() -> Vec<Case> {
             )),
             Refused("MessageTooLarge"),
         ),
-        case(
-            "100,000 items",
-            "README: items per message 10,000",
-            body(&format!(
-                "<Add><CmdID>2</CmdID>{}</Add>",
-                item.repeat(100_000)
-            )),
-            Refused("TooManyItems"),
-        ),
+        case("100,000 items", "README: items per message 10,000", body(&format!("<Add><CmdID>2</CmdID>{}</Add>", item.repeat(100_000))), Refused("TooManyItems")),
         case(
             "10,000 items",
             "README: items at the limit decode; none has a Target (400)",
@@ -502,93 +270,20 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[400]),
         ),
-        case(
-            "100,000 commands",
-            "README: commands per message 10,000",
-            body(&"<Get><CmdID>1</CmdID></Get>".repeat(100_000)),
-            Refused("TooManyCommands"),
-        ),
-        case(
-            "10,001 unknown elements",
-            "README: containers and unknown elements count",
-            body(&"<Foo/>".repeat(limits.max_commands + 1)),
-            Refused("TooManyCommands"),
-        ),
+        case("100,000 commands", "README: commands per message 10,000", body(&"<Get><CmdID>1</CmdID></Get>".repeat(100_000)), Refused("TooManyCommands")),
+        case("10,001 unknown elements", "README: containers and unknown elements count", body(&"<Foo/>".repeat(limits.max_commands + 1)), Refused("TooManyCommands")),
         // --- URIs (DESIGN row 3; README URIs).
-        case(
-            "LocURI at the limit",
-            "README: 1,024 bytes accepted; the name does not exist (404)",
-            body(&get(2, &at_uri_limit)),
-            codes(&[404]),
-        ),
-        case(
-            "LocURI over the limit",
-            "README: over 1,024 bytes → 414",
-            body(&get(2, &over_uri_limit)),
-            codes(&[414]),
-        ),
-        case(
-            "segment over the limit",
-            "README: one segment over 255 bytes → 414",
-            body(&get(
-                2,
-                &format!("{P}/{}", "s".repeat(limits.max_segment_bytes + 1)),
-            )),
-            codes(&[414]),
-        ),
-        case(
-            "dot-dot segment",
-            "DESIGN row 3",
-            body(&get(2, &format!("{P}/{TENANT}/../{TENANT}"))),
-            codes(&[400]),
-        ),
-        case(
-            "empty segment",
-            "DESIGN row 3",
-            body(&get(2, &format!("{P}//{TENANT}"))),
-            codes(&[400]),
-        ),
-        case(
-            "leading slash",
-            "DESIGN row 3",
-            body(&get(2, "/Device/Vendor/MSFT/PassportForWork")),
-            codes(&[400]),
-        ),
-        case(
-            "trailing slash",
-            "DESIGN row 3: an empty last segment",
-            body(&get(2, &format!("{P}/"))),
-            codes(&[400]),
-        ),
-        case(
-            "dot past the first segment",
-            "DESIGN row 3",
-            body(&get(2, &format!("{P}/./{TENANT}"))),
-            codes(&[400]),
-        ),
-        case(
-            "encoded slash %2F",
-            "README: an encoded / is 400",
-            body(&add(
-                2,
-                &format!("{P}/a%2Fb/Policies/UsePassportForWork"),
-                "bool",
-                "true",
-            )),
-            codes(&[400]),
-        ),
-        case(
-            "encoded dot-dot %2E%2E",
-            "README: an encoded .. is 400",
-            body(&get(2, &format!("{P}/%2E%2E/{TENANT}"))),
-            codes(&[400]),
-        ),
-        case(
-            "encoded dot %2e",
-            "README: an encoded . is 400",
-            body(&get(2, &format!("{P}/%2e/{TENANT}"))),
-            codes(&[400]),
-        ),
+        case("LocURI at the limit", "README: 1,024 bytes accepted; the name does not exist (404)", get_msg(&at_uri_limit), code(404)),
+        case("LocURI over the limit", "README: over 1,024 bytes → 414", get_msg(&over_uri_limit), code(414)),
+        case("segment over the limit", "README: one segment over 255 bytes → 414", get_msg(&format!("{P}/{}", "s".repeat(limits.max_segment_bytes + 1))), code(414)),
+        case("dot-dot segment", "DESIGN row 3", get_msg(&format!("{P}/{TENANT}/../{TENANT}")), code(400)),
+        case("empty segment", "DESIGN row 3", get_msg(&format!("{P}//{TENANT}")), code(400)),
+        case("leading slash", "DESIGN row 3", get_msg("/Device/Vendor/MSFT/PassportForWork"), code(400)),
+        case("trailing slash", "DESIGN row 3: an empty last segment", get_msg(&format!("{P}/")), code(400)),
+        case("dot past the first segment", "DESIGN row 3", get_msg(&format!("{P}/./{TENANT}")), code(400)),
+        case("encoded slash %2F", "README: an encoded / is 400", add_msg(&format!("{P}/a%2Fb/Policies/UsePassportForWork"), "bool", "true"), code(400)),
+        case("encoded dot-dot %2E%2E", "README: an encoded .. is 400", get_msg(&format!("{P}/%2E%2E/{TENANT}")), code(400)),
+        case("encoded dot %2e", "README: an encoded . is 400", get_msg(&format!("{P}/%2e/{TENANT}")), code(400)),
         case(
             "encoded NUL %00",
             "decision (pfw-ddf UriError::ControlCharacter): no control character in a name (400)",
@@ -611,63 +306,15 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[400]),
         ),
-        case(
-            "raw C1 control in a LocURI",
-            "decision: U+009B (CSI) is a control character (400), though XML 1.0 allows it",
-            body(&get(2, &format!("{P}/a\u{9B}31m"))),
-            codes(&[400]),
-        ),
-        case(
-            "encoded tab %09",
-            "README: whitespace inside a URI is part of the name (404)",
-            body(&get(2, &format!("{P}/a%09b"))),
-            codes(&[404]),
-        ),
-        case(
-            "overlong UTF-8 %C0%AF",
-            "RFC 3629: a decoded segment must be UTF-8 (400)",
-            body(&get(2, &format!("{P}/%C0%AF"))),
-            codes(&[400]),
-        ),
-        case(
-            "bad escape %ZZ",
-            "RFC 3986 §2.1 (400)",
-            body(&get(2, &format!("{P}/%ZZ"))),
-            codes(&[400]),
-        ),
-        case(
-            "truncated escape %4",
-            "RFC 3986 §2.1 (400)",
-            body(&get(2, &format!("{P}/a%4"))),
-            codes(&[400]),
-        ),
-        case(
-            "encoded tenant name",
-            "README: %41 is A; the tenant A does not exist (404)",
-            body(&get(2, &format!("{P}/%41/Policies"))),
-            codes(&[404]),
-        ),
-        case(
-            "whitespace inside a URI",
-            "README: part of the name (404)",
-            body(&get(
-                2,
-                &format!("{P}/{TENANT}/Policies/Use PassportForWork"),
-            )),
-            codes(&[404]),
-        ),
-        case(
-            "query on Add",
-            "DESIGN row 10: ?list= on a write → 406",
-            body(&add(2, &format!("{}?list=Struct", rsd()), "bool", "true")),
-            codes(&[406]),
-        ),
-        case(
-            "ACL property",
-            "DESIGN row 10: ?prop=ACL → 406",
-            body(&get(2, &format!("{P}?prop=ACL"))),
-            codes(&[406]),
-        ),
+        case("raw C1 control in a LocURI", "decision: U+009B (CSI) is a control character (400), though XML 1.0 allows it", get_msg(&format!("{P}/a\u{9B}31m")), code(400)),
+        case("encoded tab %09", "README: whitespace inside a URI is part of the name (404)", get_msg(&format!("{P}/a%09b")), code(404)),
+        case("overlong UTF-8 %C0%AF", "RFC 3629: a decoded segment must be UTF-8 (400)", get_msg(&format!("{P}/%C0%AF")), code(400)),
+        case("bad escape %ZZ", "RFC 3986 §2.1 (400)", get_msg(&format!("{P}/%ZZ")), code(400)),
+        case("truncated escape %4", "RFC 3986 §2.1 (400)", get_msg(&format!("{P}/a%4")), code(400)),
+        case("encoded tenant name", "README: %41 is A; the tenant A does not exist (404)", get_msg(&format!("{P}/%41/Policies")), code(404)),
+        case("whitespace inside a URI", "README: part of the name (404)", get_msg(&format!("{P}/{TENANT}/Policies/Use PassportForWork")), code(404)),
+        case("query on Add", "DESIGN row 10: ?list= on a write → 406", add_msg(&format!("{}?list=Struct", rsd()), "bool", "true"), code(406)),
+        case("ACL property", "DESIGN row 10: ?prop=ACL → 406", get_msg(&format!("{P}?prop=ACL")), code(406)),
         Case {
             no_user: true,
             ..case(
@@ -683,21 +330,8 @@ fn cases() -> Vec<Case> {
             )
         },
         // --- CmdIDs (DESIGN row 1).
-        case(
-            "CmdID 0",
-            "DESIGN row 1: 400",
-            body(&cmd("Add", 0, &use_pfw(), Some("bool"), Some("true"))),
-            codes(&[400]),
-        ),
-        case(
-            "no CmdID",
-            "DESIGN row 1: 400",
-            body(&format!(
-                "<Add><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>",
-                use_pfw()
-            )),
-            codes(&[400]),
-        ),
+        case("CmdID 0", "DESIGN row 1: 400", body(&cmd("Add", 0, &use_pfw(), Some("bool"), Some("true"))), code(400)),
+        case("no CmdID", "DESIGN row 1: 400", body(&format!("<Add><Item><Target><LocURI>{}</LocURI></Target><Data>true</Data></Item></Add>", use_pfw())), code(400)),
         case(
             "duplicate CmdIDs",
             "decision: both answered (lint flags the duplicate)",
@@ -714,42 +348,12 @@ fn cases() -> Vec<Case> {
             codes(&[200]),
         ),
         // --- Commands and containers (DESIGN rows 2, 6-10, "Containers").
-        case(
-            "Add without Data on an int",
-            "README Values: Add without Data is 400 unless chr",
-            body(&cmd("Add", 2, &hist(), Some("int"), None)),
-            codes(&[400]),
-        ),
-        case(
-            "Add without Data on a tenant",
-            "DESIGN: an interior node takes no Data",
-            body(&cmd("Add", 2, &format!("{P}/new-tenant"), None, None)),
-            codes(&[200]),
-        ),
-        case(
-            "Add without Meta",
-            "DESIGN row 8: a missing Format means the node's",
-            body(&cmd("Add", 2, &hist(), None, Some("6"))),
-            codes(&[200]),
-        ),
-        case(
-            "Add without Item",
-            "DESIGN row 2: Item is mandatory (400)",
-            body("<Add><CmdID>2</CmdID></Add>"),
-            codes(&[400]),
-        ),
-        case(
-            "Atomic without members",
-            "DESIGN Containers: an empty Atomic is 200",
-            body("<Atomic><CmdID>2</CmdID></Atomic>"),
-            codes(&[200]),
-        ),
-        case(
-            "Sequence without members",
-            "DESIGN Containers",
-            body("<Sequence><CmdID>2</CmdID></Sequence>"),
-            codes(&[200]),
-        ),
+        case("Add without Data on an int", "README Values: Add without Data is 400 unless chr", body(&cmd("Add", 2, &hist(), Some("int"), None)), code(400)),
+        case("Add without Data on a tenant", "DESIGN: an interior node takes no Data", body(&cmd("Add", 2, &format!("{P}/new-tenant"), None, None)), code(200)),
+        case("Add without Meta", "DESIGN row 8: a missing Format means the node's", body(&cmd("Add", 2, &hist(), None, Some("6"))), code(200)),
+        case("Add without Item", "DESIGN row 2: Item is mandatory (400)", body("<Add><CmdID>2</CmdID></Add>"), code(400)),
+        case("Atomic without members", "DESIGN Containers: an empty Atomic is 200", body("<Atomic><CmdID>2</CmdID></Atomic>"), code(200)),
+        case("Sequence without members", "DESIGN Containers", body("<Sequence><CmdID>2</CmdID></Sequence>"), code(200)),
         case(
             "nested Atomic",
             "DESIGN Containers: nested Atomic 500, its Atomic 507, member not run 215",
@@ -759,33 +363,10 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[507, 500, 215]),
         ),
-        case(
-            "Get inside Atomic",
-            "DESIGN Containers: 500, the Atomic 507",
-            body(&format!(
-                "<Atomic><CmdID>2</CmdID>{}</Atomic>",
-                get(3, &use_pfw())
-            )),
-            codes(&[507, 500]),
-        ),
-        case(
-            "unknown command",
-            "DESIGN row 2: 400",
-            body("<Frobnicate><CmdID>2</CmdID></Frobnicate>"),
-            codes(&[400]),
-        ),
-        case(
-            "malformed command",
-            "DESIGN row 2: 400",
-            body("<Add><CmdID>2</CmdID><Bogus/></Add>"),
-            codes(&[400]),
-        ),
-        case(
-            "Exec",
-            "DESIGN row 6: no node allows Exec (405)",
-            body(&cmd("Exec", 2, &use_pfw(), None, None)),
-            codes(&[405]),
-        ),
+        case("Get inside Atomic", "DESIGN Containers: 500, the Atomic 507", body(&format!("<Atomic><CmdID>2</CmdID>{}</Atomic>", get(3, &use_pfw()))), codes(&[507, 500])),
+        case("unknown command", "DESIGN row 2: 400", body("<Frobnicate><CmdID>2</CmdID></Frobnicate>"), code(400)),
+        case("malformed command", "DESIGN row 2: 400", body("<Add><CmdID>2</CmdID><Bogus/></Add>"), code(400)),
+        case("Exec", "DESIGN row 6: no node allows Exec (405)", body(&cmd("Exec", 2, &use_pfw(), None, None)), code(405)),
         case(
             "Copy",
             "DESIGN row 10: 406",
@@ -796,21 +377,8 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[406]),
         ),
-        case(
-            "MoreData",
-            "DESIGN row 10: large objects 406",
-            body(
-                &cmd("Replace", 2, &min(), Some("int"), Some("6"))
-                    .replace("</Data>", "</Data><MoreData/>"),
-            ),
-            codes(&[406]),
-        ),
-        case(
-            "Alert with an unknown code",
-            "DESIGN: an Alert not understood is 406",
-            body("<Alert><CmdID>2</CmdID><Data>99999999</Data></Alert>"),
-            codes(&[406]),
-        ),
+        case("MoreData", "DESIGN row 10: large objects 406", body(&cmd("Replace", 2, &min(), Some("int"), Some("6")).replace("</Data>", "</Data><MoreData/>")), code(406)),
+        case("Alert with an unknown code", "DESIGN: an Alert not understood is 406", body("<Alert><CmdID>2</CmdID><Data>99999999</Data></Alert>"), code(406)),
         case(
             "incoming Status",
             "DESIGN: a server's Status is read, not answered",
@@ -820,78 +388,18 @@ fn cases() -> Vec<Case> {
             codes(&[]),
         ),
         // --- Values (DESIGN "Values").
-        case(
-            "int overflow",
-            "DESIGN: overflow is 400",
-            body(&add(2, &hist(), "int", "2147483648")),
-            codes(&[400]),
-        ),
-        case(
-            "int underflow",
-            "DESIGN: overflow is 400",
-            body(&add(2, &hist(), "int", "-2147483649")),
-            codes(&[400]),
-        ),
-        case(
-            "int with a plus sign",
-            "README: +5 is 400",
-            body(&add(2, &hist(), "int", "+5")),
-            codes(&[400]),
-        ),
-        case(
-            "int in hexadecimal",
-            "README: 0x10 is 400",
-            body(&add(2, &hist(), "int", "0x10")),
-            codes(&[400]),
-        ),
-        case(
-            "int with spaces",
-            "DESIGN: a decimal i32, nothing else",
-            body(&add(2, &hist(), "int", " 6 ")),
-            codes(&[400]),
-        ),
-        case(
-            "int outside the range",
-            "DDF: History 0..50 (400)",
-            body(&add(2, &hist(), "int", "51")),
-            codes(&[400]),
-        ),
-        case(
-            "bool TRUE",
-            "DESIGN: true/false in any case",
-            body(&add(2, &rsd(), "bool", "TRUE")),
-            codes(&[200]),
-        ),
-        case(
-            "bool tRuE on a new node",
-            "DESIGN: true/false in any case",
-            body(&add(2, &rsd(), "bool", "tRuE")),
-            codes(&[200]),
-        ),
-        case(
-            "bool 1",
-            "DESIGN: 1 is 400",
-            body(&add(2, &rsd(), "bool", "1")),
-            codes(&[400]),
-        ),
-        case(
-            "bool yes",
-            "DESIGN: yes is 400",
-            body(&add(2, &rsd(), "bool", "yes")),
-            codes(&[400]),
-        ),
-        case(
-            "bool empty",
-            "DESIGN: a bool is true or false",
-            body(&add(2, &rsd(), "bool", "")),
-            codes(&[400]),
-        ),
-        case(
-            "Format b64 on a bool",
-            "DESIGN row 8: 415",
-            body(&add(2, &rsd(), "b64", "dHJ1ZQ==")),
-            codes(&[415]),
-        ),
+        case("int overflow", "DESIGN: overflow is 400", add_msg(&hist(), "int", "2147483648"), code(400)),
+        case("int underflow", "DESIGN: overflow is 400", add_msg(&hist(), "int", "-2147483649"), code(400)),
+        case("int with a plus sign", "README: +5 is 400", add_msg(&hist(), "int", "+5"), code(400)),
+        case("int in hexadecimal", "README: 0x10 is 400", add_msg(&hist(), "int", "0x10"), code(400)),
+        case("int with spaces", "DESIGN: a decimal i32, nothing else", add_msg(&hist(), "int", " 6 "), code(400)),
+        case("int outside the range", "DDF: History 0..50 (400)", add_msg(&hist(), "int", "51"), code(400)),
+        case("bool TRUE", "DESIGN: true/false in any case", add_msg(&rsd(), "bool", "TRUE"), code(200)),
+        case("bool tRuE on a new node", "DESIGN: true/false in any case", add_msg(&rsd(), "bool", "tRuE"), code(200)),
+        case("bool 1", "DESIGN: 1 is 400", add_msg(&rsd(), "bool", "1"), code(400)),
+        case("bool yes", "DESIGN: yes is 400", add_msg(&rsd(), "bool", "yes"), code(400)),
+        case("bool empty", "DESIGN: a bool is true or false", add_msg(&rsd(), "bool", ""), code(400)),
+        case("Format b64 on a bool", "DESIGN row 8: 415", add_msg(&rsd(), "b64", "dHJ1ZQ=="), code(415)),
         case(
             "GroupA with a bad item",
             "DESIGN: each list item must match",
@@ -904,34 +412,9 @@ fn cases() -> Vec<Case> {
             )),
             codes(&[400]),
         ),
-        case(
-            "user tree Add",
-            "DESIGN: ./User goes to the user's tree",
-            body(&add(
-                2,
-                &format!("{U}/{TENANT}/Policies/PINComplexity/Digits"),
-                "int",
-                "2",
-            )),
-            codes(&[418]),
-        ),
-        case(
-            "user tree fresh tenant",
-            "DESIGN: implicit Add of parents",
-            body(&add(
-                2,
-                &format!("{U}/other/Policies/PINComplexity/Digits"),
-                "int",
-                "2",
-            )),
-            codes(&[200]),
-        ),
-        case(
-            "tree full",
-            "README: nodes per tree 10,000 → 420 for the Add",
-            body(&tree_filler(limits.max_nodes_per_tree)),
-            tree_full_codes(limits.max_nodes_per_tree),
-        ),
+        case("user tree Add", "DESIGN: ./User goes to the user's tree", add_msg(&format!("{U}/{TENANT}/Policies/PINComplexity/Digits"), "int", "2"), code(418)),
+        case("user tree fresh tenant", "DESIGN: implicit Add of parents", add_msg(&format!("{U}/other/Policies/PINComplexity/Digits"), "int", "2"), code(200)),
+        case("tree full", "README: nodes per tree 10,000 → 420 for the Add", body(&tree_filler(limits.max_nodes_per_tree)), tree_full_codes(limits.max_nodes_per_tree)),
     ]
 }
 
@@ -1027,12 +510,10 @@ fn run(name: &str, input: &[u8], expect: &Expect, no_user: bool) -> Result<Durat
             user: (!no_user).then_some(USER),
             ..Options::default()
         };
-        let held = HEAP.current_usage();
-        HEAP.reset_peak_usage();
-        let start = Instant::now();
-        let result = device.engine.apply(device.store.as_mut(), input, &options);
-        slowest = slowest.max(start.elapsed());
-        peak = peak.max(HEAP.peak_usage().saturating_sub(held));
+        let (result, elapsed, heap) =
+            measured(|| device.engine.apply(device.store.as_mut(), input, &options));
+        slowest = slowest.max(elapsed);
+        peak = peak.max(heap);
         let got = match result {
             Ok(outcome) => Statuses(outcome.reports.iter().map(|r| r.status.code()).collect()),
             Err(EngineError::Decode(e)) => Refused(Box::leak(variant(&e).into_boxed_str())),
@@ -1051,6 +532,17 @@ fn run(name: &str, input: &[u8], expect: &Expect, no_user: bool) -> Result<Durat
     }
     report_memory(name, input.len(), peak);
     Ok(slowest)
+}
+
+/// What `f` returns, the time it took and the most heap it held at once beyond what was held
+/// before.
+fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
+    let held = HEAP.current_usage();
+    HEAP.reset_peak_usage();
+    let start = Instant::now();
+    let out = f();
+    let elapsed = start.elapsed();
+    (out, elapsed, HEAP.peak_usage().saturating_sub(held))
 }
 
 fn report_memory(name: &str, input_bytes: usize, peak: usize) {
@@ -1410,16 +902,14 @@ fn the_response_is_bounded_before_it_is_built() {
     let input = body(&format!("{adds}{gets}"));
     for backend in [Backend::Memory, Backend::Sqlite] {
         let mut device = Device::new(backend);
-        let held = HEAP.current_usage();
-        HEAP.reset_peak_usage();
-        let start = Instant::now();
-        let outcome = device
-            .engine
-            .apply(device.store.as_mut(), &input, &Options::default())
-            .expect("the message decodes");
-        let response = outcome.response.encode();
-        let elapsed = start.elapsed();
-        let peak = HEAP.peak_usage().saturating_sub(held);
+        let ((outcome, response), elapsed, peak) = measured(|| {
+            let outcome = device
+                .engine
+                .apply(device.store.as_mut(), &input, &Options::default())
+                .expect("the message decodes");
+            let response = outcome.response.encode();
+            (outcome, response)
+        });
         let codes: Vec<u16> = outcome.reports.iter().map(|r| r.status.code()).collect();
         assert_eq!(codes.len(), 3_200, "{backend:?}");
         assert!(
@@ -1474,15 +964,12 @@ fn struct_walks_of_a_large_tree_are_bounded() {
                 .count()
                 > 3_000
         );
-        let held = HEAP.current_usage();
-        HEAP.reset_peak_usage();
-        let start = Instant::now();
-        let outcome = device
-            .engine
-            .apply(device.store.as_mut(), &input, &Options::default())
-            .expect("the message decodes");
-        let elapsed = start.elapsed();
-        let peak = HEAP.peak_usage().saturating_sub(held);
+        let (outcome, elapsed, peak) = measured(|| {
+            device
+                .engine
+                .apply(device.store.as_mut(), &input, &Options::default())
+                .expect("the message decodes")
+        });
         let codes: Vec<u16> = outcome.reports.iter().map(|r| r.status.code()).collect();
         assert_eq!(codes[0], 200, "{backend:?}: {codes:?}");
         assert_eq!(codes[11], 413, "{backend:?}: {codes:?}");

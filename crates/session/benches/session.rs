@@ -100,15 +100,7 @@ fn benches(c: &mut Criterion) {
     // A whole session (three messages over TLS with the client certificate) of an enrolled
     // device against the local test server.
     let server = TestServer::start(TestServerConfig::default()).expect("server");
-    let mdm = MdmServer::new(
-        MdmConfig {
-            script: Vec::new(),
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-        server.management_url(),
-    );
-    server.set_management_handler(mdm.handler());
+    MdmServer::serve(&server, MdmConfig::playing(Vec::new()));
     let mut store = MemoryStore::new();
     let request = EnrollRequest {
         server: server.base_url(),

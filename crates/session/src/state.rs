@@ -12,7 +12,7 @@ use pfw_ddf::encode_segment;
 use pfw_devinfo::{DeviceFacts, DmProvider, ensure_device_id};
 use pfw_engine::Engine;
 use pfw_syncml::Limits;
-use pfw_tree::{InstanceId, Registry, Store, Transaction};
+use pfw_tree::{InstanceId, RecordKey, Registry, Store, Transaction};
 
 use crate::enroll::device::{DeviceId, DeviceInfo};
 use crate::enroll::record::Enrollment;
@@ -23,7 +23,7 @@ pub const NAMESPACE: &str = "session.enrollment";
 
 /// The stored enrollment, if the device is enrolled.
 pub fn load_enrollment(store: &dyn Store) -> Result<Option<Enrollment>, StateError> {
-    let Some(bytes) = store.record(NAMESPACE, OWNER, RECORD_KEY)? else {
+    let Some(bytes) = store.record(ENROLLMENT)? else {
         return Ok(None);
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -34,8 +34,8 @@ pub fn load_enrollment(store: &dyn Store) -> Result<Option<Enrollment>, StateErr
 /// transaction). The session counter starts again.
 pub fn save_enrollment(store: &mut dyn Store, enrollment: &Enrollment) -> Result<(), StateError> {
     let json = enrollment.to_json()?;
-    store.set_record(NAMESPACE, OWNER, RECORD_KEY, Some(json.as_bytes()))?;
-    store.set_record(NAMESPACE, OWNER, COUNTER_KEY, None)?;
+    store.set_record(ENROLLMENT, Some(json.as_bytes()))?;
+    store.set_record(COUNTER, None)?;
     store.put(
         InstanceId::DEVICE,
         &provider_key(enrollment.provider_id()),
@@ -51,8 +51,8 @@ pub fn forget_enrollment(store: &mut dyn Store) -> Result<Option<Enrollment>, St
     let Some(enrollment) = load_enrollment(store)? else {
         return Ok(None);
     };
-    store.set_record(NAMESPACE, OWNER, RECORD_KEY, None)?;
-    store.set_record(NAMESPACE, OWNER, COUNTER_KEY, None)?;
+    store.set_record(ENROLLMENT, None)?;
+    store.set_record(COUNTER, None)?;
     store.delete_subtree(InstanceId::DEVICE, &provider_key(enrollment.provider_id()))?;
     pfw_devinfo::save_provider(store, None)?;
     Ok(Some(enrollment))
@@ -63,17 +63,12 @@ pub fn next_session_id(store: &mut dyn Store) -> Result<String, StateError> {
     let mut transaction = Transaction::begin(store)?;
     let store = transaction.store();
     let last = store
-        .record(NAMESPACE, OWNER, COUNTER_KEY)?
+        .record(COUNTER)?
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|t| t.parse::<u32>().ok())
         .unwrap_or(0);
     let next = next_counter(last);
-    store.set_record(
-        NAMESPACE,
-        OWNER,
-        COUNTER_KEY,
-        Some(next.to_string().as_bytes()),
-    )?;
+    store.set_record(COUNTER, Some(next.to_string().as_bytes()))?;
     transaction.commit()?;
     Ok(format_session_id(next))
 }
@@ -125,48 +120,27 @@ pub fn provider_of(enrollment: &Enrollment) -> DmProvider {
     let poll = &dm.poll;
     let num = |v: Option<u32>| v.map(|n| n.to_string());
     let flag = |v: Option<bool>| v.map(|b| b.to_string());
-    DmProvider::new(enrollment.provider_id())
-        .with("EntDeviceName", dm.ent_device_name.clone())
-        .with("EntDMID", dm.ent_dmid.clone())
-        .with("UPN", dm.upn.clone().or_else(|| enrollment.user.clone()))
-        .with(
-            "ManagementServiceAddress",
-            Some(enrollment.server_address().to_owned()),
-        )
-        .with(
-            "SyncApplicationVersion",
-            dm.sync_application_version.clone(),
-        )
-        .with("RequireMessageSigning", flag(dm.require_message_signing))
-        .with(
-            "Poll/IntervalForFirstSetOfRetries",
-            num(poll.interval_for_first_set_of_retries),
-        )
-        .with(
-            "Poll/NumberOfFirstRetries",
-            num(poll.number_of_first_retries),
-        )
-        .with(
-            "Poll/IntervalForSecondSetOfRetries",
-            num(poll.interval_for_second_set_of_retries),
-        )
-        .with(
-            "Poll/NumberOfSecondRetries",
-            num(poll.number_of_second_retries),
-        )
-        .with(
-            "Poll/IntervalForRemainingScheduledRetries",
-            num(poll.interval_for_remaining_scheduled_retries),
-        )
-        .with(
-            "Poll/NumberOfRemainingScheduledRetries",
-            num(poll.number_of_remaining_scheduled_retries),
-        )
-        .with("Poll/PollOnLogin", flag(poll.poll_on_login))
-        .with(
-            "Poll/AllUsersPollOnFirstLogin",
-            flag(poll.all_users_poll_on_first_login),
-        )
+    #[rustfmt::skip]
+    let values = [
+        ("EntDeviceName", dm.ent_device_name.clone()),
+        ("EntDMID", dm.ent_dmid.clone()),
+        ("UPN", dm.upn.clone().or_else(|| enrollment.user.clone())),
+        ("ManagementServiceAddress", Some(enrollment.server_address().to_owned())),
+        ("SyncApplicationVersion", dm.sync_application_version.clone()),
+        ("RequireMessageSigning", flag(dm.require_message_signing)),
+        ("Poll/IntervalForFirstSetOfRetries", num(poll.interval_for_first_set_of_retries)),
+        ("Poll/NumberOfFirstRetries", num(poll.number_of_first_retries)),
+        ("Poll/IntervalForSecondSetOfRetries", num(poll.interval_for_second_set_of_retries)),
+        ("Poll/NumberOfSecondRetries", num(poll.number_of_second_retries)),
+        ("Poll/IntervalForRemainingScheduledRetries", num(poll.interval_for_remaining_scheduled_retries)),
+        ("Poll/NumberOfRemainingScheduledRetries", num(poll.number_of_remaining_scheduled_retries)),
+        ("Poll/PollOnLogin", flag(poll.poll_on_login)),
+        ("Poll/AllUsersPollOnFirstLogin", flag(poll.all_users_poll_on_first_login)),
+    ];
+    values.into_iter().fold(
+        DmProvider::new(enrollment.provider_id()),
+        |provider, (name, value)| provider.with(name, value),
+    )
 }
 
 /// A SessionID as Windows writes it (reference §4.5, inferred from the observed `1` and `D`):
@@ -192,12 +166,10 @@ fn provider_key(provider_id: &str) -> String {
     )
 }
 
-/// Owner of the records (the device).
-const OWNER: &str = "device";
-/// Key of the enrollment record.
-const RECORD_KEY: &str = "enrollment";
-/// Key of the session counter.
-const COUNTER_KEY: &str = "session-counter";
+/// The enrollment record (the device's).
+const ENROLLMENT: RecordKey<'static> = RecordKey::new(NAMESPACE, "device", "enrollment");
+/// The session counter (the device's).
+const COUNTER: RecordKey<'static> = RecordKey::new(NAMESPACE, "device", "session-counter");
 
 #[cfg(test)]
 mod tests {

@@ -344,61 +344,16 @@ mod tests {
     #[test]
     fn policies_map_to_nodes() {
         type Case<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, Option<&'a str>)]);
+        #[rustfmt::skip]
         let cases: &[Case<'_>] = &[
-            (
-                "Use Windows Hello for Business",
-                "Enabled",
-                "",
-                &[("UsePassportForWork", Some("true"))],
-            ),
-            (
-                "Use Windows Hello for Business",
-                "Disabled",
-                "",
-                &[("UsePassportForWork", Some("false"))],
-            ),
-            (
-                "Require digits",
-                "Enabled",
-                "",
-                &[("PINComplexity/Digits", Some("1"))],
-            ),
-            (
-                "Require digits",
-                "Disabled",
-                "",
-                &[("PINComplexity/Digits", Some("2"))],
-            ),
-            (
-                "Minimum PIN length",
-                "Enabled",
-                "<q3:Numeric><q3:Name>Minimum PIN length</q3:Name><q3:Value>6</q3:Value></q3:Numeric>",
-                &[("PINComplexity/MinimumPINLength", Some("6"))],
-            ),
-            (
-                "Minimum PIN length",
-                "Disabled",
-                "",
-                &[("PINComplexity/MinimumPINLength", None)],
-            ),
-            (
-                "Use a hardware security device",
-                "Enabled",
-                "<q3:CheckBox><q3:Name>TPM 1.2</q3:Name><q3:State>Disabled</q3:State></q3:CheckBox>",
-                &[
-                    ("RequireSecurityDevice", Some("true")),
-                    ("ExcludeSecurityDevices/TPM12", Some("false")),
-                ],
-            ),
-            (
-                "Configure enhanced anti-spoofing",
-                "Enabled",
-                "",
-                &[(
-                    "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
-                    Some("true"),
-                )],
-            ),
+            ("Use Windows Hello for Business", "Enabled", "", &[("UsePassportForWork", Some("true"))]),
+            ("Use Windows Hello for Business", "Disabled", "", &[("UsePassportForWork", Some("false"))]),
+            ("Require digits", "Enabled", "", &[("PINComplexity/Digits", Some("1"))]),
+            ("Require digits", "Disabled", "", &[("PINComplexity/Digits", Some("2"))]),
+            ("Minimum PIN length", "Enabled", "<q3:Numeric><q3:Name>Minimum PIN length</q3:Name><q3:Value>6</q3:Value></q3:Numeric>", &[("PINComplexity/MinimumPINLength", Some("6"))]),
+            ("Minimum PIN length", "Disabled", "", &[("PINComplexity/MinimumPINLength", None)]),
+            ("Use a hardware security device", "Enabled", "<q3:CheckBox><q3:Name>TPM 1.2</q3:Name><q3:State>Disabled</q3:State></q3:CheckBox>", &[("RequireSecurityDevice", Some("true")), ("ExcludeSecurityDevices/TPM12", Some("false"))]),
+            ("Configure enhanced anti-spoofing", "Enabled", "", &[("Biometrics/FacialFeaturesUseEnhancedAntiSpoofing", Some("true"))]),
         ];
         for (name, state, parts, expected) in cases {
             let s = read_text(&report(&policy(name, state, parts), "")).unwrap();

@@ -126,11 +126,17 @@ pub(crate) fn read(
         } else if lower.starts_with("**delvals") {
             ops.remove_all(&e.key, false, at);
         } else if lower == "**deletevalues" {
-            for name in text_of(&e.data).split(';').filter(|n| !n.is_empty()) {
+            for name in RegData::text_of(&e.data)
+                .split(';')
+                .filter(|n| !n.is_empty())
+            {
                 ops.remove(&e.key, name.trim_end_matches('\0'), at);
             }
         } else if lower == "**deletekeys" {
-            for sub in text_of(&e.data).split(';').filter(|n| !n.is_empty()) {
+            for sub in RegData::text_of(&e.data)
+                .split(';')
+                .filter(|n| !n.is_empty())
+            {
                 ops.remove_all(
                     &format!("{}\\{}", e.key, sub.trim_end_matches('\0')),
                     true,
@@ -143,7 +149,7 @@ pub(crate) fn read(
         } else {
             let data = match (e.kind, e.data.as_slice()) {
                 (4, [a, b, c, d]) => RegData::Dword(u32::from_le_bytes([*a, *b, *c, *d])),
-                (1 | 2, raw) => RegData::Text(text_of(raw)),
+                (1 | 2, raw) => RegData::Text(RegData::text_of(raw)),
                 (kind, _) => RegData::Other(kind),
             };
             ops.set(&e.key, &e.value, &data, at);
@@ -202,18 +208,6 @@ impl<'s> Ops<'s> {
             Mapped::Unrelated => self.source.unrelated += 1,
         }
     }
-}
-
-/// A REG_SZ's text: UTF-16LE up to its NUL; a lone surrogate becomes U+FFFD, an odd last
-/// byte is dropped (the data is a value, not the file's structure).
-fn text_of(raw: &[u8]) -> String {
-    let units = raw
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .take_while(|&u| u != 0);
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
 }
 
 struct Reader<'b> {

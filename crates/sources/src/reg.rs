@@ -172,7 +172,7 @@ fn value_data(rest: &str) -> Result<Option<RegData>, String> {
             4 if raw.len() == 4 => {
                 RegData::Dword(u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]))
             }
-            1 | 2 => RegData::Text(utf16_text(&raw)),
+            1 | 2 => RegData::Text(RegData::text_of(&raw)),
             code => RegData::Other(code),
         }));
     }
@@ -196,16 +196,6 @@ fn hex_bytes(list: &str) -> Result<Vec<u8>, String> {
             u8::from_str_radix(b, 16)
                 .map_err(|_| format!("{} is not a hexadecimal byte", excerpt(b)))
         })
-        .collect()
-}
-
-fn utf16_text(raw: &[u8]) -> String {
-    let units = raw
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .take_while(|&u| u != 0);
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect()
 }
 

@@ -24,6 +24,18 @@ pub(crate) enum RegData {
 }
 
 impl RegData {
+    /// A REG_SZ's text: UTF-16LE up to its NUL; a lone surrogate becomes U+FFFD, an odd last
+    /// byte is dropped (the data is a value, not the file's structure).
+    pub(crate) fn text_of(raw: &[u8]) -> String {
+        let units = raw
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .take_while(|&u| u != 0);
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    }
+
     fn type_name(&self) -> String {
         match self {
             Self::Dword(_) => "REG_DWORD".to_owned(),

@@ -310,6 +310,15 @@ impl TestServer {
         lock(&self.shared.requests).clone()
     }
 
+    /// Every request to `endpoint` so far, in order.
+    pub fn requests_to(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.endpoint == endpoint)
+            .cloned()
+            .collect()
+    }
+
     /// Every failed check so far, each prefixed with its request's method and path.
     pub fn violations(&self) -> Vec<String> {
         lock(&self.shared.requests)

@@ -64,15 +64,14 @@ fn main() -> anyhow::Result<()> {
         ..TestServerConfig::default()
     };
     let server = TestServer::start_on(config, args.port).context("starting the server")?;
-    let mdm = MdmServer::new(
+    let mdm = MdmServer::serve(
+        &server,
         MdmConfig {
             script,
             max_msg_size: args.max_msg_size,
             require_client_cert: !args.no_client_cert,
         },
-        server.management_url(),
     );
-    server.set_management_handler(mdm.handler());
     println!("{}", server.base_url());
     if let Some(path) = &args.ca_out {
         std::fs::write(path, server.ca_pem())

@@ -105,6 +105,17 @@ struct DeviceProgress {
     owed: Vec<(String, String, String)>,
 }
 
+impl MdmConfig {
+    /// Plays `script`, and demands the client certificate, as a real management server does.
+    pub fn playing(script: Vec<Vec<Command>>) -> Self {
+        Self {
+            script,
+            require_client_cert: true,
+            ..Self::default()
+        }
+    }
+}
+
 impl MdmServer {
     /// A server whose management URL is `management_url` (the TestServer's).
     pub fn new(config: MdmConfig, management_url: impl Into<String>) -> Arc<Self> {
@@ -113,6 +124,13 @@ impl MdmServer {
             management_url: management_url.into(),
             state: Mutex::new(State::default()),
         })
+    }
+
+    /// A server playing `config` as `server`'s management side (its handler set).
+    pub fn serve(server: &crate::TestServer, config: MdmConfig) -> Arc<Self> {
+        let mdm = Self::new(config, server.management_url());
+        server.set_management_handler(mdm.handler());
+        mdm
     }
 
     /// The handler to give [`crate::TestServer::set_management_handler`].

@@ -302,20 +302,22 @@ fn verify(public: RsaPublicKey, req: &CertReq, tbs: &[u8]) -> bool {
         return false;
     };
     match SignatureHash::from_signature_oid(&req.algorithm.oid) {
-        Some(SignatureHash::Sha1) => VerifyingKey::<Sha1>::new(public)
-            .verify(tbs, &signature)
-            .is_ok(),
-        Some(SignatureHash::Sha256) => VerifyingKey::<Sha256>::new(public)
-            .verify(tbs, &signature)
-            .is_ok(),
-        Some(SignatureHash::Sha384) => VerifyingKey::<Sha384>::new(public)
-            .verify(tbs, &signature)
-            .is_ok(),
-        Some(SignatureHash::Sha512) => VerifyingKey::<Sha512>::new(public)
-            .verify(tbs, &signature)
-            .is_ok(),
+        Some(SignatureHash::Sha1) => verifies::<Sha1>(public, tbs, &signature),
+        Some(SignatureHash::Sha256) => verifies::<Sha256>(public, tbs, &signature),
+        Some(SignatureHash::Sha384) => verifies::<Sha384>(public, tbs, &signature),
+        Some(SignatureHash::Sha512) => verifies::<Sha512>(public, tbs, &signature),
         _ => false,
     }
+}
+
+/// Whether `signature` over `tbs` is `public`'s, PKCS#1 v1.5 with digest `D`.
+fn verifies<D>(public: RsaPublicKey, tbs: &[u8], signature: &Signature) -> bool
+where
+    D: sha2::Digest + der::oid::AssociatedOid,
+{
+    VerifyingKey::<D>::new(public)
+        .verify(tbs, signature)
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -35,15 +35,7 @@ pub(crate) fn read_request(stream: &mut impl Read) -> io::Result<HttpRequest> {
         if buf.len() > MAX_HEAD {
             return Err(invalid("request head too large"));
         }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed before a full request head",
-            ));
-        }
-        // `read` returns at most the buffer's length.
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut chunk, &mut buf, "before a full request head")?;
     };
     // `head_end` is where "\r\n\r\n" starts in `buf`, so it and `head_end + 4` are in range.
     let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| invalid("head not UTF-8"))?;
@@ -84,15 +76,7 @@ pub(crate) fn read_request(stream: &mut impl Read) -> io::Result<HttpRequest> {
     }
     let mut body = buf.split_off(head_end + 4);
     while body.len() < length {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed inside the request body",
-            ));
-        }
-        // `read` returns at most the buffer's length.
-        body.extend_from_slice(&chunk[..n]);
+        read_more(stream, &mut chunk, &mut body, "inside the request body")?;
     }
     body.truncate(length);
     request.body = body;
@@ -137,6 +121,26 @@ fn reason(status: u16) -> &'static str {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads what `stream` has next into `into` (through `chunk`); the end of the stream is an
+/// error: the connection closed `when`.
+fn read_more(
+    stream: &mut impl Read,
+    chunk: &mut [u8],
+    into: &mut Vec<u8>,
+    when: &str,
+) -> io::Result<()> {
+    let n = stream.read(chunk)?;
+    if n == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("connection closed {when}"),
+        ));
+    }
+    // `read` returns at most the buffer's length.
+    into.extend_from_slice(&chunk[..n]);
+    Ok(())
 }
 
 fn invalid(what: &'static str) -> io::Error {

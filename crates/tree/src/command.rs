@@ -17,7 +17,7 @@ use pfw_ddf::{
 use crate::csp::{Csp, Derived, Registry, StoreView};
 use crate::device::Device;
 use crate::error::{Budget, TreeError, Unsupported};
-use crate::store::{InstanceId, Store};
+use crate::store::{InstanceId, RecordKey, Store};
 
 /// Bounds the tree enforces, taken from the project's one table of limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -484,9 +484,7 @@ impl<'t> Tree<'t> {
             Verb::Exec => {
                 let owner = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
                 self.store.set_record(
-                    EXEC_RECORDS,
-                    owner.unwrap_or(""),
-                    target_key,
+                    RecordKey::new(EXEC_RECORDS, owner.unwrap_or(""), target_key),
                     Some(command.data.unwrap_or("").as_bytes()),
                 )?;
                 Ok(Effect::Done)

@@ -50,5 +50,5 @@ pub use csp::{
 pub use device::Device;
 pub use error::{Budget, StoreError, TreeError, Unsupported};
 pub use store::{
-    DumpRow, InstanceId, MemoryStore, SqliteStore, StateLimits, Store, Transaction, dump,
+    DumpRow, InstanceId, MemoryStore, RecordKey, SqliteStore, StateLimits, Store, Transaction, dump,
 };

@@ -1,7 +1,7 @@
 //! One battery of store tests, run against both backends (`MemoryStore` and `SqliteStore`).
 
 use pfw_tree::store::direct_children;
-use pfw_tree::{InstanceId, MemoryStore, SqliteStore, Store, StoreError, Transaction};
+use pfw_tree::{InstanceId, MemoryStore, RecordKey, SqliteStore, Store, StoreError, Transaction};
 
 const D: InstanceId = InstanceId::DEVICE;
 
@@ -132,10 +132,10 @@ fn properties_and_records(store: &mut dyn Store) {
     store.begin().unwrap();
     store.set_property("build", Some("10.0.22631")).unwrap();
     store
-        .set_record("pin", "alice", "current", Some(b"hash"))
+        .set_record(RecordKey::new("pin", "alice", "current"), Some(b"hash"))
         .unwrap();
     store
-        .set_record("pin", "alice", "previous", Some(b"old"))
+        .set_record(RecordKey::new("pin", "alice", "previous"), Some(b"old"))
         .unwrap();
     store.commit().unwrap();
     assert_eq!(
@@ -143,7 +143,10 @@ fn properties_and_records(store: &mut dyn Store) {
         Some("10.0.22631")
     );
     assert_eq!(
-        store.record("pin", "alice", "current").unwrap().as_deref(),
+        store
+            .record(RecordKey::new("pin", "alice", "current"))
+            .unwrap()
+            .as_deref(),
         Some(&b"hash"[..])
     );
     assert_eq!(
@@ -156,10 +159,17 @@ fn properties_and_records(store: &mut dyn Store) {
     );
     store.begin().unwrap();
     store.set_property("build", None).unwrap();
-    store.set_record("pin", "alice", "current", None).unwrap();
+    store
+        .set_record(RecordKey::new("pin", "alice", "current"), None)
+        .unwrap();
     store.commit().unwrap();
     assert_eq!(store.property("build").unwrap(), None);
-    assert_eq!(store.record("pin", "alice", "current").unwrap(), None);
+    assert_eq!(
+        store
+            .record(RecordKey::new("pin", "alice", "current"))
+            .unwrap(),
+        None
+    );
 }
 
 fn writes_need_a_transaction(store: &mut dyn Store) {
@@ -383,7 +393,7 @@ fn oversized_state_entries_are_refused_before_they_are_read() {
         store.begin().unwrap();
         store.set_property("build", Some("10.0.26100")).unwrap();
         store
-            .set_record("ns", "alice", "pin", Some(b"hash"))
+            .set_record(RecordKey::new("ns", "alice", "pin"), Some(b"hash"))
             .unwrap();
         store.create_instance("bob").unwrap();
         store.commit().unwrap();
@@ -421,7 +431,7 @@ fn oversized_state_entries_are_refused_before_they_are_read() {
         ("a path over the key limit", message(store.descendants(D, "").map(|v| format!("{v:?}"))), "the state holds the value of `a/big` in the device's tree of 101 bytes; the limit is 100"),
         ("a path over the key limit, alone", message(store.descendants(D, "b").map(|v| format!("{v:?}"))), "the state holds a node path below `b` in the device's tree of 62 bytes; the limit is 50"),
         ("a property", message(store.property("build").map(|v| format!("{v:?}"))), "the state holds the device property `build` of 201 bytes; the limit is 200"),
-        ("a record", message(store.record("ns", "alice", "big").map(|v| format!("{v:?}"))), "the state holds the ns record `big` of `alice` of 201 bytes; the limit is 200"),
+        ("a record", message(store.record(RecordKey::new("ns", "alice", "big")).map(|v| format!("{v:?}"))), "the state holds the ns record `big` of `alice` of 201 bytes; the limit is 200"),
         ("a user name", message(store.users().map(|v| format!("{v:?}"))), "the state holds a user name of 51 bytes; the limit is 50"),
     ];
     for (line, got, expected) in cases {
@@ -430,7 +440,7 @@ fn oversized_state_entries_are_refused_before_they_are_read() {
     // Within the limits, everything reads as written.
     assert_eq!(store.get(D, "a/small").unwrap(), Some(Some("1".to_owned())));
     assert_eq!(
-        store.record("ns", "alice", "pin").unwrap(),
+        store.record(RecordKey::new("ns", "alice", "pin")).unwrap(),
         Some(b"hash".to_vec())
     );
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use pfw_ddf::{AllowedKind, Node, NodePath, Schema};
+use pfw_ddf::{AllowedKind, EnumValue, Node, NodePath, Schema};
 use pfw_syncml::Limits;
 use pfw_tree::{Csp, Registry};
 use serde_json::{Value, json};
@@ -133,6 +133,15 @@ fn walk<'a>(
     }
 }
 
+/// The values of an enumeration or flag set, `|`-separated.
+fn alternatives(values: &[EnumValue]) -> String {
+    values
+        .iter()
+        .map(|v| v.value.as_str())
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 fn allowed_json(node: &Node) -> Value {
     match node.allowed.as_ref().map(|a| &a.kind) {
         None => Value::Null,
@@ -177,22 +186,8 @@ fn describe(row: &Row<'_>) -> String {
         parts.push(format!("default {d}"));
     }
     match node.allowed.as_ref().map(|a| &a.kind) {
-        Some(AllowedKind::Enum(values)) => parts.push(format!(
-            "one of {}",
-            values
-                .iter()
-                .map(|v| v.value.as_str())
-                .collect::<Vec<_>>()
-                .join("|")
-        )),
-        Some(AllowedKind::Flag(values)) => parts.push(format!(
-            "flags {}",
-            values
-                .iter()
-                .map(|v| v.value.as_str())
-                .collect::<Vec<_>>()
-                .join("|")
-        )),
+        Some(AllowedKind::Enum(values)) => parts.push(format!("one of {}", alternatives(values))),
+        Some(AllowedKind::Flag(values)) => parts.push(format!("flags {}", alternatives(values))),
         Some(AllowedKind::Range { min, max }) => parts.push(format!("{min}..={max}")),
         Some(AllowedKind::RegEx(p)) => parts.push(format!("matches {}", p.source())),
         Some(AllowedKind::Unchecked(_)) | None => {}

@@ -4,25 +4,19 @@
 use std::io::Write;
 use std::path::Path;
 
-use pfw_lint::{ExplainError, Explanation, Linter, Options, Verdict};
+use pfw_lint::{ExplainError, Explanation, Verdict};
 use pfw_passport::Tpm;
 use pfw_passport::policy::Summary;
 use serde_json::{Value, json};
 
 use crate::args::{Cli, ExplainArgs};
-use crate::cmd::lint::parse_build;
+use crate::cmd::lint::linter;
 use crate::error::{CliError, SUCCESS};
 use crate::output::Paint;
-use crate::state::{read_bounded, registry};
+use crate::state::read_bounded;
 
 pub(crate) fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, CliError> {
-    let linter = Linter::new(
-        registry(cli)?,
-        Options {
-            tenant: args.tenant.clone(),
-            os_build: parse_build(args.os_build.as_deref())?,
-        },
-    );
+    let linter = linter(cli, args.tenant.as_deref(), args.os_build.as_deref())?;
     if !args.more.is_empty() || crate::cmd::explain_sources::is_other_source(&args.file) {
         if args.json {
             return Err(CliError::Usage(

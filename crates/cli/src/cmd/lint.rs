@@ -12,13 +12,7 @@ use crate::error::CliError;
 use crate::state::{read_bounded, registry};
 
 pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
-    let linter = Linter::new(
-        registry(cli)?,
-        Options {
-            tenant: args.tenant.clone(),
-            os_build: parse_build(args.os_build.as_deref())?,
-        },
-    );
+    let linter = linter(cli, args.tenant.as_deref(), args.os_build.as_deref())?;
     let limit = pfw_syncml::Limits::DEFAULT.max_message_bytes;
     // Every file is linted with the others, as one device receiving them all (pfw-lint's
     // `sources`); a file that cannot be read at all is reported on its own.
@@ -59,6 +53,21 @@ pub(crate) fn run(cli: &Cli, args: &LintArgs) -> Result<u8, CliError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", text.trim_end()).map_err(CliError::Output)?;
     Ok(exit_status(&reports, args.deny == Some(LintDeny::Warnings)))
+}
+
+/// The linter of `pfw lint` and `pfw explain`: the device's CSPs, `--tenant`, `--os-build`.
+pub(crate) fn linter(
+    cli: &Cli,
+    tenant: Option<&str>,
+    os_build: Option<&str>,
+) -> Result<Linter, CliError> {
+    Ok(Linter::new(
+        registry(cli)?,
+        Options {
+            tenant: tenant.map(str::to_owned),
+            os_build: parse_build(os_build)?,
+        },
+    ))
 }
 
 /// `--os-build`: a Windows build such as 10.0.19045.4239.

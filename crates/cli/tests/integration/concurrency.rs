@@ -1,7 +1,7 @@
 //! Several `pfw` processes on one state at once: they queue on the write lock and none fails
 //! with "database is locked", even when the state file does not exist yet.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use crate::support::{DEVICE_ROOT, Msg, Run, TestDevice, device_policy};
 
@@ -18,9 +18,10 @@ fn eight_processes_on_a_fresh_state_all_succeed() {
             .enumerate()
             .map(|(n, tenant)| {
                 let message = Msg::new()
-                    .add(&device_policy(tenant, "UsePassportForWork"), "bool", "true")
-                    .add(
-                        &device_policy(tenant, "PINComplexity/MinimumPINLength"),
+                    .device_in(tenant, "UsePassportForWork", "bool", "true")
+                    .device_in(
+                        tenant,
+                        "PINComplexity/MinimumPINLength",
                         "int",
                         &(4 + n).to_string(),
                     )
@@ -31,14 +32,8 @@ fn eight_processes_on_a_fresh_state_all_succeed() {
         let children: Vec<Child> = files
             .iter()
             .map(|file| {
-                Command::new(assert_cmd::cargo::cargo_bin("pfw"))
-                    .arg("--state")
-                    .arg(device.state())
-                    .arg("apply")
-                    .arg(file)
-                    .env_remove("PFW_STATE")
-                    .env_remove("PFW_FAILPOINT")
-                    .current_dir(device.dir())
+                device
+                    .apply_process(file)
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
                     .spawn()

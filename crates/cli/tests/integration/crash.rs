@@ -6,7 +6,7 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,7 +97,6 @@ fn sigkill_at_random_moments_leaves_a_prefix_of_the_messages() {
             assert_ne!(a, b, "every prefix of the sequence gives a distinct state");
         }
     }
-    let exe = assert_cmd::cargo::cargo_bin("pfw");
     let mut rng = XorShift64(SEED);
     let (mut kills, mut attempts, mut committed_then_killed, mut sequences) = (0, 0, 0, 1);
     let mut device = TestDevice::new();
@@ -115,14 +114,8 @@ fn sigkill_at_random_moments_leaves_a_prefix_of_the_messages() {
             sequences += 1;
         }
         let file = device.file(&format!("message{applied}.xml"), &messages[applied]);
-        let mut child = Command::new(&exe)
-            .arg("--state")
-            .arg(device.state())
-            .arg("apply")
-            .arg(&file)
-            .env_remove("PFW_STATE")
-            .env_remove("PFW_FAILPOINT")
-            .current_dir(device.dir())
+        let mut child = device
+            .apply_process(&file)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -185,13 +178,9 @@ fn messages() -> Vec<String> {
             for j in 0..3 {
                 let t = tenant(k * 3 + j);
                 m = m
-                    .add(&device_policy(&t, "UsePassportForWork"), "bool", "true")
-                    .add(&device_policy(&t, "RequireSecurityDevice"), "bool", "false")
-                    .add(
-                        &device_policy(&t, "Remote/UseRemotePassport"),
-                        "bool",
-                        "true",
-                    );
+                    .device_in(&t, "UsePassportForWork", "bool", "true")
+                    .device_in(&t, "RequireSecurityDevice", "bool", "false")
+                    .device_in(&t, "Remote/UseRemotePassport", "bool", "true");
                 for (key, value) in PIN_VALUES {
                     m = m.add(
                         &device_policy(&t, &format!("PINComplexity/{key}")),

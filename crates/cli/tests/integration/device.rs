@@ -1,7 +1,7 @@
 //! The emulated device's properties through `pfw device`: the build decides which nodes
 //! exist, editions by name and by number, the TPM, and refusals of values that mean nothing.
 
-use crate::support::{DEVICE_ROOT, Msg, TestDevice, codes};
+use crate::support::{DEVICE_ROOT, Msg, TestDevice, assert_contains, codes};
 
 #[test]
 fn the_build_decides_whether_security_key_exists() {
@@ -26,7 +26,7 @@ fn the_build_decides_whether_security_key_exists() {
     assert_eq!(set.code, Some(0), "{set:?}");
     let get = device.run(&["get", SECURITY_KEY]);
     assert_eq!(get.code, Some(1), "{get:?}");
-    assert!(get.stderr.contains("404"), "{get:?}");
+    assert_contains(&get.stderr, "404");
     let root = device.run(&["get", DEVICE_ROOT]);
     assert!(!root.stdout.lines().any(|l| l == "SecurityKey"), "{root:?}");
     let run = device.apply(&add, &[]);
@@ -69,7 +69,7 @@ fn editions_by_name_and_by_number() {
     assert_eq!(run.code, Some(0), "{run:?}");
     let get = device.run(&["get", DEVICE_ROOT]);
     assert_eq!(get.code, Some(1), "{get:?}");
-    assert!(get.stderr.contains("404"), "{get:?}");
+    assert_contains(&get.stderr, "404");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, SEED_2019, TENANT, TestDevice, device_policy, seed_message};
+use crate::support::{Msg, SEED_2019, TENANT, TestDevice, assert_contains, seed_message};
 
 /// The seed's tenant (the page's placeholder, not a GUID).
 const SEED_TENANT: &str = "5NEMDU42-45CC-8CBL-8BPF-D7092646325F";
@@ -109,11 +109,7 @@ fn explain_json_marks_another_tenants_policy_ignored() {
         "two.xml",
         Msg::new()
             .device("PINComplexity/MinimumPINLength", "int", "6")
-            .add(
-                &device_policy(other, "PINComplexity/MinimumPINLength"),
-                "int",
-                "8",
-            )
+            .device_in(other, "PINComplexity/MinimumPINLength", "int", "8")
             .build(),
     );
     let path = file.to_str().unwrap();
@@ -166,5 +162,5 @@ fn explain_json_refuses_several_files() {
         b.to_str().unwrap(),
     ]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("--json"), "{run:?}");
+    assert_contains(&run.stderr, "--json");
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, TENANT, TestDevice, device_policy, shared};
+use crate::support::{Msg, TENANT, TestDevice, assert_contains, shared};
 
 const MIN: &str = "PINComplexity/MinimumPINLength";
 
@@ -16,12 +16,7 @@ fn setting<'a>(policy: &'a Value, key: &str) -> &'a Value {
 #[test]
 fn group_policy_blocks_mdm_until_cleared() {
     let device = TestDevice::new();
-    device.apply_ok(
-        &Msg::new()
-            .add(&device_policy(TENANT, MIN), "int", "12")
-            .build(),
-        &[],
-    );
+    device.apply_ok(&Msg::new().device_in(TENANT, MIN, "int", "12").build(), &[]);
     let pol = shared("reference/samples/gpo/dod-windows10-computer-registry.pol");
     let run = device.run(&["gpo", "apply", pol.to_str().expect("utf-8 path")]);
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -51,12 +46,8 @@ fn group_policy_blocks_mdm_until_cleared() {
     );
     // The human table names the source and the rule.
     let human = device.run(&["policy"]);
-    assert!(human.stdout.contains("computer GP"), "{}", human.stdout);
-    assert!(
-        human.stdout.contains("rule: PIN complexity group"),
-        "{}",
-        human.stdout
-    );
+    assert_contains(&human.stdout, "computer GP");
+    assert_contains(&human.stdout, "rule: PIN complexity group");
 
     let run = device.run(&["gpo", "clear"]);
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -82,7 +73,7 @@ fn user_group_policy_beats_everything_but_not_for_pin_complexity() {
     device.apply_ok(
         &Msg::new()
             .device("UsePassportForWork", "bool", "true")
-            .add(&device_policy(TENANT, MIN), "int", "7")
+            .device_in(TENANT, MIN, "int", "7")
             .build(),
         &[],
     );

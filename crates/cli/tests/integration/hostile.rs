@@ -4,7 +4,7 @@
 //! (exit 3), and an oversized PIN on standard input. The engine-level corpus, with every
 //! outcome pinned on both backends, is `crates/passport/tests/hostile.rs`.
 
-use crate::support::{Msg, Run, TENANT, TestDevice, codes, device_policy};
+use crate::support::{Msg, Run, TENANT, TestDevice, assert_contains, codes, device_policy};
 
 /// `pfw --state STATE ARGS` on another state file than the device's own.
 fn run_on(device: &TestDevice, state: &std::path::Path, args: &[&str]) -> Run {
@@ -150,10 +150,7 @@ fn a_message_file_over_4_mib_is_refused_before_it_is_read_whole() {
     let run = device.run(&["apply", path.to_str().expect("a UTF-8 path")]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
-    assert!(
-        run.stderr.contains("over the limit of 4194304 bytes"),
-        "{run:?}"
-    );
+    assert_contains(&run.stderr, "over the limit of 4194304 bytes");
     assert_eq!(device.dump(), before);
 }
 
@@ -172,7 +169,7 @@ fn duplicate_cmd_ids_are_both_answered_and_lint_flags_them() {
     assert_eq!(codes(&run.stdout), [200, 200]);
     let file = device.file("twice.xml", &twice);
     let lint = device.run(&["lint", file.to_str().expect("a UTF-8 path")]);
-    assert!(lint.stdout.contains("duplicate-cmd-id"), "{lint:?}");
+    assert_contains(&lint.stdout, "duplicate-cmd-id");
 }
 
 #[test]

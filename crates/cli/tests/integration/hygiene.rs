@@ -7,7 +7,7 @@ use std::path::Path;
 
 use pfw_tree::SqliteStore;
 
-use crate::support::{DEVICE_ROOT, Msg, Run, TestDevice};
+use crate::support::{DEVICE_ROOT, Msg, Run, TestDevice, assert_contains};
 
 #[test]
 fn a_fresh_state_and_its_wal_are_private() {
@@ -60,7 +60,7 @@ fn a_state_that_is_not_a_pfw_database_exits_3_with_one_line() {
         assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
         assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
         assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:?}");
-        assert!(run.stderr.contains("not a SQLite database"), "{run:?}");
+        assert_contains(&run.stderr, "not a SQLite database");
     }
     let apply = device.apply(&Msg::new().build(), &[]);
     assert_eq!(apply.code, Some(3), "{apply:?}");
@@ -197,7 +197,7 @@ fn reading_commands_do_not_create_the_default_state() {
     };
     let get = run(&["get", "./DevDetail/SwV"]);
     assert_eq!(get.code, Some(3), "{get:?}");
-    assert!(get.stderr.contains("no such file"), "{get:?}");
+    assert_contains(&get.stderr, "no such file");
     assert!(!data.exists(), "nothing created");
     assert_eq!(run(&["device", "tpm", "none"]).code, Some(0));
     assert!(data.join("pfw/state.db").exists());

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{DEVICE_ROOT, Msg, TENANT, TestDevice, device_policy};
+use crate::support::{
+    DEVICE_ROOT, Msg, TENANT, TestDevice, assert_contains, device_policy, keys_of,
+};
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -92,13 +94,7 @@ fn get_json_gives_a_value_children_nodes_or_the_failure() {
 fn device_show_json_shape() {
     let device = TestDevice::existing();
     let value = parse(&device.run(&["device", "show", "--json"]).stdout);
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
+    let keys = keys_of(&value);
     assert_eq!(
         keys,
         [
@@ -124,8 +120,8 @@ fn apply_of_an_intune_profile_says_what_it_is_and_what_to_run() {
     let file = device.file("profile.json", profile);
     let run = device.run(&["apply", file.to_str().expect("UTF-8")]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("Intune custom profile"), "{run:?}");
-    assert!(run.stderr.contains("pfw lint"), "{run:?}");
-    assert!(run.stderr.contains("pfw explain"), "{run:?}");
+    assert_contains(&run.stderr, "Intune custom profile");
+    assert_contains(&run.stderr, "pfw lint");
+    assert_contains(&run.stderr, "pfw explain");
     assert!(!device.state().exists() || device.dump().is_empty());
 }

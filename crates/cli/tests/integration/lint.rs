@@ -2,7 +2,9 @@
 //! JSON and SARIF formats, several files, `--tenant` and `--os-build`, and explain's words and
 //! policy table. None of them touches the state.
 
-use crate::support::{Msg, SEED_2019, TENANT, TestDevice, device_policy, seed_message};
+use crate::support::{
+    Msg, Run, SEED_2019, TENANT, TestDevice, assert_contains, device_policy, seed_message,
+};
 
 /// The example profile, from the repository.
 fn example() -> String {
@@ -44,7 +46,7 @@ fn exit_codes_say_clean_errors_or_unusable_input() {
     }
     let run = device.run(&["lint", "missing.xml"]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stdout.contains("error[unreadable]"), "{run:?}");
+    assert_contains(&run.stdout, "error[unreadable]");
     assert!(!device.state().exists(), "lint never opens the state");
 }
 
@@ -55,21 +57,19 @@ fn deny_warnings_fails_on_warnings() {
     let path = file.to_str().unwrap();
     let run = device.run(&["lint", path]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("warning[duplicate-node]"), "{run:?}");
+    assert_contains(&run.stdout, "warning[duplicate-node]");
     let denied = device.run(&["lint", "--deny", "warnings", path]);
     assert_eq!(denied.code, Some(1), "{denied:?}");
     // Notes never fail: the example profile has one.
     let clean = device.file("clean.xml", example());
     let run = device.run(&["lint", "--deny", "warnings", clean.to_str().unwrap()]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("note[add-only-once]"), "{run:?}");
+    assert_contains(&run.stdout, "note[add-only-once]");
 }
 
 #[test]
 fn json_format_lists_the_seed_errors_at_their_lines() {
-    let device = TestDevice::new();
-    let seed = device.file("seed.xml", seed_message(SEED_2019));
-    let run = device.run(&["lint", "--format", "json", seed.to_str().unwrap()]);
+    let run = lint_seed(&["--format", "json"]);
     assert_eq!(run.code, Some(1), "{run:?}");
     let out: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     let errors: Vec<(String, u64, u64)> = out["diagnostics"]
@@ -108,9 +108,7 @@ fn json_format_lists_the_seed_errors_at_their_lines() {
 
 #[test]
 fn sarif_format_is_a_sarif_log() {
-    let device = TestDevice::new();
-    let seed = device.file("seed.xml", seed_message(SEED_2019));
-    let run = device.run(&["lint", "--format", "sarif", seed.to_str().unwrap()]);
+    let run = lint_seed(&["--format", "sarif"]);
     assert_eq!(run.code, Some(1), "{run:?}");
     let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF on stdout");
     assert_eq!(log["version"], "2.1.0");
@@ -122,16 +120,13 @@ fn sarif_format_is_a_sarif_log() {
 
 #[test]
 fn human_output_has_no_colour_with_no_color_and_points_at_the_place() {
-    let device = TestDevice::new();
-    let seed = device.file("seed.xml", seed_message(SEED_2019));
-    let run = device.run(&["lint", seed.to_str().unwrap()]);
+    let run = lint_seed(&[]);
     assert!(!run.stdout.contains('\x1b'), "{run:?}");
-    assert!(run.stdout.contains("error[unknown-node]"), "{run:?}");
-    assert!(run.stdout.contains("seed.xml:198:62"), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("= help: did you mean `FacialFeaturesUseEnhancedAntiSpoofing`?"),
-        "{run:?}"
+    assert_contains(&run.stdout, "error[unknown-node]");
+    assert_contains(&run.stdout, "seed.xml:198:62");
+    assert_contains(
+        &run.stdout,
+        "= help: did you mean `FacialFeaturesUseEnhancedAntiSpoofing`?",
     );
     assert!(
         run.stdout
@@ -149,14 +144,14 @@ fn tenant_and_os_build_options_add_their_checks() {
     let other = "9b2d4e6f-1a3c-4b5d-8e7f-0a1b2c3d4e5f";
     let run = device.run(&["lint", "--tenant", other, path]);
     assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(run.stdout.contains("error[tenant-mismatch]"), "{run:?}");
+    assert_contains(&run.stdout, "error[tenant-mismatch]");
     // FacialFeaturesUseEnhancedAntiSpoofing applies from build 10.0.15063 (the DDF).
     let run = device.run(&["lint", "--os-build", "10.0.14393", path]);
     assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(run.stdout.contains("error[not-in-build]"), "{run:?}");
+    assert_contains(&run.stdout, "error[not-in-build]");
     let run = device.run(&["lint", "--os-build", "ten", path]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("--os-build"), "{run:?}");
+    assert_contains(&run.stderr, "--os-build");
 }
 
 #[test]
@@ -164,7 +159,7 @@ fn lint_reads_standard_input() {
     let device = TestDevice::new();
     let run = device.run_with_stdin(&["lint", "-"], &warning_only());
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("-:3:"), "{run:?}");
+    assert_contains(&run.stdout, "-:3:");
 }
 
 #[test]
@@ -174,21 +169,14 @@ fn explain_says_what_the_profile_does_and_the_policy_after_it() {
     let run = device.run(&["explain", clean.to_str().unwrap()]);
     assert_eq!(run.code, Some(0), "{run:?}");
     // The catalog's description and the DDF's value description of one setting.
-    assert!(
-        run.stdout.contains("The fewest characters a PIN may have"),
-        "{run:?}"
-    );
-    assert!(
-        run.stdout.contains("A PIN needs at least 6 characters."),
-        "{run:?}"
-    );
-    assert!(
-        run.stdout
-            .contains("Special characters are not allowed in the PIN."),
-        "{run:?}"
+    assert_contains(&run.stdout, "The fewest characters a PIN may have");
+    assert_contains(&run.stdout, "A PIN needs at least 6 characters.");
+    assert_contains(
+        &run.stdout,
+        "Special characters are not allowed in the PIN.",
     );
     // `pfw policy`'s table for the profile's tenant.
-    assert!(run.stdout.contains(&format!("tenant {TENANT}")), "{run:?}");
+    assert_contains(&run.stdout, &format!("tenant {TENANT}"));
     assert!(
         run.stdout
             .lines()
@@ -236,21 +224,9 @@ fn explain_gives_one_table_per_tenant_and_marks_what_is_not_in_force() {
     let file = device.file(
         "two.xml",
         Msg::new()
-            .add(
-                &device_policy(&braced, "PINComplexity/MinimumPINLength"),
-                "int",
-                "6",
-            )
-            .add(
-                &device_policy(other, "PINComplexity/MinimumPINLength"),
-                "int",
-                "8",
-            )
-            .add(
-                &device_policy(other, "PINComplexity/Expiration"),
-                "int",
-                "1000",
-            )
+            .device_in(&braced, "PINComplexity/MinimumPINLength", "int", "6")
+            .device_in(other, "PINComplexity/MinimumPINLength", "int", "8")
+            .device_in(other, "PINComplexity/Expiration", "int", "1000")
             .build(),
     );
     let path = file.to_str().unwrap();
@@ -258,7 +234,7 @@ fn explain_gives_one_table_per_tenant_and_marks_what_is_not_in_force() {
     assert_eq!(run.code, Some(0), "{run:?}");
     for tenant in [braced.as_str(), other] {
         let title = format!("The policy in force on a fresh device of tenant {tenant} after it");
-        assert!(run.stdout.contains(&title), "{run:?}");
+        assert_contains(&run.stdout, &title);
     }
     assert_eq!(run.stdout.matches("\n  line ").count(), 3, "{run:?}");
     assert!(!run.stdout.contains("every 1000 days"), "{run:?}");
@@ -271,4 +247,14 @@ fn explain_gives_one_table_per_tenant_and_marks_what_is_not_in_force() {
         )),
         "{run:?}"
     );
+}
+
+/// `pfw lint ARGS seed.xml` of Microsoft's 2019 example on a fresh device.
+fn lint_seed(args: &[&str]) -> Run {
+    let device = TestDevice::new();
+    let seed = device.file("seed.xml", seed_message(SEED_2019));
+    let mut all = vec!["lint"];
+    all.extend_from_slice(args);
+    all.push(seed.to_str().unwrap());
+    device.run(&all)
 }

@@ -5,7 +5,9 @@
 use pfw_passport::state::pin_record;
 use pfw_tree::SqliteStore;
 
-use crate::support::{Msg, Run, TENANT, TestDevice, base64, device_policy};
+use crate::support::{
+    Msg, Run, TENANT, TestDevice, assert_argon2id, assert_contains, base64, device_policy, keys_of,
+};
 
 #[test]
 fn the_state_never_holds_the_pin_and_each_hash_has_its_own_salt() {
@@ -76,14 +78,7 @@ fn without_test_parameters_the_hash_uses_owasps_argon2id_parameters() {
         .env("PFW_NOW", T0.to_string());
     let record = device.set_pin_with(cmd);
     // OWASP's password storage cheat sheet: argon2id, m = 19 MiB, t = 2, p = 1.
-    assert!(
-        record
-            .hash()
-            .as_str()
-            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{}",
-        record.hash().as_str()
-    );
+    assert_argon2id(&record, "m=19456,t=2,p=1");
 }
 
 #[test]
@@ -122,13 +117,13 @@ fn provisioning_is_refused_with_its_reason() {
         match refusal {
             Some(reason) => {
                 assert_eq!(run.code, Some(1), "{policies:?} {tpm}: {run:?}");
-                assert!(run.stdout.contains("refused"), "{run:?}");
+                assert_contains(&run.stdout, "refused");
                 assert!(run.stdout.contains(reason), "{policies:?} {tpm}: {run:?}");
-                assert!(status.stdout.contains("has no PIN"), "{status:?}");
+                assert_contains(&status.stdout, "has no PIN");
             }
             None => {
                 assert_eq!(run.code, Some(0), "{policies:?} {tpm}: {run:?}");
-                assert!(status.stdout.contains("has a PIN"), "{status:?}");
+                assert_contains(&status.stdout, "has a PIN");
             }
         }
     }
@@ -180,7 +175,7 @@ fn a_raised_minimum_length_makes_the_current_pin_change() {
     assert_eq!(rules, ["minimum-length"]);
     let text = pin_cmd(&device, "status", "alice", "", T0 + DAY);
     assert_eq!(text.code, Some(1), "{text:?}");
-    assert!(text.stdout.contains("must change"), "{text:?}");
+    assert_contains(&text.stdout, "must change");
 }
 
 #[test]
@@ -200,7 +195,7 @@ fn expiration_counts_days_from_when_the_pin_was_set() {
     assert_eq!(past["expired"], true, "{past}");
     assert_eq!(past["must_change"], true, "{past}");
     let text = pin_cmd(&device, "status", "alice", "", T0 + 31 * DAY);
-    assert!(text.stdout.contains("expired"), "{text:?}");
+    assert_contains(&text.stdout, "expired");
 }
 
 #[test]
@@ -240,14 +235,7 @@ fn pin_check_json_shape() {
         let violations = value["violations"].as_array().expect("an array");
         let mut got: Vec<&str> = Vec::new();
         for v in violations {
-            let mut vkeys: Vec<&str> = v
-                .as_object()
-                .expect("an object")
-                .keys()
-                .map(String::as_str)
-                .collect();
-            vkeys.sort_unstable();
-            assert_eq!(vkeys, ["message", "rule"]);
+            assert_eq!(keys_of(v), ["message", "rule"]);
             assert!(!v["message"].as_str().expect("text").contains(pin));
             got.push(v["rule"].as_str().expect("a rule"));
         }
@@ -304,10 +292,9 @@ fn pin_check_says_when_the_pin_complies_but_provisioning_is_refused() {
     assert_eq!(device.run(&["device", "tpm", "none"]).code, Some(0));
     let run = device.run_with_stdin(&["pin", "check", "--user", "alice"], "2468\n");
     assert_eq!(run.code, Some(0), "the PIN complies: {run:?}");
-    assert!(
-        run.stdout
-            .contains("but PIN provisioning is refused on this device"),
-        "{run:?}"
+    assert_contains(
+        &run.stdout,
+        "but PIN provisioning is refused on this device",
     );
     let json = device.run_with_stdin(&["pin", "check", "--user", "alice", "--json"], "2468\n");
     let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");

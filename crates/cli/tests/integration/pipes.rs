@@ -5,7 +5,9 @@
 
 use std::process::Command;
 
-use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, codes, device_policy};
+use crate::support::{
+    DEVICE_ROOT, Msg, Run, TENANT, TestDevice, assert_contains, codes, device_policy,
+};
 
 /// `pfw ARGS` on the device's state with standard output a pipe whose read end is already
 /// closed.
@@ -69,7 +71,7 @@ fn a_device_setting_into_a_closed_pipe_is_kept_with_exit_5() {
     let device = TestDevice::new();
     let run = run_into_closed_pipe(&device, &["device", "tpm", "none"]);
     assert_eq!(run.code, Some(5), "{run:?}");
-    assert!(run.stderr.contains("could not be written"), "{run:?}");
+    assert_contains(&run.stderr, "could not be written");
     let show = device.run(&["device", "show", "--json"]);
     let value: serde_json::Value = serde_json::from_str(&show.stdout).expect("JSON");
     assert_eq!(value["tpm"], "none", "{show:?}");

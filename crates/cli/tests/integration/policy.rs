@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, OTHER_TENANT, TENANT, TestDevice, device_policy, user_policy};
+use crate::support::{
+    Msg, OTHER_TENANT, TENANT, TestDevice, assert_contains, device_policy, user_policy,
+};
 
 #[test]
 fn a_user_value_beats_the_device_value_and_the_other_device_values_still_apply() {
@@ -38,7 +40,7 @@ fn a_user_value_beats_the_device_value_and_the_other_device_values_still_apply()
     let reason = min["reason"]
         .as_str()
         .expect("the shadowed value is explained");
-    assert!(reason.contains('8'), "{reason}");
+    assert_contains(reason, "8");
 
     // Without --user, the device's value applies.
     let device_only = device.policy(&[]);
@@ -103,16 +105,8 @@ fn a_foreign_tenants_policy_is_listed_as_ignored() {
     device.apply_ok(
         &Msg::new()
             .device("PINComplexity/MinimumPINLength", "int", "7")
-            .add(
-                &device_policy(OTHER_TENANT, "PINComplexity/MinimumPINLength"),
-                "int",
-                "11",
-            )
-            .add(
-                &device_policy(OTHER_TENANT, "UsePassportForWork"),
-                "bool",
-                "false",
-            )
+            .device_in(OTHER_TENANT, "PINComplexity/MinimumPINLength", "int", "11")
+            .device_in(OTHER_TENANT, "UsePassportForWork", "bool", "false")
             .build(),
         &[],
     );
@@ -175,7 +169,7 @@ fn a_foreign_tenants_policy_is_listed_as_ignored() {
     }
     // The human form says so too.
     let text = device.run(&["policy"]);
-    assert!(text.stdout.contains("Ignored"), "{text:?}");
+    assert_contains(&text.stdout, "Ignored");
 }
 
 /// Asserts one policy's value and source in `pfw policy --json` output.

@@ -2,7 +2,7 @@
 //! control characters and bidirectional controls are written as `\u{…}` in every human
 //! printer, stdout and stderr, errors and warnings included.
 
-use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, device_policy};
+use crate::support::{DEVICE_ROOT, Msg, Run, TENANT, TestDevice, assert_contains};
 
 /// Nothing in the run's output can steer a terminal: no C0 control but tab and line feed,
 /// no DEL, no C1, no bidirectional control.
@@ -25,11 +25,7 @@ fn the_several_tenants_error_escapes_a_tenant_named_with_cr_lf() {
     let device = TestDevice::new();
     device.apply_ok(
         &Msg::new()
-            .add(
-                &device_policy("a%0D%0Ab", "UsePassportForWork"),
-                "bool",
-                "true",
-            )
+            .device_in("a%0D%0Ab", "UsePassportForWork", "bool", "true")
             .device("UsePassportForWork", "bool", "true")
             .build(),
         &[],
@@ -37,7 +33,7 @@ fn the_several_tenants_error_escapes_a_tenant_named_with_cr_lf() {
     let run = device.run(&["policy"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_inert(&run);
-    assert!(run.stderr.contains("a\\u{d}\\u{a}b"), "{run:?}");
+    assert_contains(&run.stderr, "a\\u{d}\\u{a}b");
     assert_eq!(run.stderr.lines().count(), 1, "one line: {run:?}");
 }
 
@@ -48,24 +44,18 @@ fn a_tenant_holding_a_terminal_title_sequence_is_escaped_everywhere() {
     let set = device.run(&["device", "tenant", tenant]);
     assert_eq!(set.code, Some(0), "{set:?}");
     assert_inert(&set);
-    assert!(
-        set.stderr.contains("warning: `\\u{1b}]0;x\\u{7}`"),
-        "{set:?}"
-    );
-    assert!(set.stdout.contains("tenant   \\u{1b}]0;x\\u{7}"), "{set:?}");
+    assert_contains(&set.stderr, "warning: `\\u{1b}]0;x\\u{7}`");
+    assert_contains(&set.stdout, "tenant   \\u{1b}]0;x\\u{7}");
 
     let show = device.run(&["device", "show"]);
     assert_eq!(show.code, Some(0), "{show:?}");
     assert_inert(&show);
-    assert!(show.stdout.contains("\\u{1b}]0;x\\u{7}"), "{show:?}");
+    assert_contains(&show.stdout, "\\u{1b}]0;x\\u{7}");
 
     let policy = device.run(&["policy"]);
     assert_eq!(policy.code, Some(0), "{policy:?}");
     assert_inert(&policy);
-    assert!(
-        policy.stdout.contains("tenant \\u{1b}]0;x\\u{7}"),
-        "{policy:?}"
-    );
+    assert_contains(&policy.stdout, "tenant \\u{1b}]0;x\\u{7}");
 
     // JSON carries the value exactly (JSON escapes C0 controls by its own rule).
     let json = device.run(&["device", "show", "--json"]);
@@ -79,7 +69,7 @@ fn bidirectional_controls_are_escaped() {
     let run = device.run(&["device", "tenant", "abc\u{202E}fed\u{2066}"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_inert(&run);
-    assert!(run.stdout.contains("abc\\u{202e}fed\\u{2066}"), "{run:?}");
+    assert_contains(&run.stdout, "abc\\u{202e}fed\\u{2066}");
 }
 
 #[test]
@@ -99,10 +89,10 @@ fn a_node_name_holding_esc_in_an_edited_state_is_escaped_by_tree() {
     let run = device.run(&["tree"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_inert(&run);
-    assert!(run.stdout.contains("t\\u{1b}[31mred"), "{run:?}");
+    assert_contains(&run.stdout, "t\\u{1b}[31mred");
     // `pfw get` into a pipe prints names exactly (scripts read them), escaped on a terminal.
     let get = device.run(&["get", &format!("{DEVICE_ROOT}?list=Struct")]);
-    assert!(get.stdout.contains("t\u{1b}[31mred"), "{get:?}");
+    assert_contains(&get.stdout, "t\u{1b}[31mred");
 }
 
 /// One colour policy for every printer (README "Output"): colour when the stream is a

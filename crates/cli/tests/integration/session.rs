@@ -12,7 +12,7 @@ use pfw_syncml::{Command, Limits, SyncMl};
 use pfw_testserver::mdm::{MdmConfig, MdmServer};
 use pfw_testserver::{Endpoint, Misbehavior, TestServer, TestServerConfig};
 
-use crate::support::{Run, TestDevice, codes, decode, statuses};
+use crate::support::{Run, TestDevice, assert_contains, assert_count, codes, decode, statuses};
 
 const PROFILE: &str = include_str!("../../../../examples/windows-hello-profile.xml");
 const USER: &str = "demo@example.com";
@@ -59,15 +59,7 @@ fn profile() -> Vec<Command> {
 /// A test server with an MDM side playing `script`.
 fn server(script: Vec<Vec<Command>>) -> (TestServer, Arc<MdmServer>) {
     let server = TestServer::start(TestServerConfig::default()).expect("the test server starts");
-    let mdm = MdmServer::new(
-        MdmConfig {
-            script,
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-        server.management_url(),
-    );
-    server.set_management_handler(mdm.handler());
+    let mdm = MdmServer::serve(&server, MdmConfig::playing(script));
     (server, mdm)
 }
 
@@ -116,10 +108,7 @@ fn enroll_sync_then_policy_shows_what_the_server_set() {
     ]);
     let device = TestDevice::new();
     let enrolled = enroll(&device, &server);
-    assert!(
-        enrolled.stdout.contains("provider pfw-test"),
-        "{enrolled:?}"
-    );
+    assert_contains(&enrolled.stdout, "provider pfw-test");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -207,7 +196,7 @@ fn a_server_that_refuses_the_device_exits_4_and_changes_nothing() {
     let before = device.dump();
     let run = device.run(&["sync", "--timeout", "5"]);
     assert_eq!(run.code, Some(4), "{run:?}");
-    assert!(run.stderr.contains("refused"), "{}", run.stderr);
+    assert_contains(&run.stderr, "refused");
     assert_eq!(device.dump(), before);
 }
 
@@ -253,7 +242,7 @@ fn not_enrolled_is_bad_input() {
     let device = TestDevice::new();
     let run = device.run(&["sync"]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("pfw enroll"), "{}", run.stderr);
+    assert_contains(&run.stderr, "pfw enroll");
     let run = device.run(&["unenroll"]);
     assert_eq!(run.code, Some(2), "{run:?}");
 }
@@ -346,8 +335,7 @@ fn a_small_fleet() {
     for i in 0..3 {
         std::fs::copy(key_file(), keys.join(format!("device-{i:05}.key"))).unwrap();
     }
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let ca = ca_file(dir.path(), &server);
     let device = TestDevice::new();
     let run = device.run_with_stdin(
         &[
@@ -390,18 +378,8 @@ fn sync_trace_shows_every_message_both_ways() {
     let run = device.run(&["sync", "--trace", "--timeout", "10"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     // Two device messages and two server answers.
-    assert_eq!(
-        run.stderr.matches("--> to the server").count(),
-        2,
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        run.stderr.matches("<-- from the server").count(),
-        2,
-        "{}",
-        run.stderr
-    );
+    assert_count(&run.stderr, "--> to the server", 2);
+    assert_count(&run.stderr, "<-- from the server", 2);
     assert!(run.stderr.contains("<LocURI>./DevInfo/DevId</LocURI>"));
     assert!(run.stderr.contains("<Data>10.0.26100.1</Data>"));
     assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
@@ -480,6 +458,13 @@ fn manifest_shards() -> usize {
     completions
 }
 
+/// The test server's CA certificate, written to `ca.pem` in `dir`.
+fn ca_file(dir: &Path, server: &TestServer) -> PathBuf {
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    ca
+}
+
 fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str> {
     vec![
         "fleet",
@@ -508,8 +493,7 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
     let device = TestDevice::new();
     let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let ca = ca_file(dir.path(), &server);
     let devices = (shards + 1).to_string();
     let url = server.base_url();
     let shard_count = shards.to_string();
@@ -566,7 +550,7 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
         .arg(&outputs[0]);
     let run = Run::from(twice.output().unwrap());
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("given twice"), "{run:?}");
+    assert_contains(&run.stderr, "given twice");
     let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
     args.extend(["--shard-from-env", &shard_count]);
     let run = Run::from(
@@ -579,18 +563,14 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
             .unwrap(),
     );
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(
-        run.stderr.contains("JOB_COMPLETION_INDEX must be set to 0"),
-        "{run:?}"
-    );
+    assert_contains(&run.stderr, "JOB_COMPLETION_INDEX must be set to 0");
 }
 
 #[test]
 fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
     let (server, mdm) = server(vec![gets(&["./DevDetail/SwV"])]);
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let ca = ca_file(dir.path(), &server);
     let state = dir.path().join("fleet.db");
     let url = server.base_url();
     let device = TestDevice::new();
@@ -608,12 +588,9 @@ fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
     assert_eq!(first.code, Some(0), "{first:?}");
     // Device 1's exchanges, enrollment and session, and no other device's.
     let text = std::fs::read_to_string(&trace).unwrap();
-    assert!(text.contains("/EnrollmentServer/Discovery.svc"), "{text}");
-    assert!(text.contains("/ManagementServer/MDM.svc?"), "{text}");
-    assert!(
-        text.contains(&pfw_session::fleet::device_id(1, 1)),
-        "{text}"
-    );
+    assert_contains(&text, "/EnrollmentServer/Discovery.svc");
+    assert_contains(&text, "/ManagementServer/MDM.svc?");
+    assert_contains(&text, &pfw_session::fleet::device_id(1, 1));
     assert!(
         !text.contains(&pfw_session::fleet::device_id(1, 0)),
         "{text}"
@@ -629,21 +606,9 @@ fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
     args.retain(|a| *a != "--json");
     let second = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(second.code, Some(0), "{second:?}");
-    assert!(
-        second.stdout.contains("0 ok, 0 failed, 2 already enrolled"),
-        "{}",
-        second.stdout
-    );
-    assert!(
-        second.stdout.contains("sessions:           2 ok, 0 failed"),
-        "{}",
-        second.stdout
-    );
-    assert!(
-        second.stdout.contains("enrollment latency: no samples"),
-        "{}",
-        second.stdout
-    );
+    assert_contains(&second.stdout, "0 ok, 0 failed, 2 already enrolled");
+    assert_contains(&second.stdout, "sessions:           2 ok, 0 failed");
+    assert_contains(&second.stdout, "enrollment latency: no samples");
     assert!(!second.stdout.contains(" 0.0 ms"), "{}", second.stdout);
     assert_eq!(mdm.sessions().len(), 4);
     // A failing fault rule explains its form.
@@ -651,10 +616,7 @@ fn fleet_rerun_with_fleet_state_skips_enrollment_and_reports_in_human_form() {
     bad.extend(["--fault", "uri=*,answer=42"]);
     let run = device.run_with_stdin(&bad, PASSWORD);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(
-        run.stderr.contains("status code from 100 to 599"),
-        "{run:?}"
-    );
+    assert_contains(&run.stderr, "status code from 100 to 599");
 }
 
 #[test]
@@ -682,15 +644,8 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
         )),
         "{text}"
     );
-    assert_eq!(
-        text.matches("<-- from the server HTTP 200 in ").count(),
-        4,
-        "{text}"
-    );
-    assert!(
-        text.contains("    Content-Type: application/soap+xml"),
-        "{text}"
-    );
+    assert_count(&text, "<-- from the server HTTP 200 in ", 4);
+    assert_contains(&text, "    Content-Type: application/soap+xml");
     // Indented: the envelope's children one level in.
     assert!(
         text.lines()
@@ -709,11 +664,9 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr
-            .contains("    Content-Type: application/vnd.syncml.dm+xml"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "    Content-Type: application/vnd.syncml.dm+xml",
     );
     assert!(
         run.stderr.lines().any(|l| l.starts_with("  <SyncHdr>")),
@@ -725,18 +678,8 @@ fn sync_and_enroll_trace_show_url_status_headers_timing_and_indented_xml() {
     // --trace=raw keeps the messages as they went, with their size.
     let run = device.run(&["sync", "--trace=raw", "--timeout", "10"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(
-        run.stderr.matches("--> to the server (").count(),
-        1,
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>"),
-        "{}",
-        run.stderr
-    );
+    assert_count(&run.stderr, "--> to the server (", 1);
+    assert_contains(&run.stderr, "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>");
     assert!(!run.stderr.contains("HTTP 200 in"), "{}", run.stderr);
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Msg, TENANT, TestDevice, shared};
+use crate::support::{Msg, TENANT, TestDevice, assert_contains, shared};
 
 const GPO: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\PassportForWork\\PINComplexity]\r\n\
@@ -40,16 +40,8 @@ fn lint_reports_what_the_files_do_together_in_every_format() {
     assert!(codes.contains(&"gpo-overrides-mdm"), "{codes:?}");
     assert!(codes.contains(&"mdmwinsovergp-no-effect"), "{codes:?}");
     let sarif = device.run(&["lint", "--format", "sarif", "--tenant", TENANT, gpo, mdm]);
-    assert!(
-        sarif.stdout.contains("\"gpo-overrides-mdm\""),
-        "{}",
-        sarif.stdout
-    );
-    assert!(
-        sarif.stdout.contains("\"mdmwinsovergp-no-effect\""),
-        "{}",
-        sarif.stdout
-    );
+    assert_contains(&sarif.stdout, "\"gpo-overrides-mdm\"");
+    assert_contains(&sarif.stdout, "\"mdmwinsovergp-no-effect\"");
 }
 
 #[test]
@@ -87,7 +79,10 @@ fn explain_gives_the_policy_of_a_device_that_received_them_all() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("the device value true stored but not applied until the Group Policy settings are cleared"), "{}", run.stdout);
+    assert_contains(
+        &run.stdout,
+        "the device value true stored but not applied until the Group Policy settings are cleared",
+    );
     assert_eq!(
         row("EnablePinRecovery")[1..3],
         ["true", "device"],
@@ -111,9 +106,5 @@ fn a_damaged_file_exits_2_and_nothing_is_explained() {
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     let lint = device.run(&["lint", bad.to_str().expect("utf-8")]);
     assert_eq!(lint.code, Some(2), "{lint:?}");
-    assert!(
-        lint.stdout.contains("damaged Registry.pol"),
-        "{}",
-        lint.stdout
-    );
+    assert_contains(&lint.stdout, "damaged Registry.pol");
 }

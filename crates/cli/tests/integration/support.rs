@@ -104,6 +104,20 @@ impl TestDevice {
         cmd
     }
 
+    /// `pfw --state STATE apply FILE` as a process of its own, for a test that spawns, waits
+    /// for or kills it: run inside the temporary directory, without `PFW_STATE` or a failpoint.
+    pub(crate) fn apply_process(&self, file: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("pfw"));
+        cmd.arg("--state")
+            .arg(&self.state)
+            .arg("apply")
+            .arg(file)
+            .env_remove("PFW_STATE")
+            .env_remove("PFW_FAILPOINT")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
     /// Runs `pfw ARGS`.
     pub(crate) fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd().args(args).output().expect("pfw runs"))
@@ -291,7 +305,12 @@ impl Msg {
 
     /// `Add` of `TENANT`'s device policy `key` (the path below `Policies/`).
     pub(crate) fn device(self, key: &str, format: &str, data: &str) -> Self {
-        self.add(&device_policy(TENANT, key), format, data)
+        self.device_in(TENANT, key, format, data)
+    }
+
+    /// `Add` of `tenant`'s device policy `key`.
+    pub(crate) fn device_in(self, tenant: &str, key: &str, format: &str, data: &str) -> Self {
+        self.add(&device_policy(tenant, key), format, data)
     }
 
     /// `Add` of `TENANT`'s user policy `key` (the path below `Policies/`).
@@ -329,6 +348,45 @@ impl Msg {
         ));
         self
     }
+}
+
+/// Asserts that `record`'s hash is argon2id (version 19) with these cost parameters.
+#[track_caller]
+pub(crate) fn assert_argon2id(record: &PinRecord, params: &str) {
+    let hash = record.hash().as_str();
+    assert!(
+        hash.starts_with(&format!("$argon2id$v=19${params}$")),
+        "{hash}"
+    );
+}
+
+/// The member names of a JSON object, sorted.
+#[track_caller]
+pub(crate) fn keys_of(value: &serde_json::Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Asserts that `text` contains `needle`, printing the text when it does not.
+#[track_caller]
+pub(crate) fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} is not in:\n{text}");
+}
+
+/// Asserts that `needle` stands `count` times in `text`.
+#[track_caller]
+pub(crate) fn assert_count(text: &str, needle: &str, count: usize) {
+    assert_eq!(
+        text.matches(needle).count(),
+        count,
+        "{needle:?} in:\n{text}"
+    );
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for looking for encoded secrets.

@@ -2,7 +2,7 @@
 //! (Microsoft's bundle, and hostile directories), `pfw ddf --csp`, `pfw tree` and `pfw get`
 //! over other CSPs, and `pfw device build` for the Policy CSP.
 
-use crate::support::{Msg, TestDevice, codes, shared};
+use crate::support::{Msg, TestDevice, assert_contains, codes, shared};
 
 const MIN_LEN: &str = "./Device/Vendor/MSFT/Policy/Config/DeviceLock/MinDevicePasswordLength";
 const AI: &str = "./Device/Vendor/MSFT/Policy/Config/WindowsAI/DisableAIDataAnalysis";
@@ -63,26 +63,21 @@ fn ddf_prints_any_csp() {
     let device = TestDevice::new();
     let run = device.run(&["ddf", "--csp", "LAPS"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("./Device/Vendor/MSFT/LAPS/Policies/PasswordLength"),
-        "{run:?}"
+    assert_contains(
+        &run.stdout,
+        "./Device/Vendor/MSFT/LAPS/Policies/PasswordLength",
     );
-    assert!(run.stdout.contains("8..=64"), "{run:?}");
+    assert_contains(&run.stdout, "8..=64");
     let run = device.run(&[
         "ddf",
         "--csp",
         "./Device/Vendor/MSFT/Policy/Config/DeviceLock",
     ]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(
-        run.stdout
-            .contains("Config/DeviceLock/MinDevicePasswordLength"),
-        "{run:?}"
-    );
+    assert_contains(&run.stdout, "Config/DeviceLock/MinDevicePasswordLength");
     let run = device.run(&["ddf", "--csp", "Lapss"]);
     assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("did you mean LAPS?"), "{run:?}");
+    assert_contains(&run.stderr, "did you mean LAPS?");
 }
 
 #[test]
@@ -96,5 +91,5 @@ fn hostile_ddf_dir_is_one_line_and_exit_2() {
     let run = device.apply(&message, &["--ddf-dir", dir.to_str().unwrap()]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_eq!(run.stderr.trim().lines().count(), 1, "{run:?}");
-    assert!(run.stderr.contains("Huge.xml"), "{run:?}");
+    assert_contains(&run.stderr, "Huge.xml");
 }

@@ -534,16 +534,15 @@ impl<'c> Checker<'c, '_> {
         self.at(start, end, code, message)
     }
 
-    /// Like [`Self::span`], `len` counted in raw characters from the text's start.
-    fn span_chars(
+    /// A diagnostic over the first `len` raw characters of `text` (escapes as written).
+    fn raw_span(
         &self,
         text: &Located,
-        from: usize,
         len: usize,
         code: Code,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let start = raw_offset(self.src.text(), text.start, from, text.escapes);
+        let start = raw_offset(self.src.text(), text.start, 0, text.escapes);
         let end = self
             .src
             .text()
@@ -600,7 +599,7 @@ impl<'c> Checker<'c, '_> {
         match &op.data {
             Some(data) if !data.text.is_empty() => {
                 let len = self.raw_len(data);
-                self.span_chars(data, 0, len, code, message)
+                self.raw_span(data, len, code, message)
             }
             Some(data) => self.at(data.start, data.start, code, message),
             None => self.whole_uri(op, code, message),

@@ -259,9 +259,8 @@ impl Checker<'_, '_> {
             FileKind::Intune => {
                 let type_len = json_string_chars(self.src.text(), format.start);
                 let node = op.uri.as_ref().map_or("", |u| u.text.as_str());
-                let d = self.span_chars(
+                let d = self.raw_span(
                     format,
-                    0,
                     type_len,
                     Code::FormatMismatch,
                     format!(

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pfw_ddf::{NodeName, NodePath, Scope, Verb};
 use pfw_passport::policy::catalog::{DEVICE_WIDE_ROOTS, Placement, lookup};
-use pfw_passport::policy::{PolicySource, Provenance, TenantChoice, keys, resolve};
+use pfw_passport::policy::{
+    CharSetFallback, PolicySource, Provenance, TenantChoice, keys, resolve,
+};
 use pfw_passport::state::sources;
 use pfw_tree::{MemoryStore, Store};
 
@@ -298,7 +300,7 @@ impl Checker<'_, '_> {
         }
         let tenants = set_keys.iter().filter(|(_, keys)| {
             (keys.contains(keys::MINIMUM_PIN_LENGTH) && keys.contains(keys::MAXIMUM_PIN_LENGTH))
-                || CHAR_SET_KEYS.iter().all(|k| keys.contains(k))
+                || keys::CHAR_SETS.iter().all(|k| keys.contains(k))
         });
         let mut users = vec![(None, sources(store, None)?)];
         if store.find_instance(Some(USER))?.is_some() {
@@ -340,24 +342,21 @@ impl Checker<'_, '_> {
                 {
                     found.insert((Code::MinAboveMax, min, max));
                 }
-                if CHAR_SET_KEYS.iter().any(|k| fell_back(k)) {
+                if keys::CHAR_SETS.iter().any(|k| fell_back(k)) {
                     let setters: Vec<usize> =
-                        CHAR_SET_KEYS.iter().filter_map(|k| setter(k)).collect();
-                    let values: Vec<Option<i64>> = setters
+                        keys::CHAR_SETS.iter().filter_map(|k| setter(k)).collect();
+                    let values: Vec<Option<i32>> = setters
                         .iter()
                         .map(|i| self.data_of(*i).and_then(|d| d.parse().ok()))
                         .collect();
-                    let code = if values.iter().all(|v| *v == Some(CHAR_ALLOWED)) {
-                        Some(Code::CharSetsDefault)
-                    } else if values.iter().all(|v| *v == Some(CHAR_NOT_ALLOWED)) {
-                        Some(Code::NoCharSetAllowed)
-                    } else {
-                        None
-                    };
+                    let code = CharSetFallback::of(&values).map(|fallback| match fallback {
+                        CharSetFallback::AllAllowed => Code::CharSetsDefault,
+                        CharSetFallback::NoneAllowed => Code::NoCharSetAllowed,
+                    });
                     if let (Some(code), Some(last), true) = (
                         code,
                         setters.iter().copied().max(),
-                        setters.len() == CHAR_SET_KEYS.len(),
+                        setters.len() == keys::CHAR_SETS.len(),
                     ) {
                         found.insert((code, last, last));
                     }
@@ -429,7 +428,7 @@ impl Checker<'_, '_> {
             let Some((tenant, key)) = policy_key(path) else {
                 continue;
             };
-            if op.action.writes() && RULE_KEYS.contains(&key.as_str()) {
+            if op.action.writes() && is_rule_key(&key) {
                 setters.insert((path.scope(), tenant.to_owned(), key), i);
             } else if op.action == Action::Verb(Verb::Delete) {
                 let tenant_range = (path.scope(), tenant.to_owned(), String::new())
@@ -537,25 +536,11 @@ fn policy_key(path: &NodePath) -> Option<(&str, String)> {
     }
 }
 
+/// Whether the rules over several values read `key`: the two lengths and the four sets.
+fn is_rule_key(key: &str) -> bool {
+    [keys::MINIMUM_PIN_LENGTH, keys::MAXIMUM_PIN_LENGTH].contains(&key)
+        || keys::CHAR_SETS.contains(&key)
+}
+
 /// Lines of further commands the `node-missing` note lists.
 const MAX_LINES_LISTED: usize = 8;
-/// The four character-set policies.
-const CHAR_SET_KEYS: [&str; 4] = [
-    keys::UPPERCASE_LETTERS,
-    keys::LOWERCASE_LETTERS,
-    keys::SPECIAL_CHARACTERS,
-    keys::DIGITS,
-];
-/// The policies the rules over several values read.
-const RULE_KEYS: [&str; 6] = [
-    keys::MINIMUM_PIN_LENGTH,
-    keys::MAXIMUM_PIN_LENGTH,
-    keys::UPPERCASE_LETTERS,
-    keys::LOWERCASE_LETTERS,
-    keys::SPECIAL_CHARACTERS,
-    keys::DIGITS,
-];
-/// A character set's value meaning "allowed".
-const CHAR_ALLOWED: i64 = 0;
-/// A character set's value meaning "not allowed".
-const CHAR_NOT_ALLOWED: i64 = 2;

@@ -2,8 +2,9 @@
 //! and the project's example profile; and what `explain` says about them.
 
 use pfw_lint::{Code, Linter, Options, Severity};
+use pfw_passport::policy::keys;
 
-use crate::util::{fixture, lint, seed_2019, text_at};
+use crate::util::{explain, fixture, lint, seed_2019, text_at};
 
 #[test]
 fn the_2019_example_yields_exactly_these_diagnostics() {
@@ -150,8 +151,7 @@ fn a_graph_collection_and_user_scope_settings_are_read() {
 
 #[test]
 fn explain_says_what_each_setting_does_and_the_policy_that_results() {
-    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
-    let e = linter.explain("seed.xml", seed_2019().as_bytes()).unwrap();
+    let e = explain("seed.xml", seed_2019().as_bytes()).unwrap();
     assert_eq!(e.settings.len(), 14);
     let by_uri = |end: &str| {
         e.settings
@@ -188,22 +188,13 @@ fn explain_says_what_each_setting_does_and_the_policy_that_results() {
         e.policies[0].tenant.as_deref(),
         Some("5NEMDU42-45CC-8CBL-8BPF-D7092646325F")
     );
-    assert_eq!(
-        e.policies[0].int_of(pfw_passport::policy::keys::MINIMUM_PIN_LENGTH),
-        Some(8)
-    );
-    assert_eq!(
-        e.policies[0].int_of(pfw_passport::policy::keys::HISTORY),
-        Some(20)
-    );
+    assert_eq!(e.policies[0].int_of(keys::MINIMUM_PIN_LENGTH), Some(8));
+    assert_eq!(e.policies[0].int_of(keys::HISTORY), Some(20));
 }
 
 #[test]
 fn explain_runs_intune_settings_and_reports_refusals() {
-    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
-    let e = linter
-        .explain("intune.json", &fixture("intune-profile.json"))
-        .unwrap();
+    let e = explain("intune.json", &fixture("intune-profile.json")).unwrap();
     assert_eq!(e.settings.len(), 6);
     assert_eq!(e.settings[0].action, "set");
     assert_eq!(
@@ -221,22 +212,16 @@ fn explain_runs_intune_settings_and_reports_refusals() {
             .contains("400")
     );
     assert_eq!(
-        e.policies[0].bool_of(pfw_passport::policy::keys::USE_PASSPORT_FOR_WORK),
+        e.policies[0].bool_of(keys::USE_PASSPORT_FOR_WORK),
         Some(true)
     );
     // The user's expiration is merged in for the profile's user.
-    assert_eq!(
-        e.policies[0].int_of(pfw_passport::policy::keys::EXPIRATION),
-        Some(90)
-    );
+    assert_eq!(e.policies[0].int_of(keys::EXPIRATION), Some(90));
 }
 
 #[test]
 fn explain_refuses_what_it_cannot_read() {
-    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
-    let err = linter
-        .explain("u.xml", &fixture("unreadable.xml"))
-        .unwrap_err();
+    let err = explain("u.xml", &fixture("unreadable.xml")).unwrap_err();
     assert!(matches!(
         err,
         pfw_lint::ExplainError::Unreadable {
@@ -284,13 +269,12 @@ fn explain_lists_every_setting_of_several_tenants_one_table_each() {
         ("Add", &braced, "int", "6", false),
         ("Add", &plain, "int", "8", false),
     ]);
-    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
-    let e = linter.explain("p.xml", profile.as_bytes()).unwrap();
+    let e = explain("p.xml", profile.as_bytes()).unwrap();
     assert_eq!(e.settings.len(), 2);
     let tenants: Vec<Option<&str>> = e.policies.iter().map(|p| p.tenant.as_deref()).collect();
     let braced_name = format!("{{{T1}}}");
     assert_eq!(tenants, [Some(T2), Some(braced_name.as_str())]);
-    let min = pfw_passport::policy::keys::MINIMUM_PIN_LENGTH;
+    let min = keys::MINIMUM_PIN_LENGTH;
     assert_eq!(e.policies[0].int_of(min), Some(8));
     assert_eq!(e.policies[1].int_of(min), Some(6));
     assert!(
@@ -348,8 +332,7 @@ fn explain_describes_only_what_is_in_force() {
             true,
         ),
     ]);
-    let linter = Linter::with_pfw_ddf(Options::default()).unwrap();
-    let e = linter.explain("p.xml", profile.as_bytes()).unwrap();
+    let e = explain("p.xml", profile.as_bytes()).unwrap();
     assert_eq!(e.settings.len(), 7);
     let expiration = &e.settings[0];
     assert!(

@@ -1,6 +1,6 @@
 //! Helpers: the fixtures' directory, a linter, and the text at a diagnostic's place.
 
-use pfw_lint::{Diagnostic, FileReport, Linter, Options};
+use pfw_lint::{Diagnostic, ExplainError, Explanation, FileReport, Linter, Options};
 
 /// A fixture's bytes.
 pub(crate) fn fixture(name: &str) -> Vec<u8> {
@@ -14,6 +14,13 @@ pub(crate) fn lint(name: &str, bytes: &[u8], options: Options) -> FileReport {
         .expect("pfw's own DDF loads")
         .lint(name, bytes)
         .expect("the in-memory device does not fail")
+}
+
+/// Explains `bytes` as `name` with pfw's own DDF and the default options.
+pub(crate) fn explain(name: &str, bytes: &[u8]) -> Result<Explanation, ExplainError> {
+    Linter::with_pfw_ddf(Options::default())
+        .expect("pfw's own DDF loads")
+        .explain(name, bytes)
 }
 
 /// The text of `source` from a diagnostic's line and column on (to the end of the line).

@@ -8,5 +8,5 @@ pub mod rules;
 
 pub use hash::{HashParams, PhcHash};
 pub use provisioning::{Provisioning, Tpm};
-pub use record::{PinRecord, PinStatus, reset_pin, reuse_violation, set_pin, status};
+pub use record::{NewPin, PinRecord, PinStatus, reset_pin, reuse_violation, set_pin, status};
 pub use rules::{CharRule, CharSets, PinPolicy, Rule, Violation, check};

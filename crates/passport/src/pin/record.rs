@@ -76,19 +76,35 @@ pub struct PinStatus {
     pub reasons: Vec<Violation>,
 }
 
+/// What a new PIN is judged and recorded with.
+#[derive(Clone, Copy, Debug)]
+pub struct NewPin<'a> {
+    /// The PIN rules in force.
+    pub policy: &'a PinPolicy,
+    /// The facts that decide whether provisioning is allowed.
+    pub provisioning: &'a Provisioning,
+    /// When it is set (the record's `set_at`).
+    pub now: i64,
+    /// The cost of its hash.
+    pub params: HashParams,
+}
+
 /// Sets a new PIN, returning the record to store.
 ///
-/// Checks, in order: that provisioning is allowed; every rule of `policy` (all violations
+/// Checks, in order: that provisioning is allowed; every rule of the policy (all violations
 /// reported); then that the PIN is not the current one or one of the History-1 previous ones.
 /// On success the old current hash moves into history, which is trimmed to History-1 entries.
 pub fn set_pin(
     existing: Option<&PinRecord>,
     pin: &str,
-    policy: &PinPolicy,
-    provisioning: &Provisioning,
-    now: i64,
-    params: HashParams,
+    new: NewPin<'_>,
 ) -> Result<PinRecord, SetPinError> {
+    let NewPin {
+        policy,
+        provisioning,
+        now,
+        params,
+    } = new;
     provisioning.check()?;
     let violations = check(pin, policy);
     if !violations.is_empty() {
@@ -144,14 +160,8 @@ pub fn reuse_violation(
 /// Resets the PIN: the new PIN replaces the old one and the history is not preserved (the
 /// current and previous hashes are forgotten), so it is checked against the policy and
 /// provisioning but never for reuse.
-pub fn reset_pin(
-    pin: &str,
-    policy: &PinPolicy,
-    provisioning: &Provisioning,
-    now: i64,
-    params: HashParams,
-) -> Result<PinRecord, SetPinError> {
-    set_pin(None, pin, policy, provisioning, now, params)
+pub fn reset_pin(pin: &str, new: NewPin<'_>) -> Result<PinRecord, SetPinError> {
+    set_pin(None, pin, new)
 }
 
 /// The state of the PIN in `record` under `policy` at `now`, judged from the stored facts
@@ -277,15 +287,13 @@ mod tests {
     #[test]
     fn a_record_round_trips_through_json() {
         let policy = PinPolicy::default();
-        let rec = set_pin(
-            None,
-            "24680135",
-            &policy,
-            &Provisioning::default(),
-            1_700_000_000,
-            HashParams::TESTING,
-        )
-        .unwrap();
+        let new = NewPin {
+            policy: &policy,
+            provisioning: &Provisioning::default(),
+            now: 1_700_000_000,
+            params: HashParams::TESTING,
+        };
+        let rec = set_pin(None, "24680135", new).unwrap();
         let json = serde_json::to_string(&rec).unwrap();
         assert!(!json.contains("24680135"));
         let back: PinRecord = serde_json::from_str(&json).unwrap();

@@ -202,6 +202,13 @@ pub mod keys {
     pub const SPECIAL_CHARACTERS: &str = "PINComplexity/SpecialCharacters";
     /// `PINComplexity/Digits`.
     pub const DIGITS: &str = "PINComplexity/Digits";
+    /// The four character-set policies.
+    pub const CHAR_SETS: [&str; 4] = [
+        UPPERCASE_LETTERS,
+        LOWERCASE_LETTERS,
+        SPECIAL_CHARACTERS,
+        DIGITS,
+    ];
     /// `PINComplexity/History`.
     pub const HISTORY: &str = "PINComplexity/History";
     /// `PINComplexity/Expiration`.
@@ -262,72 +269,51 @@ pub static CATALOG: &[PolicyDef] = &[
         "Lets users set up Windows Hello for Business; false stops new provisioning.",
         ConflictGroup::FeatureEnablement,
     ),
-    tenant(
+    tenant_flag(
         keys::REQUIRE_SECURITY_DEVICE,
         Scopes::UserAndDevice,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::SecurityDevice,
         "Allows provisioning only on devices with a usable TPM instead of falling back to software keys.",
         ConflictGroup::PinComplexity,
     ),
-    tenant(
+    tenant_flag(
         keys::EXCLUDE_TPM12,
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::SecurityDevice,
         "Treats TPM 1.2 modules as unusable for Windows Hello for Business.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "EnablePinRecovery",
         Scopes::UserAndDevice,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Keeps a cloud-protected recovery secret so a forgotten PIN can be changed without re-registering.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "EnableWindowsHelloProvisioningForSecurityKeys",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Provisions Windows Hello for Business when the user signs in with a security key.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "DisablePostLogonProvisioning",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Stops the automatic provisioning that starts after the user signs in.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "UseCertificateForOnPremAuth",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Waits for a certificate from the management server before provisioning, for on-premises authentication.",
         ConflictGroup::FeatureEnablement,
     ),
-    tenant(
+    tenant_flag(
         "UseCloudTrustForOnPremAuth",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Uses cloud Kerberos trust to reach on-premises resources.",
         ConflictGroup::Own,
@@ -376,82 +362,47 @@ pub static CATALOG: &[PolicyDef] = &[
         DIGITS_DEFAULT_REASON,
         "Whether digits are allowed (0), required (1) or not allowed (2) in the PIN.",
     ),
-    tenant(
+    pin_count(
         keys::HISTORY,
-        Scopes::UserAndDevice,
-        ValueKind::Int { min: 0, max: 50 },
-        Some("0"),
-        DefaultValue::Int(0),
-        AdminGroup::PinComplexity,
+        50,
         "How many of the latest PINs, the current one included, cannot be chosen again (0 to 50).",
-        ConflictGroup::PinComplexity,
     ),
-    tenant(
+    pin_count(
         keys::EXPIRATION,
-        Scopes::UserAndDevice,
-        ValueKind::Int { min: 0, max: 730 },
-        Some("0"),
-        DefaultValue::Int(0),
-        AdminGroup::PinComplexity,
+        730,
         "Days a PIN stays valid before it must be changed (0 to 730; 0 never expires).",
-        ConflictGroup::PinComplexity,
     ),
-    tenant(
+    tenant_flag(
         "Remote/UseRemotePassport",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::SignInAndUnlock,
         "Lets a registered phone act as a companion device to sign in to a desktop.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "UseHelloCertificatesAsSmartCardCertificates",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Presents Windows Hello for Business certificates to applications as smart card certificates.",
         ConflictGroup::Own,
     ),
-    tenant(
+    tenant_flag(
         "DisablePostLogonCredentialCaching",
         Scopes::DeviceOnly,
-        BOOL,
-        Some("False"),
-        DefaultValue::Bool(false),
         AdminGroup::Enablement,
         "Stops caching credentials after sign-in (Insider builds only).",
         ConflictGroup::Own,
     ),
-    PolicyDef {
-        key: keys::USE_BIOMETRICS_DEPRECATED,
-        placement: Placement::DeviceWide,
-        scopes: Scopes::DeviceOnly,
-        kind: BOOL,
-        ddf_default: Some("False"),
-        default: DefaultValue::Bool(true),
-        default_reason: Some(BIOMETRICS_DEFAULT_REASON),
-        group: AdminGroup::Biometrics,
-        description: "Deprecated form of Biometrics/UseBiometrics, applied only when that node is not set.",
-        conflict_group: ConflictGroup::Own,
-        replaced_by: Some(keys::USE_BIOMETRICS),
-    },
-    PolicyDef {
-        key: keys::USE_BIOMETRICS,
-        placement: Placement::DeviceWide,
-        scopes: Scopes::DeviceOnly,
-        kind: BOOL,
-        ddf_default: Some("False"),
-        default: DefaultValue::Bool(true),
-        default_reason: Some(BIOMETRICS_DEFAULT_REASON),
-        group: AdminGroup::Biometrics,
-        description: "Allows face, fingerprint and other biometric gestures in place of the PIN.",
-        conflict_group: ConflictGroup::Own,
-        replaced_by: None,
-    },
+    use_biometrics(
+        keys::USE_BIOMETRICS_DEPRECATED,
+        "Deprecated form of Biometrics/UseBiometrics, applied only when that node is not set.",
+        Some(keys::USE_BIOMETRICS),
+    ),
+    use_biometrics(
+        keys::USE_BIOMETRICS,
+        "Allows face, fingerprint and other biometric gestures in place of the PIN.",
+        None,
+    ),
     device_wide(
         "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
         BOOL,
@@ -468,27 +419,21 @@ pub static CATALOG: &[PolicyDef] = &[
         AdminGroup::Biometrics,
         "Whether Enhanced Sign-in Security works with external biometric peripherals (1) or not (0).",
     ),
-    device_wide(
+    device_wide_text(
         "DeviceUnlock/GroupA",
-        ValueKind::Text(TextForm::BracedGuidList),
-        None,
-        DefaultValue::Unset,
+        TextForm::BracedGuidList,
         AdminGroup::SignInAndUnlock,
         "Credential providers, by braced GUID, for the first factor of multi-factor unlock.",
     ),
-    device_wide(
+    device_wide_text(
         "DeviceUnlock/GroupB",
-        ValueKind::Text(TextForm::BracedGuidList),
-        None,
-        DefaultValue::Unset,
+        TextForm::BracedGuidList,
         AdminGroup::SignInAndUnlock,
         "Credential providers, by braced GUID, for the second factor of multi-factor unlock.",
     ),
-    device_wide(
+    device_wide_text(
         "DeviceUnlock/Plugins",
-        ValueKind::Text(TextForm::Any),
-        None,
-        DefaultValue::Unset,
+        TextForm::Any,
         AdminGroup::SignInAndUnlock,
         "Plugins the passive provider watches to tell that the user is present.",
     ),
@@ -500,11 +445,9 @@ pub static CATALOG: &[PolicyDef] = &[
         AdminGroup::SignInAndUnlock,
         "Locks the device when a paired phone moves out of range.",
     ),
-    device_wide(
+    device_wide_text(
         "DynamicLock/Plugins",
-        ValueKind::Text(TextForm::Any),
-        None,
-        DefaultValue::Unset,
+        TextForm::Any,
         AdminGroup::SignInAndUnlock,
         "Plugins the passive provider watches to tell that the user has left.",
     ),
@@ -544,6 +487,40 @@ const fn tenant(
     }
 }
 
+/// A bool tenant policy, false until configured (and so in the DDF).
+const fn tenant_flag(
+    key: &'static str,
+    scopes: Scopes,
+    group: AdminGroup,
+    description: &'static str,
+    conflict_group: ConflictGroup,
+) -> PolicyDef {
+    tenant(
+        key,
+        scopes,
+        BOOL,
+        Some("False"),
+        DefaultValue::Bool(false),
+        group,
+        description,
+        conflict_group,
+    )
+}
+
+/// A PIN complexity count, 0 to `max`, 0 until configured (and so in the DDF).
+const fn pin_count(key: &'static str, max: i32, description: &'static str) -> PolicyDef {
+    tenant(
+        key,
+        Scopes::UserAndDevice,
+        ValueKind::Int { min: 0, max },
+        Some("0"),
+        DefaultValue::Int(0),
+        AdminGroup::PinComplexity,
+        description,
+        ConflictGroup::PinComplexity,
+    )
+}
+
 const fn char_set(
     key: &'static str,
     default: i32,
@@ -574,17 +551,56 @@ const fn device_wide(
     description: &'static str,
 ) -> PolicyDef {
     PolicyDef {
+        placement: Placement::DeviceWide,
+        ..tenant(
+            key,
+            Scopes::DeviceOnly,
+            kind,
+            ddf_default,
+            default,
+            group,
+            description,
+            ConflictGroup::Own,
+        )
+    }
+}
+
+/// A device-wide text policy of `form`, with no value until configured (none in the DDF).
+const fn device_wide_text(
+    key: &'static str,
+    form: TextForm,
+    group: AdminGroup,
+    description: &'static str,
+) -> PolicyDef {
+    device_wide(
+        key,
+        ValueKind::Text(form),
+        None,
+        DefaultValue::Unset,
+        group,
+        description,
+    )
+}
+
+/// One of the two nodes that allow biometrics (the current one, `replaced_by` `None`, and the
+/// deprecated one it replaces): allowed until configured, though the DDF says `False`.
+const fn use_biometrics(
+    key: &'static str,
+    description: &'static str,
+    replaced_by: Option<&'static str>,
+) -> PolicyDef {
+    PolicyDef {
         key,
         placement: Placement::DeviceWide,
         scopes: Scopes::DeviceOnly,
-        kind,
-        ddf_default,
-        default,
-        default_reason: None,
-        group,
+        kind: BOOL,
+        ddf_default: Some("False"),
+        default: DefaultValue::Bool(true),
+        default_reason: Some(BIOMETRICS_DEFAULT_REASON),
+        group: AdminGroup::Biometrics,
         description,
         conflict_group: ConflictGroup::Own,
-        replaced_by: None,
+        replaced_by,
     }
 }
 

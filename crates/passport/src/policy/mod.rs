@@ -8,8 +8,8 @@ pub mod value;
 
 pub use catalog::{AdminGroup, ConflictGroup, PolicyDef, ValueKind, catalog, keys};
 pub use resolve::{
-    EffectivePolicy, GROUP_POLICY_TENANT, Ignored, Loser, PolicySource, Provenance, Rule, Setting,
-    SourceKind, TenantChoice, TenantReason, resolve,
+    CharSetFallback, EffectivePolicy, GROUP_POLICY_TENANT, Ignored, Loser, PolicySource,
+    Provenance, Rule, Setting, SourceKind, TenantChoice, TenantReason, resolve,
 };
 pub use summary::Summary;
 pub use value::PolicyValue;

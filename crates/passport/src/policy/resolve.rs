@@ -739,24 +739,49 @@ fn apply_length_rule(settings: &mut [Setting]) {
     }
 }
 
+/// Why the four character sets fall back to the default behaviour (2019 CSP page), if they do.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum CharSetFallback {
+    /// All four are allowed and none required.
+    AllAllowed,
+    /// None is allowed: no PIN could meet the policy.
+    NoneAllowed,
+}
+
+impl CharSetFallback {
+    /// The fallback the values of the four sets ([`keys::CHAR_SETS`], in order) call for.
+    pub fn of(values: &[Option<i32>]) -> Option<Self> {
+        if values.iter().all(|v| *v == Some(CHAR_ALLOWED)) {
+            Some(Self::AllAllowed)
+        } else if values.iter().all(|v| *v == Some(CHAR_NOT_ALLOWED)) {
+            Some(Self::NoneAllowed)
+        } else {
+            None
+        }
+    }
+}
+
 /// The character-set default behaviour (2019 CSP page): when all four sets are allowed and
 /// none required, digits are required and the others not allowed. pfw treats a policy that
 /// allows no set at all (no PIN could meet it) the same way.
 fn apply_char_set_rule(settings: &mut [Setting]) {
-    let values: Vec<Option<i32>> = CHAR_SET_KEYS
+    let values: Vec<Option<i32>> = keys::CHAR_SETS
         .iter()
         .map(|key| setting(settings, key).and_then(|s| s.value.as_int()))
         .collect();
-    let reason = if values.iter().all(|v| *v == Some(CHAR_ALLOWED)) {
-        "all four character sets are allowed and none is required: the 2019 CSP page applies \
-         the default behaviour, digits required and the other sets not allowed"
-    } else if values.iter().all(|v| *v == Some(CHAR_NOT_ALLOWED)) {
-        "no character set is allowed, so no PIN could meet the policy: pfw applies the default \
-         behaviour of the 2019 CSP page, digits required and the other sets not allowed"
-    } else {
-        return;
+    let reason = match CharSetFallback::of(&values) {
+        Some(CharSetFallback::AllAllowed) => {
+            "all four character sets are allowed and none is required: the 2019 CSP page \
+             applies the default behaviour, digits required and the other sets not allowed"
+        }
+        Some(CharSetFallback::NoneAllowed) => {
+            "no character set is allowed, so no PIN could meet the policy: pfw applies the \
+             default behaviour of the 2019 CSP page, digits required and the other sets not \
+             allowed"
+        }
+        None => return,
     };
-    for def in CATALOG.iter().filter(|d| CHAR_SET_KEYS.contains(&d.key)) {
+    for def in CATALOG.iter().filter(|d| keys::CHAR_SETS.contains(&d.key)) {
         let fallback = def.default_value();
         if let Some(s) = setting_mut(settings, def.key)
             && s.value != fallback
@@ -844,12 +869,6 @@ impl fmt::Display for Excerpt<'_> {
 /// The two policies Group Policy offers under User Configuration too (`class="Both"` in the
 /// ADMX, policy-sources-facts.md §1.1); every other one exists only for the computer.
 const USER_GROUP_POLICIES: [&str; 2] = [keys::USE_PASSPORT_FOR_WORK, "UseCertificateForOnPremAuth"];
-const CHAR_SET_KEYS: [&str; 4] = [
-    keys::UPPERCASE_LETTERS,
-    keys::LOWERCASE_LETTERS,
-    keys::SPECIAL_CHARACTERS,
-    keys::DIGITS,
-];
 const CHAR_ALLOWED: i32 = 0;
 const CHAR_NOT_ALLOWED: i32 = 2;
 const DEFAULT_MIN_LENGTH: i32 = 4;

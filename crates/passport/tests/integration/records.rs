@@ -1,7 +1,8 @@
 //! PIN records: provisioning refusals, history, salts, reset, status and expiration.
 
 use pfw_passport::pin::{
-    CharRule, HashParams, PinPolicy, PinRecord, Provisioning, Rule, Tpm, reset_pin, set_pin, status,
+    CharRule, HashParams, NewPin, PinPolicy, PinRecord, Provisioning, Rule, Tpm, reset_pin,
+    set_pin, status,
 };
 use pfw_passport::policy::{PolicySource, SourceKind, TenantChoice, resolve};
 use pfw_passport::{Clock, FixedClock, ProvisioningRefusal, SetPinError};
@@ -23,14 +24,17 @@ fn set(
     pin: &str,
     policy: &PinPolicy,
 ) -> Result<PinRecord, SetPinError> {
-    set_pin(
-        existing,
-        pin,
+    set_pin(existing, pin, new_pin(policy, &Provisioning::default()))
+}
+
+/// A PIN set at `NOW` with cheap hashes.
+fn new_pin<'a>(policy: &'a PinPolicy, provisioning: &'a Provisioning) -> NewPin<'a> {
+    NewPin {
         policy,
-        &Provisioning::default(),
-        NOW,
-        HashParams::TESTING,
-    )
+        provisioning,
+        now: NOW,
+        params: HashParams::TESTING,
+    }
 }
 
 fn rules(err: SetPinError) -> Vec<Rule> {
@@ -169,15 +173,8 @@ fn provisioning_is_checked_first() {
         let policy = run(&[], device);
         let provisioning = Provisioning::from_effective(&policy, tpm);
         // An invalid PIN too: the refusal comes first.
-        let err = set_pin(
-            None,
-            "x",
-            &PinPolicy::from_effective(&policy),
-            &provisioning,
-            NOW,
-            HashParams::TESTING,
-        )
-        .expect_err("refused");
+        let rules = PinPolicy::from_effective(&policy);
+        let err = set_pin(None, "x", new_pin(&rules, &provisioning)).expect_err("refused");
         assert!(
             matches!(err, SetPinError::Refused(r) if r == expected),
             "{device:?}: {err}"
@@ -209,14 +206,7 @@ fn reset_forgets_history() {
         rules(set(Some(&record), "1111", &policy).expect_err("remembered")),
         [Rule::History]
     );
-    let reset = reset_pin(
-        "2222",
-        &policy,
-        &Provisioning::default(),
-        NOW,
-        HashParams::TESTING,
-    )
-    .expect("reset");
+    let reset = reset_pin("2222", new_pin(&policy, &Provisioning::default())).expect("reset");
     assert!(reset.previous().is_empty());
     // After the reset, only the new PIN is remembered.
     assert!(set(Some(&reset), "1111", &policy).is_ok());
@@ -225,16 +215,7 @@ fn reset_forgets_history() {
         [Rule::History]
     );
     // The reset PIN still meets the rules and provisioning.
-    assert!(
-        reset_pin(
-            "22",
-            &policy,
-            &Provisioning::default(),
-            NOW,
-            HashParams::TESTING
-        )
-        .is_err()
-    );
+    assert!(reset_pin("22", new_pin(&policy, &Provisioning::default())).is_err());
 }
 
 #[test]

@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use pfw_tree::{InstanceId, MemoryStore, Store, StoreError};
+use pfw_tree::{InstanceId, MemoryStore, RecordKey, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ impl DeviceStore {
         }
         for (namespace, owner) in &self.records {
             for key in self.inner.record_keys(namespace, owner)? {
-                if let Some(value) = self.inner.record(namespace, owner, &key)? {
+                if let Some(value) = self.inner.record(RecordKey::new(namespace, owner, &key))? {
                     image.records.push((
                         namespace.clone(),
                         owner.clone(),
@@ -99,7 +99,7 @@ impl DeviceStore {
             let bytes = STANDARD
                 .decode(value)
                 .map_err(|_| FleetStateError::Damaged("a record is not base64"))?;
-            store.set_record(namespace, owner, key, Some(&bytes))?;
+            store.set_record(RecordKey::new(namespace, owner, key), Some(&bytes))?;
         }
         store.commit()?;
         Ok(store)
@@ -166,24 +166,13 @@ impl Store for DeviceStore {
         self.properties.insert(name.to_owned());
         Ok(())
     }
-    fn record(
-        &self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.record(namespace, owner, key)
+    fn record(&self, at: RecordKey<'_>) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.record(at)
     }
-    fn set_record(
-        &mut self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-        value: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        self.inner.set_record(namespace, owner, key, value)?;
+    fn set_record(&mut self, at: RecordKey<'_>, value: Option<&[u8]>) -> Result<(), StoreError> {
+        self.inner.set_record(at, value)?;
         self.records
-            .insert((namespace.to_owned(), owner.to_owned()));
+            .insert((at.namespace.to_owned(), at.owner.to_owned()));
         Ok(())
     }
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError> {
@@ -388,7 +377,7 @@ mod tests {
         store.put(alice, "C", None).unwrap();
         store.set_property("device_id", Some("X")).unwrap();
         store
-            .set_record("ns", "device", "k", Some(b"\x00\x01"))
+            .set_record(RecordKey::new("ns", "device", "k"), Some(b"\x00\x01"))
             .unwrap();
         store.commit().unwrap();
         let image = store.image().unwrap();

@@ -13,7 +13,7 @@ use pfw_testserver::{Endpoint, ServerAuth, TestServer, TestServerConfig};
 
 use crate::support::{
     context_item_names, element_text, fast_transport, key, options, options_without_probe, request,
-    server,
+    server, server_with,
 };
 
 #[test]
@@ -216,13 +216,7 @@ fn messages_have_the_shape_of_the_windows_capture() {
 #[test]
 fn federated_enrollment_end_to_end() {
     let token = "eyJhbGciOi.federated.token";
-    let server = TestServer::start(TestServerConfig {
-        auth: ServerAuth::Federated {
-            token: token.to_owned(),
-        },
-        ..TestServerConfig::default()
-    })
-    .unwrap();
+    let server = federated(token);
     let mut request = request(&server);
     request.credential = Credential::Token(token.to_owned());
     let enrollment = enroll(&request, options()).expect("federated enrollment succeeds");
@@ -252,23 +246,12 @@ fn wrong_password_is_an_authentication_fault() {
     assert_eq!(fault.subcode.as_deref(), Some("s:Authentication"));
     // MS-MDE2 §2.2.10: s:Authentication is 0x80180002.
     assert_eq!(fault.hresult(), Some(0x8018_0002));
-    assert!(
-        !server
-            .requests()
-            .iter()
-            .any(|r| r.endpoint == Endpoint::Enrollment)
-    );
+    assert!(server.requests_to(Endpoint::Enrollment).is_empty());
 }
 
 #[test]
 fn credential_must_suit_the_servers_policy() {
-    let server = TestServer::start(TestServerConfig {
-        auth: ServerAuth::Federated {
-            token: "t".to_owned(),
-        },
-        ..TestServerConfig::default()
-    })
-    .unwrap();
+    let server = federated("t");
     let err = enroll(&request(&server), options()).unwrap_err();
     assert!(
         matches!(
@@ -295,13 +278,7 @@ fn onpremise_needs_a_user() {
 
 #[test]
 fn federated_without_user_sends_an_empty_email_address() {
-    let server = TestServer::start(TestServerConfig {
-        auth: ServerAuth::Federated {
-            token: "tok".to_owned(),
-        },
-        ..TestServerConfig::default()
-    })
-    .unwrap();
+    let server = federated("tok");
     let mut request = request(&server);
     request.user = None;
     request.credential = Credential::Token("tok".to_owned());
@@ -317,11 +294,10 @@ fn federated_without_user_sends_an_empty_email_address() {
 
 #[test]
 fn without_policy_service_the_request_is_rsa_2048_sha1() {
-    let server = TestServer::start(TestServerConfig {
+    let server = server_with(TestServerConfig {
         offer_policy_service: false,
         ..TestServerConfig::default()
-    })
-    .unwrap();
+    });
     enroll(&request(&server), options()).expect("enrollment succeeds");
     // The server checks the request's hash against SHA-1 and the key against 2048 bits.
     assert_eq!(server.violations(), Vec::<String>::new());
@@ -338,11 +314,10 @@ fn without_policy_service_the_request_is_rsa_2048_sha1() {
 
 #[test]
 fn policy_hash_is_followed() {
-    let server = TestServer::start(TestServerConfig {
+    let server = server_with(TestServerConfig {
         policy_hash_oid: Some("2.16.840.1.101.3.4.2.1".to_owned()),
         ..TestServerConfig::default()
-    })
-    .unwrap();
+    });
     enroll(&request(&server), options()).expect("enrollment succeeds");
     // The server rejects a request not signed with SHA-256.
     assert_eq!(server.violations(), Vec::<String>::new());
@@ -350,11 +325,10 @@ fn policy_hash_is_followed() {
 
 #[test]
 fn oversized_key_demand_is_refused() {
-    let server = TestServer::start(TestServerConfig {
+    let server = server_with(TestServerConfig {
         min_key_bits: 16384,
         ..TestServerConfig::default()
-    })
-    .unwrap();
+    });
     let err = enroll(&request(&server), options()).unwrap_err();
     assert!(
         matches!(
@@ -366,12 +340,7 @@ fn oversized_key_demand_is_refused() {
         ),
         "{err}"
     );
-    assert!(
-        !server
-            .requests()
-            .iter()
-            .any(|r| r.endpoint == Endpoint::Enrollment)
-    );
+    assert!(server.requests_to(Endpoint::Enrollment).is_empty());
 }
 
 #[test]
@@ -544,4 +513,14 @@ fn system_roots_plus_extra_ca_enroll() {
         ..options()
     };
     enroll(&request(&server), options).expect("enrollment succeeds");
+}
+
+/// A federated server that accepts `token`.
+fn federated(token: &str) -> TestServer {
+    server_with(TestServerConfig {
+        auth: ServerAuth::Federated {
+            token: token.to_owned(),
+        },
+        ..TestServerConfig::default()
+    })
 }

@@ -45,15 +45,7 @@ fn profile_part(suffix: &str) -> Vec<Command> {
 
 fn with_mdm(script: Vec<Vec<Command>>) -> (TestServer, Arc<MdmServer>) {
     let server = server();
-    let mdm = MdmServer::new(
-        MdmConfig {
-            script,
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-        server.management_url(),
-    );
-    server.set_management_handler(mdm.handler());
+    let mdm = MdmServer::serve(&server, MdmConfig::playing(script));
     (server, mdm)
 }
 
@@ -193,13 +185,7 @@ fn a_rerun_with_a_state_file_resumes_without_enrolling_again() {
         "{:?}",
         first.errors
     );
-    let enrollments = |server: &TestServer| {
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.endpoint == Endpoint::Enrollment)
-            .count()
-    };
+    let enrollments = |server: &TestServer| server.requests_to(Endpoint::Enrollment).len();
     assert_eq!(enrollments(&server), 3);
     drop(state);
 
@@ -444,15 +430,10 @@ fn devices_keep_their_connection_and_tls_session_between_sessions() {
         ..pfw_testserver::TestServerConfig::default()
     })
     .unwrap();
-    let mdm = MdmServer::new(
-        MdmConfig {
-            script: vec![profile_part("UsePassportForWork")],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-        server.management_url(),
+    MdmServer::serve(
+        &server,
+        MdmConfig::playing(vec![profile_part("UsePassportForWork")]),
     );
-    server.set_management_handler(mdm.handler());
     let mut fleet = config(&server, 2, 41);
     fleet.plan = plan;
     let summary = go(&fleet, None);
@@ -526,13 +507,7 @@ fn two_devices_taking_turns(max_connections: usize) -> TestServer {
 #[test]
 fn storm_churn_poll_and_rate_do_what_they_say() {
     use pfw_session::fleet::Pacing;
-    let enrollments = |server: &TestServer| {
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.endpoint == Endpoint::Enrollment)
-            .count() as u64
-    };
+    let enrollments = |server: &TestServer| server.requests_to(Endpoint::Enrollment).len() as u64;
     // A storm at a target rate: every device enrolls, no session.
     let server = server();
     let mut fleet = config(&server, 4, 51);

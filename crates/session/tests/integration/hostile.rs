@@ -17,77 +17,83 @@ fn enroll_against(endpoint: Endpoint, misbehavior: Misbehavior) -> (TestServer, 
     (server, err)
 }
 
-fn soap_reply(body: &str) -> Misbehavior {
+/// An answer of `status` with this content type and body.
+fn raw(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Misbehavior {
     Misbehavior::Raw {
-        status: 200,
-        content_type: "application/soap+xml; charset=utf-8".to_owned(),
-        body: body.as_bytes().to_vec(),
+        status,
+        content_type: content_type.to_owned(),
+        body: body.into(),
     }
 }
 
+fn soap_reply(body: &str) -> Misbehavior {
+    raw(200, "application/soap+xml; charset=utf-8", body)
+}
+
+/// 429 with this Retry-After.
+fn too_many_requests(retry_after: &str) -> Misbehavior {
+    Misbehavior::TooManyRequests {
+        retry_after: Some(retry_after.to_owned()),
+    }
+}
+
+/// A SOAP 1.2 envelope around `body`.
+fn envelope(body: &str) -> String {
+    format!(r#"<s:Envelope xmlns:s="{S12}"><s:Body>{body}</s:Body></s:Envelope>"#)
+}
+
 const S12: &str = "http://www.w3.org/2003/05/soap-envelope";
+const DISCOVER_RESPONSE: &str = r#"<DiscoverResponse xmlns="http://schemas.microsoft.com/windows/management/2012/01/enrollment"><DiscoverResult>"#;
+const DTD: &str = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>"#;
 
-#[test]
-fn garbage_instead_of_http() {
-    let (_, err) = enroll_against(Endpoint::Discovery, Misbehavior::Garbage);
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                step: Step::Discover,
-                source: HttpError::Protocol { .. } | HttpError::Io { .. }
-            }
-        ),
-        "{err}"
-    );
+/// One test a row: an enrollment against a server that misbehaves once on the endpoint fails
+/// with an error matching the pattern.
+macro_rules! refused {
+    ($($name:ident: $endpoint:ident, $misbehavior:expr => $pattern:pat $(if $guard:expr)?),+ $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let (_, err) = enroll_against(Endpoint::$endpoint, $misbehavior);
+            assert!(matches!(err, $pattern $(if $guard)?), "{}: {err}", stringify!($name));
+        }
+    )+};
 }
 
-#[test]
-fn connection_closed_without_answer() {
-    let (_, err) = enroll_against(Endpoint::Policy, Misbehavior::Close);
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                step: Step::GetPolicies,
-                source: HttpError::Io { .. } | HttpError::Protocol { .. }
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn no_answer_at_all_times_out() {
-    let (_, err) = enroll_against(Endpoint::Enrollment, Misbehavior::Silent);
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                step: Step::RequestSecurityToken,
-                source: HttpError::Timeout { .. }
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn answer_too_slow_times_out() {
-    let (_, err) = enroll_against(
-        Endpoint::Discovery,
-        Misbehavior::Slow(Duration::from_secs(5)),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                source: HttpError::Timeout { .. },
-                ..
-            }
-        ),
-        "{err}"
-    );
+refused! {
+    garbage_instead_of_http: Discovery, Misbehavior::Garbage
+        => EnrollError::Http { step: Step::Discover, source: HttpError::Protocol { .. } | HttpError::Io { .. } },
+    connection_closed_without_answer: Policy, Misbehavior::Close
+        => EnrollError::Http { step: Step::GetPolicies, source: HttpError::Io { .. } | HttpError::Protocol { .. } },
+    no_answer_at_all_times_out: Enrollment, Misbehavior::Silent
+        => EnrollError::Http { step: Step::RequestSecurityToken, source: HttpError::Timeout { .. } },
+    answer_too_slow_times_out: Discovery, Misbehavior::Slow(Duration::from_secs(5))
+        => EnrollError::Http { source: HttpError::Timeout { .. }, .. },
+    endless_body_hits_the_body_limit: Discovery, Misbehavior::EndlessBody
+        => EnrollError::Http { source: HttpError::BodyTooLarge { limit: 262_144, .. }, .. },
+    huge_declared_body_hits_the_body_limit: Discovery, raw(200, "application/soap+xml", vec![b' '; 300 * 1024])
+        => EnrollError::Http { source: HttpError::BodyTooLarge { .. }, .. },
+    truncated_xml: Discovery, soap_reply(&format!(r#"<s:Envelope xmlns:s="{S12}"><s:Body>{DISCOVER_RESPONSE}<AuthPolicy>OnPre"#))
+        => EnrollError::Xml { step: Step::Discover, source: XmlError::Truncated | XmlError::Syntax(_) },
+    dtd_in_a_soap_reply_is_refused: Policy, soap_reply(&format!("{DTD}{}", envelope("&lol2;")))
+        => EnrollError::Xml { step: Step::GetPolicies, source: XmlError::Dtd },
+    deeply_nested_reply_is_refused: Discovery, soap_reply(&envelope(&format!("{}{}", "<x>".repeat(10_000), "</x>".repeat(10_000))))
+        => EnrollError::Xml { source: XmlError::TooDeep { .. }, .. },
+    html_instead_of_soap: Discovery, raw(200, "text/html", b"<html><body>Sign in</body></html>".to_vec())
+        => EnrollError::UnexpectedReply { ref found, .. } if found == "html",
+    error_status_without_fault: Policy, raw(503, "text/plain", b"busy".to_vec())
+        => EnrollError::Status { step: Step::GetPolicies, status: 503 },
+    discover_reply_without_enrollment_url: Discovery,
+        soap_reply(&envelope(&format!("{DISCOVER_RESPONSE}<AuthPolicy>OnPremise</AuthPolicy></DiscoverResult></DiscoverResponse>")))
+        => EnrollError::MissingElement { element: "EnrollmentServiceUrl", .. },
+    bad_base64_token: Enrollment, Misbehavior::Provisioning(ProvisioningTweak::BadTokenBase64)
+        => EnrollError::InvalidElement { element: "BinarySecurityToken", reason: "not base64", .. },
+    bad_base64_certificate: Enrollment, Misbehavior::Provisioning(ProvisioningTweak::BadCertificateBase64)
+        => EnrollError::Provisioning(ProvisioningError::BadBase64 { ref store, .. }) if store == "My/User",
+    provisioning_doc_without_addr: Enrollment, Misbehavior::Provisioning(ProvisioningTweak::NoAddr)
+        => EnrollError::Provisioning(ProvisioningError::MissingParm { characteristic: "APPLICATION", parm: "ADDR" }),
+    provisioning_doc_with_http_addr: Enrollment, Misbehavior::Provisioning(ProvisioningTweak::InsecureAddr)
+        => EnrollError::Provisioning(ProvisioningError::InsecureAddress(_)),
+    client_cert_not_matching_our_key: Enrollment, Misbehavior::Provisioning(ProvisioningTweak::ForeignClientKey)
+        => EnrollError::Provisioning(ProvisioningError::ClientCertKeyMismatch { found: 1 }),
 }
 
 #[test]
@@ -99,21 +105,6 @@ fn slow_but_within_limits_succeeds() {
         1,
     );
     enroll(&request(&server), options()).expect("a short delay is fine");
-}
-
-#[test]
-fn endless_body_hits_the_body_limit() {
-    let (_, err) = enroll_against(Endpoint::Discovery, Misbehavior::EndlessBody);
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                source: HttpError::BodyTooLarge { limit: 262_144, .. },
-                ..
-            }
-        ),
-        "{err}"
-    );
 }
 
 #[test]
@@ -136,29 +127,6 @@ fn a_response_head_past_16_kib_is_refused_and_one_within_it_is_read() {
             err,
             EnrollError::Http {
                 source: HttpError::Protocol { .. },
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn huge_declared_body_hits_the_body_limit() {
-    let big = vec![b' '; 300 * 1024];
-    let (_, err) = enroll_against(
-        Endpoint::Discovery,
-        Misbehavior::Raw {
-            status: 200,
-            content_type: "application/soap+xml".to_owned(),
-            body: big,
-        },
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Http {
-                source: HttpError::BodyTooLarge { .. },
                 ..
             }
         ),
@@ -193,14 +161,7 @@ fn lower_case_fault_with_detail() {
     let body = format!(
         r#"<s:envelope xmlns:s="{S12}"><s:body><s:fault><s:code><s:value>s:receiver</s:value><s:subcode><s:value>s:Authorization</s:value></s:subcode></s:code><s:reason><s:text>Too many devices</s:text></s:reason><s:detail><deviceenrollmentserviceerror xmlns="http://schemas.microsoft.com/windows/pki/2009/01/enrollment"><errortype>DeviceCapReached</errortype><message>cap</message><traceid>2493ee37</traceid></deviceenrollmentserviceerror></s:detail></s:fault></s:body></s:envelope>"#
     );
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Raw {
-            status: 500,
-            content_type: "application/soap+xml".to_owned(),
-            body: body.into_bytes(),
-        },
-    );
+    let (_, err) = enroll_against(Endpoint::Enrollment, raw(500, "application/soap+xml", body));
     let EnrollError::Fault { fault, .. } = err else {
         panic!("expected a fault, got {err}");
     };
@@ -210,114 +171,8 @@ fn lower_case_fault_with_detail() {
 }
 
 #[test]
-fn truncated_xml() {
-    let (_, err) = enroll_against(
-        Endpoint::Discovery,
-        soap_reply(&format!(
-            r#"<s:Envelope xmlns:s="{S12}"><s:Body><DiscoverResponse xmlns="http://schemas.microsoft.com/windows/management/2012/01/enrollment"><DiscoverResult><AuthPolicy>OnPre"#
-        )),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Xml {
-                step: Step::Discover,
-                source: XmlError::Truncated | XmlError::Syntax(_)
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn dtd_in_a_soap_reply_is_refused() {
-    let (_, err) = enroll_against(
-        Endpoint::Policy,
-        soap_reply(&format!(
-            r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><s:Envelope xmlns:s="{S12}"><s:Body>&lol2;</s:Body></s:Envelope>"#
-        )),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Xml {
-                step: Step::GetPolicies,
-                source: XmlError::Dtd
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn deeply_nested_reply_is_refused() {
-    let depth = 10_000;
-    let body = format!(
-        r#"<s:Envelope xmlns:s="{S12}"><s:Body>{}{}</s:Body></s:Envelope>"#,
-        "<x>".repeat(depth),
-        "</x>".repeat(depth)
-    );
-    let (_, err) = enroll_against(Endpoint::Discovery, soap_reply(&body));
-    assert!(
-        matches!(
-            err,
-            EnrollError::Xml {
-                source: XmlError::TooDeep { .. },
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn html_instead_of_soap() {
-    let (_, err) = enroll_against(
-        Endpoint::Discovery,
-        Misbehavior::Raw {
-            status: 200,
-            content_type: "text/html".to_owned(),
-            body: b"<html><body>Sign in</body></html>".to_vec(),
-        },
-    );
-    assert!(
-        matches!(err, EnrollError::UnexpectedReply { ref found, .. } if found == "html"),
-        "{err}"
-    );
-}
-
-#[test]
-fn error_status_without_fault() {
-    let (_, err) = enroll_against(
-        Endpoint::Policy,
-        Misbehavior::Raw {
-            status: 503,
-            content_type: "text/plain".to_owned(),
-            body: b"busy".to_vec(),
-        },
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Status {
-                step: Step::GetPolicies,
-                status: 503
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
 fn redirect_is_not_followed() {
-    let (server, err) = enroll_against(
-        Endpoint::Discovery,
-        Misbehavior::Raw {
-            status: 302,
-            content_type: "text/plain".to_owned(),
-            body: Vec::new(),
-        },
-    );
+    let (server, err) = enroll_against(Endpoint::Discovery, raw(302, "text/plain", Vec::new()));
     assert!(
         matches!(err, EnrollError::Status { status: 302, .. }),
         "{err}"
@@ -326,125 +181,13 @@ fn redirect_is_not_followed() {
 }
 
 #[test]
-fn discover_reply_without_enrollment_url() {
-    let (_, err) = enroll_against(
-        Endpoint::Discovery,
-        soap_reply(&format!(
-            r#"<s:Envelope xmlns:s="{S12}"><s:Body><DiscoverResponse xmlns="http://schemas.microsoft.com/windows/management/2012/01/enrollment"><DiscoverResult><AuthPolicy>OnPremise</AuthPolicy></DiscoverResult></DiscoverResponse></s:Body></s:Envelope>"#
-        )),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::MissingElement {
-                element: "EnrollmentServiceUrl",
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn bad_base64_token() {
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Provisioning(ProvisioningTweak::BadTokenBase64),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::InvalidElement {
-                element: "BinarySecurityToken",
-                reason: "not base64",
-                ..
-            }
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn bad_base64_certificate() {
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Provisioning(ProvisioningTweak::BadCertificateBase64),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Provisioning(ProvisioningError::BadBase64 { ref store, .. }) if store == "My/User"
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn provisioning_doc_without_addr() {
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Provisioning(ProvisioningTweak::NoAddr),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Provisioning(ProvisioningError::MissingParm {
-                characteristic: "APPLICATION",
-                parm: "ADDR"
-            })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn provisioning_doc_with_http_addr() {
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Provisioning(ProvisioningTweak::InsecureAddr),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Provisioning(ProvisioningError::InsecureAddress(_))
-        ),
-        "{err}"
-    );
-}
-
-#[test]
-fn client_cert_not_matching_our_key() {
-    let (_, err) = enroll_against(
-        Endpoint::Enrollment,
-        Misbehavior::Provisioning(ProvisioningTweak::ForeignClientKey),
-    );
-    assert!(
-        matches!(
-            err,
-            EnrollError::Provisioning(ProvisioningError::ClientCertKeyMismatch { found: 1 })
-        ),
-        "{err}"
-    );
-}
-
-#[test]
 fn too_many_requests_is_retried_after_retry_after() {
     let server = server();
-    server.misbehave(
-        Endpoint::Policy,
-        Misbehavior::TooManyRequests {
-            retry_after: Some("1".to_owned()),
-        },
-        1,
-    );
+    server.misbehave(Endpoint::Policy, too_many_requests("1"), 1);
     let mut options = options();
     options.transport.max_retry_after = Duration::from_secs(5);
     enroll(&request(&server), options).expect("the retry succeeds");
-    let policy: Vec<_> = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.endpoint == Endpoint::Policy)
-        .collect();
+    let policy = server.requests_to(Endpoint::Policy);
     assert_eq!(policy.len(), 2);
     assert_eq!(policy[0].response_status, 429);
     assert_eq!(policy[1].response_status, 200);
@@ -456,13 +199,7 @@ fn too_many_requests_is_retried_after_retry_after() {
 #[test]
 fn too_many_requests_gives_up_after_max_attempts_with_capped_wait() {
     let server = server();
-    server.misbehave(
-        Endpoint::Policy,
-        Misbehavior::TooManyRequests {
-            retry_after: Some("3600".to_owned()),
-        },
-        10,
-    );
+    server.misbehave(Endpoint::Policy, too_many_requests("3600"), 10);
     let err = enroll(&request(&server), options()).unwrap_err();
     assert!(
         matches!(
@@ -474,10 +211,6 @@ fn too_many_requests_gives_up_after_max_attempts_with_capped_wait() {
         ),
         "{err}"
     );
-    let policy = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.endpoint == Endpoint::Policy)
-        .count();
+    let policy = server.requests_to(Endpoint::Policy).len();
     assert_eq!(policy, 3);
 }

@@ -31,15 +31,21 @@ fn profile_commands() -> Vec<Command> {
         .commands
 }
 
-fn get(uri: &str) -> Command {
-    let message = format!(
-        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody><Get><CmdID>1</CmdID><Item><Target><LocURI>{uri}</LocURI></Target></Item></Get></SyncBody></SyncML>"#
-    );
+/// The commands of a message whose SyncBody is `body`.
+fn commands(body: &str) -> Vec<Command> {
+    let message =
+        format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}</SyncBody></SyncML>"#);
     SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
-        .unwrap()
+        .expect("the commands decode")
         .body
         .commands
-        .remove(0)
+}
+
+fn get(uri: &str) -> Command {
+    commands(&format!(
+        r#"<Get><CmdID>1</CmdID><Item><Target><LocURI>{uri}</LocURI></Target></Item></Get>"#
+    ))
+    .remove(0)
 }
 
 fn base_registry() -> Registry {
@@ -58,10 +64,15 @@ fn enrolled_device(server: &TestServer) -> MemoryStore {
     store
 }
 
-fn mdm(server: &TestServer, config: MdmConfig) -> Arc<MdmServer> {
-    let mdm = MdmServer::new(config, server.management_url());
-    server.set_management_handler(mdm.handler());
-    mdm
+/// An MDM side playing `script` that does not ask for the client certificate.
+fn without_client_certs(server: &TestServer, script: Vec<Vec<Command>>) -> Arc<MdmServer> {
+    MdmServer::serve(
+        server,
+        MdmConfig {
+            script,
+            ..MdmConfig::default()
+        },
+    )
 }
 
 fn sync_options() -> SyncOptions<'static> {
@@ -82,20 +93,16 @@ fn run(
 #[test]
 fn a_profile_is_applied_as_pfw_apply_would_then_a_second_session_ends_cleanly() {
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![
-                vec![
-                    get("./DevDetail/SwV"),
-                    get("./DevDetail/Ext/Microsoft/OSPlatform"),
-                    get("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName"),
-                ],
-                profile_commands(),
+        MdmConfig::playing(vec![
+            vec![
+                get("./DevDetail/SwV"),
+                get("./DevDetail/Ext/Microsoft/OSPlatform"),
+                get("./Vendor/MSFT/DMClient/Provider/pfw-test/EntDeviceName"),
             ],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+            profile_commands(),
+        ]),
     );
     let mut store = enrolled_device(&server);
     let report = run(&mut store, &sync_options()).expect("first session");
@@ -143,11 +150,7 @@ fn a_profile_is_applied_as_pfw_apply_would_then_a_second_session_ends_cleanly() 
     assert!(expected.iter().all(|c| *c == 200));
     // The device's every message presented the enrolled client certificate.
     let enrollment = state::load_enrollment(&store).unwrap().unwrap();
-    for r in server
-        .requests()
-        .iter()
-        .filter(|r| r.endpoint == Endpoint::Management)
-    {
+    for r in server.requests_to(Endpoint::Management) {
         assert_eq!(
             r.client_cert.as_deref(),
             Some(enrollment.client_cert.as_slice())
@@ -176,7 +179,7 @@ fn a_reply_over_max_msg_size_goes_out_in_several_messages() {
         .map(str::to_owned)
         .collect();
     let max = 2_000;
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
         MdmConfig {
             script: vec![uris.iter().map(|u| get(u)).collect()],
@@ -206,7 +209,7 @@ fn a_reply_over_max_msg_size_goes_out_in_several_messages() {
 #[test]
 fn too_many_requests_is_retried_after_a_capped_wait() {
     let server = server();
-    let mdm = mdm(&server, MdmConfig::default());
+    let mdm = MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     server.misbehave(
         Endpoint::Management,
@@ -220,11 +223,7 @@ fn too_many_requests_is_retried_after_a_capped_wait() {
     // The hour asked for is capped by the transport (200 ms in these tests).
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(report.sent, 1);
-    let management: Vec<_> = server
-        .requests()
-        .into_iter()
-        .filter(|r| r.endpoint == Endpoint::Management)
-        .collect();
+    let management = server.requests_to(Endpoint::Management);
     assert_eq!(management.len(), 2);
     assert_eq!(management[0].response_status, 429);
     assert!(mdm.violations().is_empty());
@@ -246,7 +245,7 @@ fn too_many_requests_is_retried_after_a_capped_wait() {
 /// first package that would change the tree; checks the state did not change.
 fn hostile(misbehavior: Misbehavior) -> SessionError {
     let server = server();
-    mdm(&server, MdmConfig::default());
+    MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     let before = dump(&store).unwrap();
     server.misbehave(Endpoint::Management, misbehavior, 1);
@@ -259,11 +258,7 @@ fn hostile(misbehavior: Misbehavior) -> SessionError {
 
 #[test]
 fn garbage_syncml_is_refused_whole() {
-    let err = hostile(Misbehavior::Raw {
-        status: 200,
-        content_type: "application/vnd.syncml.dm+xml".to_owned(),
-        body: b"<SyncML><SyncBody><Replace><CmdID>1".to_vec(),
-    });
+    let err = hostile(raw(200, SYNCML, b"<SyncML><SyncBody><Replace><CmdID>1"));
     assert!(
         matches!(err, SessionError::Garbage { message: 1, .. }),
         "{err}"
@@ -271,70 +266,45 @@ fn garbage_syncml_is_refused_whole() {
     assert!(err.to_string().contains("not SyncML"), "{err}");
 }
 
-#[test]
-fn garbage_instead_of_http() {
-    let err = hostile(Misbehavior::Garbage);
-    assert!(
-        matches!(
-            err,
-            SessionError::Http(HttpError::Protocol { .. } | HttpError::Io { .. })
-        ),
-        "{err}"
-    );
+/// One test a row: a session against a server that misbehaves once on the management
+/// endpoint fails, in bounded time and leaving the state as it was, with an error matching
+/// the pattern.
+macro_rules! hostile {
+    ($($name:ident: $misbehavior:expr => $pattern:pat),+ $(,)?) => {$(
+        #[test]
+        fn $name() {
+            let err = hostile($misbehavior);
+            assert!(matches!(err, $pattern), "{}: {err}", stringify!($name));
+        }
+    )+};
 }
 
-#[test]
-fn too_slow_times_out() {
-    let err = hostile(Misbehavior::Slow(Duration::from_secs(10)));
-    assert!(
-        matches!(err, SessionError::Http(HttpError::Timeout { .. })),
-        "{err}"
-    );
+hostile! {
+    garbage_instead_of_http: Misbehavior::Garbage
+        => SessionError::Http(HttpError::Protocol { .. } | HttpError::Io { .. }),
+    too_slow_times_out: Misbehavior::Slow(Duration::from_secs(10)) => SessionError::Http(HttpError::Timeout { .. }),
+    no_answer_times_out: Misbehavior::Silent => SessionError::Http(HttpError::Timeout { .. }),
+    an_http_error_status_is_reported: raw(500, "text/plain", b"oops") => SessionError::HttpStatus { status: 500 },
+    a_message_for_another_session_is_refused: raw(200, SYNCML, OTHER_SESSION) => SessionError::Protocol { .. },
 }
 
-#[test]
-fn no_answer_times_out() {
-    let err = hostile(Misbehavior::Silent);
-    assert!(
-        matches!(err, SessionError::Http(HttpError::Timeout { .. })),
-        "{err}"
-    );
+/// A management answer of `status` with this content type and body.
+fn raw(status: u16, content_type: &str, body: &[u8]) -> Misbehavior {
+    Misbehavior::Raw {
+        status,
+        content_type: content_type.to_owned(),
+        body: body.to_vec(),
+    }
 }
 
-#[test]
-fn an_http_error_status_is_reported() {
-    let err = hostile(Misbehavior::Raw {
-        status: 500,
-        content_type: "text/plain".to_owned(),
-        body: b"oops".to_vec(),
-    });
-    assert!(
-        matches!(err, SessionError::HttpStatus { status: 500 }),
-        "{err}"
-    );
-}
-
-#[test]
-fn a_message_for_another_session_is_refused() {
-    let wrong = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>99</SessionID><MsgID>1</MsgID><Target><LocURI>X</LocURI></Target><Source><LocURI>S</LocURI></Source></SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status><Final/></SyncBody></SyncML>"#;
-    let err = hostile(Misbehavior::Raw {
-        status: 200,
-        content_type: "application/vnd.syncml.dm+xml".to_owned(),
-        body: wrong.to_vec(),
-    });
-    assert!(matches!(err, SessionError::Protocol { .. }), "{err}");
-}
+const SYNCML: &str = "application/vnd.syncml.dm+xml";
+/// A well-formed answer for SessionID 99.
+const OTHER_SESSION: &[u8] = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>99</SessionID><MsgID>1</MsgID><Target><LocURI>X</LocURI></Target><Source><LocURI>S</LocURI></Source></SyncHdr><SyncBody><Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status><Final/></SyncBody></SyncML>"#;
 
 #[test]
 fn a_server_that_refuses_the_client_certificate() {
     let server = server();
-    let mdm = mdm(
-        &server,
-        MdmConfig {
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
-    );
+    let mdm = MdmServer::serve(&server, MdmConfig::playing(Vec::new()));
     let mut store = enrolled_device(&server);
     // The device presents no certificate at all: the server answers 403.
     let enrollment = state::load_enrollment(&store).unwrap().unwrap();
@@ -385,22 +355,8 @@ fn a_server_that_refuses_the_client_certificate() {
 #[test]
 fn the_server_may_abort_the_session() {
     let server = server();
-    let abort = br#"<Alert><CmdID>1</CmdID><Data>1223</Data></Alert>"#;
-    let message = format!(
-        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{}</SyncBody></SyncML>"#,
-        String::from_utf8_lossy(abort)
-    );
-    let alert = SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
-        .unwrap()
-        .body
-        .commands;
-    let mdm = mdm(
-        &server,
-        MdmConfig {
-            script: vec![alert],
-            ..MdmConfig::default()
-        },
-    );
+    let alert = commands(r#"<Alert><CmdID>1</CmdID><Data>1223</Data></Alert>"#);
+    let mdm = without_client_certs(&server, vec![alert]);
     let mut store = enrolled_device(&server);
     let report = run(&mut store, &sync_options()).unwrap();
     assert!(report.aborted);
@@ -411,7 +367,7 @@ fn the_server_may_abort_the_session() {
 #[test]
 fn the_unenrollment_alert_is_sent_in_the_first_package() {
     let server = server();
-    let mdm = mdm(&server, MdmConfig::default());
+    let mdm = MdmServer::serve(&server, MdmConfig::default());
     let mut store = enrolled_device(&server);
     let options = SyncOptions {
         alerts: vec![unenroll_alert()],
@@ -532,13 +488,9 @@ fn transport_limits_are_configurable() {
 #[test]
 fn a_small_fleet_enrolls_and_syncs_concurrently() {
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![vec![get("./DevDetail/SwV")], profile_commands()],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+        MdmConfig::playing(vec![vec![get("./DevDetail/SwV")], profile_commands()]),
     );
     let request = request(&server);
     let config = pfw_session::fleet::FleetConfig {
@@ -593,12 +545,9 @@ fn a_small_fleet_enrolls_and_syncs_concurrently() {
 #[test]
 fn a_server_that_never_ends_the_session_is_cut_off() {
     let server = server();
-    mdm(
+    without_client_certs(
         &server,
-        MdmConfig {
-            script: (0..10).map(|_| vec![get("./DevInfo/DevId")]).collect(),
-            ..MdmConfig::default()
-        },
+        (0..10).map(|_| vec![get("./DevInfo/DevId")]).collect(),
     );
     let mut store = enrolled_device(&server);
     let options = SyncOptions {
@@ -630,24 +579,14 @@ fn a_server_atomic_is_answered_as_windows_answers_it() {
              <Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></Add>"
         )
     };
-    let message = format!(
-        r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody><Atomic><CmdID>2</CmdID>{}{}{}{}</Atomic></SyncBody></SyncML>"#,
+    let atomic = commands(&format!(
+        "<Atomic><CmdID>2</CmdID>{}{}{}{}</Atomic>",
         add(3, "UsePassportForWork", "bool", "true"),
         add(4, "PINComplexity/MinimumPINLength", "int", "6"),
         add(5, "Nope", "bool", "true"),
         add(6, "RequireSecurityDevice", "bool", "true"),
-    );
-    let atomic = SyncMl::decode(message.as_bytes(), &Limits::DEFAULT)
-        .expect("the Atomic decodes")
-        .body
-        .commands;
-    let mdm = mdm(
-        &server,
-        MdmConfig {
-            script: vec![atomic],
-            ..MdmConfig::default()
-        },
-    );
+    ));
+    let mdm = without_client_certs(&server, vec![atomic]);
     let mut store = enrolled_device(&server);
     run(&mut store, &sync_options()).expect("session");
     assert!(mdm.violations().is_empty(), "{:#?}", mdm.violations());
@@ -675,13 +614,9 @@ fn poll_runs_sessions_on_the_schedule_until_stopped() {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     let server = server();
-    let mdm = mdm(
+    let mdm = MdmServer::serve(
         &server,
-        MdmConfig {
-            script: vec![vec![get("./DevDetail/SwV")]],
-            require_client_cert: true,
-            ..MdmConfig::default()
-        },
+        MdmConfig::playing(vec![vec![get("./DevDetail/SwV")]]),
     );
     let mut store = enrolled_device(&server);
     let engine = state::engine_for(&base_registry(), &mut store).unwrap();

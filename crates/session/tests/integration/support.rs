@@ -49,7 +49,12 @@ pub(crate) fn options_without_probe() -> EnrollOptions {
 
 /// A default (OnPremise) server.
 pub(crate) fn server() -> TestServer {
-    TestServer::start(TestServerConfig::default()).expect("test server starts")
+    server_with(TestServerConfig::default())
+}
+
+/// A test server of this configuration.
+pub(crate) fn server_with(config: TestServerConfig) -> TestServer {
+    TestServer::start(config).expect("test server starts")
 }
 
 /// A request to `server` with the default server's user and password.

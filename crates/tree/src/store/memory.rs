@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::StoreError;
-use crate::store::{InstanceId, Store, below};
+use crate::store::{InstanceId, RecordKey, Store, below};
 
 /// A store held in memory.
 #[derive(Debug, Default)]
@@ -236,27 +236,13 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn record(
-        &self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .records
-            .get(&(namespace.to_owned(), owner.to_owned(), key.to_owned()))
-            .cloned())
+    fn record(&self, at: RecordKey<'_>) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.records.get(&owned(at)).cloned())
     }
 
-    fn set_record(
-        &mut self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-        value: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
+    fn set_record(&mut self, at: RecordKey<'_>, value: Option<&[u8]>) -> Result<(), StoreError> {
         self.journal()?;
-        let k = (namespace.to_owned(), owner.to_owned(), key.to_owned());
+        let k = owned(at);
         let old = match value {
             Some(v) => self.records.insert(k.clone(), v.to_vec()),
             None => self.records.remove(&k),
@@ -273,4 +259,13 @@ impl Store for MemoryStore {
             .map(|(_, _, k)| k.clone())
             .collect())
     }
+}
+
+/// The map key a record is kept under.
+fn owned(at: RecordKey<'_>) -> (String, String, String) {
+    (
+        at.namespace.to_owned(),
+        at.owner.to_owned(),
+        at.key.to_owned(),
+    )
 }

@@ -16,6 +16,8 @@ pub mod sqlite;
 pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, StateLimits};
 
+use std::fmt;
+
 use crate::error::StoreError;
 
 /// One write transaction, as a value: [`Transaction::commit`] makes its writes durable, and a
@@ -63,6 +65,41 @@ pub struct InstanceId(pub i64);
 impl InstanceId {
     /// The device's instance.
     pub const DEVICE: Self = Self(0);
+}
+
+/// Where a CSP's private record is kept: its namespace (the CSP's own), its owner (a user's
+/// name, or `""` for the device) and its key within them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordKey<'a> {
+    /// The CSP's namespace, e.g. `pin`.
+    pub namespace: &'a str,
+    /// Whose record it is: a user's name, or `""` for the device.
+    pub owner: &'a str,
+    /// The record's name within the namespace and owner.
+    pub key: &'a str,
+}
+
+impl<'a> RecordKey<'a> {
+    /// The record `key` of `owner` in `namespace`.
+    pub const fn new(namespace: &'a str, owner: &'a str, key: &'a str) -> Self {
+        Self {
+            namespace,
+            owner,
+            key,
+        }
+    }
+}
+
+/// Names the record as errors print it: ``the pin record `current` of `alice` ``.
+impl fmt::Display for RecordKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            namespace,
+            owner,
+            key,
+        } = self;
+        write!(f, "the {namespace} record `{key}` of `{owner}`")
+    }
 }
 
 /// Storage for management trees, device properties and CSP records.
@@ -119,20 +156,9 @@ pub trait Store {
     fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), StoreError>;
 
     /// A CSP's private record.
-    fn record(
-        &self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError>;
+    fn record(&self, at: RecordKey<'_>) -> Result<Option<Vec<u8>>, StoreError>;
     /// Sets (`Some`) or removes (`None`) a CSP's private record.
-    fn set_record(
-        &mut self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-        value: Option<&[u8]>,
-    ) -> Result<(), StoreError>;
+    fn set_record(&mut self, at: RecordKey<'_>, value: Option<&[u8]>) -> Result<(), StoreError>;
     /// The keys of a CSP's records for `owner`, sorted.
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError>;
 }

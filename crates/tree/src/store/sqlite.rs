@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::StoreError;
-use crate::store::{InstanceId, Store, below};
+use crate::store::{InstanceId, RecordKey, Store, below};
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i64 = 1;
@@ -558,12 +558,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn record(
-        &self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    fn record(&self, at: RecordKey<'_>) -> Result<Option<Vec<u8>>, StoreError> {
+        let RecordKey {
+            namespace,
+            owner,
+            key,
+        } = at;
         let max = self.limits.max_record_bytes;
         let row = self
             .conn
@@ -578,22 +578,19 @@ impl Store for SqliteStore {
         match row {
             None => Ok(None),
             Some((len, value)) => {
-                within(len, max, || {
-                    format!("the {namespace} record `{key}` of `{owner}`")
-                })?;
+                within(len, max, || at.to_string())?;
                 Ok(value)
             }
         }
     }
 
-    fn set_record(
-        &mut self,
-        namespace: &str,
-        owner: &str,
-        key: &str,
-        value: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
+    fn set_record(&mut self, at: RecordKey<'_>, value: Option<&[u8]>) -> Result<(), StoreError> {
         self.in_transaction()?;
+        let RecordKey {
+            namespace,
+            owner,
+            key,
+        } = at;
         match value {
             Some(v) => self
                 .conn
