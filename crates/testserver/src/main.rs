@@ -72,15 +72,16 @@ fn main() -> anyhow::Result<()> {
             require_client_cert: !args.no_client_cert,
         },
     );
+    // Before the URL is printed: whoever reads it may signal at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).context("signal handler")?;
+    }
     println!("{}", server.base_url());
     if let Some(path) = &args.ca_out {
         std::fs::write(path, server.ca_pem())
             .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
         println!("CA certificate: {}", path.display());
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).context("signal handler")?;
     }
     let started = Instant::now();
     let limit = (args.exit_after > 0).then(|| Duration::from_secs(args.exit_after));
