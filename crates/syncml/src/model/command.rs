@@ -594,8 +594,8 @@ impl Status {
                 "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
                 "Cred" => read_once(r, &child, "Cred", &mut status.cred, Cred::read)?,
                 "Chal" => read_once(r, &child, "Chal", &mut status.chal, Chal::read)?,
-                "TargetRef" => status.target_refs.push(r.text(&child)?.value),
-                "SourceRef" => status.source_refs.push(r.text(&child)?.value),
+                "TargetRef" => status.target_refs.push(r.text(&child)?.value.into_owned()),
+                "SourceRef" => status.source_refs.push(r.text(&child)?.value.into_owned()),
                 "Data" => read_once(r, &child, "Data", &mut data, Data::read)?,
                 "Item" => status.items.push(Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
@@ -677,8 +677,8 @@ impl Results {
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
                 "Meta" => read_once(r, &child, "Meta", &mut results.meta, Meta::read)?,
-                "TargetRef" => results.target_refs.push(r.text(&child)?.value),
-                "SourceRef" => results.source_refs.push(r.text(&child)?.value),
+                "TargetRef" => results.target_refs.push(r.text(&child)?.value.into_owned()),
+                "SourceRef" => results.source_refs.push(r.text(&child)?.value.into_owned()),
                 "Item" => results.items.push(Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
@@ -1059,7 +1059,7 @@ fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut IdSlot) -> Res<()
         return Err(r.duplicate("CmdID", open));
     }
     let text = r.text(open)?;
-    *slot = Some((CmdId(text.value), content_span(r, open, text.end)));
+    *slot = Some((CmdId(text.value.into_owned()), content_span(r, open, text.end)));
     Ok(())
 }
 
@@ -1095,7 +1095,7 @@ fn read_once<'a, 'o, T>(
 }
 
 fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
-    Ok(r.text(open)?.value)
+    Ok(r.text(open)?.value.into_owned())
 }
 
 fn body_grammar(fault: Fault) -> DecodeError {
