@@ -447,7 +447,7 @@ impl ItemCommand {
                 "NoResp" => read_flag(r, &child, "NoResp", &mut cmd.no_resp)?,
                 "Cred" => read_once(r, &child, "Cred", &mut cmd.cred, Cred::read)?,
                 "Meta" => read_once(r, &child, "Meta", &mut cmd.meta, Meta::read)?,
-                "Item" => cmd.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut cmd.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -515,7 +515,7 @@ impl Alert {
                 "NoResp" => read_flag(r, &child, "NoResp", &mut alert.no_resp)?,
                 "Cred" => read_once(r, &child, "Cred", &mut alert.cred, Cred::read)?,
                 "Data" => read_once(r, &child, "Data", &mut alert.data, read_text)?,
-                "Item" => alert.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut alert.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -597,7 +597,7 @@ impl Status {
                 "TargetRef" => status.target_refs.push(r.text(&child)?.value.into_owned()),
                 "SourceRef" => status.source_refs.push(r.text(&child)?.value.into_owned()),
                 "Data" => read_once(r, &child, "Data", &mut data, Data::read)?,
-                "Item" => status.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut status.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -679,7 +679,7 @@ impl Results {
                 "Meta" => read_once(r, &child, "Meta", &mut results.meta, Meta::read)?,
                 "TargetRef" => results.target_refs.push(r.text(&child)?.value.into_owned()),
                 "SourceRef" => results.source_refs.push(r.text(&child)?.value.into_owned()),
-                "Item" => results.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut results.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -977,6 +977,15 @@ fn fail_container(
     };
     push(stack, top, Command::Malformed(malformed));
     Ok(())
+}
+
+/// Adds an item to a command's items. Most commands hold one: the first is given room for
+/// itself alone (a `Vec` grows to four at once, and four items are a large allocation).
+fn push_item(items: &mut Vec<Item>, item: Item) {
+    if items.capacity() == 0 {
+        items.reserve_exact(1);
+    }
+    items.push(item);
 }
 
 fn push(stack: &mut [Building], top: &mut Vec<Command>, command: Command) {
