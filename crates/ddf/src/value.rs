@@ -8,6 +8,7 @@
 //! check each item; enumerations compare as the node's `CaseSense` says (case-sensitive by
 //! default, `bool` always insensitive).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{PatternError, ValueError, ValueErrorKind};
@@ -32,7 +33,13 @@ impl NodeValue {
     /// The canonical text stored and returned by Get: `true`/`false`, decimal integers without
     /// leading zeros, other text as given.
     pub fn canonical(&self) -> String {
-        self.to_string()
+        // Written without the formatting machinery: this is every stored write's value.
+        match self {
+            Self::B64(text) | Self::Chr(text) => text.clone(),
+            Self::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
+            Self::Int(i) => i.to_string(),
+            Self::Null => String::new(),
+        }
     }
 }
 
@@ -61,9 +68,9 @@ pub fn parse_value(
     text: &str,
     options: ValueOptions,
 ) -> Result<NodeValue, ValueError> {
-    let name = node.display_name();
+    // The node's name is written only into an error.
     let err = |kind| ValueError {
-        node: name.clone(),
+        node: node.display_name(),
         kind,
     };
     let value = match &node.format {
@@ -124,13 +131,17 @@ fn check_allowed(
     value: &NodeValue,
     options: ValueOptions,
 ) -> Result<(), ValueErrorKind> {
-    let text = value.canonical();
-    let items: Vec<&str> = match options.list_separator {
-        Some(sep) => text.split(sep).collect(),
-        None => vec![text.as_str()],
+    let text: Cow<'_, str> = match value {
+        NodeValue::B64(text) | NodeValue::Chr(text) => Cow::Borrowed(text),
+        other => Cow::Owned(other.canonical()),
     };
-    for item in items {
-        check_item(node, &allowed.kind, value, item)?;
+    match options.list_separator {
+        Some(sep) => {
+            for item in text.split(sep) {
+                check_item(node, &allowed.kind, value, item)?;
+            }
+        }
+        None => check_item(node, &allowed.kind, value, &text)?,
     }
     if allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX") {
         crate::admx::check(&text).map_err(|e| ValueErrorKind::NotAdmx {
@@ -159,7 +170,9 @@ fn check_item(
                     (NodeValue::Bool(_), "1") => "true",
                     (_, v) => v,
                 };
-                if insensitive {
+                if insensitive && v.is_ascii() && item.is_ascii() {
+                    v.eq_ignore_ascii_case(item)
+                } else if insensitive {
                     v.to_lowercase() == item.to_lowercase()
                 } else {
                     v == item

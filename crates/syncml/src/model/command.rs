@@ -1068,7 +1068,10 @@ fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut IdSlot) -> Res<()
         return Err(r.duplicate("CmdID", open));
     }
     let text = r.text(open)?;
-    *slot = Some((CmdId(text.value.into_owned()), content_span(r, open, text.end)));
+    *slot = Some((
+        CmdId(text.value.into_owned()),
+        content_span(r, open, text.end),
+    ));
     Ok(())
 }
 
