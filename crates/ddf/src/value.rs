@@ -33,12 +33,18 @@ impl NodeValue {
     /// The canonical text stored and returned by Get: `true`/`false`, decimal integers without
     /// leading zeros, other text as given.
     pub fn canonical(&self) -> String {
-        // Written without the formatting machinery: this is every stored write's value.
+        self.canonical_text().into_owned()
+    }
+
+    /// [`NodeValue::canonical`] without a copy where the value holds its text (or is `bool`):
+    /// this is every stored write's value, so it is written without the formatting machinery.
+    pub fn canonical_text(&self) -> Cow<'_, str> {
         match self {
-            Self::B64(text) | Self::Chr(text) => text.clone(),
-            Self::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
-            Self::Int(i) => i.to_string(),
-            Self::Null => String::new(),
+            Self::B64(text) | Self::Chr(text) => Cow::Borrowed(text),
+            Self::Bool(true) => Cow::Borrowed("true"),
+            Self::Bool(false) => Cow::Borrowed("false"),
+            Self::Int(i) => Cow::Owned(i.to_string()),
+            Self::Null => Cow::Borrowed(""),
         }
     }
 }
@@ -131,10 +137,7 @@ fn check_allowed(
     value: &NodeValue,
     options: ValueOptions,
 ) -> Result<(), ValueErrorKind> {
-    let text: Cow<'_, str> = match value {
-        NodeValue::B64(text) | NodeValue::Chr(text) => Cow::Borrowed(text),
-        other => Cow::Owned(other.canonical()),
-    };
+    let text = value.canonical_text();
     match options.list_separator {
         Some(sep) => {
             for item in text.split(sep) {
@@ -340,6 +343,24 @@ fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical text written without `Display` is the text `Display` writes.
+    #[test]
+    fn the_canonical_text_is_the_displayed_one() {
+        for value in [
+            NodeValue::Bool(true),
+            NodeValue::Bool(false),
+            NodeValue::Int(0),
+            NodeValue::Int(-2_147_483_648),
+            NodeValue::Int(127),
+            NodeValue::Chr("a b".to_owned()),
+            NodeValue::B64("QQ==".to_owned()),
+            NodeValue::Null,
+        ] {
+            assert_eq!(value.canonical(), value.to_string(), "{value:?}");
+            assert_eq!(value.canonical_text(), value.to_string(), "{value:?}");
+        }
+    }
 
     #[test]
     fn microsoft_guid_pattern_compiles_with_literal_brace() {

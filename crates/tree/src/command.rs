@@ -457,7 +457,7 @@ impl<'t> Tree<'t> {
                     let key = keys.get(resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
-                        value.as_ref().map(NodeValue::canonical)
+                        value.as_ref().map(NodeValue::canonical_text)
                     } else {
                         None
                     };
@@ -468,7 +468,7 @@ impl<'t> Tree<'t> {
             }
             Verb::Replace => {
                 let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
-                let stored = value.as_ref().map(NodeValue::canonical);
+                let stored = value.as_ref().map(NodeValue::canonical_text);
                 self.store.put(instance, target_key, stored.as_deref())?;
                 Ok(Effect::Done)
             }
