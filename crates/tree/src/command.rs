@@ -183,7 +183,7 @@ impl<'t> Tree<'t> {
         };
 
         // Row 5: in the schema for this scope, build and edition (404).
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         let (csp, resolved) = match registry.resolve(path.scope(), &segments) {
             Ok(found) => found,
             // Row 6 for a path below a leaf: OMA-DM's Add and Replace tables, "any attempt to
@@ -368,7 +368,7 @@ impl<'t> Tree<'t> {
         let Some(Ok(path)) = command.target.map(|t| NodePath::parse(t, self.limits.uri)) else {
             return all;
         };
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         let Ok((csp, resolved)) = registry.resolve(path.scope(), &segments) else {
             return all;
         };
@@ -967,7 +967,7 @@ fn keys_of(segments: &[&str]) -> Keys {
 /// the URI (`./Device/Vendor`, `./User`).
 fn display_above_roots(path: &NodePath) -> String {
     let path = path.without_query();
-    if path.scope() == pfw_ddf::Scope::Device && path.segments().is_empty() {
+    if path.scope() == pfw_ddf::Scope::Device && path.segments().next().is_none() {
         ".".to_owned()
     } else {
         path.to_string()
