@@ -116,6 +116,12 @@ impl<T: Positioned> Positioned for Option<T> {
     }
 }
 
+impl<T: Positioned> Positioned for Box<T> {
+    fn clear_positions(&mut self) {
+        T::clear_positions(self);
+    }
+}
+
 impl<T: Positioned> Positioned for Vec<T> {
     fn clear_positions(&mut self) {
         self.iter_mut().for_each(Positioned::clear_positions);
