@@ -74,48 +74,34 @@ pub struct NodePath {
 #[derive(Clone, Debug)]
 pub struct Segments<'p> {
     names: &'p str,
+    /// Where each segment not handed out yet ends in `names`.
     ends: &'p [usize],
-    /// The next segment from the front, and one past the next from the back.
-    front: usize,
-    back: usize,
-}
-
-impl<'p> Segments<'p> {
-    fn get(&self, index: usize) -> &'p str {
-        let start = match index.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or_default(),
-            None => 0,
-        };
-        let end = self.ends.get(index).copied().unwrap_or_default();
-        self.names.get(start..end).unwrap_or_default()
-    }
+    /// Where the next segment from the front starts in `names`.
+    start: usize,
 }
 
 impl<'p> Iterator for Segments<'p> {
     type Item = &'p str;
 
     fn next(&mut self) -> Option<&'p str> {
-        if self.front >= self.back {
-            return None;
-        }
-        let segment = self.get(self.front);
-        self.front += 1;
+        let (&end, rest) = self.ends.split_first()?;
+        let segment = self.names.get(self.start..end).unwrap_or_default();
+        self.start = end;
+        self.ends = rest;
         Some(segment)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.back - self.front;
-        (left, Some(left))
+        (self.ends.len(), Some(self.ends.len()))
     }
 }
 
 impl DoubleEndedIterator for Segments<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        if self.front >= self.back {
-            return None;
-        }
-        self.back -= 1;
-        Some(self.get(self.back))
+        let (&end, rest) = self.ends.split_last()?;
+        let start = rest.last().copied().unwrap_or(self.start);
+        self.ends = rest;
+        Some(self.names.get(start..end).unwrap_or_default())
     }
 }
 
@@ -254,8 +240,7 @@ impl NodePath {
         Segments {
             names: &self.names,
             ends: &self.ends,
-            front: 0,
-            back: self.ends.len(),
+            start: 0,
         }
     }
 
