@@ -137,6 +137,13 @@ fn check_allowed(
     value: &NodeValue,
     options: ValueOptions,
 ) -> Result<(), ValueErrorKind> {
+    let admx = allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX");
+    // An int against a range is checked as the number it is (its text would parse back to it).
+    if let (NodeValue::Int(got), AllowedKind::Range { min, max }, None, false) =
+        (value, &allowed.kind, options.list_separator, admx)
+    {
+        return check_range(*min, *max, i64::from(*got));
+    }
     let text = value.canonical_text();
     match options.list_separator {
         Some(sep) => {
@@ -146,13 +153,21 @@ fn check_allowed(
         }
         None => check_item(node, &allowed.kind, value, &text)?,
     }
-    if allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX") {
+    if admx {
         crate::admx::check(&text).map_err(|e| ValueErrorKind::NotAdmx {
             rule: e.rule(),
             got: shown(&text),
         })?;
     }
     Ok(())
+}
+
+fn check_range(min: i64, max: i64, got: i64) -> Result<(), ValueErrorKind> {
+    if (min..=max).contains(&got) {
+        Ok(())
+    } else {
+        Err(ValueErrorKind::OutOfRange { min, max, got })
+    }
 }
 
 fn check_item(
@@ -205,15 +220,7 @@ fn check_item(
             let got: i64 = item
                 .parse()
                 .map_err(|_| ValueErrorKind::NotInt(shown(item)))?;
-            if (*min..=*max).contains(&got) {
-                Ok(())
-            } else {
-                Err(ValueErrorKind::OutOfRange {
-                    min: *min,
-                    max: *max,
-                    got,
-                })
-            }
+            check_range(*min, *max, got)
         }
         AllowedKind::RegEx(pattern) if pattern.is_match(item) => Ok(()),
         AllowedKind::RegEx(pattern) => Err(ValueErrorKind::NoMatch {
