@@ -74,7 +74,7 @@ impl Csp for FactsCsp {
         if self.computed_value(&view.device, path, node).is_some() {
             return Ok(Derived::Stored);
         }
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         if is_replace_only(node) {
             return self.replace_only(view, path, &segments, node);
         }

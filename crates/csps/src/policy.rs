@@ -152,9 +152,8 @@ impl Csp for PolicyCsp {
         path: &NodePath,
         node: &Node,
     ) -> Result<Derived, StoreError> {
-        let segments = path.segments();
         let ["Vendor", "MSFT", "Policy", "Result", area, policy] =
-            segments.iter().map(String::as_str).collect::<Vec<_>>()[..]
+            path.segments().collect::<Vec<_>>()[..]
         else {
             return Ok(Derived::Stored);
         };
@@ -232,12 +231,7 @@ pub fn resolve(rule: Option<&str>, user: String, device: String, user_later: boo
 
 /// `Area/Policy` of a `Config` policy's path.
 fn config_key(path: &NodePath) -> Option<String> {
-    match path
-        .segments()
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()[..]
-    {
+    match path.segments().collect::<Vec<_>>()[..] {
         ["Vendor", "MSFT", "Policy", "Config", area, policy] => Some(format!("{area}/{policy}")),
         _ => None,
     }

@@ -20,7 +20,7 @@
 //! let limits = UriLimits { max_uri_bytes: 1024, max_segment_bytes: 255 };
 //! let path = NodePath::parse("./Vendor/MSFT/Demo/Length", limits)?;
 //! assert_eq!(path.scope(), Scope::Device);
-//! let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+//! let segments: Vec<&str> = path.segments().collect();
 //! let node = schema.resolve(path.scope(), &segments)?.node();
 //! let err = parse_value(node, "3", ValueOptions::default()).unwrap_err();
 //! assert_eq!(err.to_string(), "Length must be 4..=127, got 3");
@@ -49,6 +49,7 @@ pub use model::{
     Verb, root_path,
 };
 pub use path::{
-    NodePath, Query, Scope, UriLimits, decode_segment, encode_segment, encode_segment_into,
+    NodePath, Query, Scope, Segments, UriLimits, decode_segment, encode_segment,
+    encode_segment_into,
 };
 pub use value::{NodeValue, ValueOptions, parse_value};

@@ -57,12 +57,55 @@ pub struct UriLimits {
 }
 
 /// A parsed LocURI.
+///
+/// Its decoded segments are held one after the other in one string, with where each ends: two
+/// allocations for a path, not one per segment (this is parsed for every command).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NodePath {
     scope: Scope,
-    segments: Vec<String>,
+    /// The decoded segments after the scope, one after the other.
+    names: String,
+    /// Where each segment ends in `names`.
+    ends: Vec<usize>,
     query: Option<Query>,
 }
+
+/// The decoded segments of a [`NodePath`], outermost first ([`NodePath::segments`]).
+#[derive(Clone, Debug)]
+pub struct Segments<'p> {
+    names: &'p str,
+    /// Where each segment not handed out yet ends in `names`.
+    ends: &'p [usize],
+    /// Where the next segment from the front starts in `names`.
+    start: usize,
+}
+
+impl<'p> Iterator for Segments<'p> {
+    type Item = &'p str;
+
+    fn next(&mut self) -> Option<&'p str> {
+        let (&end, rest) = self.ends.split_first()?;
+        let segment = self.names.get(self.start..end).unwrap_or_default();
+        self.start = end;
+        self.ends = rest;
+        Some(segment)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.ends.len(), Some(self.ends.len()))
+    }
+}
+
+impl DoubleEndedIterator for Segments<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let (&end, rest) = self.ends.split_last()?;
+        let start = rest.last().copied().unwrap_or(self.start);
+        self.ends = rest;
+        Some(self.names.get(start..end).unwrap_or_default())
+    }
+}
+
+impl ExactSizeIterator for Segments<'_> {}
 
 impl NodePath {
     /// Parses `text` (already trimmed of surrounding whitespace).
@@ -93,11 +136,13 @@ impl NodePath {
         } else {
             path
         };
-        let mut segments = Vec::new();
+        let mut names = String::new();
+        let mut ends = Vec::new();
         let mut scope = Scope::Device;
         if !rest.is_empty() {
             let bytes = rest.as_bytes();
-            segments.reserve_exact(1 + bytes.iter().filter(|&&b| b == b'/').count());
+            names.reserve_exact(rest.len());
+            ends.reserve_exact(1 + bytes.iter().filter(|&&b| b == b'/').count());
             // Whether the path holds an escape, or a byte that may start a refused control
             // character (see `refused_control`), is found once for the whole path: a path with
             // neither (almost every one) has its segments checked without decoding or
@@ -153,7 +198,8 @@ impl NodePath {
                 if index == 1 && segment.eq_ignore_ascii_case("User") {
                     scope = Scope::User;
                 } else if !(index == 1 && segment.eq_ignore_ascii_case("Device")) {
-                    segments.push(segment.into_owned());
+                    names.push_str(&segment);
+                    ends.push(names.len());
                 }
                 if last {
                     break;
@@ -162,16 +208,24 @@ impl NodePath {
         }
         Ok(Self {
             scope,
-            segments,
+            names,
+            ends,
             query,
         })
     }
 
     /// A path built from decoded parts.
     pub fn new(scope: Scope, segments: Vec<String>) -> Self {
+        let mut names = String::with_capacity(segments.iter().map(String::len).sum());
+        let mut ends = Vec::with_capacity(segments.len());
+        for segment in &segments {
+            names.push_str(segment);
+            ends.push(names.len());
+        }
         Self {
             scope,
-            segments,
+            names,
+            ends,
             query: None,
         }
     }
@@ -182,8 +236,12 @@ impl NodePath {
     }
 
     /// The decoded segments after the scope (`["Vendor", "MSFT", "PassportForWork", …]`).
-    pub fn segments(&self) -> &[String] {
-        &self.segments
+    pub fn segments(&self) -> Segments<'_> {
+        Segments {
+            names: &self.names,
+            ends: &self.ends,
+            start: 0,
+        }
     }
 
     /// The query (`?list=…`, `?prop=…`), if any.
@@ -196,7 +254,8 @@ impl NodePath {
     pub fn without_query(&self) -> Self {
         Self {
             scope: self.scope,
-            segments: self.segments.clone(),
+            names: self.names.clone(),
+            ends: self.ends.clone(),
             query: None,
         }
     }
@@ -204,39 +263,46 @@ impl NodePath {
     /// The path of a child named `name`.
     #[must_use]
     pub fn child(&self, name: &str) -> Self {
-        let mut segments = self.segments.clone();
-        segments.push(name.to_owned());
+        let mut names = String::with_capacity(self.names.len() + name.len());
+        names.push_str(&self.names);
+        names.push_str(name);
+        let mut ends = Vec::with_capacity(self.ends.len() + 1);
+        ends.extend_from_slice(&self.ends);
+        ends.push(names.len());
         Self {
             scope: self.scope,
-            segments,
+            names,
+            ends,
             query: None,
         }
     }
 
     /// The parent path, or `None` at the root.
     pub fn parent(&self) -> Option<Self> {
-        let (_, rest) = self.segments.split_last()?;
+        let (_, ends) = self.ends.split_last()?;
+        let len = ends.last().copied().unwrap_or_default();
         Some(Self {
             scope: self.scope,
-            segments: rest.to_vec(),
+            names: self.names.get(..len).unwrap_or_default().to_owned(),
+            ends: ends.to_vec(),
             query: None,
         })
     }
 
     /// The last segment (the node's name), or `None` at the root.
     pub fn name(&self) -> Option<&str> {
-        self.segments.last().map(String::as_str)
+        self.segments().next_back()
     }
 
     /// The path after the scope, segments percent-encoded and joined with `/`
     /// (`Vendor/MSFT/PassportForWork`), the form state keys use.
     pub fn key(&self) -> String {
-        let mut out = String::new();
-        for (i, segment) in self.segments.iter().enumerate() {
+        let mut out = String::with_capacity(self.names.len() + self.ends.len());
+        for (i, segment) in self.segments().enumerate() {
             if i > 0 {
                 out.push('/');
             }
-            out.push_str(&encode_segment(segment));
+            encode_segment_into(segment, &mut out);
         }
         out
     }
@@ -247,8 +313,11 @@ impl fmt::Display for NodePath {
     /// appended.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.scope.prefix())?;
-        for segment in &self.segments {
-            write!(f, "/{}", encode_segment(segment))?;
+        let mut encoded = String::new();
+        for segment in self.segments() {
+            encoded.clear();
+            encode_segment_into(segment, &mut encoded);
+            write!(f, "/{encoded}")?;
         }
         if let Some(query) = &self.query {
             write!(f, "?{query}")?;
@@ -524,20 +593,43 @@ mod tests {
         for (text, scope, segments) in cases {
             let path = parse(text).unwrap();
             assert_eq!(path.scope(), *scope, "{text}");
-            assert_eq!(path.segments(), *segments, "{text}");
+            assert_eq!(path.segments().collect::<Vec<_>>(), *segments, "{text}");
         }
     }
 
     #[test]
     fn percent_decoding_and_display_round_trip() {
         let path = parse("./Device/Vendor/a%20b/%7Bx%7D?list=Struct").unwrap();
-        assert_eq!(path.segments(), ["Vendor", "a b", "{x}"]);
+        assert_eq!(
+            path.segments().collect::<Vec<_>>(),
+            ["Vendor", "a b", "{x}"]
+        );
         assert_eq!(path.query(), Some(&Query::List("Struct".to_owned())));
         assert_eq!(path.to_string(), "./Device/Vendor/a%20b/{x}?list=Struct");
         assert_eq!(parse(&path.to_string()).unwrap(), path);
+        // The parts of a path built from its pieces, and its family.
+        let built = NodePath::new(
+            Scope::Device,
+            vec!["Vendor".into(), "a b".into(), "{x}".into()],
+        );
+        assert_eq!(built, path.without_query());
+        assert_eq!(built.name(), Some("{x}"));
+        assert_eq!(
+            built.segments().rev().collect::<Vec<_>>(),
+            ["{x}", "a b", "Vendor"]
+        );
+        assert_eq!(built.segments().len(), 3);
+        assert_eq!(built.key(), "Vendor/a%20b/{x}");
+        let parent = built.parent().unwrap();
+        assert_eq!(parent.segments().collect::<Vec<_>>(), ["Vendor", "a b"]);
+        assert_eq!(parent.child("{x}"), built);
+        assert_eq!(NodePath::new(Scope::User, Vec::new()).parent(), None);
         // Whitespace inside a name is part of the name, not a syntax error.
         assert_eq!(
-            parse("./Vendor/ MSFT").unwrap().segments(),
+            parse("./Vendor/ MSFT")
+                .unwrap()
+                .segments()
+                .collect::<Vec<_>>(),
             ["Vendor", " MSFT"]
         );
     }

@@ -8,6 +8,7 @@
 //! check each item; enumerations compare as the node's `CaseSense` says (case-sensitive by
 //! default, `bool` always insensitive).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{PatternError, ValueError, ValueErrorKind};
@@ -32,7 +33,19 @@ impl NodeValue {
     /// The canonical text stored and returned by Get: `true`/`false`, decimal integers without
     /// leading zeros, other text as given.
     pub fn canonical(&self) -> String {
-        self.to_string()
+        self.canonical_text().into_owned()
+    }
+
+    /// [`NodeValue::canonical`] without a copy where the value holds its text (or is `bool`):
+    /// this is every stored write's value, so it is written without the formatting machinery.
+    pub fn canonical_text(&self) -> Cow<'_, str> {
+        match self {
+            Self::B64(text) | Self::Chr(text) => Cow::Borrowed(text),
+            Self::Bool(true) => Cow::Borrowed("true"),
+            Self::Bool(false) => Cow::Borrowed("false"),
+            Self::Int(i) => Cow::Owned(i.to_string()),
+            Self::Null => Cow::Borrowed(""),
+        }
     }
 }
 
@@ -61,9 +74,9 @@ pub fn parse_value(
     text: &str,
     options: ValueOptions,
 ) -> Result<NodeValue, ValueError> {
-    let name = node.display_name();
+    // The node's name is written only into an error.
     let err = |kind| ValueError {
-        node: name.clone(),
+        node: node.display_name(),
         kind,
     };
     let value = match &node.format {
@@ -124,21 +137,37 @@ fn check_allowed(
     value: &NodeValue,
     options: ValueOptions,
 ) -> Result<(), ValueErrorKind> {
-    let text = value.canonical();
-    let items: Vec<&str> = match options.list_separator {
-        Some(sep) => text.split(sep).collect(),
-        None => vec![text.as_str()],
-    };
-    for item in items {
-        check_item(node, &allowed.kind, value, item)?;
+    let admx = allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX");
+    // An int against a range is checked as the number it is (its text would parse back to it).
+    if let (NodeValue::Int(got), AllowedKind::Range { min, max }, None, false) =
+        (value, &allowed.kind, options.list_separator, admx)
+    {
+        return check_range(*min, *max, i64::from(*got));
     }
-    if allowed.admx.is_some() || allowed.value_type.eq_ignore_ascii_case("ADMX") {
+    let text = value.canonical_text();
+    match options.list_separator {
+        Some(sep) => {
+            for item in text.split(sep) {
+                check_item(node, &allowed.kind, value, item)?;
+            }
+        }
+        None => check_item(node, &allowed.kind, value, &text)?,
+    }
+    if admx {
         crate::admx::check(&text).map_err(|e| ValueErrorKind::NotAdmx {
             rule: e.rule(),
             got: shown(&text),
         })?;
     }
     Ok(())
+}
+
+fn check_range(min: i64, max: i64, got: i64) -> Result<(), ValueErrorKind> {
+    if (min..=max).contains(&got) {
+        Ok(())
+    } else {
+        Err(ValueErrorKind::OutOfRange { min, max, got })
+    }
 }
 
 fn check_item(
@@ -159,7 +188,9 @@ fn check_item(
                     (NodeValue::Bool(_), "1") => "true",
                     (_, v) => v,
                 };
-                if insensitive {
+                if insensitive && v.is_ascii() && item.is_ascii() {
+                    v.eq_ignore_ascii_case(item)
+                } else if insensitive {
                     v.to_lowercase() == item.to_lowercase()
                 } else {
                     v == item
@@ -189,15 +220,7 @@ fn check_item(
             let got: i64 = item
                 .parse()
                 .map_err(|_| ValueErrorKind::NotInt(shown(item)))?;
-            if (*min..=*max).contains(&got) {
-                Ok(())
-            } else {
-                Err(ValueErrorKind::OutOfRange {
-                    min: *min,
-                    max: *max,
-                    got,
-                })
-            }
+            check_range(*min, *max, got)
         }
         AllowedKind::RegEx(pattern) if pattern.is_match(item) => Ok(()),
         AllowedKind::RegEx(pattern) => Err(ValueErrorKind::NoMatch {
@@ -327,6 +350,24 @@ fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical text written without `Display` is the text `Display` writes.
+    #[test]
+    fn the_canonical_text_is_the_displayed_one() {
+        for value in [
+            NodeValue::Bool(true),
+            NodeValue::Bool(false),
+            NodeValue::Int(0),
+            NodeValue::Int(-2_147_483_648),
+            NodeValue::Int(127),
+            NodeValue::Chr("a b".to_owned()),
+            NodeValue::B64("QQ==".to_owned()),
+            NodeValue::Null,
+        ] {
+            assert_eq!(value.canonical(), value.to_string(), "{value:?}");
+            assert_eq!(value.canonical_text(), value.to_string(), "{value:?}");
+        }
+    }
 
     #[test]
     fn microsoft_guid_pattern_compiles_with_literal_brace() {

@@ -103,7 +103,7 @@ impl Csp for DeviceCsp {
         if !node.is_leaf() {
             return None;
         }
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         match self.kind {
             Kind::DevInfo => dev_info(&self.facts, &segments),
             Kind::DevDetail => dev_detail(&self.facts, device, &segments),

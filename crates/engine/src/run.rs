@@ -381,7 +381,9 @@ impl Run<'_> {
         if c.items.is_empty() {
             return Ok(self.refuse(command, Refusal::NoItem(command.name().to_owned())));
         }
-        let mut outcomes = Vec::with_capacity(c.items.len());
+        // Most commands hold one item: its outcome is kept in place, a `Vec` only for several.
+        let mut single = None;
+        let mut outcomes = Vec::new();
         let mut result_items = Vec::new();
         for (index, item) in c.items.iter().enumerate() {
             let tree_command = pfw_tree::Command {
@@ -391,25 +393,32 @@ impl Run<'_> {
                 data: item.data_text(),
                 more_data: item.more_data,
             };
-            match self.tree.execute(&tree_command) {
+            let outcome = match self.tree.execute(&tree_command) {
                 Ok(effect) => {
                     if verb == Verb::Get {
                         result_items
                             .extend(result_items_of(item.target_uri().unwrap_or(""), effect));
                     }
-                    outcomes.push((StatusCode::Ok, None, item, index));
+                    (StatusCode::Ok, None, item, index)
                 }
                 Err(TreeError::Store(e)) => return Err(EngineError::Store(e)),
                 Err(e) => {
                     let refusal = Refusal::Tree(e);
                     let status = StatusCode::from(&refusal);
-                    outcomes.push((status, Some(refusal), item, index));
+                    (status, Some(refusal), item, index)
                 }
+            };
+            if c.items.len() == 1 {
+                single = Some(outcome);
+            } else {
+                outcomes.push(outcome);
             }
         }
-        let all_ok = outcomes.iter().all(|(s, ..)| s.is_success());
+        let all_ok = single.iter().chain(&outcomes).all(|(s, ..)| s.is_success());
         let uniform = outcomes.windows(2).all(|w| w[0].0 == w[1].0);
-        if uniform {
+        if let Some((status, refusal, ..)) = single {
+            self.answer(command, status, refusal);
+        } else if uniform {
             let (status, refusal, ..) = outcomes.swap_remove(0);
             self.answer(command, status, refusal);
         } else {

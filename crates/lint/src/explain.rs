@@ -378,7 +378,7 @@ fn words(
     refused: bool,
     policies: &[EffectivePolicy],
 ) -> Words {
-    let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+    let segments: Vec<&str> = path.segments().collect();
     let Ok((csp, resolved)) = registry.resolve(path.scope(), &segments) else {
         return Words::default();
     };

@@ -385,7 +385,7 @@ impl SyncMlReader<'_, '_> {
         let uri = item.target.as_ref().map(|t| self.uri(&t.loc_uri));
         let format_meta: Option<&Meta> = match &item.meta {
             Some(m) if m.format.is_some() => Some(m),
-            _ => c.meta.as_ref().filter(|m| m.format.is_some()),
+            _ => c.meta.as_deref().filter(|m| m.format.is_some()),
         };
         let format = format_meta.and_then(|meta| {
             let text = meta.format.clone()?;

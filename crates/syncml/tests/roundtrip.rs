@@ -156,8 +156,8 @@ fn item_command() -> BoxedStrategy<ItemCommand> {
         .prop_map(|(cmd_id, no_resp, cred, meta, items)| ItemCommand {
             cmd_id,
             no_resp,
-            cred,
-            meta,
+            cred: cred.map(Box::new),
+            meta: meta.map(Box::new),
             items,
             ..ItemCommand::default()
         })
@@ -175,7 +175,7 @@ fn alert() -> BoxedStrategy<Alert> {
         .prop_map(|(cmd_id, no_resp, cred, data, items)| Alert {
             cmd_id,
             no_resp,
-            cred,
+            cred: cred.map(Box::new),
             data,
             items,
             ..Alert::default()
@@ -210,8 +210,8 @@ fn status() -> BoxedStrategy<Status> {
                     msg_ref,
                     cmd_ref,
                     cmd,
-                    cred,
-                    chal,
+                    cred: cred.map(Box::new),
+                    chal: chal.map(Box::new),
                     target_refs,
                     source_refs,
                     data,
@@ -234,7 +234,7 @@ fn results() -> BoxedStrategy<Results> {
                 msg_ref,
                 cmd_ref,
                 cmd,
-                meta,
+                meta: meta.map(Box::new),
                 target_refs,
                 source_refs,
                 items,
@@ -295,7 +295,7 @@ fn command() -> BoxedStrategy<Command> {
                     let container = Container {
                         cmd_id,
                         no_resp,
-                        meta,
+                        meta: meta.map(Box::new),
                         commands,
                         ..Container::default()
                     };

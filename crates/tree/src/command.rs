@@ -183,8 +183,9 @@ impl<'t> Tree<'t> {
         };
 
         // Row 5: in the schema for this scope, build and edition (404).
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
-        let (csp, resolved) = match registry.resolve(path.scope(), &segments) {
+        let (mut in_place, mut spilled) = ([""; IN_PLACE], Vec::new());
+        let segments = gather(&path, &mut in_place, &mut spilled);
+        let (csp, resolved) = match registry.resolve(path.scope(), segments) {
             Ok(found) => found,
             // Row 6 for a path below a leaf: OMA-DM's Add and Replace tables, "any attempt to
             // add a child node to a leaf node results in a (405)" (once the leaf itself is on
@@ -195,7 +196,7 @@ impl<'t> Tree<'t> {
                 self.check_applicable(&leaf_chain)?;
                 return Err(TreeError::ChildOfLeaf { leaf, index });
             }
-            Err(error) => return self.check_above_roots(verb, &path, &segments, error),
+            Err(error) => return self.check_above_roots(verb, &path, segments, error),
         };
         self.check_applicable(&resolved)?;
         let node = resolved.node();
@@ -207,7 +208,7 @@ impl<'t> Tree<'t> {
         }
 
         // Row 6: the verb is in the node's AccessType (405).
-        let keys = keys_of(&segments);
+        let keys = keys_of(segments);
         let exists = self.exists(csp, instance, &path, &resolved, &keys)?;
         let because = if !node.access.allows(verb) {
             Some("")
@@ -368,8 +369,9 @@ impl<'t> Tree<'t> {
         let Some(Ok(path)) = command.target.map(|t| NodePath::parse(t, self.limits.uri)) else {
             return all;
         };
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
-        let Ok((csp, resolved)) = registry.resolve(path.scope(), &segments) else {
+        let (mut in_place, mut spilled) = ([""; IN_PLACE], Vec::new());
+        let segments = gather(&path, &mut in_place, &mut spilled);
+        let Ok((csp, resolved)) = registry.resolve(path.scope(), segments) else {
             return all;
         };
         let node = resolved.node();
@@ -457,7 +459,7 @@ impl<'t> Tree<'t> {
                     let key = keys.get(resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
-                        value.as_ref().map(NodeValue::canonical)
+                        value.as_ref().map(NodeValue::canonical_text)
                     } else {
                         None
                     };
@@ -468,7 +470,7 @@ impl<'t> Tree<'t> {
             }
             Verb::Replace => {
                 let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
-                let stored = value.as_ref().map(NodeValue::canonical);
+                let stored = value.as_ref().map(NodeValue::canonical_text);
                 self.store.put(instance, target_key, stored.as_deref())?;
                 Ok(Effect::Done)
             }
@@ -948,6 +950,29 @@ fn keys_below<'s>(
     range.map(|(k, _)| k.as_str())
 }
 
+/// How many of a path's segments [`gather`] holds in place (a deeper path takes a `Vec`).
+const IN_PLACE: usize = 16;
+
+/// A path's segments as a slice, gathered into `in_place` when they fit (every path of a
+/// DDF in practice), else into `spilled`: no allocation for a command's path.
+fn gather<'b, 's>(
+    path: &'s NodePath,
+    in_place: &'b mut [&'s str; IN_PLACE],
+    spilled: &'b mut Vec<&'s str>,
+) -> &'b [&'s str] {
+    let segments = path.segments();
+    if segments.len() > IN_PLACE {
+        spilled.extend(segments);
+        return spilled;
+    }
+    let mut count = 0;
+    for (slot, segment) in in_place.iter_mut().zip(segments) {
+        *slot = segment;
+        count += 1;
+    }
+    in_place.get(..count).unwrap_or_default()
+}
+
 fn keys_of(segments: &[&str]) -> Keys {
     let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
     let mut ends = Vec::with_capacity(segments.len());
@@ -965,7 +990,7 @@ fn keys_of(segments: &[&str]) -> Keys {
 /// the URI (`./Device/Vendor`, `./User`).
 fn display_above_roots(path: &NodePath) -> String {
     let path = path.without_query();
-    if path.scope() == pfw_ddf::Scope::Device && path.segments().is_empty() {
+    if path.scope() == pfw_ddf::Scope::Device && path.segments().next().is_none() {
         ".".to_owned()
     } else {
         path.to_string()

@@ -110,7 +110,7 @@ fn to_json(reports: &[Report], response: &SyncMl, input: &[u8]) -> Value {
             let format = item
                 .meta
                 .as_ref()
-                .or(r.meta.as_ref())
+                .or(r.meta.as_deref())
                 .and_then(|m| m.format.clone());
             results.push(json!({
                 "cmd_ref": r.cmd_ref,

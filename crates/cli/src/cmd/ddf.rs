@@ -62,7 +62,7 @@ fn chosen<'r>(registry: &'r Registry, which: &str) -> Result<Vec<&'r dyn Csp>, C
     if which.contains('/') {
         let path = NodePath::parse(which, pfw_engine::tree_limits(&Limits::DEFAULT).uri)
             .map_err(|e| CliError::Usage(format!("--csp {which}: {e}")))?;
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         let (csp, _) = registry
             .resolve(path.scope(), &segments)
             .map_err(|e| CliError::Usage(format!("--csp {which}: {e}")))?;

@@ -265,7 +265,7 @@ impl<'c> Checker<'c, '_> {
         let Ok(path) = NodePath::parse(&uri.text, UNBOUNDED) else {
             return facts;
         };
-        let segments: Vec<&str> = path.segments().iter().map(String::as_str).collect();
+        let segments: Vec<&str> = path.segments().collect();
         let registry: &'c Registry = self.registry;
         let full = registry.resolve(path.scope(), &segments);
         // The longest prefix that resolves, for the TenantId.

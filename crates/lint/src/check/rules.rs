@@ -261,8 +261,7 @@ impl Checker<'_, '_> {
             let key: Vec<&str> = fact
                 .path
                 .iter()
-                .flat_map(|p| p.segments().iter().skip(key_from))
-                .map(String::as_str)
+                .flat_map(|p| p.segments().skip(key_from))
                 .collect();
             let key = key.join("/");
             let count = fact.segments.len().saturating_sub(key_from);
@@ -519,16 +518,16 @@ fn only_tenant(source: &PolicySource, tenant: &str) -> PolicySource {
 /// For a path inside a tenant's subtree of PassportForWork: the tenant and the path below
 /// its `Policies/` (empty for the tenant or `Policies` node itself).
 fn policy_key(path: &NodePath) -> Option<(&str, String)> {
-    match path.segments() {
-        [vendor, msft, csp, tenant, rest @ ..]
+    match path.segments().collect::<Vec<_>>()[..] {
+        [vendor, msft, csp, tenant, ref rest @ ..]
             if vendor == "Vendor"
                 && msft == "MSFT"
                 && csp == pfw_passport::schema::NAME
-                && !DEVICE_WIDE_ROOTS.contains(&tenant.as_str()) =>
+                && !DEVICE_WIDE_ROOTS.contains(&tenant) =>
         {
             match rest {
                 [] => Some((tenant, String::new())),
-                [policies, key @ ..] if policies == "Policies" => Some((tenant, key.join("/"))),
+                [policies, key @ ..] if *policies == "Policies" => Some((tenant, key.join("/"))),
                 _ => None,
             }
         }

@@ -48,6 +48,8 @@ pub(crate) struct Open<'a> {
 pub(crate) struct Piece<'a> {
     /// The text.
     pub(crate) text: PieceText<'a>,
+    /// Byte offset in the input where the piece is written (for raw text, of its first byte).
+    pub(crate) at: usize,
     /// Byte offset in the input of the first character that is not XML whitespace,
     /// if the piece has one.
     pub(crate) first_content: Option<usize>,
@@ -106,6 +108,14 @@ impl PieceText<'_> {
             }
             Self::Entity(s) => s.len(),
             Self::Char(c) => c.len_utf8(),
+        }
+    }
+
+    /// The text as written when pushing it copies it unchanged (raw text without a CR).
+    pub(crate) fn verbatim(&self) -> Option<&str> {
+        match self {
+            Self::Raw(s) if find_cr(s.as_bytes()).is_none() => Some(*s),
+            _ => None,
         }
     }
 
@@ -213,6 +223,11 @@ impl<'a> Lexer<'a> {
         self.open.len()
     }
 
+    /// The whole input.
+    pub(crate) fn input(&self) -> &'a str {
+        self.input
+    }
+
     /// The input text between two offsets (empty if they are out of order).
     pub(crate) fn slice(&self, start: usize, end: usize) -> &'a str {
         self.input.get(start..end).unwrap_or_default()
@@ -263,6 +278,7 @@ impl<'a> Lexer<'a> {
                         self.last_end = start;
                         return Ok(Tok::Text(Piece {
                             text: PieceText::Raw(gap),
+                            at: self.last_end - gap.len(),
                             first_content: None,
                         }));
                     }
@@ -294,6 +310,7 @@ impl<'a> Lexer<'a> {
                     }
                     return Ok(Tok::Text(Piece {
                         first_content,
+                        at: start,
                         text: PieceText::Raw(raw),
                     }));
                 }
@@ -310,6 +327,7 @@ impl<'a> Lexer<'a> {
                     }
                     return Ok(Tok::Text(Piece {
                         first_content: first_non_ws(raw).map(|i| body_start + i),
+                        at: body_start,
                         text: PieceText::Raw(raw),
                     }));
                 }
@@ -324,6 +342,7 @@ impl<'a> Lexer<'a> {
                     let first_content = (!text.is_whitespace()).then_some(start);
                     return Ok(Tok::Text(Piece {
                         text,
+                        at: start,
                         first_content,
                     }));
                 }

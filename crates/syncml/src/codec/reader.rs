@@ -7,7 +7,9 @@
 //! [`DecodeError::Grammar`] (in the message frame). The reader also counts commands
 //! and items against the [`Limits`].
 
-use crate::codec::lexer::{Lexer, Open, Tok, is_xml_ws};
+use std::borrow::Cow;
+
+use crate::codec::lexer::{Lexer, Open, Piece, Tok, is_xml_ws};
 use crate::error::DecodeError;
 use crate::limits::Limits;
 use crate::model::{CmdId, MalformedReason};
@@ -41,9 +43,10 @@ pub(crate) type Res<T> = Result<T, Fault>;
 
 /// The text content of an element.
 #[derive(Debug)]
-pub(crate) struct Text {
-    /// The decoded text, as written (not trimmed).
-    pub(crate) value: String,
+pub(crate) struct Text<'a> {
+    /// The decoded text, as written (not trimmed): the input's own bytes when decoding changes
+    /// nothing (no reference, CR or comment inside).
+    pub(crate) value: Cow<'a, str>,
     /// Byte offset of its first character that is not whitespace, if any.
     pub(crate) first_content: Option<usize>,
     /// Byte offset of the end tag's `</` (of the tag's end for `<x/>`).
@@ -98,6 +101,11 @@ impl<'a> Reader<'a> {
     /// Number of open elements.
     pub(crate) fn depth(&self) -> usize {
         self.lx.depth()
+    }
+
+    /// The whole input.
+    pub(crate) fn input(&self) -> &'a str {
+        self.lx.input()
     }
 
     /// The input between two offsets.
@@ -180,44 +188,45 @@ impl<'a> Reader<'a> {
 
     /// The text of a text-only element whose start tag was just read. A child
     /// element is a grammar error.
-    pub(crate) fn text(&mut self, open: &Open<'_>) -> Res<Text> {
+    pub(crate) fn text(&mut self, open: &Open<'_>) -> Res<Text<'a>> {
         self.text_trimming(open, false).map(|(text, _)| text)
     }
 
     /// [`Reader::text`]; with `trim_start`, the whitespace-only pieces before the first
     /// content are left out of the value (they still count against the text limit, as they
     /// would once decoded), and their decoded length is returned beside it.
-    fn text_trimming(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text, usize)> {
+    fn text_trimming(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text<'a>, usize)> {
         self.lx.set_gaps(true);
         let text = self.text_content(open, trim_start);
         self.lx.set_gaps(false);
         text
     }
 
-    fn text_content(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text, usize)> {
-        let mut text = Text {
-            value: String::new(),
-            first_content: None,
-            end: open.content_start,
-        };
-        // Bytes of leading whitespace left out of `text.value`.
+    fn text_content(&mut self, open: &Open<'_>, trim_start: bool) -> Res<(Text<'a>, usize)> {
+        let mut gathered = Gathered::default();
+        let mut first_content = None;
+        // Bytes of leading whitespace left out of the value.
         let mut skipped = 0;
         loop {
             match self.next()? {
                 Tok::Text(piece) => {
-                    if trim_start && text.value.is_empty() && piece.is_whitespace() {
+                    if trim_start && gathered.is_empty() && piece.is_whitespace() {
                         skipped += piece.text.decoded_len();
                         self.check_text(skipped, open)?;
                         continue;
                     }
-                    if text.first_content.is_none() {
-                        text.first_content = piece.first_content;
+                    if first_content.is_none() {
+                        first_content = piece.first_content;
                     }
-                    piece.text.push_to(&mut text.value);
-                    self.check_text(skipped + text.value.len(), open)?;
+                    gathered.push(self.lx.input(), &piece);
+                    self.check_text(skipped + gathered.len(), open)?;
                 }
                 Tok::Close(end) => {
-                    text.end = end;
+                    let text = Text {
+                        value: gathered.finish(self.lx.input()),
+                        first_content,
+                        end,
+                    };
                     return Ok((text, skipped));
                 }
                 Tok::Open(child) => return Err(self.unexpected(&child)),
@@ -339,7 +348,7 @@ impl<'a> Reader<'a> {
     /// of the URI as written without the whitespace around it, and whether whitespace was
     /// removed.
     pub(crate) fn trimmed_text(&mut self, open: &Open<'_>) -> Res<(String, Pos, Span, bool)> {
-        let (mut text, skipped) = self.text_trimming(open, true)?;
+        let (text, skipped) = self.text_trimming(open, true)?;
         let start = text.first_content.unwrap_or(open.offset);
         let pos = self.pos(start);
         let written = match text.first_content {
@@ -347,14 +356,14 @@ impl<'a> Reader<'a> {
             None => "",
         };
         let span = Span::new(start, start + written.len());
-        let value = &mut text.value;
-        let len = value.len();
-        let end = value.trim_end_matches(is_xml_ws_char).len();
-        value.truncate(end);
-        let start = end - value.trim_start_matches(is_xml_ws_char).len();
-        value.drain(..start);
-        let trimmed = skipped > 0 || value.len() != len;
-        Ok((text.value, pos, span, trimmed))
+        let value = text.value.as_ref();
+        let kept = value.trim_matches(is_xml_ws_char);
+        let trimmed = skipped > 0 || kept.len() != value.len();
+        let value = match text.value {
+            Cow::Owned(owned) if kept.len() == owned.len() => owned,
+            _ => kept.to_owned(),
+        };
+        Ok((value, pos, span, trimmed))
     }
 
     /// Checks an element's accumulated text length.
@@ -379,6 +388,66 @@ impl<'a> Reader<'a> {
         DecodeError::Truncated {
             element: String::new(),
             pos: Pos::default(),
+        }
+    }
+}
+
+/// The text of an element's pieces, gathered: while they are raw text written one after the
+/// other without a CR (almost every element's text), only where they lie in the input is kept,
+/// and the value is copied once at the end.
+#[derive(Debug, Default)]
+pub(crate) struct Gathered {
+    /// `start..end` of the input while every piece so far was verbatim and contiguous.
+    slice: Option<(usize, usize)>,
+    /// The decoded value, once a piece was not.
+    owned: Option<String>,
+}
+
+impl Gathered {
+    /// Whether nothing was gathered yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes gathered so far, decoded.
+    pub(crate) fn len(&self) -> usize {
+        match (&self.owned, self.slice) {
+            (Some(owned), _) => owned.len(),
+            (None, Some((start, end))) => end - start,
+            (None, None) => 0,
+        }
+    }
+
+    /// Adds `piece`, read from `input`.
+    pub(crate) fn push(&mut self, input: &str, piece: &Piece<'_>) {
+        if self.owned.is_none()
+            && let Some(text) = piece.text.verbatim()
+        {
+            match self.slice {
+                None => {
+                    self.slice = Some((piece.at, piece.at + text.len()));
+                    return;
+                }
+                Some((start, end)) if end == piece.at => {
+                    self.slice = Some((start, end + text.len()));
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+        let owned = self.owned.get_or_insert_with(|| match self.slice {
+            Some((start, end)) => input.get(start..end).unwrap_or_default().to_owned(),
+            None => String::new(),
+        });
+        piece.text.push_to(owned);
+    }
+
+    /// The value: borrowed from `input` when every piece was verbatim and contiguous.
+    pub(crate) fn finish(self, input: &str) -> Cow<'_, str> {
+        match (self.owned, self.slice) {
+            (Some(owned), _) => Cow::Owned(owned),
+            (None, Some((start, end))) => Cow::Borrowed(input.get(start..end).unwrap_or_default()),
+            (None, None) => Cow::Borrowed(""),
         }
     }
 }

@@ -396,10 +396,10 @@ pub struct ItemCommand {
     /// `NoResp`: no status wanted.
     pub no_resp: bool,
     /// `Cred` (OMA-DM forbids it at command level; kept so the engine can say so).
-    pub cred: Option<Cred>,
+    pub cred: Option<Box<Cred>>,
     /// `Meta` for the whole command: applies to items without their own (see
     /// [`ItemCommand::format_of`]).
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// `Item`s, at least one in a decoded command.
     pub items: Vec<Item>,
     /// Position of the start tag.
@@ -432,7 +432,7 @@ impl ItemCommand {
         item.meta
             .as_ref()
             .and_then(&field)
-            .or_else(|| self.meta.as_ref().and_then(&field))
+            .or_else(|| self.meta.as_deref().and_then(&field))
     }
 
     fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
@@ -445,9 +445,9 @@ impl ItemCommand {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "NoResp" => read_flag(r, &child, "NoResp", &mut cmd.no_resp)?,
-                "Cred" => read_once(r, &child, "Cred", &mut cmd.cred, Cred::read)?,
-                "Meta" => read_once(r, &child, "Meta", &mut cmd.meta, Meta::read)?,
-                "Item" => cmd.items.push(Item::read(r, &child)?),
+                "Cred" => read_once(r, &child, "Cred", &mut cmd.cred, boxed(Cred::read))?,
+                "Meta" => read_once(r, &child, "Meta", &mut cmd.meta, boxed(Meta::read))?,
+                "Item" => push_item(&mut cmd.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -484,7 +484,7 @@ pub struct Alert {
     /// `NoResp`.
     pub no_resp: bool,
     /// `Cred`.
-    pub cred: Option<Cred>,
+    pub cred: Option<Box<Cred>>,
     /// `Data`: the alert code as written (see [`Alert::code`]).
     pub data: Option<String>,
     /// `Item`s: the alert's parameters (for 1224 and 1226, each with a `Meta` `Type`).
@@ -513,9 +513,9 @@ impl Alert {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "NoResp" => read_flag(r, &child, "NoResp", &mut alert.no_resp)?,
-                "Cred" => read_once(r, &child, "Cred", &mut alert.cred, Cred::read)?,
+                "Cred" => read_once(r, &child, "Cred", &mut alert.cred, boxed(Cred::read))?,
                 "Data" => read_once(r, &child, "Data", &mut alert.data, read_text)?,
-                "Item" => alert.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut alert.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -551,9 +551,9 @@ pub struct Status {
     /// `Cmd`: the command's element name (`SyncHdr` for the header). Mandatory.
     pub cmd: String,
     /// `Cred`.
-    pub cred: Option<Cred>,
+    pub cred: Option<Box<Cred>>,
     /// `Chal`: an authentication challenge.
-    pub chal: Option<Chal>,
+    pub chal: Option<Box<Chal>>,
     /// `TargetRef`s: the targets this status covers.
     pub target_refs: Vec<String>,
     /// `SourceRef`s: the sources this status covers.
@@ -592,12 +592,12 @@ impl Status {
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut status.msg_ref, read_text)?,
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
-                "Cred" => read_once(r, &child, "Cred", &mut status.cred, Cred::read)?,
-                "Chal" => read_once(r, &child, "Chal", &mut status.chal, Chal::read)?,
-                "TargetRef" => status.target_refs.push(r.text(&child)?.value),
-                "SourceRef" => status.source_refs.push(r.text(&child)?.value),
+                "Cred" => read_once(r, &child, "Cred", &mut status.cred, boxed(Cred::read))?,
+                "Chal" => read_once(r, &child, "Chal", &mut status.chal, boxed(Chal::read))?,
+                "TargetRef" => status.target_refs.push(r.text(&child)?.value.into_owned()),
+                "SourceRef" => status.source_refs.push(r.text(&child)?.value.into_owned()),
                 "Data" => read_once(r, &child, "Data", &mut data, Data::read)?,
-                "Item" => status.items.push(Item::read(r, &child)?),
+                "Item" => push_item(&mut status.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -647,7 +647,7 @@ pub struct Results {
     /// `Cmd`: normally `Get`.
     pub cmd: Option<String>,
     /// `Meta` for all items.
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// `TargetRef`s.
     pub target_refs: Vec<String>,
     /// `SourceRef`s.
@@ -676,10 +676,10 @@ impl Results {
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut results.msg_ref, read_text)?,
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
-                "Meta" => read_once(r, &child, "Meta", &mut results.meta, Meta::read)?,
-                "TargetRef" => results.target_refs.push(r.text(&child)?.value),
-                "SourceRef" => results.source_refs.push(r.text(&child)?.value),
-                "Item" => results.items.push(Item::read(r, &child)?),
+                "Meta" => read_once(r, &child, "Meta", &mut results.meta, boxed(Meta::read))?,
+                "TargetRef" => results.target_refs.push(r.text(&child)?.value.into_owned()),
+                "SourceRef" => results.source_refs.push(r.text(&child)?.value.into_owned()),
+                "Item" => push_item(&mut results.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -722,7 +722,7 @@ pub struct Container {
     /// `NoResp`.
     pub no_resp: bool,
     /// `Meta`.
-    pub meta: Option<Meta>,
+    pub meta: Option<Box<Meta>>,
     /// The member commands, in order (may be empty).
     pub commands: Vec<Command>,
     /// Position of the start tag.
@@ -937,7 +937,7 @@ impl Building {
                 Ok(())
             }
             "NoResp" => read_flag(r, open, "NoResp", &mut c.no_resp),
-            _ => read_once(r, open, "Meta", &mut c.meta, Meta::read),
+            _ => read_once(r, open, "Meta", &mut c.meta, boxed(Meta::read)),
         }
     }
 
@@ -977,6 +977,15 @@ fn fail_container(
     };
     push(stack, top, Command::Malformed(malformed));
     Ok(())
+}
+
+/// Adds an item to a command's items. Most commands hold one: the first is given room for
+/// itself alone (a `Vec` grows to four at once, and four items are a large allocation).
+fn push_item(items: &mut Vec<Item>, item: Item) {
+    if items.capacity() == 0 {
+        items.reserve_exact(1);
+    }
+    items.push(item);
 }
 
 fn push(stack: &mut [Building], top: &mut Vec<Command>, command: Command) {
@@ -1059,7 +1068,10 @@ fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut IdSlot) -> Res<()
         return Err(r.duplicate("CmdID", open));
     }
     let text = r.text(open)?;
-    *slot = Some((CmdId(text.value), content_span(r, open, text.end)));
+    *slot = Some((
+        CmdId(text.value.into_owned()),
+        content_span(r, open, text.end),
+    ));
     Ok(())
 }
 
@@ -1094,8 +1106,17 @@ fn read_once<'a, 'o, T>(
     Ok(())
 }
 
+/// `read`, its value boxed: the parts a command seldom has (a command-level `Cred`, `Chal` or
+/// `Meta`) are kept out of line, so that a `Command` stays small (commands are moved and
+/// held in `Vec`s by value).
+fn boxed<'a, 'o, T>(
+    read: impl FnOnce(&mut Reader<'a>, &Open<'o>) -> Res<T>,
+) -> impl FnOnce(&mut Reader<'a>, &Open<'o>) -> Res<Box<T>> {
+    move |r, open| read(r, open).map(Box::new)
+}
+
 fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
-    Ok(r.text(open)?.value)
+    Ok(r.text(open)?.value.into_owned())
 }
 
 fn body_grammar(fault: Fault) -> DecodeError {

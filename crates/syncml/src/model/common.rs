@@ -2,7 +2,7 @@
 //! `LocURI`, `Data`, `Meta`, `Cred` and `Chal`, each with its reader and writer.
 
 use crate::codec::lexer::{Open, Tok};
-use crate::codec::reader::{Fault, Reader, Res};
+use crate::codec::reader::{Fault, Gathered, Reader, Res};
 use crate::codec::writer;
 use crate::pos::{Pos, Span};
 
@@ -237,14 +237,14 @@ impl Data {
         pos: Pos,
         original_error: Option<String>,
     ) -> Res<Self> {
-        let mut text = String::new();
+        let mut gathered = Gathered::default();
         let mut markup = false;
         loop {
             match r.next()? {
                 Tok::Text(piece) => {
                     if !markup {
-                        piece.text.push_to(&mut text);
-                        r.check_text(text.len(), open)?;
+                        gathered.push(r.input(), &piece);
+                        r.check_text(gathered.len(), open)?;
                     }
                 }
                 Tok::Open(_) => {
@@ -252,11 +252,13 @@ impl Data {
                     r.skip()?;
                 }
                 Tok::Close(end) => {
-                    if markup {
+                    let text = if markup {
                         let inner = r.slice(open.content_start, end);
                         r.check_text(inner.len(), open)?;
-                        text = inner.to_owned();
-                    }
+                        inner.to_owned()
+                    } else {
+                        gathered.finish(r.input()).into_owned()
+                    };
                     return Ok(Self {
                         text,
                         original_error,
@@ -356,7 +358,7 @@ impl Meta {
                 return Err(r.duplicate(name, &child));
             }
             let text = r.text(&child)?;
-            *slot = Some(text.value);
+            *slot = Some(text.value.into_owned());
             if name == "Format" {
                 meta.format_span = Some(content_span(r, &child, text.end));
             }
@@ -420,7 +422,7 @@ impl Cred {
                     if data.is_some() {
                         return Err(r.duplicate("Data", &child));
                     }
-                    data = Some(r.text(&child)?.value);
+                    data = Some(r.text(&child)?.value.into_owned());
                 }
                 _ => return Err(r.unexpected(&child)),
             }
@@ -497,7 +499,7 @@ fn read_location(r: &mut Reader<'_>, open: &Open<'_>) -> Res<(LocUri, Option<Str
                 if loc_name.is_some() {
                     return Err(r.duplicate("LocName", &child));
                 }
-                loc_name = Some(r.text(&child)?.value);
+                loc_name = Some(r.text(&child)?.value.into_owned());
             }
             _ => return Err(r.unexpected(&child)),
         }

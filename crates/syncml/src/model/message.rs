@@ -202,7 +202,7 @@ impl SyncHdr {
             if slot.is_some() {
                 return Err(r.duplicate(name, &child));
             }
-            *slot = Some(r.text(&child)?.value);
+            *slot = Some(r.text(&child)?.value.into_owned());
         }
         let empty = [&ver_dtd, &ver_proto, &session_id, &msg_id]
             .iter()
