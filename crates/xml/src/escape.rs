@@ -36,6 +36,42 @@ pub const fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// The first character of `text` outside XML 1.0's `Char`, with its byte offset. Valid
+/// UTF-8 holds no surrogate, so what is left to find is a C0 control other than tab, LF and
+/// CR, and U+FFFE and U+FFFF (both led by the byte 0xEF). Every reader of pfw (SyncML's
+/// lexer, this crate's reader) checks its whole input with it once.
+pub fn first_forbidden_char(text: &str) -> Option<(usize, char)> {
+    const CHUNK: usize = 256;
+    // 1 for a byte that may start a forbidden character; written without branches so the
+    // scan over each chunk vectorizes.
+    let suspicious = |b: u8| {
+        (u8::from(b < 0x20) & u8::from(b != b'\t') & u8::from(b != b'\n') & u8::from(b != b'\r'))
+            | u8::from(b == 0xEF)
+    };
+    for (index, chunk) in text.as_bytes().chunks(CHUNK).enumerate() {
+        if chunk.iter().fold(0u8, |acc, &b| acc | suspicious(b)) == 0 {
+            continue;
+        }
+        for (i, &b) in chunk.iter().enumerate() {
+            if suspicious(b) == 0 {
+                continue;
+            }
+            let at = index * CHUNK + i;
+            let bad = match b {
+                0xEF => text
+                    .get(at..)
+                    .and_then(|s| s.chars().next())
+                    .filter(|&c| !is_xml_char(c)),
+                _ => Some(char::from(b)),
+            };
+            if let Some(c) = bad {
+                return Some((at, c));
+            }
+        }
+    }
+    None
+}
+
 /// Whether byte `b` may start something the escaper changes (0xEF leads U+FFFE and U+FFFF).
 const fn special(b: u8, attr: bool) -> bool {
     matches!(b, b'&' | b'<' | b'>' | b'\r' | 0xEF)

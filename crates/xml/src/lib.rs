@@ -42,7 +42,7 @@ pub mod reader;
 pub mod tree;
 
 pub use error::{Error, ErrorKind, Position};
-pub use escape::{escape, escape_attr, escape_text, is_xml_char};
+pub use escape::{escape, escape_attr, escape_text, first_forbidden_char, is_xml_char};
 pub use reader::{Attr, Config, Doctype, Limits, Names, Reader, Start, Token, is_xml_space};
 pub use tree::{Element, XSI_NS, parse};
 

@@ -15,7 +15,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::reader::{NsReader, Reader as QuickReader};
 
 use crate::error::{Error, ErrorKind, Position};
-use crate::escape::is_xml_char;
+use crate::escape::{first_forbidden_char, is_xml_char};
 use crate::shorten;
 
 /// Bounds applied while reading one document.
@@ -171,7 +171,7 @@ impl<'a> Reader<'a> {
             }
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if let Some((offset, ch)) = first_forbidden(text) {
+        if let Some((offset, ch)) = first_forbidden_char(text) {
             return Err(Error {
                 kind: ErrorKind::NotXmlChar { code: ch.into() },
                 at: Position::of(text, offset),
@@ -401,19 +401,6 @@ impl<'a> Reader<'a> {
             other => Err(self.error(ErrorKind::UnknownEntity(shorten(other)))),
         }
     }
-}
-
-/// The first character of `text` outside XML 1.0's `Char`, with its byte offset. Valid
-/// UTF-8 holds no surrogate, so what is left to find is a C0 control other than tab, LF
-/// and CR, and U+FFFE and U+FFFF (both led by the byte 0xEF).
-fn first_forbidden(text: &str) -> Option<(usize, char)> {
-    let at = text
-        .bytes()
-        .position(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)?;
-    text[at..]
-        .char_indices()
-        .find(|&(_, ch)| !is_xml_char(ch))
-        .map(|(i, ch)| (at + i, ch))
 }
 
 /// Whether `ch` is XML whitespace (space, tab, CR, LF).

@@ -147,11 +147,17 @@ impl SigningKeys {
         pkcs8: &[u8],
     ) -> Result<Arc<dyn SigningKey>, HttpError> {
         let digest: [u8; 32] = Sha256::digest(pkcs8).into();
-        let mut keys = super::lock(&self.keys);
-        if let Some(key) = keys.by_digest.get(&digest).and_then(Weak::upgrade) {
+        let held = super::lock(&self.keys)
+            .by_digest
+            .get(&digest)
+            .and_then(Weak::upgrade);
+        if let Some(key) = held {
             return Ok(key);
         }
+        // Parsed outside the lock (an RSA key takes a while): two clients asking at once
+        // may each parse it, and the one stored last is shared from then on.
         let key = load(provider, pkcs8)?;
+        let mut keys = super::lock(&self.keys);
         if keys.by_digest.len() >= keys.sweep_at {
             keys.by_digest.retain(|_, k| k.strong_count() > 0);
             keys.sweep_at = (keys.by_digest.len() * 2).max(64);

@@ -728,41 +728,13 @@ impl<'a> Lexer<'a> {
 /// Checks a whole input for characters XML 1.0 forbids: C0 controls other than tab,
 /// LF and CR, and U+FFFE / U+FFFF. (Surrogates cannot occur in a `str`.)
 pub(crate) fn check_chars(input: &str) -> Result<(), DecodeError> {
-    const CHUNK: usize = 256;
-    let bytes = input.as_bytes();
-    // 1 for a byte that may start a forbidden character: a C0 control other than
-    // tab, LF, CR, or 0xEF (the lead byte of U+FFFE and U+FFFF). Written without
-    // branches so the scan over each chunk vectorizes.
-    let suspicious = |b: u8| {
-        (u8::from(b < 0x20) & u8::from(b != b'\t') & u8::from(b != b'\n') & u8::from(b != b'\r'))
-            | u8::from(b == 0xEF)
-    };
-    for (index, chunk) in bytes.chunks(CHUNK).enumerate() {
-        if chunk.iter().fold(0u8, |acc, &b| acc | suspicious(b)) == 0 {
-            continue;
-        }
-        let base = index * CHUNK;
-        for (i, &b) in chunk.iter().enumerate() {
-            if suspicious(b) == 0 {
-                continue;
-            }
-            let at = base + i;
-            let bad = match b {
-                0xEF => input
-                    .get(at..)
-                    .and_then(|s| s.chars().next())
-                    .filter(|&c| c == '\u{FFFE}' || c == '\u{FFFF}'),
-                _ => Some(char::from(b)),
-            };
-            if let Some(c) = bad {
-                return Err(DecodeError::InvalidChar {
-                    code_point: u32::from(c),
-                    pos: LineTracker::new(input).pos(at),
-                });
-            }
-        }
+    match pfw_xml::first_forbidden_char(input) {
+        Some((at, c)) => Err(DecodeError::InvalidChar {
+            code_point: u32::from(c),
+            pos: LineTracker::new(input).pos(at),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The error for input that is not UTF-8, if it is not.
