@@ -47,13 +47,14 @@ impl Applicability {
             // An Insider build is newer than every released build.
             return self.os_builds.iter().any(|e| !e.is_insider());
         }
-        let released: Vec<OsBuild> = self
+        // Read in place, not collected: this runs for every node of every command's path.
+        let mut released = self
             .os_builds
             .iter()
             .copied()
             .filter(|e| !e.is_insider())
-            .collect();
-        !released.is_empty() && released.iter().all(|e| build.newer_branch_than(*e))
+            .peekable();
+        released.peek().is_some() && released.all(|e| build.newer_branch_than(e))
     }
 
     /// Whether a device of product type `edition` has the node. No list means every edition.

@@ -168,15 +168,26 @@ fn distance_within(a: &str, b: &str, bound: usize) -> Option<usize> {
 /// How a chain of schema nodes is shown in errors: the root's `Path`, then each node's name
 /// (`./Device/Vendor/MSFT/PassportForWork/{TenantId}`).
 fn display_chain(chain: &[&Node]) -> String {
-    let mut out = chain
+    let root = chain
         .first()
-        .and_then(|root| root.path.clone())
-        .unwrap_or_else(|| ".".to_owned());
+        .and_then(|root| root.path.as_deref())
+        .unwrap_or(".");
+    let names: usize = chain.iter().map(|node| 3 + display_len(node)).sum();
+    let mut out = String::with_capacity(root.len() + names);
+    out.push_str(root);
     for node in chain {
         out.push('/');
-        out.push_str(&node.display_name());
+        node.write_display_name(&mut out);
     }
     out
+}
+
+/// How long [`Node::display_name`] is, without the braces of a dynamic node's.
+fn display_len(node: &Node) -> usize {
+    match &node.name {
+        NodeName::Static(name) => name.len(),
+        NodeName::Dynamic => node.title.as_deref().map_or(0, str::len),
+    }
 }
 
 /// Whether a node's name is dynamic.

@@ -202,6 +202,18 @@ impl Node {
         }
     }
 
+    /// [`Node::display_name`] appended to `out`.
+    pub fn write_display_name(&self, out: &mut String) {
+        match &self.name {
+            NodeName::Static(name) => out.push_str(name),
+            NodeName::Dynamic => {
+                out.push('{');
+                out.push_str(self.title.as_deref().unwrap_or(""));
+                out.push('}');
+            }
+        }
+    }
+
     /// Whether the node is a leaf (its format is not `node`).
     pub fn is_leaf(&self) -> bool {
         self.format != Format::Node
@@ -627,17 +639,74 @@ pub fn root_path(path: &str) -> (Scope, impl Iterator<Item = &str>) {
         .strip_prefix("./")
         .or_else(|| (path == ".").then_some(""))
         .unwrap_or(path);
-    let mut segments = rest.split('/').filter(|s| !s.is_empty()).peekable();
-    let scope = match segments.peek().copied() {
+    let mut segments = PathSegments { rest };
+    let mut after_scope = segments.clone();
+    let scope = match after_scope.next() {
         Some("Device") => Scope::Device,
         Some("User") => Scope::User,
         _ => return (Scope::Device, segments),
     };
-    segments.next();
+    segments = after_scope;
     (scope, segments)
+}
+
+/// The non-empty `/`-separated parts of a `Path`, read a byte at a time (a `Path` is short,
+/// and this runs for every command's lookup).
+#[derive(Clone)]
+struct PathSegments<'p> {
+    rest: &'p str,
+}
+
+impl<'p> Iterator for PathSegments<'p> {
+    type Item = &'p str;
+
+    fn next(&mut self) -> Option<&'p str> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let end = self
+                .rest
+                .bytes()
+                .position(|b| b == b'/')
+                .unwrap_or(self.rest.len());
+            let (segment, tail) = self.rest.split_at(end);
+            self.rest = tail.get(1..).unwrap_or_default();
+            if !segment.is_empty() {
+                return Some(segment);
+            }
+        }
+    }
 }
 
 /// Whether a `Path` starts at the root (`./…` or `.`).
 fn is_rooted(path: &str) -> bool {
     path.starts_with("./") || path == "."
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `root_path` reads a `Path` as its documentation says: the leading `./` or `.` left
+    /// out, empty parts skipped, a first `Device` or `User` taken as the scope.
+    #[test]
+    fn root_paths() {
+        let cases: &[(&str, Scope, &[&str])] = &[
+            ("./Vendor/MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            ("./Device/Vendor/MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            ("./User/Vendor/MSFT/", Scope::User, &["Vendor", "MSFT"]),
+            ("Vendor//MSFT", Scope::Device, &["Vendor", "MSFT"]),
+            ("./User", Scope::User, &[]),
+            (".", Scope::Device, &[]),
+            ("", Scope::Device, &[]),
+            ("./Vendor/User", Scope::Device, &["Vendor", "User"]),
+            ("./user/Vendor", Scope::Device, &["user", "Vendor"]),
+        ];
+        for (path, scope, segments) in cases {
+            let (read_scope, read) = root_path(path);
+            assert_eq!(read_scope, *scope, "{path:?}");
+            assert_eq!(read.collect::<Vec<_>>(), *segments, "{path:?}");
+        }
+    }
 }

@@ -49,6 +49,20 @@ impl NodeValue {
     }
 }
 
+impl NodeValue {
+    /// [`NodeValue::canonical_text`] of a value given up: the text it holds is handed over,
+    /// not copied.
+    pub fn into_canonical_text(self) -> Cow<'static, str> {
+        match self {
+            Self::B64(text) | Self::Chr(text) => Cow::Owned(text),
+            Self::Bool(true) => Cow::Borrowed("true"),
+            Self::Bool(false) => Cow::Borrowed("false"),
+            Self::Int(i) => Cow::Owned(i.to_string()),
+            Self::Null => Cow::Borrowed(""),
+        }
+    }
+}
+
 impl fmt::Display for NodeValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -208,7 +208,7 @@ impl<'t> Tree<'t> {
         }
 
         // Row 6: the verb is in the node's AccessType (405).
-        let keys = keys_of(segments);
+        let keys = Keys::of(&path, segments);
         let exists = self.exists(csp, instance, &path, &resolved, &keys)?;
         let because = if !node.access.allows(verb) {
             Some("")
@@ -246,13 +246,13 @@ impl<'t> Tree<'t> {
         // Row 9: the value parses and is allowed (400; too large 413); new names follow the
         // CSP's rule in strict mode (400).
         let mut value = None;
-        let mut create = Vec::new();
+        let mut create = Create::NOTHING;
         if matches!(verb, Verb::Add | Verb::Replace) && node.is_leaf() {
             value = Some(self.check_value(command, csp, node)?);
         }
         if verb == Verb::Add {
-            create = self.missing_ancestors(instance, &resolved, &keys)?;
-            for &i in &create {
+            create = self.missing_ancestors(instance, &path, &resolved, &keys)?;
+            for i in create.indexes(&resolved) {
                 let schema_node = resolved.chain[i];
                 if schema_node.name == NodeName::Dynamic {
                     let name = segments[resolved.prefix_len + i];
@@ -268,7 +268,7 @@ impl<'t> Tree<'t> {
                 Some(i) => self.count(i)?,
                 None => 0,
             };
-            if count + create.len() > self.limits.max_nodes_per_tree {
+            if count + create.indexes(&resolved).count() > self.limits.max_nodes_per_tree {
                 return Err(TreeError::TreeFull {
                     max: self.limits.max_nodes_per_tree,
                 });
@@ -421,7 +421,7 @@ impl<'t> Tree<'t> {
             Planned::AboveRoots(names) => return Ok(Effect::Children(names)),
         };
         let effect = self.apply_node(
-            command, csp, &path, instance, &resolved, &keys, &create, value,
+            command, csp, &path, instance, &resolved, &keys, create, value,
         )?;
         if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) {
             let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
@@ -441,10 +441,10 @@ impl<'t> Tree<'t> {
         instance: Option<InstanceId>,
         resolved: &Resolved<'_>,
         keys: &Keys,
-        create: &[usize],
-        value: Option<NodeValue>,
+        create: Create,
+        mut value: Option<NodeValue>,
     ) -> Result<Effect, TreeError> {
-        let target_key = keys.last();
+        let target_key = keys.last(path);
         match command.verb {
             Verb::Add => {
                 let instance = match instance {
@@ -455,23 +455,23 @@ impl<'t> Tree<'t> {
                         .store
                         .create_instance(self.user.ok_or(TreeError::NoUser)?)?,
                 };
-                for &i in create {
-                    let key = keys.get(resolved.prefix_len + i);
+                for i in create.indexes(resolved) {
+                    let key = keys.get(path, resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
-                        value.as_ref().map(NodeValue::canonical_text)
+                        value.take().map(NodeValue::into_canonical_text)
                     } else {
                         None
                     };
-                    self.store.put(instance, key, stored.as_deref())?;
+                    self.store.put_owned(instance, key, stored)?;
                     self.adjust_count(instance, 1);
                 }
                 Ok(Effect::Done)
             }
             Verb::Replace => {
                 let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
-                let stored = value.as_ref().map(NodeValue::canonical_text);
-                self.store.put(instance, target_key, stored.as_deref())?;
+                let stored = value.map(NodeValue::into_canonical_text);
+                self.store.put_owned(instance, target_key, stored)?;
                 Ok(Effect::Done)
             }
             Verb::Delete => {
@@ -757,21 +757,22 @@ impl<'t> Tree<'t> {
             if schema_node.scope != NodeScope::Permanent {
                 return Ok(self
                     .store
-                    .contains(instance, keys.get(resolved.prefix_len + i))?);
+                    .contains(instance, keys.get(path, resolved.prefix_len + i))?);
             }
         }
         Ok(true)
     }
 
-    /// Chain indexes (from the root node) of the non-permanent nodes an Add must create: the
-    /// target and its missing ancestors, top-down.
+    /// The non-permanent nodes an Add must create, the target and its missing ancestors: those
+    /// of the chain from the returned index on ([`Create::indexes`]). An ancestor that is
+    /// present ends the search (everything above a stored node is stored).
     fn missing_ancestors(
         &self,
         instance: Option<InstanceId>,
+        path: &NodePath,
         resolved: &Resolved<'_>,
         keys: &Keys,
-    ) -> Result<Vec<usize>, TreeError> {
-        let mut missing = Vec::new();
+    ) -> Result<Create, TreeError> {
         for (i, schema_node) in resolved.chain.iter().enumerate().rev() {
             if schema_node.scope == NodeScope::Permanent {
                 continue;
@@ -780,16 +781,14 @@ impl<'t> Tree<'t> {
             let present = match instance {
                 Some(inst) if !is_target => self
                     .store
-                    .contains(inst, keys.get(resolved.prefix_len + i))?,
+                    .contains(inst, keys.get(path, resolved.prefix_len + i))?,
                 _ => false,
             };
             if present {
-                break;
+                return Ok(Create { from: i + 1 });
             }
-            missing.push(i);
         }
-        missing.reverse();
-        Ok(missing)
+        Ok(Create { from: 0 })
     }
 
     /// What the CSP derives for the leaf `node` from the trees ([`Csp::derived_value`]).
@@ -872,12 +871,33 @@ enum Planned<'p> {
         resolved: Resolved<'p>,
         /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
         keys: Keys,
-        /// Chain indexes to create (Add).
-        create: Vec<usize>,
+        /// The chain's nodes to create (Add).
+        create: Create,
         value: Option<NodeValue>,
     },
     /// A Get of an interior node above the CSPs: its children's names, URI-encoded.
     AboveRoots(Vec<String>),
+}
+
+/// The nodes of a resolved chain an Add creates: the non-permanent ones from `from` on.
+#[derive(Clone, Copy)]
+struct Create {
+    from: usize,
+}
+
+impl Create {
+    /// No node (every verb but Add).
+    const NOTHING: Self = Self { from: usize::MAX };
+
+    /// The chain indexes to create, top-down.
+    fn indexes<'r>(self, resolved: &'r Resolved<'_>) -> impl Iterator<Item = usize> + 'r {
+        let nodes = resolved.chain.get(self.from..).unwrap_or_default();
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.scope != NodeScope::Permanent)
+            .map(move |(i, _)| self.from + i)
+    }
 }
 
 /// Row 8: the Meta Format of an Add or Replace, when given, is the node's (415).
@@ -915,27 +935,54 @@ fn check_query(verb: Verb, query: Option<&Query>, node: &Node) -> Result<(), Tre
     }
 }
 
-/// The store keys of every prefix of a path. Each is a prefix of the whole path's key, so they
-/// are kept as one string and where each prefix ends.
-struct Keys {
-    text: String,
-    ends: Vec<usize>,
+/// The store keys of every prefix of a path. Each is a prefix of the whole path's key: borrowed
+/// from the path when no segment needs an escape ([`NodePath::plain_key`]), else encoded once
+/// into one string, with where each prefix ends.
+enum Keys {
+    /// The path's text is its keys.
+    Plain,
+    /// The keys, encoded.
+    Encoded { text: String, ends: Vec<usize> },
 }
 
 impl Keys {
-    /// The key of the first `j + 1` segments.
-    fn get(&self, j: usize) -> &str {
-        // Invariant: callers index within the path's segments, each of which has an end.
-        &self.text[..self.ends[j]]
+    /// The keys of `path`, whose segments are `segments`.
+    fn of(path: &NodePath, segments: &[&str]) -> Self {
+        if path.plain_key(0).is_some() {
+            return Self::Plain;
+        }
+        let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+        let mut ends = Vec::with_capacity(segments.len());
+        for segment in segments {
+            if !text.is_empty() {
+                text.push('/');
+            }
+            encode_segment_into(segment, &mut text);
+            ends.push(text.len());
+        }
+        Self::Encoded { text, ends }
+    }
+
+    /// The key of the first `j + 1` segments of `path` (the path these keys are of).
+    fn get<'k>(&'k self, path: &'k NodePath, j: usize) -> &'k str {
+        match self {
+            Self::Plain => path.plain_key(j + 1).unwrap_or_default(),
+            Self::Encoded { text, ends } => ends
+                .get(j)
+                .and_then(|&end| text.get(..end))
+                .unwrap_or_default(),
+        }
     }
 
     /// The whole path's key (`""` for the root).
-    fn last(&self) -> &str {
-        &self.text
+    fn last<'k>(&'k self, path: &'k NodePath) -> &'k str {
+        match self {
+            Self::Plain => path.plain_key(path.segments().len()).unwrap_or_default(),
+            Self::Encoded { text, .. } => text,
+        }
     }
 }
 
-/// Store keys of every prefix of `segments`.
 /// The keys of `stored` strictly below `key`, found by range: the walk of a subtree costs its
 /// size, not the whole tree's.
 fn keys_below<'s>(
@@ -973,19 +1020,6 @@ fn gather<'b, 's>(
     in_place.get(..count).unwrap_or_default()
 }
 
-fn keys_of(segments: &[&str]) -> Keys {
-    let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
-    let mut ends = Vec::with_capacity(segments.len());
-    for segment in segments {
-        if !text.is_empty() {
-            text.push('/');
-        }
-        encode_segment_into(segment, &mut text);
-        ends.push(text.len());
-    }
-    Keys { text, ends }
-}
-
 /// How an interior node above the CSPs is named in messages: `.` for the device's root, else
 /// the URI (`./Device/Vendor`, `./User`).
 fn display_above_roots(path: &NodePath) -> String {
@@ -1006,7 +1040,7 @@ fn display_upto(resolved: &Resolved<'_>, last: usize) -> String {
     let mut out = root.path.clone().unwrap_or_else(|| ".".to_owned());
     for node in &resolved.chain[..=last] {
         out.push('/');
-        out.push_str(&node.display_name());
+        node.write_display_name(&mut out);
     }
     out
 }

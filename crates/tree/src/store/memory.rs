@@ -1,7 +1,10 @@
 //! [`MemoryStore`]: a [`Store`] in ordered maps, with an undo journal for transactions and
 //! savepoints. For tests, benchmarks and embedding without a file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
 
 use crate::error::StoreError;
 use crate::store::{InstanceId, RecordKey, Store, below};
@@ -10,8 +13,9 @@ use crate::store::{InstanceId, RecordKey, Store, below};
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     /// Each instance's nodes by key (kept per instance so that a key is looked up as a
-    /// `&str`, without building an owned one).
-    nodes: BTreeMap<InstanceId, BTreeMap<String, Option<String>>>,
+    /// `&str`, without building an owned one). A key is shared with the journal entry that
+    /// undoes its write: one allocation a write, not two.
+    nodes: BTreeMap<InstanceId, BTreeMap<Arc<str>, Option<String>>>,
     users: BTreeMap<String, InstanceId>,
     properties: BTreeMap<String, String>,
     records: BTreeMap<(String, String, String), Vec<u8>>,
@@ -24,10 +28,12 @@ pub struct MemoryStore {
 /// What to restore to undo one write.
 #[derive(Debug)]
 enum Undo {
-    Node(InstanceId, String, Option<Option<String>>),
+    Node(InstanceId, Arc<str>, Option<Option<String>>),
     User(String),
     Property(String, Option<String>),
-    Record((String, String, String), Option<Vec<u8>>),
+    // Boxed: the journal holds node writes by the dozen and records rarely, and each entry
+    // takes the room of the largest.
+    Record(Box<(String, String, String)>, Option<Vec<u8>>),
 }
 
 impl MemoryStore {
@@ -65,10 +71,10 @@ impl MemoryStore {
                     self.properties.remove(&name);
                 }
                 Undo::Record(key, Some(old)) => {
-                    self.records.insert(key, old);
+                    self.records.insert(*key, old);
                 }
                 Undo::Record(key, None) => {
-                    self.records.remove(&key);
+                    self.records.remove(&*key);
                 }
             }
         }
@@ -78,14 +84,17 @@ impl MemoryStore {
         &self,
         instance: InstanceId,
         key: &str,
-    ) -> impl Iterator<Item = (&String, &Option<String>)> {
+    ) -> impl Iterator<Item = (&str, &Option<String>)> {
         let (low, high) = below(key);
         self.nodes
             .get(&instance)
-            .map(move |nodes| nodes.range(low..))
+            .map(move |nodes| {
+                nodes.range::<str, _>((Bound::Included(low.as_str()), Bound::Unbounded))
+            })
             .into_iter()
             .flatten()
-            .take_while(move |(k, _)| high.as_ref().is_none_or(|h| *k < h))
+            .map(|(k, v)| (&**k, v))
+            .take_while(move |(k, _)| high.as_deref().is_none_or(|h| *k < h))
     }
 }
 
@@ -94,7 +103,7 @@ impl Store for MemoryStore {
         if self.journal.is_some() {
             return Err(StoreError::NestedTransaction);
         }
-        self.journal = Some(Vec::new());
+        self.journal = Some(Vec::with_capacity(JOURNAL_ROOM));
         Ok(())
     }
 
@@ -176,25 +185,37 @@ impl Store for MemoryStore {
         key: &str,
         value: Option<&str>,
     ) -> Result<(), StoreError> {
+        self.put_owned(instance, key, value.map(Cow::Borrowed))
+    }
+
+    fn put_owned(
+        &mut self,
+        instance: InstanceId,
+        key: &str,
+        value: Option<Cow<'_, str>>,
+    ) -> Result<(), StoreError> {
         self.journal()?;
-        let old = self
-            .nodes
-            .entry(instance)
-            .or_default()
-            .insert(key.to_owned(), value.map(str::to_owned));
-        self.journal()?
-            .push(Undo::Node(instance, key.to_owned(), old));
+        let nodes = self.nodes.entry(instance).or_default();
+        let key: Arc<str> = Arc::from(key);
+        let old = nodes.insert(Arc::clone(&key), value.map(Cow::into_owned));
+        self.journal()?.push(Undo::Node(instance, key, old));
         Ok(())
     }
 
     fn delete_subtree(&mut self, instance: InstanceId, key: &str) -> Result<usize, StoreError> {
         self.journal()?;
-        let mut keys: Vec<String> = self
-            .keys_below(instance, key)
-            .map(|(k, _)| k.clone())
+        let Some(nodes) = self.nodes.get(&instance) else {
+            return Ok(0);
+        };
+        let (low, high) = below(key);
+        let mut keys: Vec<Arc<str>> = nodes
+            .range::<str, _>((Bound::Included(low.as_str()), Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(|k| high.as_deref().is_none_or(|h| &***k < h))
+            .cloned()
             .collect();
-        if self.contains(instance, key)? {
-            keys.push(key.to_owned());
+        if let Some((k, _)) = nodes.get_key_value(key) {
+            keys.push(Arc::clone(k));
         }
         let count = keys.len();
         for k in keys {
@@ -214,7 +235,7 @@ impl Store for MemoryStore {
     ) -> Result<Vec<(String, Option<String>)>, StoreError> {
         Ok(self
             .keys_below(instance, key)
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.to_owned(), v.clone()))
             .collect())
     }
 
@@ -247,7 +268,7 @@ impl Store for MemoryStore {
             Some(v) => self.records.insert(k.clone(), v.to_vec()),
             None => self.records.remove(&k),
         };
-        self.journal()?.push(Undo::Record(k, old));
+        self.journal()?.push(Undo::Record(Box::new(k), old));
         Ok(())
     }
 
@@ -260,6 +281,10 @@ impl Store for MemoryStore {
             .collect())
     }
 }
+
+/// Room for this many writes in a transaction's journal from its start: a message's writes
+/// take one allocation, not one each time the journal doubles.
+const JOURNAL_ROOM: usize = 32;
 
 /// The map key a record is kept under.
 fn owned(at: RecordKey<'_>) -> (String, String, String) {

@@ -16,6 +16,7 @@ pub mod sqlite;
 pub use memory::MemoryStore;
 pub use sqlite::{SqliteStore, StateLimits};
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::StoreError;
@@ -139,6 +140,16 @@ pub trait Store {
         key: &str,
         value: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// [`Store::put`] of a value the caller hands over: a store that keeps values as strings
+    /// may keep an owned one as it is, without a copy.
+    fn put_owned(
+        &mut self,
+        instance: InstanceId,
+        key: &str,
+        value: Option<Cow<'_, str>>,
+    ) -> Result<(), StoreError> {
+        self.put(instance, key, value.as_deref())
+    }
     /// Removes the node at `key` and everything below it; returns how many nodes went.
     fn delete_subtree(&mut self, instance: InstanceId, key: &str) -> Result<usize, StoreError>;
     /// Every stored node strictly below `key` (`""`: the whole instance), sorted by key.
