@@ -29,7 +29,7 @@
 //!   <Final/></SyncBody></SyncML>"#;
 //! let outcome = engine.apply(&mut MemoryStore::new(), message, &RunOptions::default())?;
 //! let statuses: Vec<String> = outcome.response.body.commands.iter()
-//!     .filter_map(|c| match c { Command::Status(s) if s.cmd != "SyncHdr" => Some(s.data.text.clone()), _ => None })
+//!     .filter_map(|c| match c { Command::Status(s) if s.cmd != "SyncHdr" => Some(s.data.text.to_string()), _ => None })
 //!     .collect();
 //! // Replace never creates (404); Add does; Result answers the value in force.
 //! assert_eq!(statuses, ["404", "200", "200"]);

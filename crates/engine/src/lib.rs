@@ -47,7 +47,7 @@ mod tests {
     use std::sync::Arc;
 
     use pfw_ddf::Schema;
-    use pfw_syncml::{CommandKind, Limits, Span, StatusCode};
+    use pfw_syncml::{Command, CommandKind, Limits, Span, StatusCode};
     use pfw_tree::{MemoryStore, Registry, SchemaCsp};
 
     use crate::{Engine, Options, Refusal};
@@ -121,5 +121,40 @@ mod tests {
         assert_eq!((r[4].command, r[4].name()), (None, "Put"));
         assert_eq!(r[4].status, StatusCode::BadRequest);
         assert_eq!(at(r[4].span), "<Put><CmdID>4</CmdID></Put>");
+
+        // The response's Statuses are written from the reports, after the SyncHdr's: each
+        // names its command and code, and a Status for one item of several carries the item's
+        // target as TargetRef (SyncML representation protocol 1.2 §6.6.15).
+        let statuses: Vec<_> = outcome
+            .response
+            .body
+            .commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::Status(s) => Some(s),
+                _ => None,
+            })
+            .skip(1)
+            .map(|s| {
+                (
+                    s.cmd_ref.as_str(),
+                    s.cmd.as_str(),
+                    s.data.text.as_str(),
+                    s.target_refs.clone(),
+                )
+            })
+            .collect();
+        let uri = |u: &str| vec![u.to_owned()];
+        assert_eq!(
+            statuses,
+            [
+                ("1", "Add", "200", uri("./Vendor/MSFT/Demo/Count")),
+                ("1", "Add", "404", uri("./Vendor/MSFT/Demo/Nope")),
+                ("2", "Atomic", "507", vec![]),
+                ("3", "Get", "500", vec![]),
+                ("4", "Put", "400", vec![]),
+            ]
+        );
+        assert_eq!(r[2].status_element().data.text, "507");
     }
 }

@@ -7,8 +7,9 @@ use pfw_ddf::{NodePath, UriLimits, Verb};
 use std::sync::Arc;
 
 use pfw_syncml::{
-    AlertCode, CmdId, CmdIdFault, Command, CommandKind, Container, Data, Item, ItemCommand, Limits,
-    Meta, Results, Source, Span, Status, StatusCode, SyncBody, SyncHdr, SyncMl, Target,
+    AlertCode, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, Data, Item,
+    ItemCommand, Limits, Meta, Results, Source, Span, Status, StatusCode, SyncBody, SyncHdr,
+    SyncMl, Target,
 };
 use pfw_tree::{Device, Effect, Registry, Store, Transaction, Tree, TreeError, TreeLimits};
 
@@ -83,7 +84,8 @@ pub struct Report {
     pub span: Span,
     /// The bytes of the item answered, with [`Report::item`].
     pub item_span: Option<Span>,
-    /// The target URI (the item's, or the first item's), when it has one.
+    /// The target URI (with [`Report::item`], that item's; else the first item's), when it
+    /// has one.
     pub uri: Option<String>,
     /// The status.
     pub status: StatusCode,
@@ -104,6 +106,23 @@ impl Report {
     /// The reason printed beside the status: the refusal's words.
     pub fn reason(&self) -> Option<String> {
         self.refusal.as_ref().map(ToString::to_string)
+    }
+
+    /// The Status element that answers the command, before the response numbers it
+    /// (`CmdID` and `MsgRef` unset): `CmdRef` its CmdID, `Cmd` its name, the code as `Data`,
+    /// and, for a Status that answers one item of several, the item's target as `TargetRef`.
+    pub fn status_element(&self) -> Status {
+        Status {
+            cmd_ref: self.cmd_id.clone(),
+            cmd: self.name().into(),
+            target_refs: self
+                .item
+                .and_then(|_| self.uri.clone())
+                .into_iter()
+                .collect(),
+            data: Data::status(self.status),
+            ..Status::default()
+        }
     }
 }
 
@@ -219,9 +238,9 @@ struct InAtomic {
     added: Vec<String>,
 }
 
-/// One command's answer before numbering: its Status, its Results (a Get's), a report.
+/// One command's answer before numbering: its report (the Status element is written from it
+/// when the response is packed, [`Report::status_element`]) and its Results (a Get's).
 struct Answer {
-    status: Status,
     results: Option<Results>,
     report: Report,
 }
@@ -427,21 +446,14 @@ impl Run<'_> {
                 if let Some(last) = self.answers.last_mut() {
                     last.report.item = Some(index);
                     last.report.item_span = Some(item.span);
-                    if let Some(uri) = item.target_uri() {
-                        last.status.target_refs.push(uri.to_owned());
-                        last.report.uri = Some(uri.to_owned());
-                    }
+                    last.report.uri = item.target_uri().map(str::to_owned);
                 }
             }
         }
         if !result_items.is_empty() {
             let results = Results {
-                cmd_ref: c
-                    .cmd_id
-                    .as_ref()
-                    .map(|i| i.as_str().to_owned())
-                    .unwrap_or_default(),
-                cmd: Some(CommandKind::Get.as_str().to_owned()),
+                cmd_ref: c.head.cmd_id.clone().unwrap_or_default(),
+                cmd: Some(CommandKind::Get.as_str().into()),
                 items: result_items,
                 ..Results::default()
             };
@@ -467,14 +479,7 @@ impl Run<'_> {
             .first()
             .and_then(Item::target_uri)
             .map(str::to_owned);
-        let status_element = Status {
-            cmd_ref: cmd_id.as_str().to_owned(),
-            cmd: command.name().to_owned(),
-            data: Data::new(status.code().to_string()),
-            ..Status::default()
-        };
         self.answers.push(Answer {
-            status: status_element,
             results: None,
             report: Report {
                 command: command.kind(),
@@ -496,9 +501,7 @@ impl Run<'_> {
 
 /// Changes an answer already given to what `refusal` answers (an Atomic's roll-back).
 fn set_refusal(answer: &mut Answer, refusal: Refusal) {
-    let status = StatusCode::from(&refusal);
-    answer.status.data = Data::new(status.code().to_string());
-    answer.report.status = status;
+    answer.report.status = StatusCode::from(&refusal);
     answer.report.refusal = Some(Arc::new(refusal));
 }
 
@@ -525,8 +528,8 @@ fn result_items_of(uri: &str, effect: Effect) -> Vec<Item> {
     let item = |source: String, format: &str, mime: &str, data: Option<String>| Item {
         source: Some(Source::new(source)),
         meta: Some(Meta {
-            format: Some(format.to_owned()),
-            type_: (!mime.is_empty()).then(|| mime.to_owned()),
+            format: Some(format.into()),
+            type_: (!mime.is_empty()).then(|| mime.into()),
             ..Meta::default()
         }),
         data: data.map(Data::new),
@@ -580,11 +583,11 @@ fn build_response(
     // local API answers a message without one with `<SyncHdr/>` and this Status
     // (DeviceManageability CSP page, "Result of the query").
     commands.push(Command::Status(Status {
-        cmd_id: take_id(),
-        msg_ref: Some(msg_ref.to_owned()),
-        cmd_ref: "0".to_owned(),
-        cmd: "SyncHdr".to_owned(),
-        data: Data::new(StatusCode::Ok.code().to_string()),
+        head: CommandHead::new(take_id()),
+        msg_ref: Some(msg_ref.into()),
+        cmd_ref: CmdId::new("0"),
+        cmd: "SyncHdr".into(),
+        data: Data::status(StatusCode::Ok),
         ..Status::default()
     }));
     let hdr = match request.hdr.as_ref() {
@@ -602,9 +605,9 @@ fn build_response(
     let mut reports = Vec::with_capacity(answers.len());
     let mut results = Vec::new();
     for answer in answers {
-        let mut status = answer.status;
-        status.cmd_id = take_id();
-        status.msg_ref = Some(msg_ref.to_owned());
+        let mut status = answer.report.status_element();
+        status.head.cmd_id = take_id();
+        status.msg_ref = Some(msg_ref.into());
         commands.push(Command::Status(status));
         if let Some(r) = answer.results {
             results.push(r);
@@ -612,8 +615,8 @@ fn build_response(
         reports.push(answer.report);
     }
     for mut r in results {
-        r.cmd_id = take_id();
-        r.msg_ref = Some(msg_ref.to_owned());
+        r.head.cmd_id = take_id();
+        r.msg_ref = Some(msg_ref.into());
         commands.push(Command::Results(r));
     }
     let response = SyncMl {

@@ -388,7 +388,7 @@ impl SyncMlReader<'_, '_> {
             _ => c.meta.as_deref().filter(|m| m.format.is_some()),
         };
         let format = format_meta.and_then(|meta| {
-            let text = meta.format.clone()?;
+            let text = meta.format.as_deref()?.to_owned();
             let start = meta.format_span?.start;
             Some(Located {
                 text,
@@ -398,7 +398,7 @@ impl SyncMlReader<'_, '_> {
             })
         });
         let data = item.data.as_ref().map(|d| Located {
-            text: d.text.clone(),
+            text: d.text.to_string(),
             start: d.content.start,
             escapes: Escapes::Xml,
             padded: false,

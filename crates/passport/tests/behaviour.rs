@@ -368,7 +368,9 @@ fn values_are_stored_canonically_and_children_listed() {
         .map(|i| {
             (
                 i.source_uri().unwrap_or("").to_owned(),
-                i.meta.as_ref().and_then(|m| m.format.clone()),
+                i.meta
+                    .as_ref()
+                    .and_then(|m| m.format.as_deref().map(str::to_owned)),
                 i.data_text().map(str::to_owned),
             )
         })

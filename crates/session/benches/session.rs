@@ -73,8 +73,8 @@ fn benches(c: &mut Criterion) {
             let Command::Status(mut s) = header_status("2", StatusCode::Ok) else {
                 unreachable!()
             };
-            s.cmd_ref = (i + 1).to_string();
-            s.cmd = "Replace".to_owned();
+            s.cmd_ref = pfw_syncml::CmdId::from(i + 1);
+            s.cmd = "Replace".into();
             Command::Status(s)
         })
         .collect();

@@ -23,7 +23,7 @@
 //! let decoded = SyncMl::decode(message, &Limits::DEFAULT)?;
 //! let Command::Replace(replace) = &decoded.body.commands[0] else { unreachable!() };
 //! let item = &replace.items[0];
-//! assert_eq!(replace.cmd_id.as_ref().map(|id| id.as_str()), Some("2"));
+//! assert_eq!(replace.head.cmd_id.as_ref().map(|id| id.as_str()), Some("2"));
 //! assert_eq!(item.target_uri(), Some("./Device/Vendor/MSFT/PassportForWork/Policies"));
 //! assert_eq!(replace.format_of(item), Some("int"));
 //! assert_eq!(item.data_text(), Some("6"));
@@ -54,9 +54,9 @@ pub use alert::AlertCode;
 pub use error::{Construct, DecodeError, ParseCodeError, XmlSyntax};
 pub use limits::{LimitInfo, LimitOutcome, Limits};
 pub use model::{
-    Alert, Chal, CmdId, CmdIdFault, Command, CommandKind, Container, Cred, Data, Item, ItemCommand,
-    LocUri, Malformed, MalformedReason, Meta, NotACommand, Results, Source, Status, SyncBody,
-    SyncHdr, SyncMl, Target, UnknownElement,
+    Alert, Chal, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, Cred, Data, Item,
+    ItemCommand, LocUri, Location, Malformed, MalformedReason, Meta, NotACommand, Results, Source,
+    Status, SyncBody, SyncHdr, SyncMl, Target, Text, UnknownElement,
 };
 pub use pos::{LineIndex, Pos, Span};
 pub use status::StatusCode;

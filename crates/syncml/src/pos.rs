@@ -13,8 +13,8 @@
 use std::fmt;
 
 use crate::model::{
-    Alert, Chal, Command, Container, Cred, Data, Item, ItemCommand, Malformed, Meta, Results,
-    Source, Status, SyncBody, SyncHdr, SyncMl, Target, UnknownElement,
+    Alert, Chal, Command, Container, Cred, Data, Item, ItemCommand, Location, Malformed, Meta,
+    Results, Status, SyncBody, SyncHdr, SyncMl, UnknownElement,
 };
 
 /// A 1-based line and column (in characters) in the decoded input.
@@ -155,12 +155,11 @@ impl Positioned for SyncBody {
 
 impl Positioned for Command {
     fn clear_positions(&mut self) {
-        crate::model::each_command!(self, c => {
-            c.pos = Pos::default();
-            c.span = Span::default();
-            c.cmd_id_span = None;
-            c.clear_positions();
-        });
+        let head = self.head_mut();
+        head.pos = Pos::default();
+        head.span = Span::default();
+        head.cmd_id_span = None;
+        crate::model::each_command!(self, c => c.clear_positions());
     }
 }
 
@@ -223,16 +222,7 @@ impl Positioned for Item {
     }
 }
 
-impl Positioned for Target {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.loc_uri.pos = Pos::default();
-        self.loc_uri.span = Span::default();
-        self.loc_uri.trimmed = false;
-    }
-}
-
-impl Positioned for Source {
+impl Positioned for Location {
     fn clear_positions(&mut self) {
         self.pos = Pos::default();
         self.loc_uri.pos = Pos::default();

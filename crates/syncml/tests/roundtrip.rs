@@ -11,8 +11,8 @@
 use proptest::prelude::*;
 
 use pfw_syncml::{
-    Alert, Chal, CmdId, Command, Container, Cred, Data, Item, ItemCommand, Limits, Meta, Results,
-    Source, Status, SyncBody, SyncHdr, SyncMl, Target, UnknownElement,
+    Alert, Chal, CmdId, Command, CommandHead, Container, Cred, Data, Item, ItemCommand, Limits,
+    Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target, Text, UnknownElement,
 };
 
 /// A character XML 1.0 can carry (any other is not representable in a message).
@@ -53,14 +53,19 @@ fn uri() -> BoxedStrategy<String> {
         .boxed()
 }
 
+/// [`text`] as a message's short text type.
+fn short() -> BoxedStrategy<Text> {
+    text().prop_map(Text::from).boxed()
+}
+
 fn opt<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
     prop::option::of(s)
 }
 
 fn meta() -> BoxedStrategy<Meta> {
     (
-        (opt(text()), opt(text()), opt(text()), opt(text())),
-        (opt(text()), opt(text()), opt(text()), opt(text())),
+        (opt(short()), opt(short()), opt(short()), opt(short())),
+        (opt(short()), opt(short()), opt(short()), opt(short())),
     )
         .prop_map(
             |((format, type_, mark, size), (next_nonce, version, max_msg_size, max_obj_size))| {
@@ -81,7 +86,7 @@ fn meta() -> BoxedStrategy<Meta> {
 }
 
 fn data() -> BoxedStrategy<Data> {
-    (text(), opt(text()))
+    (short(), opt(text()))
         .prop_map(|(text, original_error)| Data {
             text,
             original_error,
@@ -154,12 +159,11 @@ fn item_command() -> BoxedStrategy<ItemCommand> {
         prop::collection::vec(item(), 1..3),
     )
         .prop_map(|(cmd_id, no_resp, cred, meta, items)| ItemCommand {
-            cmd_id,
+            head: CommandHead::new(cmd_id),
             no_resp,
             cred: cred.map(Box::new),
             meta: meta.map(Box::new),
             items,
-            ..ItemCommand::default()
         })
         .boxed()
 }
@@ -169,16 +173,15 @@ fn alert() -> BoxedStrategy<Alert> {
         cmd_id(),
         any::<bool>(),
         opt(cred()),
-        opt(text()),
+        opt(short()),
         prop::collection::vec(item(), 0..3),
     )
         .prop_map(|(cmd_id, no_resp, cred, data, items)| Alert {
-            cmd_id,
+            head: CommandHead::new(cmd_id),
             no_resp,
             cred: cred.map(Box::new),
             data,
             items,
-            ..Alert::default()
         })
         .boxed()
 }
@@ -189,7 +192,12 @@ fn refs() -> BoxedStrategy<Vec<String>> {
 
 fn status() -> BoxedStrategy<Status> {
     (
-        (cmd_id(), opt(text()), text(), text()),
+        (
+            cmd_id(),
+            opt(short()),
+            text().prop_map(CmdId::from),
+            short(),
+        ),
         (
             opt(cred()),
             opt(meta().prop_map(|meta| Chal {
@@ -206,7 +214,7 @@ fn status() -> BoxedStrategy<Status> {
                 (target_refs, source_refs, data, items),
             )| {
                 Status {
-                    cmd_id,
+                    head: CommandHead::new(cmd_id),
                     msg_ref,
                     cmd_ref,
                     cmd,
@@ -216,7 +224,6 @@ fn status() -> BoxedStrategy<Status> {
                     source_refs,
                     data,
                     items,
-                    ..Status::default()
                 }
             },
         )
@@ -225,12 +232,18 @@ fn status() -> BoxedStrategy<Status> {
 
 fn results() -> BoxedStrategy<Results> {
     (
-        (cmd_id(), opt(text()), text(), opt(text()), opt(meta())),
+        (
+            cmd_id(),
+            opt(short()),
+            text().prop_map(CmdId::from),
+            opt(short()),
+            opt(meta()),
+        ),
         (refs(), refs(), prop::collection::vec(item(), 1..3)),
     )
         .prop_map(
             |((cmd_id, msg_ref, cmd_ref, cmd, meta), (target_refs, source_refs, items))| Results {
-                cmd_id,
+                head: CommandHead::new(cmd_id),
                 msg_ref,
                 cmd_ref,
                 cmd,
@@ -238,7 +251,6 @@ fn results() -> BoxedStrategy<Results> {
                 target_refs,
                 source_refs,
                 items,
-                ..Results::default()
             },
         )
         .boxed()
@@ -259,8 +271,7 @@ fn unknown() -> BoxedStrategy<UnknownElement> {
     )
         .prop_map(|(name, cmd_id)| UnknownElement {
             name: name.to_owned(),
-            cmd_id,
-            ..UnknownElement::default()
+            head: CommandHead::new(cmd_id),
         })
         .boxed()
 }
@@ -293,11 +304,10 @@ fn command() -> BoxedStrategy<Command> {
             )
                 .prop_map(|(atomic, cmd_id, no_resp, meta, commands)| {
                     let container = Container {
-                        cmd_id,
+                        head: CommandHead::new(cmd_id),
                         no_resp,
                         meta: meta.map(Box::new),
                         commands,
-                        ..Container::default()
                     };
                     if atomic {
                         Command::Atomic(container)

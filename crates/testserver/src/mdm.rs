@@ -61,7 +61,7 @@ impl RecordedSession {
     pub fn status_codes(&self) -> Vec<(String, u16)> {
         self.statuses
             .iter()
-            .map(|s| (s.cmd_ref.clone(), s.data.text.parse().unwrap_or(0)))
+            .map(|s| (s.cmd_ref.to_string(), s.data.text.parse().unwrap_or(0)))
             .collect()
     }
 
@@ -261,21 +261,18 @@ impl MdmServer {
         // The answer: Status for the SyncHdr and for every Alert and Replace of the device.
         progress.server_msg_id += 1;
         let mut commands = vec![Command::Status(Status {
-            msg_ref: Some(hdr.msg_id.clone()),
-            cmd_ref: "0".to_owned(),
-            cmd: "SyncHdr".to_owned(),
+            msg_ref: Some(hdr.msg_id.as_str().into()),
+            cmd_ref: CmdId::new("0"),
+            cmd: "SyncHdr".into(),
             data: Data::new("200"),
             ..Status::default()
         })];
         for command in &message.body.commands {
             if matches!(command, Command::Alert(_) | Command::Replace(_)) {
                 commands.push(Command::Status(Status {
-                    msg_ref: Some(hdr.msg_id.clone()),
-                    cmd_ref: command
-                        .cmd_id()
-                        .map(|c| c.as_str().to_owned())
-                        .unwrap_or_default(),
-                    cmd: command.name().to_owned(),
+                    msg_ref: Some(hdr.msg_id.as_str().into()),
+                    cmd_ref: command.cmd_id().cloned().unwrap_or_default(),
+                    cmd: command.name().into(),
                     data: Data::new("200"),
                     ..Status::default()
                 }));
@@ -285,7 +282,7 @@ impl MdmServer {
         let final_ = if !message.body.final_ {
             // The device's package goes on: ask for its next message (OMA-DM "Next Message").
             commands.push(Command::Alert(Alert {
-                data: Some(AlertCode::NextMessage.code().to_string()),
+                data: Some(AlertCode::NextMessage.code().to_string().into()),
                 ..Alert::default()
             }));
             false
@@ -313,7 +310,7 @@ impl MdmServer {
                 target: Some(Target::new(device_id.as_str())),
                 source: Some(Source::new(self.management_url.as_str())),
                 meta: self.config.max_msg_size.map(|m| Meta {
-                    max_msg_size: Some(m.to_string()),
+                    max_msg_size: Some(m.to_string().into()),
                     ..Meta::default()
                 }),
                 ..SyncHdr::default()
@@ -380,7 +377,7 @@ fn check_answers(
             Command::Status(s) => {
                 // A Status for the server's own Alert 1222 (Next Message) is owed too.
                 let Some(at) = progress.owed.iter().position(|(m, id, _)| {
-                    Some(m.as_str()) == s.msg_ref.as_deref() && *id == s.cmd_ref
+                    Some(m.as_str()) == s.msg_ref.as_deref() && s.cmd_ref == id.as_str()
                 }) else {
                     if s.cmd != "Alert" {
                         v.push(format!(

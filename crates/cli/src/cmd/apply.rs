@@ -111,9 +111,9 @@ fn to_json(reports: &[Report], response: &SyncMl, input: &[u8]) -> Value {
                 .meta
                 .as_ref()
                 .or(r.meta.as_deref())
-                .and_then(|m| m.format.clone());
+                .and_then(|m| m.format.as_deref());
             results.push(json!({
-                "cmd_ref": r.cmd_ref,
+                "cmd_ref": r.cmd_ref.as_str(),
                 "uri": item.source_uri().or_else(|| item.target_uri()),
                 "format": format,
                 "data": item.data_text(),

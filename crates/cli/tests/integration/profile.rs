@@ -56,7 +56,7 @@ fn example_profile_applies_whole_and_sets_the_policy() {
         assert_eq!(status.cmd, "Add");
         assert_eq!(status.msg_ref.as_deref(), Some(msg_id));
         assert_eq!(
-            status.cmd_id.as_ref().map(|c| c.as_str()),
+            status.head.cmd_id.as_ref().map(|c| c.as_str()),
             Some((n + 2).to_string().as_str())
         );
         assert_eq!(status.data.text, "200", "CmdID {cmd_id}");

@@ -105,7 +105,7 @@ fn check_response(
     for (n, (status, x)) in got.iter().zip(expect).enumerate() {
         let cmd_id = (n + 2).to_string();
         assert_eq!(
-            status.cmd_id.as_ref().map(|c| c.as_str()),
+            status.head.cmd_id.as_ref().map(|c| c.as_str()),
             Some(cmd_id.as_str())
         );
         assert_eq!(status.msg_ref.as_deref(), Some("1"), "CmdID {}", x.cmd_id);

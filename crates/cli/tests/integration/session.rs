@@ -147,13 +147,13 @@ fn enroll_sync_then_policy_shows_what_the_server_set() {
     let expected: Vec<String> = statuses(&response)
         .iter()
         .skip(1)
-        .map(|s| s.data.text.clone())
+        .map(|s| s.data.text.to_string())
         .collect();
     let got: Vec<String> = session
         .statuses
         .iter()
         .skip(3)
-        .map(|s| s.data.text.clone())
+        .map(|s| s.data.text.to_string())
         .collect();
     assert_eq!(got, expected);
 

@@ -79,7 +79,7 @@ impl Addressing {
             target: Some(Target::new(self.server.as_str())),
             source: Some(Source::new(self.device_id.as_str())),
             meta: max_msg_size.map(|size| Meta {
-                max_msg_size: Some(size.to_string()),
+                max_msg_size: Some(size.to_string().into()),
                 ..Meta::default()
             }),
             ..SyncHdr::default()
@@ -101,14 +101,14 @@ pub fn first_message(
 ) -> SyncMl {
     let mut commands = vec![
         Command::Alert(Alert {
-            data: Some(initiation.code().code().to_string()),
+            data: Some(initiation.code().code().to_string().into()),
             ..Alert::default()
         }),
         Command::Alert(Alert {
-            data: Some(AlertCode::ClientEvent.code().to_string()),
+            data: Some(AlertCode::ClientEvent.code().to_string().into()),
             items: vec![Item {
                 meta: Some(Meta {
-                    type_: Some(LOGIN_STATUS_TYPE.to_owned()),
+                    type_: Some(LOGIN_STATUS_TYPE.into()),
                     ..Meta::default()
                 }),
                 data: Some(Data::new(login.as_str())),
@@ -144,11 +144,11 @@ pub fn first_message(
 /// The generic alert that asks the server to unenroll the device (reference §4.9).
 pub fn unenroll_alert() -> Alert {
     Alert {
-        data: Some(AlertCode::GenericAlert.code().to_string()),
+        data: Some(AlertCode::GenericAlert.code().to_string().into()),
         items: vec![Item {
             meta: Some(Meta {
-                type_: Some(UNENROLL_ALERT_TYPE.to_owned()),
-                format: Some("int".to_owned()),
+                type_: Some(UNENROLL_ALERT_TYPE.into()),
+                format: Some("int".into()),
                 ..Meta::default()
             }),
             data: Some(Data::new("1")),
@@ -236,7 +236,7 @@ pub fn read_server_message(
         match command {
             Command::Status(status) => {
                 let code = status.data.text.trim().parse::<u16>().unwrap_or(0);
-                if status.cmd_ref.trim() == "0" {
+                if status.cmd_ref.as_str().trim() == "0" {
                     if let Some(chal) = &status.chal {
                         let scheme = chal.meta.type_.as_deref().unwrap_or("unnamed");
                         return Err(SessionError::Challenged(short(scheme)));
@@ -399,9 +399,9 @@ fn item_size(item: &Item) -> usize {
 /// The Status for the server's SyncHdr (CmdRef 0), answering its message `msg_ref`.
 pub fn header_status(msg_ref: &str, code: StatusCode) -> Command {
     Command::Status(Status {
-        msg_ref: Some(msg_ref.to_owned()),
-        cmd_ref: "0".to_owned(),
-        cmd: "SyncHdr".to_owned(),
+        msg_ref: Some(msg_ref.into()),
+        cmd_ref: CmdId::new("0"),
+        cmd: "SyncHdr".into(),
         data: Data::new(code.code().to_string()),
         ..Status::default()
     })
@@ -410,7 +410,7 @@ pub fn header_status(msg_ref: &str, code: StatusCode) -> Command {
 /// Alert 1222: the device asks for the server's next message.
 pub fn next_message_alert() -> Command {
     Command::Alert(Alert {
-        data: Some(AlertCode::NextMessage.code().to_string()),
+        data: Some(AlertCode::NextMessage.code().to_string().into()),
         ..Alert::default()
     })
 }
@@ -542,16 +542,16 @@ mod tests {
     fn pack_respects_the_size_and_cuts_results() {
         let status = |n: u32| {
             Command::Status(Status {
-                msg_ref: Some("1".to_owned()),
-                cmd_ref: n.to_string(),
-                cmd: "Get".to_owned(),
+                msg_ref: Some("1".into()),
+                cmd_ref: CmdId::from(n),
+                cmd: "Get".into(),
                 data: Data::new("200"),
                 ..Status::default()
             })
         };
         let results = Command::Results(Results {
-            msg_ref: Some("1".to_owned()),
-            cmd_ref: "2".to_owned(),
+            msg_ref: Some("1".into()),
+            cmd_ref: CmdId::new("2"),
             items: (0..20)
                 .map(|i| Item {
                     source: Some(Source::new(format!("./DevDetail/Node{i}"))),

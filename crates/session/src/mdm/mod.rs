@@ -426,8 +426,8 @@ fn is_alert_1222(report: &Report, message: &SyncMl) -> bool {
     report.command == Some(pfw_syncml::CommandKind::Alert)
         && message.body.commands.iter().any(|c| match c {
             Command::Alert(a) => {
-                a.span == report.span
-                    && a.cmd_id.as_ref() == Some(&report.cmd_id)
+                a.head.span == report.span
+                    && a.head.cmd_id.as_ref() == Some(&report.cmd_id)
                     && a.code() == Some(pfw_syncml::AlertCode::NextMessage)
             }
             _ => false,
@@ -447,12 +447,9 @@ fn with_injected(
     for (index, command) in message.body.commands.iter().enumerate() {
         if let Some((_, code)) = injected.iter().find(|(i, _)| *i == index) {
             out.push(Command::Status(pfw_syncml::Status {
-                msg_ref: Some(msg_id.to_owned()),
-                cmd_ref: command
-                    .cmd_id()
-                    .map(|id| id.as_str().to_owned())
-                    .unwrap_or_default(),
-                cmd: command.name().to_owned(),
+                msg_ref: Some(msg_id.into()),
+                cmd_ref: command.cmd_id().cloned().unwrap_or_default(),
+                cmd: command.name().into(),
                 data: pfw_syncml::Data::new(code.to_string()),
                 ..pfw_syncml::Status::default()
             }));

@@ -424,7 +424,10 @@ fn the_first_package_matches_the_real_windows_capture() {
                 );
                 let mut rows = vec![head];
                 if let Command::Alert(a) = c {
-                    rows.push(("alert".into(), a.data.clone().unwrap_or_default()));
+                    rows.push((
+                        "alert".into(),
+                        a.data.as_deref().unwrap_or_default().to_owned(),
+                    ));
                 }
                 for item in c.items() {
                     rows.push((

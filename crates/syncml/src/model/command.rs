@@ -14,6 +14,7 @@ use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Reader, Res};
 use crate::codec::writer;
 use crate::error::DecodeError;
+use crate::model::Text;
 use crate::model::common::{Chal, Cred, Data, Item, Meta, content_span};
 use crate::pos::{Pos, Span};
 
@@ -22,12 +23,12 @@ use crate::pos::{Pos, Span};
 /// SyncML defines it as text; Windows and most servers use decimal numbers. It is
 /// kept exactly as written (not trimmed, not parsed), so the engine can check it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CmdId(String);
+pub struct CmdId(Text);
 
 impl CmdId {
     /// A command identifier with this text.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self(text.into())
+    pub fn new(text: impl AsRef<str>) -> Self {
+        Self(Text::new(text.as_ref()))
     }
 
     /// The identifier's text.
@@ -80,19 +81,31 @@ impl fmt::Display for CmdIdFault {
 
 impl From<&str> for CmdId {
     fn from(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(Text::new(text))
     }
 }
 
 impl From<String> for CmdId {
     fn from(text: String) -> Self {
-        Self(text)
+        Self(Text::from(text))
     }
 }
 
 impl From<u32> for CmdId {
     fn from(number: u32) -> Self {
-        Self(number.to_string())
+        Self(Text::from(number.to_string()))
+    }
+}
+
+impl PartialEq<str> for CmdId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CmdId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -210,8 +223,8 @@ struct At {
 /// A CmdID read, with the bytes of its content.
 type IdSlot = Option<(CmdId, Span)>;
 
-/// `$body` for the struct `$c` inside any `Command`: the fields every command has (`cmd_id`,
-/// `cmd_id_span`, `pos`, `span`) are read or set in one place.
+/// `$body` for the struct `$c` inside any `Command`, whatever its kind: how the head every
+/// command has ([`CommandHead`]) is reached, in one place.
 macro_rules! each_command {
     ($command:expr, $c:ident => $body:expr) => {
         match $command {
@@ -266,12 +279,22 @@ pub enum Command {
 impl Command {
     /// The command's `CmdID`, if it has one.
     pub fn cmd_id(&self) -> Option<&CmdId> {
-        each_command!(self, c => c.cmd_id.as_ref())
+        self.head().cmd_id.as_ref()
+    }
+
+    /// The command's head: its CmdID and where it was read.
+    pub fn head(&self) -> &CommandHead {
+        each_command!(self, c => &c.head)
+    }
+
+    /// The command's head, to change it.
+    pub fn head_mut(&mut self) -> &mut CommandHead {
+        each_command!(self, c => &mut c.head)
     }
 
     /// The command's `CmdID`, to set or renumber it.
     pub fn cmd_id_mut(&mut self) -> &mut Option<CmdId> {
-        each_command!(self, c => &mut c.cmd_id)
+        &mut self.head_mut().cmd_id
     }
 
     /// The command, or `None` for an element that is not a SyncML command.
@@ -305,17 +328,17 @@ impl Command {
     /// The bytes of the whole command in the decoded input (from its `<` to the end of its end
     /// tag; [`Span::default`] for a command built in code).
     pub fn span(&self) -> Span {
-        each_command!(self, c => c.span)
+        self.head().span
     }
 
     /// The bytes of the command's `CmdID` content, when it has one and it was decoded.
     pub fn cmd_id_span(&self) -> Option<Span> {
-        each_command!(self, c => c.cmd_id_span)
+        self.head().cmd_id_span
     }
 
     /// Position of the command's start tag.
     pub fn pos(&self) -> Pos {
-        each_command!(self, c => c.pos)
+        self.head().pos
     }
 
     /// The body of an item command (Add, Copy, Delete, Exec, Get, Replace), for the code
@@ -368,8 +391,8 @@ impl Command {
             Self::Results(c) => c.write(out),
             Self::Sequence(c) => c.write(out, "Sequence"),
             Self::Status(c) => c.write(out),
-            Self::Unknown(c) => write_stub(out, &c.name, c.cmd_id.as_ref()),
-            Self::Malformed(c) => write_stub(out, c.element.as_str(), c.cmd_id.as_ref()),
+            Self::Unknown(c) => write_stub(out, &c.name, c.head.cmd_id.as_ref()),
+            Self::Malformed(c) => write_stub(out, c.element.as_str(), c.head.cmd_id.as_ref()),
         }
     }
 
@@ -388,11 +411,46 @@ impl Command {
     }
 }
 
+/// What every element in command position has, whatever its kind: its `CmdID` and where it
+/// was read. A command is this head and the body of its kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandHead {
+    /// `CmdID`.
+    pub cmd_id: Option<CmdId>,
+    /// Position of the start tag.
+    pub pos: Pos,
+    /// The bytes of the whole element, from its `<` to the end of its end tag.
+    pub span: Span,
+    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
+    pub cmd_id_span: Option<Span>,
+}
+
+impl CommandHead {
+    /// A head with `cmd_id` and no position, for a command built in code.
+    pub fn new(cmd_id: Option<CmdId>) -> Self {
+        Self {
+            cmd_id,
+            ..Self::default()
+        }
+    }
+
+    /// A head read at `at`: the CmdID `slot` holds (taken), the element ending at `end`.
+    fn read(at: At, slot: &mut IdSlot, end: usize) -> Self {
+        let (cmd_id, cmd_id_span) = take_cmd_id(slot);
+        Self {
+            cmd_id,
+            pos: at.pos,
+            span: Span::new(at.offset, end),
+            cmd_id_span,
+        }
+    }
+}
+
 /// The shape shared by `Add`, `Copy`, `Delete`, `Exec`, `Get` and `Replace`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ItemCommand {
-    /// `CmdID`.
-    pub cmd_id: Option<CmdId>,
+    /// `CmdID` and where the element was read ([`CommandHead`]).
+    pub head: CommandHead,
     /// `NoResp`: no status wanted.
     pub no_resp: bool,
     /// `Cred` (OMA-DM forbids it at command level; kept so the engine can say so).
@@ -402,12 +460,6 @@ pub struct ItemCommand {
     pub meta: Option<Box<Meta>>,
     /// `Item`s, at least one in a decoded command.
     pub items: Vec<Item>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
-    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
-    pub cmd_id_span: Option<Span>,
 }
 
 impl ItemCommand {
@@ -437,10 +489,7 @@ impl ItemCommand {
 
     fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
         let pos = at.pos;
-        let mut cmd = Self {
-            pos,
-            ..Self::default()
-        };
+        let mut cmd = Self::default();
         while let Some(child) = r.child()? {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
@@ -454,14 +503,13 @@ impl ItemCommand {
         if cmd.items.is_empty() {
             return Err(Reader::missing("Item", pos));
         }
-        (cmd.cmd_id, cmd.cmd_id_span) = take_cmd_id(cmd_id);
-        cmd.span = Span::new(at.offset, r.end());
+        cmd.head = CommandHead::read(at, cmd_id, r.end());
         Ok(cmd)
     }
 
     fn write(&self, out: &mut String, name: &str) {
         writer::open(out, name);
-        write_cmd_id(out, self.cmd_id.as_ref());
+        write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::flag(out, "NoResp", self.no_resp);
         if let Some(cred) = &self.cred {
             cred.write(out);
@@ -479,22 +527,16 @@ impl ItemCommand {
 /// An `Alert`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Alert {
-    /// `CmdID`.
-    pub cmd_id: Option<CmdId>,
+    /// `CmdID` and where the element was read ([`CommandHead`]).
+    pub head: CommandHead,
     /// `NoResp`.
     pub no_resp: bool,
     /// `Cred`.
     pub cred: Option<Box<Cred>>,
     /// `Data`: the alert code as written (see [`Alert::code`]).
-    pub data: Option<String>,
+    pub data: Option<Text>,
     /// `Item`s: the alert's parameters (for 1224 and 1226, each with a `Meta` `Type`).
     pub items: Vec<Item>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
-    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
-    pub cmd_id_span: Option<Span>,
 }
 
 impl Alert {
@@ -504,11 +546,7 @@ impl Alert {
     }
 
     fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
-        let pos = at.pos;
-        let mut alert = Self {
-            pos,
-            ..Self::default()
-        };
+        let mut alert = Self::default();
         while let Some(child) = r.child()? {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
@@ -519,14 +557,13 @@ impl Alert {
                 _ => return Err(r.unexpected(&child)),
             }
         }
-        (alert.cmd_id, alert.cmd_id_span) = take_cmd_id(cmd_id);
-        alert.span = Span::new(at.offset, r.end());
+        alert.head = CommandHead::read(at, cmd_id, r.end());
         Ok(alert)
     }
 
     fn write(&self, out: &mut String) {
         writer::open(out, "Alert");
-        write_cmd_id(out, self.cmd_id.as_ref());
+        write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::flag(out, "NoResp", self.no_resp);
         if let Some(cred) = &self.cred {
             cred.write(out);
@@ -542,14 +579,14 @@ impl Alert {
 /// A `Status`: the outcome of one command (or of the `SyncHdr`, with `CmdRef` 0).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
-    /// `CmdID`.
-    pub cmd_id: Option<CmdId>,
+    /// `CmdID` and where the element was read ([`CommandHead`]).
+    pub head: CommandHead,
     /// `MsgRef`: the `MsgID` of the message holding the command.
-    pub msg_ref: Option<String>,
+    pub msg_ref: Option<Text>,
     /// `CmdRef`: the `CmdID` of the command (`0` for the `SyncHdr`). Mandatory.
-    pub cmd_ref: String,
+    pub cmd_ref: CmdId,
     /// `Cmd`: the command's element name (`SyncHdr` for the header). Mandatory.
-    pub cmd: String,
+    pub cmd: Text,
     /// `Cred`.
     pub cred: Option<Box<Cred>>,
     /// `Chal`: an authentication challenge.
@@ -563,12 +600,6 @@ pub struct Status {
     pub data: Data,
     /// `Item`s.
     pub items: Vec<Item>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
-    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
-    pub cmd_id_span: Option<Span>,
 }
 
 impl Status {
@@ -579,10 +610,7 @@ impl Status {
 
     fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
         let pos = at.pos;
-        let mut status = Self {
-            pos,
-            ..Self::default()
-        };
+        let mut status = Self::default();
         let mut cmd_ref = None;
         let mut cmd = None;
         let mut data = None;
@@ -590,7 +618,7 @@ impl Status {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut status.msg_ref, read_text)?,
-                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
+                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_cmd_ref)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
                 "Cred" => read_once(r, &child, "Cred", &mut status.cred, boxed(Cred::read))?,
                 "Chal" => read_once(r, &child, "Chal", &mut status.chal, boxed(Chal::read))?,
@@ -604,16 +632,15 @@ impl Status {
         status.cmd_ref = cmd_ref.ok_or_else(|| Reader::missing("CmdRef", pos))?;
         status.cmd = cmd.ok_or_else(|| Reader::missing("Cmd", pos))?;
         status.data = data.ok_or_else(|| Reader::missing("Data", pos))?;
-        (status.cmd_id, status.cmd_id_span) = take_cmd_id(cmd_id);
-        status.span = Span::new(at.offset, r.end());
+        status.head = CommandHead::read(at, cmd_id, r.end());
         Ok(status)
     }
 
     fn write(&self, out: &mut String) {
         writer::open(out, "Status");
-        write_cmd_id(out, self.cmd_id.as_ref());
+        write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
-        writer::element(out, "CmdRef", &self.cmd_ref);
+        writer::element(out, "CmdRef", self.cmd_ref.as_str());
         writer::element(out, "Cmd", &self.cmd);
         for target in &self.target_refs {
             writer::element(out, "TargetRef", target);
@@ -638,14 +665,14 @@ impl Status {
 /// A `Results`: data read by a `Get`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Results {
-    /// `CmdID`.
-    pub cmd_id: Option<CmdId>,
+    /// `CmdID` and where the element was read ([`CommandHead`]).
+    pub head: CommandHead,
     /// `MsgRef`.
-    pub msg_ref: Option<String>,
+    pub msg_ref: Option<Text>,
     /// `CmdRef`: the `CmdID` of the `Get`. Mandatory.
-    pub cmd_ref: String,
+    pub cmd_ref: CmdId,
     /// `Cmd`: normally `Get`.
-    pub cmd: Option<String>,
+    pub cmd: Option<Text>,
     /// `Meta` for all items.
     pub meta: Option<Box<Meta>>,
     /// `TargetRef`s.
@@ -654,27 +681,18 @@ pub struct Results {
     pub source_refs: Vec<String>,
     /// `Item`s, at least one in a decoded `Results`.
     pub items: Vec<Item>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
-    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
-    pub cmd_id_span: Option<Span>,
 }
 
 impl Results {
     fn read(r: &mut Reader<'_>, at: At, cmd_id: &mut IdSlot) -> Res<Self> {
         let pos = at.pos;
-        let mut results = Self {
-            pos,
-            ..Self::default()
-        };
+        let mut results = Self::default();
         let mut cmd_ref = None;
         while let Some(child) = r.child()? {
             match child.name {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut results.msg_ref, read_text)?,
-                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_text)?,
+                "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_cmd_ref)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
                 "Meta" => read_once(r, &child, "Meta", &mut results.meta, boxed(Meta::read))?,
                 "TargetRef" => results.target_refs.push(r.text(&child)?.value.into_owned()),
@@ -687,16 +705,15 @@ impl Results {
         if results.items.is_empty() {
             return Err(Reader::missing("Item", pos));
         }
-        (results.cmd_id, results.cmd_id_span) = take_cmd_id(cmd_id);
-        results.span = Span::new(at.offset, r.end());
+        results.head = CommandHead::read(at, cmd_id, r.end());
         Ok(results)
     }
 
     fn write(&self, out: &mut String) {
         writer::open(out, "Results");
-        write_cmd_id(out, self.cmd_id.as_ref());
+        write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
-        writer::element(out, "CmdRef", &self.cmd_ref);
+        writer::element(out, "CmdRef", self.cmd_ref.as_str());
         writer::optional(out, "Cmd", self.cmd.as_deref());
         if let Some(meta) = &self.meta {
             meta.write(out);
@@ -717,26 +734,20 @@ impl Results {
 /// An `Atomic` or `Sequence`: a container of commands.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Container {
-    /// `CmdID`.
-    pub cmd_id: Option<CmdId>,
+    /// `CmdID` and where the element was read ([`CommandHead`]).
+    pub head: CommandHead,
     /// `NoResp`.
     pub no_resp: bool,
     /// `Meta`.
     pub meta: Option<Box<Meta>>,
     /// The member commands, in order (may be empty).
     pub commands: Vec<Command>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
-    /// The bytes of its `CmdID`'s content (see [`Data::content`]), when it has one.
-    pub cmd_id_span: Option<Span>,
 }
 
 impl Container {
     fn write(&self, out: &mut String, name: &str) {
         writer::open(out, name);
-        write_cmd_id(out, self.cmd_id.as_ref());
+        write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::flag(out, "NoResp", self.no_resp);
         if let Some(meta) = &self.meta {
             meta.write(out);
@@ -757,14 +768,9 @@ impl Container {
 pub struct UnknownElement {
     /// The element name as written (prefix included).
     pub name: String,
-    /// Its first direct `CmdID` child.
-    pub cmd_id: Option<CmdId>,
-    /// The bytes of that `CmdID`'s content: not kept (`None`), as the rest of the element.
-    pub cmd_id_span: Option<Span>,
-    /// Position of the start tag.
-    pub pos: Pos,
-    /// The bytes of the whole element, from its `<` to the end of its end tag.
-    pub span: Span,
+    /// Its first direct `CmdID` child and where the element was read (the CmdID's content
+    /// span is not kept, `None`, as the rest of the element).
+    pub head: CommandHead,
 }
 
 /// A known command whose content breaks the SyncML grammar.
@@ -776,18 +782,13 @@ pub struct UnknownElement {
 pub struct Malformed {
     /// The command.
     pub element: CommandKind,
-    /// Its `CmdID`, when one was found.
-    pub cmd_id: Option<CmdId>,
-    /// The bytes of that `CmdID`'s content, when it was read before the grammar error.
-    pub cmd_id_span: Option<Span>,
+    /// Its `CmdID` when one was found (its content span when it was read before the grammar
+    /// error) and where the command was read.
+    pub head: CommandHead,
     /// What is wrong.
     pub reason: MalformedReason,
     /// Where the problem is (the offending child, or the command for a missing one).
     pub reason_pos: Pos,
-    /// Position of the command's start tag.
-    pub pos: Pos,
-    /// The bytes of the whole command, from its `<` to the end of its end tag.
-    pub span: Span,
 }
 
 /// How an element breaks the SyncML grammar.
@@ -863,8 +864,11 @@ pub(crate) fn read_body(r: &mut Reader<'_>) -> Result<(Vec<Command>, bool), Deco
                         stack.push(Building {
                             kind,
                             container: Container {
-                                pos: r.pos(open.offset),
-                                span: Span::new(open.offset, open.offset),
+                                head: CommandHead {
+                                    pos: r.pos(open.offset),
+                                    span: Span::new(open.offset, open.offset),
+                                    ..CommandHead::default()
+                                },
                                 ..Container::default()
                             },
                             depth: r.depth(),
@@ -928,12 +932,12 @@ impl Building {
         let c = &mut self.container;
         match open.name {
             "CmdID" => {
-                if c.cmd_id.is_some() {
+                if c.head.cmd_id.is_some() {
                     return Err(r.duplicate("CmdID", open));
                 }
                 let mut slot = None;
                 read_cmd_id(r, open, &mut slot)?;
-                (c.cmd_id, c.cmd_id_span) = take_cmd_id(&mut slot);
+                (c.head.cmd_id, c.head.cmd_id_span) = take_cmd_id(&mut slot);
                 Ok(())
             }
             "NoResp" => read_flag(r, open, "NoResp", &mut c.no_resp),
@@ -943,7 +947,7 @@ impl Building {
 
     /// The container, its end tag ending at `end`.
     fn finish(mut self, end: usize) -> Command {
-        self.container.span.end = end;
+        self.container.head.span.end = end;
         match self.kind {
             CommandKind::Sequence => Command::Sequence(self.container),
             _ => Command::Atomic(self.container),
@@ -963,17 +967,19 @@ fn fail_container(
     let Some(building) = stack.pop() else {
         return Ok(());
     };
-    let mut cmd_id = building.container.cmd_id;
-    let found = r.recover(building.depth, cmd_id.is_none())?;
-    cmd_id = cmd_id.or(found);
+    let head = building.container.head;
+    let found = r.recover(building.depth, head.cmd_id.is_none())?;
+    let cmd_id = head.cmd_id.or(found);
     let malformed = Malformed {
         element: building.kind,
-        cmd_id_span: building.container.cmd_id_span.filter(|_| cmd_id.is_some()),
-        cmd_id,
+        head: CommandHead {
+            cmd_id_span: head.cmd_id_span.filter(|_| cmd_id.is_some()),
+            cmd_id,
+            pos: head.pos,
+            span: Span::new(head.span.start, r.end()),
+        },
         reason,
         reason_pos,
-        pos: building.container.pos,
-        span: Span::new(building.container.span.start, r.end()),
     };
     push(stack, top, Command::Malformed(malformed));
     Ok(())
@@ -1035,15 +1041,13 @@ fn read_command(
             pos: reason_pos,
         }) => {
             let found = r.recover(depth, cmd_id.is_none())?;
-            let (read, cmd_id_span) = take_cmd_id(&mut cmd_id);
+            let mut head = CommandHead::read(at, &mut cmd_id, r.end());
+            head.cmd_id = head.cmd_id.or(found);
             Ok(Command::Malformed(Malformed {
                 element: kind,
-                cmd_id: read.or(found),
-                cmd_id_span,
+                head,
                 reason,
                 reason_pos,
-                pos,
-                span: Span::new(open.offset, r.end()),
             }))
         }
     }
@@ -1056,10 +1060,12 @@ fn read_unknown(r: &mut Reader<'_>, open: &Open<'_>) -> Result<Command, DecodeEr
     let cmd_id = r.recover(depth, true)?;
     Ok(Command::Unknown(UnknownElement {
         name: open.name.to_owned(),
-        cmd_id,
-        cmd_id_span: None,
-        pos,
-        span: Span::new(open.offset, r.end()),
+        head: CommandHead {
+            cmd_id,
+            pos,
+            span: Span::new(open.offset, r.end()),
+            cmd_id_span: None,
+        },
     }))
 }
 
@@ -1069,7 +1075,7 @@ fn read_cmd_id(r: &mut Reader<'_>, open: &Open<'_>, slot: &mut IdSlot) -> Res<()
     }
     let text = r.text(open)?;
     *slot = Some((
-        CmdId(text.value.into_owned()),
+        CmdId(Text::from(text.value)),
         content_span(r, open, text.end),
     ));
     Ok(())
@@ -1083,7 +1089,13 @@ fn take_cmd_id(slot: &mut IdSlot) -> (Option<CmdId>, Option<Span>) {
     }
 }
 
-fn read_flag(r: &mut Reader<'_>, open: &Open<'_>, name: &'static str, flag: &mut bool) -> Res<()> {
+/// Reads an empty flag element (`NoResp`, `MoreData`): a second one is a grammar error.
+pub(super) fn read_flag(
+    r: &mut Reader<'_>,
+    open: &Open<'_>,
+    name: &'static str,
+    flag: &mut bool,
+) -> Res<()> {
     if *flag {
         return Err(r.duplicate(name, open));
     }
@@ -1092,7 +1104,8 @@ fn read_flag(r: &mut Reader<'_>, open: &Open<'_>, name: &'static str, flag: &mut
     Ok(())
 }
 
-fn read_once<'a, 'o, T>(
+/// Reads a child that may appear once into `slot`: a second one is a grammar error.
+pub(super) fn read_once<'a, 'o, T>(
     r: &mut Reader<'a>,
     open: &Open<'o>,
     name: &'static str,
@@ -1115,8 +1128,12 @@ fn boxed<'a, 'o, T>(
     move |r, open| read(r, open).map(Box::new)
 }
 
-fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
-    Ok(r.text(open)?.value.into_owned())
+fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Text> {
+    Ok(Text::from(r.text(open)?.value))
+}
+
+fn read_cmd_ref(r: &mut Reader<'_>, open: &Open<'_>) -> Res<CmdId> {
+    read_text(r, open).map(CmdId)
 }
 
 fn body_grammar(fault: Fault) -> DecodeError {

@@ -4,6 +4,8 @@
 use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Gathered, Reader, Res};
 use crate::codec::writer;
+use crate::model::Text;
+use crate::model::command::{read_flag, read_once};
 use crate::pos::{Pos, Span};
 
 /// An `Item`: one piece of data a command acts on.
@@ -49,37 +51,11 @@ impl Item {
         };
         while let Some(child) = r.child()? {
             match child.name {
-                "Target" => {
-                    if item.target.is_some() {
-                        return Err(r.duplicate("Target", &child));
-                    }
-                    item.target = Some(Target::read(r, &child)?);
-                }
-                "Source" => {
-                    if item.source.is_some() {
-                        return Err(r.duplicate("Source", &child));
-                    }
-                    item.source = Some(Source::read(r, &child)?);
-                }
-                "Meta" => {
-                    if item.meta.is_some() {
-                        return Err(r.duplicate("Meta", &child));
-                    }
-                    item.meta = Some(Meta::read(r, &child)?);
-                }
-                "Data" => {
-                    if item.data.is_some() {
-                        return Err(r.duplicate("Data", &child));
-                    }
-                    item.data = Some(Data::read(r, &child)?);
-                }
-                "MoreData" => {
-                    if item.more_data {
-                        return Err(r.duplicate("MoreData", &child));
-                    }
-                    r.empty()?;
-                    item.more_data = true;
-                }
+                "Target" => read_once(r, &child, "Target", &mut item.target, Target::read)?,
+                "Source" => read_once(r, &child, "Source", &mut item.source, Source::read)?,
+                "Meta" => read_once(r, &child, "Meta", &mut item.meta, Meta::read)?,
+                "Data" => read_once(r, &child, "Data", &mut item.data, Data::read)?,
+                "MoreData" => read_flag(r, &child, "MoreData", &mut item.more_data)?,
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -90,10 +66,10 @@ impl Item {
     pub(crate) fn write(&self, out: &mut String) {
         writer::open(out, "Item");
         if let Some(target) = &self.target {
-            target.write(out);
+            target.write(out, "Target");
         }
         if let Some(source) = &self.source {
-            source.write(out);
+            source.write(out, "Source");
         }
         if let Some(meta) = &self.meta {
             meta.write(out);
@@ -106,60 +82,47 @@ impl Item {
     }
 }
 
-/// The same reader, writer and constructor for `Target` and `Source`, which differ only in
-/// their element name.
-macro_rules! location {
-    ($type:ident, $element:literal, $article:literal) => {
-        impl $type {
-            #[doc = concat!($article, " at `uri`, without a name.")]
-            pub fn new(uri: impl Into<String>) -> Self {
-                Self {
-                    loc_uri: LocUri::new(uri),
-                    ..Self::default()
-                }
-            }
-
-            pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
-                let (loc_uri, loc_name, pos) = read_location(r, open)?;
-                Ok(Self {
-                    loc_uri,
-                    loc_name,
-                    pos,
-                })
-            }
-
-            pub(crate) fn write(&self, out: &mut String) {
-                write_location(out, $element, &self.loc_uri, self.loc_name.as_deref());
-            }
-        }
-    };
+/// A `Target` or a `Source`: an address, the two elements' one shape (they differ only in
+/// their element name, which the parent writes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    /// `LocURI`: the address.
+    pub loc_uri: LocUri,
+    /// `LocName`: a display name (OMA-DM: the user name for MD5 authentication).
+    pub loc_name: Option<String>,
+    /// Position of the element's start tag.
+    pub pos: Pos,
 }
 
 /// A `Target`: the address a command acts on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Target {
-    /// `LocURI`: the address.
-    pub loc_uri: LocUri,
-    /// `LocName`: a display name (OMA-DM: the user name for MD5 authentication).
-    pub loc_name: Option<String>,
-    /// Position of `<Target`.
-    pub pos: Pos,
-}
-
-location!(Target, "Target", "A target");
+pub type Target = Location;
 
 /// A `Source`: the address data comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Source {
-    /// `LocURI`: the address.
-    pub loc_uri: LocUri,
-    /// `LocName`: a display name (OMA-DM: the user name for MD5 authentication).
-    pub loc_name: Option<String>,
-    /// Position of `<Source`.
-    pub pos: Pos,
-}
+pub type Source = Location;
 
-location!(Source, "Source", "A source");
+impl Location {
+    /// A location at `uri`, without a name.
+    pub fn new(uri: impl Into<String>) -> Self {
+        Self {
+            loc_uri: LocUri::new(uri),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
+        let (loc_uri, loc_name, pos) = read_location(r, open)?;
+        Ok(Self {
+            loc_uri,
+            loc_name,
+            pos,
+        })
+    }
+
+    /// Writes the location as the element `name` (`Target` or `Source`).
+    pub(crate) fn write(&self, out: &mut String, name: &str) {
+        write_location(out, name, &self.loc_uri, self.loc_name.as_deref());
+    }
+}
 
 /// A `LocURI`, with surrounding whitespace removed.
 ///
@@ -205,7 +168,7 @@ impl LocUri {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Data {
     /// The content.
-    pub text: String,
+    pub text: Text,
     /// The `msft:originalerror` attribute: the HRESULT behind an error status
     /// (MS-MDM §2.2.5.1), for example `0x86000002`.
     pub original_error: Option<String>,
@@ -218,11 +181,17 @@ pub struct Data {
 
 impl Data {
     /// Data with `text` and no original error.
-    pub fn new(text: impl Into<String>) -> Self {
+    pub fn new(text: impl Into<Text>) -> Self {
         Self {
             text: text.into(),
             ..Self::default()
         }
+    }
+
+    /// Data holding a status code's number, as a `Status` carries it (`200`).
+    pub fn status(code: crate::StatusCode) -> Self {
+        use compact_str::ToCompactString;
+        Self::new(code.code().to_compact_string())
     }
 
     pub(crate) fn read(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Self> {
@@ -255,9 +224,9 @@ impl Data {
                     let text = if markup {
                         let inner = r.slice(open.content_start, end);
                         r.check_text(inner.len(), open)?;
-                        inner.to_owned()
+                        Text::new(inner)
                     } else {
-                        gathered.finish(r.input()).into_owned()
+                        Text::from(gathered.finish(r.input()))
                     };
                     return Ok(Self {
                         text,
@@ -299,21 +268,21 @@ impl Data {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
     /// `Format`: `chr`, `int`, `bool`, `b64`, `node`, `xml`, …
-    pub format: Option<String>,
+    pub format: Option<Text>,
     /// `Type`: a MIME type such as `text/plain`, or an alert event type.
-    pub type_: Option<String>,
+    pub type_: Option<Text>,
     /// `Mark`.
-    pub mark: Option<String>,
+    pub mark: Option<Text>,
     /// `Size`: total size of a large object, in its first chunk.
-    pub size: Option<String>,
+    pub size: Option<Text>,
     /// `NextNonce`: the next authentication nonce (b64).
-    pub next_nonce: Option<String>,
+    pub next_nonce: Option<Text>,
     /// `Version`.
-    pub version: Option<String>,
+    pub version: Option<Text>,
     /// `MaxMsgSize`: largest message the sender accepts.
-    pub max_msg_size: Option<String>,
+    pub max_msg_size: Option<Text>,
     /// `MaxObjSize`: largest object the sender accepts.
-    pub max_obj_size: Option<String>,
+    pub max_obj_size: Option<Text>,
     /// Position of `<Meta`.
     pub pos: Pos,
     /// The bytes of `Format`'s content as written (for `<Format/>`, the empty span at its
@@ -323,7 +292,7 @@ pub struct Meta {
 
 impl Meta {
     /// Meta with only a `Format`.
-    pub fn with_format(format: impl Into<String>) -> Self {
+    pub fn with_format(format: impl Into<Text>) -> Self {
         Self {
             format: Some(format.into()),
             ..Self::default()
@@ -358,7 +327,7 @@ impl Meta {
                 return Err(r.duplicate(name, &child));
             }
             let text = r.text(&child)?;
-            *slot = Some(text.value.into_owned());
+            *slot = Some(Text::from(text.value));
             if name == "Format" {
                 meta.format_span = Some(content_span(r, &child, text.end));
             }
@@ -412,18 +381,10 @@ impl Cred {
         let mut data = None;
         while let Some(child) = r.child()? {
             match child.name {
-                "Meta" => {
-                    if meta.is_some() {
-                        return Err(r.duplicate("Meta", &child));
-                    }
-                    meta = Some(Meta::read(r, &child)?);
-                }
-                "Data" => {
-                    if data.is_some() {
-                        return Err(r.duplicate("Data", &child));
-                    }
-                    data = Some(r.text(&child)?.value.into_owned());
-                }
+                "Meta" => read_once(r, &child, "Meta", &mut meta, Meta::read)?,
+                "Data" => read_once(r, &child, "Data", &mut data, |r, child| {
+                    Ok(r.text(child)?.value.into_owned())
+                })?,
                 _ => return Err(r.unexpected(&child)),
             }
         }
@@ -456,12 +417,7 @@ impl Chal {
         let mut meta = None;
         while let Some(child) = r.child()? {
             match child.name {
-                "Meta" => {
-                    if meta.is_some() {
-                        return Err(r.duplicate("Meta", &child));
-                    }
-                    meta = Some(Meta::read(r, &child)?);
-                }
+                "Meta" => read_once(r, &child, "Meta", &mut meta, Meta::read)?,
                 _ => return Err(r.unexpected(&child)),
             }
         }

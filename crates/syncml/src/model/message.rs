@@ -6,7 +6,7 @@ use crate::codec::reader::{Fault, Reader, Res};
 use crate::codec::writer;
 use crate::error::DecodeError;
 use crate::limits::Limits;
-use crate::model::command::{self, Command};
+use crate::model::command::{self, Command, read_once};
 use crate::model::common::{Cred, MSFT_NS, Meta, Source, Target};
 use crate::pos::Pos;
 
@@ -170,31 +170,19 @@ impl SyncHdr {
                 "MsgID" => ("MsgID", &mut msg_id),
                 "RespURI" => ("RespURI", &mut hdr.resp_uri),
                 "Target" => {
-                    if hdr.target.is_some() {
-                        return Err(r.duplicate("Target", &child));
-                    }
-                    hdr.target = Some(Target::read(r, &child)?);
+                    read_once(r, &child, "Target", &mut hdr.target, Target::read)?;
                     continue;
                 }
                 "Source" => {
-                    if hdr.source.is_some() {
-                        return Err(r.duplicate("Source", &child));
-                    }
-                    hdr.source = Some(Source::read(r, &child)?);
+                    read_once(r, &child, "Source", &mut hdr.source, Source::read)?;
                     continue;
                 }
                 "Cred" => {
-                    if hdr.cred.is_some() {
-                        return Err(r.duplicate("Cred", &child));
-                    }
-                    hdr.cred = Some(Cred::read(r, &child)?);
+                    read_once(r, &child, "Cred", &mut hdr.cred, Cred::read)?;
                     continue;
                 }
                 "Meta" => {
-                    if hdr.meta.is_some() {
-                        return Err(r.duplicate("Meta", &child));
-                    }
-                    hdr.meta = Some(Meta::read(r, &child)?);
+                    read_once(r, &child, "Meta", &mut hdr.meta, Meta::read)?;
                     continue;
                 }
                 _ => return Err(r.unexpected(&child)),
@@ -255,10 +243,10 @@ impl SyncHdr {
         writer::element(out, "SessionID", &self.session_id);
         writer::element(out, "MsgID", &self.msg_id);
         if let Some(target) = &self.target {
-            target.write(out);
+            target.write(out, "Target");
         }
         if let Some(source) = &self.source {
-            source.write(out);
+            source.write(out, "Source");
         }
         writer::optional(out, "RespURI", self.resp_uri.as_deref());
         if let Some(cred) = &self.cred {

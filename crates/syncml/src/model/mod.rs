@@ -12,12 +12,17 @@ mod command;
 mod common;
 mod message;
 
+/// A message's short texts (a `CmdID`, a `Format`, a `Type`, a status code, a `Data` such as
+/// `true` or `4`): up to 24 bytes are held in place, without an allocation; a longer text is
+/// held on the heap like a `String`. It derefs to `str` and compares with `&str` and `String`.
+pub type Text = compact_str::CompactString;
+
 pub(crate) use command::each_command;
 pub use command::{
-    Alert, CmdId, CmdIdFault, Command, CommandKind, Container, ItemCommand, Malformed,
+    Alert, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, ItemCommand, Malformed,
     MalformedReason, NotACommand, Results, Status, UnknownElement,
 };
-pub use common::{Chal, Cred, Data, Item, LocUri, Meta, Source, Target};
+pub use common::{Chal, Cred, Data, Item, LocUri, Location, Meta, Source, Target};
 pub use message::{SyncBody, SyncHdr, SyncMl};
 
 #[cfg(test)]

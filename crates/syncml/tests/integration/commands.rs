@@ -30,7 +30,7 @@ fn unknown_element_in_body_keeps_its_cmd_id_and_the_rest_decodes() {
     assert_eq!(commands.len(), 2);
     let foo = unknown(&commands[0]);
     assert_eq!(foo.name, "Foo");
-    assert_eq!(foo.cmd_id.as_ref().map(|c| c.as_str()), Some("4"));
+    assert_eq!(foo.head.cmd_id.as_ref().map(|c| c.as_str()), Some("4"));
     assert_eq!(commands[0].name(), "Foo");
     assert_eq!(commands[1].name(), "Add");
     assert_round_trip(&message);
@@ -39,7 +39,7 @@ fn unknown_element_in_body_keeps_its_cmd_id_and_the_rest_decodes() {
 #[test]
 fn unknown_element_cmd_id_is_only_a_direct_child() {
     let message = decode(&body("<Map><Item><CmdID>5</CmdID></Item></Map><Sync/>"));
-    assert_eq!(unknown(&message.body.commands[0]).cmd_id, None);
+    assert_eq!(unknown(&message.body.commands[0]).head.cmd_id, None);
     assert_eq!(unknown(&message.body.commands[1]).name, "Sync");
 }
 
@@ -68,7 +68,7 @@ macro_rules! malformed {
             let m = malformed(&commands[0]);
             assert_eq!(m.element.as_str(), $element);
             assert_eq!(commands[0].name(), $element);
-            assert_eq!(m.cmd_id.as_ref().map(|c| c.as_str()), $cmd_id);
+            assert_eq!(m.head.cmd_id.as_ref().map(|c| c.as_str()), $cmd_id);
             assert!(matches!(m.reason, $reason), "{:?}", m.reason);
             assert_eq!(item_command(&commands[1]).items[0].target_uri(), Some("./a"));
         }
@@ -117,7 +117,7 @@ fn malformed_member_does_not_break_its_container() {
     let Command::Sequence(sequence) = &message.body.commands[0] else {
         panic!("{:?}", message.body.commands[0])
     };
-    assert_eq!(sequence.cmd_id.as_ref().map(|c| c.as_str()), Some("1"));
+    assert_eq!(sequence.head.cmd_id.as_ref().map(|c| c.as_str()), Some("1"));
     assert_eq!(malformed(&sequence.commands[0]).element, CommandKind::Add);
     assert_eq!(sequence.commands[1].name(), "Add");
 }
@@ -159,11 +159,11 @@ fn whitespace_around_comments_references_and_cdata_in_text_is_kept() {
     let Command::Alert(alert) = &message.body.commands[0] else {
         panic!("{:?}", message.body.commands[0])
     };
-    assert_eq!(alert.cmd_id.as_ref().map(|c| c.as_str()), Some(" 7 "));
+    assert_eq!(alert.head.cmd_id.as_ref().map(|c| c.as_str()), Some(" 7 "));
     assert_eq!(alert.data.as_deref(), Some(" a  b\t"));
     assert_eq!(alert.items[0].data_text(), Some(" &  c  "));
     let foo = unknown(&message.body.commands[1]);
-    assert_eq!(foo.cmd_id.as_ref().map(|c| c.as_str()), Some("\n 8 "));
+    assert_eq!(foo.head.cmd_id.as_ref().map(|c| c.as_str()), Some("\n 8 "));
     assert_round_trip(&message);
 }
 
@@ -182,7 +182,7 @@ fn references_decode_in_text_and_attributes() {
     let Command::Alert(alert) = &message.body.commands[1] else {
         panic!("{:?}", message.body.commands[1])
     };
-    assert_eq!(alert.cmd_id.as_ref().map(|c| c.as_str()), Some("2"));
+    assert_eq!(alert.head.cmd_id.as_ref().map(|c| c.as_str()), Some("2"));
     assert_eq!(alert.data.as_deref(), Some("<>&'\""));
 }
 

@@ -139,7 +139,7 @@ fn atomic_and_sequence_nest_and_keep_order() {
     let Command::Atomic(atomic) = &commands[0] else {
         panic!("{:?}", commands[0])
     };
-    assert_eq!(atomic.cmd_id.as_ref().map(|c| c.as_str()), Some("10"));
+    assert_eq!(atomic.head.cmd_id.as_ref().map(|c| c.as_str()), Some("10"));
     let names: Vec<_> = atomic.commands.iter().map(Command::name).collect();
     assert_eq!(names, ["Add", "Sequence"]);
     let Command::Sequence(inner) = &atomic.commands[1] else {

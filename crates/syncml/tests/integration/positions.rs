@@ -66,7 +66,7 @@ fn malformed_reason_points_at_the_offending_child() {
     let Command::Malformed(m) = &message.body.commands[0] else {
         panic!("{:?}", message.body.commands[0])
     };
-    assert_eq!((m.pos.line, m.pos.column), (2, 1));
+    assert_eq!((m.head.pos.line, m.head.pos.column), (2, 1));
     assert_eq!((m.reason_pos.line, m.reason_pos.column), (3, 3));
 }
 

@@ -86,7 +86,10 @@ fn check_seed(file: &str, expected: &[Expected]) {
         assert!(matches!(command, Command::Add(_)), "{command:?}");
         assert_eq!(command.name(), "Add");
         let add = item_command(command);
-        assert_eq!(add.cmd_id.as_ref().map(|id| id.as_str()), Some(*cmd_id));
+        assert_eq!(
+            add.head.cmd_id.as_ref().map(|id| id.as_str()),
+            Some(*cmd_id)
+        );
         assert_eq!(add.items.len(), 1, "CmdID {cmd_id}");
         let item = &add.items[0];
         let target = item.target.as_ref().expect("every Add has a Target");
