@@ -4,11 +4,7 @@
 //! ("Only the alert codes listed in this section are valid in OMA DM Protocol"), in the
 //! order of that table; Windows uses 1200, 1201, 1222–1224 and 1226 (MS-MDM §2.2.7.2).
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::error::ParseCodeError;
-use crate::status::parse_code;
+use crate::status::code_conversions;
 
 /// An OMA-DM alert code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,26 +94,10 @@ impl From<u16> for AlertCode {
     }
 }
 
-impl From<AlertCode> for u16 {
-    fn from(code: AlertCode) -> Self {
-        code.code()
-    }
-}
-
-/// Parses the decimal wire form (`"1201"`); surrounding whitespace is not accepted.
-impl FromStr for AlertCode {
-    type Err = ParseCodeError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_code(s).map(Self::from)
-    }
-}
-
-/// `1224 CLIENT EVENT`: the number, then the name.
-impl fmt::Display for AlertCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code(), self.name())
-    }
+code_conversions! {
+    AlertCode, name,
+    /// Parses the decimal wire form (`"1201"`); surrounding whitespace is not accepted.
+    /// `1224 CLIENT EVENT`: the number, then the name.
 }
 
 #[cfg(test)]

@@ -128,29 +128,38 @@ impl<T: Positioned> Positioned for Vec<T> {
     }
 }
 
-impl Positioned for SyncMl {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.hdr.clear_positions();
-        self.body.clear_positions();
-    }
+/// Implements [`Positioned`] for model types: `Type { a, b.c; d, e }` resets the fields `a`
+/// and `b.c` to their defaults and clears the positions inside the fields `d` and `e`.
+macro_rules! positioned {
+    ($($ty:ty { $($($reset:ident).+),* ; $($inner:ident),* })*) => {
+        $(
+            impl Positioned for $ty {
+                fn clear_positions(&mut self) {
+                    $(self.$($reset).+ = Default::default();)*
+                    $(self.$inner.clear_positions();)*
+                }
+            }
+        )*
+    };
 }
 
-impl Positioned for SyncHdr {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.target.clear_positions();
-        self.source.clear_positions();
-        self.cred.clear_positions();
-        self.meta.clear_positions();
-    }
-}
-
-impl Positioned for SyncBody {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.commands.clear_positions();
-    }
+positioned! {
+    SyncMl { pos; hdr, body }
+    SyncHdr { pos; target, source, cred, meta }
+    SyncBody { pos; commands }
+    ItemCommand { ; cred, meta, items }
+    Alert { ; cred, items }
+    Container { ; meta, commands }
+    Results { ; meta, items }
+    Status { ; cred, chal, data, items }
+    UnknownElement { ; }
+    Malformed { reason_pos; }
+    Item { pos, span; target, source, meta, data }
+    Location { pos, loc_uri.pos, loc_uri.span, loc_uri.trimmed; }
+    Data { pos, content; }
+    Meta { pos, format_span; }
+    Cred { pos; meta }
+    Chal { pos; meta }
 }
 
 impl Positioned for Command {
@@ -160,102 +169,6 @@ impl Positioned for Command {
         head.span = Span::default();
         head.cmd_id_span = None;
         crate::model::each_command!(self, c => c.clear_positions());
-    }
-}
-
-impl Positioned for ItemCommand {
-    fn clear_positions(&mut self) {
-        self.cred.clear_positions();
-        self.meta.clear_positions();
-        self.items.clear_positions();
-    }
-}
-
-impl Positioned for Alert {
-    fn clear_positions(&mut self) {
-        self.cred.clear_positions();
-        self.items.clear_positions();
-    }
-}
-
-impl Positioned for Container {
-    fn clear_positions(&mut self) {
-        self.meta.clear_positions();
-        self.commands.clear_positions();
-    }
-}
-
-impl Positioned for Results {
-    fn clear_positions(&mut self) {
-        self.meta.clear_positions();
-        self.items.clear_positions();
-    }
-}
-
-impl Positioned for Status {
-    fn clear_positions(&mut self) {
-        self.cred.clear_positions();
-        self.chal.clear_positions();
-        self.data.clear_positions();
-        self.items.clear_positions();
-    }
-}
-
-impl Positioned for UnknownElement {
-    fn clear_positions(&mut self) {}
-}
-
-impl Positioned for Malformed {
-    fn clear_positions(&mut self) {
-        self.reason_pos = Pos::default();
-    }
-}
-
-impl Positioned for Item {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.span = Span::default();
-        self.target.clear_positions();
-        self.source.clear_positions();
-        self.meta.clear_positions();
-        self.data.clear_positions();
-    }
-}
-
-impl Positioned for Location {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.loc_uri.pos = Pos::default();
-        self.loc_uri.span = Span::default();
-        self.loc_uri.trimmed = false;
-    }
-}
-
-impl Positioned for Data {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.content = Span::default();
-    }
-}
-
-impl Positioned for Meta {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.format_span = None;
-    }
-}
-
-impl Positioned for Cred {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.meta.clear_positions();
-    }
-}
-
-impl Positioned for Chal {
-    fn clear_positions(&mut self) {
-        self.pos = Pos::default();
-        self.meta.clear_positions();
     }
 }
 

@@ -6,9 +6,6 @@
 //! tables (§4.1.6, cited as *OMA-DMP*). Any other number is [`StatusCode::Unknown`].
 //! Variants are in numeric order, the order of the specification tables.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::ParseCodeError;
 
 /// A SyncML status code (the text of a `Status`'s `Data`).
@@ -196,27 +193,42 @@ impl From<u16> for StatusCode {
     }
 }
 
-impl From<StatusCode> for u16 {
-    fn from(code: StatusCode) -> Self {
-        code.code()
-    }
+code_conversions! {
+    StatusCode, reason,
+    /// Parses the decimal wire form (`"404"`); surrounding whitespace is not accepted.
+    /// `404 Not found`: the number, then the reason phrase.
 }
 
-/// Parses the decimal wire form (`"404"`); surrounding whitespace is not accepted.
-impl FromStr for StatusCode {
-    type Err = ParseCodeError;
+/// The conversions a code type with a `code()` and a `From<u16>` has: to `u16`, `FromStr`
+/// of the decimal wire form (`parse_code`) and `Display` as the number and then the text
+/// that `$text()` answers. The two doc lines are `FromStr`'s and `Display`'s.
+macro_rules! code_conversions {
+    ($ty:ident, $text:ident, #[doc = $parse:expr] #[doc = $display:expr]) => {
+        impl From<$ty> for u16 {
+            fn from(code: $ty) -> Self {
+                code.code()
+            }
+        }
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_code(s).map(Self::from)
-    }
+        #[doc = $parse]
+        impl std::str::FromStr for $ty {
+            type Err = $crate::error::ParseCodeError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::status::parse_code(s).map(Self::from)
+            }
+        }
+
+        #[doc = $display]
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{} {}", self.code(), self.$text())
+            }
+        }
+    };
 }
 
-/// `404 Not found`: the number, then the reason phrase.
-impl fmt::Display for StatusCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code(), self.reason())
-    }
-}
+pub(crate) use code_conversions;
 
 /// Parses a code of ASCII digits only (no sign, no spaces), as both code types need.
 pub(crate) fn parse_code(s: &str) -> Result<u16, ParseCodeError> {

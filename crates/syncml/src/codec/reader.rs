@@ -116,23 +116,33 @@ impl<'a> Reader<'a> {
     /// Counts one command starting at `offset` against `max_commands`.
     pub(crate) fn count_command(&mut self, offset: usize) -> Result<(), DecodeError> {
         self.commands += 1;
-        if self.commands > self.limits.max_commands {
-            return Err(DecodeError::TooManyCommands {
-                limit: self.limits.max_commands,
-                pos: self.pos(offset),
-            });
-        }
-        Ok(())
+        let limit = self.limits.max_commands;
+        self.within(self.commands, limit, offset, |limit, pos| {
+            DecodeError::TooManyCommands { limit, pos }
+        })
     }
 
     /// Counts one item starting at `offset` against `max_items`.
     pub(crate) fn count_item(&mut self, offset: usize) -> Result<(), DecodeError> {
         self.items += 1;
-        if self.items > self.limits.max_items {
-            return Err(DecodeError::TooManyItems {
-                limit: self.limits.max_items,
-                pos: self.pos(offset),
-            });
+        let limit = self.limits.max_items;
+        self.within(self.items, limit, offset, |limit, pos| {
+            DecodeError::TooManyItems { limit, pos }
+        })
+    }
+
+    /// `Ok` while `count` is at most `limit`; else the error `over` makes of the limit and the
+    /// position of `offset`.
+    #[inline]
+    fn within(
+        &mut self,
+        count: usize,
+        limit: usize,
+        offset: usize,
+        over: impl FnOnce(usize, Pos) -> DecodeError,
+    ) -> Result<(), DecodeError> {
+        if count > limit {
+            return Err(over(limit, self.pos(offset)));
         }
         Ok(())
     }

@@ -6,6 +6,38 @@
 //! character XML 1.0 cannot carry at all (C0 controls other than tab, LF, CR, and
 //! U+FFFE/U+FFFF) is written as U+FFFD, the replacement character.
 
+/// A part of a message that writes itself as XML: an element, an element that may be absent
+/// (`Option`), one kept out of line (`Box`), or a run of them (`Vec`).
+pub(crate) trait Encode {
+    /// Appends the part to `out`.
+    fn write(&self, out: &mut String);
+}
+
+impl<T: Encode> Encode for Option<T> {
+    #[inline]
+    fn write(&self, out: &mut String) {
+        if let Some(v) = self {
+            v.write(out);
+        }
+    }
+}
+
+impl<T: Encode> Encode for Box<T> {
+    #[inline]
+    fn write(&self, out: &mut String) {
+        T::write(self, out);
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    #[inline]
+    fn write(&self, out: &mut String) {
+        for v in self {
+            v.write(out);
+        }
+    }
+}
+
 /// Writes `<name>text</name>`, `text` escaped.
 pub(crate) fn element(out: &mut String, name: &str, text: &str) {
     out.push('<');
@@ -20,6 +52,13 @@ pub(crate) fn element(out: &mut String, name: &str, text: &str) {
 /// Writes `<name>text</name>` when `text` is present.
 pub(crate) fn optional(out: &mut String, name: &str, text: Option<&str>) {
     if let Some(text) = text {
+        element(out, name, text);
+    }
+}
+
+/// Writes `<name>text</name>` for each of `texts`.
+pub(crate) fn elements(out: &mut String, name: &str, texts: &[String]) {
+    for text in texts {
         element(out, name, text);
     }
 }

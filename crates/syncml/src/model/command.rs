@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Reader, Res};
-use crate::codec::writer;
+use crate::codec::writer::{self, Encode};
 use crate::error::DecodeError;
 use crate::model::Text;
 use crate::model::common::{Chal, Cred, Data, Item, Meta, content_span};
@@ -378,7 +378,23 @@ impl Command {
         }
     }
 
-    pub(crate) fn write(&self, out: &mut String) {
+    /// Whether any `Data` in the command carries `msft:originalerror`.
+    pub(crate) fn has_original_error(&self) -> bool {
+        let in_items = |items: &[Item]| {
+            items
+                .iter()
+                .any(|i| i.data.as_ref().is_some_and(|d| d.original_error.is_some()))
+        };
+        match self {
+            Self::Atomic(c) | Self::Sequence(c) => c.commands.iter().any(Self::has_original_error),
+            Self::Status(c) => c.data.original_error.is_some() || in_items(&c.items),
+            other => in_items(other.items()),
+        }
+    }
+}
+
+impl Encode for Command {
+    fn write(&self, out: &mut String) {
         match self {
             Self::Add(c) => c.write(out, "Add"),
             Self::Alert(c) => c.write(out),
@@ -393,20 +409,6 @@ impl Command {
             Self::Status(c) => c.write(out),
             Self::Unknown(c) => write_stub(out, &c.name, c.head.cmd_id.as_ref()),
             Self::Malformed(c) => write_stub(out, c.element.as_str(), c.head.cmd_id.as_ref()),
-        }
-    }
-
-    /// Whether any `Data` in the command carries `msft:originalerror`.
-    pub(crate) fn has_original_error(&self) -> bool {
-        let in_items = |items: &[Item]| {
-            items
-                .iter()
-                .any(|i| i.data.as_ref().is_some_and(|d| d.original_error.is_some()))
-        };
-        match self {
-            Self::Atomic(c) | Self::Sequence(c) => c.commands.iter().any(Self::has_original_error),
-            Self::Status(c) => c.data.original_error.is_some() || in_items(&c.items),
-            other => in_items(other.items()),
         }
     }
 }
@@ -508,18 +510,10 @@ impl ItemCommand {
     }
 
     fn write(&self, out: &mut String, name: &str) {
-        writer::open(out, name);
-        write_cmd_id(out, self.head.cmd_id.as_ref());
-        writer::flag(out, "NoResp", self.no_resp);
-        if let Some(cred) = &self.cred {
-            cred.write(out);
-        }
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
-        for item in &self.items {
-            item.write(out);
-        }
+        write_start(out, name, &self.head, self.no_resp);
+        self.cred.write(out);
+        self.meta.write(out);
+        self.items.write(out);
         writer::close(out, name);
     }
 }
@@ -562,16 +556,10 @@ impl Alert {
     }
 
     fn write(&self, out: &mut String) {
-        writer::open(out, "Alert");
-        write_cmd_id(out, self.head.cmd_id.as_ref());
-        writer::flag(out, "NoResp", self.no_resp);
-        if let Some(cred) = &self.cred {
-            cred.write(out);
-        }
+        write_start(out, "Alert", &self.head, self.no_resp);
+        self.cred.write(out);
         writer::optional(out, "Data", self.data.as_deref());
-        for item in &self.items {
-            item.write(out);
-        }
+        self.items.write(out);
         writer::close(out, "Alert");
     }
 }
@@ -622,8 +610,8 @@ impl Status {
                 "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
                 "Cred" => read_once(r, &child, "Cred", &mut status.cred, boxed(Cred::read))?,
                 "Chal" => read_once(r, &child, "Chal", &mut status.chal, boxed(Chal::read))?,
-                "TargetRef" => status.target_refs.push(r.text(&child)?.value.into_owned()),
-                "SourceRef" => status.source_refs.push(r.text(&child)?.value.into_owned()),
+                "TargetRef" => status.target_refs.push(read_string(r, &child)?),
+                "SourceRef" => status.source_refs.push(read_string(r, &child)?),
                 "Data" => read_once(r, &child, "Data", &mut data, Data::read)?,
                 "Item" => push_item(&mut status.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
@@ -642,22 +630,12 @@ impl Status {
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
         writer::element(out, "CmdRef", self.cmd_ref.as_str());
         writer::element(out, "Cmd", &self.cmd);
-        for target in &self.target_refs {
-            writer::element(out, "TargetRef", target);
-        }
-        for source in &self.source_refs {
-            writer::element(out, "SourceRef", source);
-        }
-        if let Some(cred) = &self.cred {
-            cred.write(out);
-        }
-        if let Some(chal) = &self.chal {
-            chal.write(out);
-        }
+        writer::elements(out, "TargetRef", &self.target_refs);
+        writer::elements(out, "SourceRef", &self.source_refs);
+        self.cred.write(out);
+        self.chal.write(out);
         self.data.write(out);
-        for item in &self.items {
-            item.write(out);
-        }
+        self.items.write(out);
         writer::close(out, "Status");
     }
 }
@@ -695,8 +673,8 @@ impl Results {
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_cmd_ref)?,
                 "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
                 "Meta" => read_once(r, &child, "Meta", &mut results.meta, boxed(Meta::read))?,
-                "TargetRef" => results.target_refs.push(r.text(&child)?.value.into_owned()),
-                "SourceRef" => results.source_refs.push(r.text(&child)?.value.into_owned()),
+                "TargetRef" => results.target_refs.push(read_string(r, &child)?),
+                "SourceRef" => results.source_refs.push(read_string(r, &child)?),
                 "Item" => push_item(&mut results.items, Item::read(r, &child)?),
                 _ => return Err(r.unexpected(&child)),
             }
@@ -715,18 +693,10 @@ impl Results {
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
         writer::element(out, "CmdRef", self.cmd_ref.as_str());
         writer::optional(out, "Cmd", self.cmd.as_deref());
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
-        for target in &self.target_refs {
-            writer::element(out, "TargetRef", target);
-        }
-        for source in &self.source_refs {
-            writer::element(out, "SourceRef", source);
-        }
-        for item in &self.items {
-            item.write(out);
-        }
+        self.meta.write(out);
+        writer::elements(out, "TargetRef", &self.target_refs);
+        writer::elements(out, "SourceRef", &self.source_refs);
+        self.items.write(out);
         writer::close(out, "Results");
     }
 }
@@ -746,15 +716,9 @@ pub struct Container {
 
 impl Container {
     fn write(&self, out: &mut String, name: &str) {
-        writer::open(out, name);
-        write_cmd_id(out, self.head.cmd_id.as_ref());
-        writer::flag(out, "NoResp", self.no_resp);
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
-        for command in &self.commands {
-            command.write(out);
-        }
+        write_start(out, name, &self.head, self.no_resp);
+        self.meta.write(out);
+        self.commands.write(out);
         writer::close(out, name);
     }
 }
@@ -1128,6 +1092,11 @@ fn boxed<'a, 'o, T>(
     move |r, open| read(r, open).map(Box::new)
 }
 
+/// Reads an element's text as a `String`.
+pub(super) fn read_string(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
+    Ok(r.text(open)?.value.into_owned())
+}
+
 fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Text> {
     Ok(Text::from(r.text(open)?.value))
 }
@@ -1149,6 +1118,13 @@ fn body_grammar(fault: Fault) -> DecodeError {
 
 fn write_cmd_id(out: &mut String, cmd_id: Option<&CmdId>) {
     writer::optional(out, "CmdID", cmd_id.map(CmdId::as_str));
+}
+
+/// Writes a command's start tag, its `CmdID` and its `NoResp`.
+fn write_start(out: &mut String, name: &str, head: &CommandHead, no_resp: bool) {
+    writer::open(out, name);
+    write_cmd_id(out, head.cmd_id.as_ref());
+    writer::flag(out, "NoResp", no_resp);
 }
 
 fn write_stub(out: &mut String, name: &str, cmd_id: Option<&CmdId>) {

@@ -3,7 +3,7 @@
 
 use crate::codec::lexer::{Open, Tok};
 use crate::codec::reader::{Fault, Gathered, Reader, Res};
-use crate::codec::writer;
+use crate::codec::writer::{self, Encode};
 use crate::model::Text;
 use crate::model::command::{read_flag, read_once};
 use crate::pos::{Pos, Span};
@@ -62,21 +62,15 @@ impl Item {
         item.span = Span::new(open.offset, r.end());
         Ok(item)
     }
+}
 
-    pub(crate) fn write(&self, out: &mut String) {
+impl Encode for Item {
+    fn write(&self, out: &mut String) {
         writer::open(out, "Item");
-        if let Some(target) = &self.target {
-            target.write(out, "Target");
-        }
-        if let Some(source) = &self.source {
-            source.write(out, "Source");
-        }
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
-        if let Some(data) = &self.data {
-            data.write(out);
-        }
+        Location::write_some(out, "Target", self.target.as_ref());
+        Location::write_some(out, "Source", self.source.as_ref());
+        self.meta.write(out);
+        self.data.write(out);
         writer::flag(out, "MoreData", self.more_data);
         writer::close(out, "Item");
     }
@@ -121,6 +115,13 @@ impl Location {
     /// Writes the location as the element `name` (`Target` or `Source`).
     pub(crate) fn write(&self, out: &mut String, name: &str) {
         write_location(out, name, &self.loc_uri, self.loc_name.as_deref());
+    }
+
+    /// Writes `location`, when present, as the element `name`.
+    pub(crate) fn write_some(out: &mut String, name: &str, location: Option<&Self>) {
+        if let Some(location) = location {
+            location.write(out, name);
+        }
     }
 }
 
@@ -244,8 +245,10 @@ impl Data {
             }
         }
     }
+}
 
-    pub(crate) fn write(&self, out: &mut String) {
+impl Encode for Data {
+    fn write(&self, out: &mut String) {
         match &self.original_error {
             Some(code) => {
                 out.push_str("<Data msft:originalerror=\"");
@@ -334,10 +337,12 @@ impl Meta {
         }
         Ok(meta)
     }
+}
 
+impl Encode for Meta {
     /// Writes the fields in the order of the MetInf DTD, each with
     /// `xmlns="syncml:metinf"`.
-    pub(crate) fn write(&self, out: &mut String) {
+    fn write(&self, out: &mut String) {
         writer::open(out, "Meta");
         for (name, value) in [
             ("Format", &self.format),
@@ -391,12 +396,12 @@ impl Cred {
         let data = data.ok_or_else(|| Reader::missing("Data", pos))?;
         Ok(Self { meta, data, pos })
     }
+}
 
-    pub(crate) fn write(&self, out: &mut String) {
+impl Encode for Cred {
+    fn write(&self, out: &mut String) {
         writer::open(out, "Cred");
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
+        self.meta.write(out);
         writer::element(out, "Data", &self.data);
         writer::close(out, "Cred");
     }
@@ -424,8 +429,10 @@ impl Chal {
         let meta = meta.ok_or_else(|| Reader::missing("Meta", pos))?;
         Ok(Self { meta, pos })
     }
+}
 
-    pub(crate) fn write(&self, out: &mut String) {
+impl Encode for Chal {
+    fn write(&self, out: &mut String) {
         writer::open(out, "Chal");
         self.meta.write(out);
         writer::close(out, "Chal");

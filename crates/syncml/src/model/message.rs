@@ -3,11 +3,11 @@
 
 use crate::codec::lexer::{self, Open, Tok};
 use crate::codec::reader::{Fault, Reader, Res};
-use crate::codec::writer;
+use crate::codec::writer::{self, Encode};
 use crate::error::DecodeError;
 use crate::limits::Limits;
-use crate::model::command::{self, Command, read_once};
-use crate::model::common::{Cred, MSFT_NS, Meta, Source, Target};
+use crate::model::command::{self, Command, read_once, read_string};
+use crate::model::common::{Cred, Location, MSFT_NS, Meta, Source, Target};
 use crate::pos::Pos;
 
 /// A whole SyncML message.
@@ -163,34 +163,18 @@ impl SyncHdr {
         };
         let [mut ver_dtd, mut ver_proto, mut session_id, mut msg_id] = [None, None, None, None];
         while let Some(child) = r.child()? {
-            let (name, slot) = match child.name {
-                "VerDTD" => ("VerDTD", &mut ver_dtd),
-                "VerProto" => ("VerProto", &mut ver_proto),
-                "SessionID" => ("SessionID", &mut session_id),
-                "MsgID" => ("MsgID", &mut msg_id),
-                "RespURI" => ("RespURI", &mut hdr.resp_uri),
-                "Target" => {
-                    read_once(r, &child, "Target", &mut hdr.target, Target::read)?;
-                    continue;
-                }
-                "Source" => {
-                    read_once(r, &child, "Source", &mut hdr.source, Source::read)?;
-                    continue;
-                }
-                "Cred" => {
-                    read_once(r, &child, "Cred", &mut hdr.cred, Cred::read)?;
-                    continue;
-                }
-                "Meta" => {
-                    read_once(r, &child, "Meta", &mut hdr.meta, Meta::read)?;
-                    continue;
-                }
+            match child.name {
+                "VerDTD" => read_once(r, &child, "VerDTD", &mut ver_dtd, read_string)?,
+                "VerProto" => read_once(r, &child, "VerProto", &mut ver_proto, read_string)?,
+                "SessionID" => read_once(r, &child, "SessionID", &mut session_id, read_string)?,
+                "MsgID" => read_once(r, &child, "MsgID", &mut msg_id, read_string)?,
+                "RespURI" => read_once(r, &child, "RespURI", &mut hdr.resp_uri, read_string)?,
+                "Target" => read_once(r, &child, "Target", &mut hdr.target, Target::read)?,
+                "Source" => read_once(r, &child, "Source", &mut hdr.source, Source::read)?,
+                "Cred" => read_once(r, &child, "Cred", &mut hdr.cred, Cred::read)?,
+                "Meta" => read_once(r, &child, "Meta", &mut hdr.meta, Meta::read)?,
                 _ => return Err(r.unexpected(&child)),
-            };
-            if slot.is_some() {
-                return Err(r.duplicate(name, &child));
             }
-            *slot = Some(r.text(&child)?.value.into_owned());
         }
         let empty = [&ver_dtd, &ver_proto, &session_id, &msg_id]
             .iter()
@@ -242,19 +226,11 @@ impl SyncHdr {
         writer::element(out, "VerProto", &self.ver_proto);
         writer::element(out, "SessionID", &self.session_id);
         writer::element(out, "MsgID", &self.msg_id);
-        if let Some(target) = &self.target {
-            target.write(out, "Target");
-        }
-        if let Some(source) = &self.source {
-            source.write(out, "Source");
-        }
+        Location::write_some(out, "Target", self.target.as_ref());
+        Location::write_some(out, "Source", self.source.as_ref());
         writer::optional(out, "RespURI", self.resp_uri.as_deref());
-        if let Some(cred) = &self.cred {
-            cred.write(out);
-        }
-        if let Some(meta) = &self.meta {
-            meta.write(out);
-        }
+        self.cred.write(out);
+        self.meta.write(out);
         writer::close(out, "SyncHdr");
     }
 }
@@ -282,9 +258,7 @@ impl SyncBody {
         } else {
             writer::open(out, "SyncBody");
         }
-        for command in &self.commands {
-            command.write(out);
-        }
+        self.commands.write(out);
         writer::flag(out, "Final", self.final_);
         writer::close(out, "SyncBody");
     }
