@@ -13,7 +13,7 @@ use quick_xml::events::Event;
 
 use crate::error::{At, Refusal};
 use crate::limits::SourceLimits;
-use crate::model::{Format, Ignored, IgnoredClass, Scope, Source};
+use crate::model::{Format, IgnoredClass, Scope, Source};
 use crate::pol::Ops;
 use crate::registry::{RegData, TABLE, is_hello_display};
 use crate::text::Text;
@@ -67,14 +67,10 @@ fn read_policy(text: &Text, policy: &Element, scope: Scope, source: &mut Source)
             .iter()
             .any(|c| category.eq_ignore_ascii_case(c))
         {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::Unknown,
-                name: name.clone(),
-                at,
-                reason: format!(
-                    "“{name}” ({category}) is not a policy of the Windows Hello ADMX pfw maps: not applied"
-                ),
-            });
+            let reason = format!(
+                "“{name}” ({category}) is not a policy of the Windows Hello ADMX pfw maps: not applied"
+            );
+            source.ignore(IgnoredClass::Unknown, &name, at, reason);
         } else {
             source.unrelated += 1;
         }
@@ -85,12 +81,8 @@ fn read_policy(text: &Text, policy: &Element, scope: Scope, source: &mut Source)
         s if s.eq_ignore_ascii_case("Enabled") => true,
         s if s.eq_ignore_ascii_case("Disabled") => false,
         other => {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::NotApplied,
-                name: name.clone(),
-                at,
-                reason: format!("state “{other}” is neither Enabled nor Disabled: not configured"),
-            });
+            let reason = format!("state “{other}” is neither Enabled nor Disabled: not configured");
+            source.ignore(IgnoredClass::NotApplied, &name, at, reason);
             return;
         }
     };
@@ -141,12 +133,8 @@ fn read_policy(text: &Text, policy: &Element, scope: Scope, source: &mut Source)
                     match value.map(|v| v.text.trim().parse::<u32>()) {
                         Some(Ok(n)) => Some(RegData::Dword(n)),
                         _ => {
-                            ops.source.ignored.push(Ignored {
-                                class: IgnoredClass::Invalid,
-                                name: label,
-                                at,
-                                reason: "Enabled without a numeric value: not applied".to_owned(),
-                            });
+                            let reason = "Enabled without a numeric value: not applied";
+                            ops.source.ignore(IgnoredClass::Invalid, label, at, reason);
                             continue;
                         }
                     }

@@ -207,4 +207,19 @@ impl Source {
             unrelated: 0,
         }
     }
+    /// Records a setting of the file that is not applied, and why.
+    pub(crate) fn ignore(
+        &mut self,
+        class: IgnoredClass,
+        name: impl Into<String>,
+        at: At,
+        reason: impl Into<String>,
+    ) {
+        self.ignored.push(Ignored {
+            class,
+            name: name.into(),
+            at,
+            reason: reason.into(),
+        });
+    }
 }

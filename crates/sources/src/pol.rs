@@ -9,7 +9,7 @@
 
 use crate::error::{At, Refusal};
 use crate::limits::SourceLimits;
-use crate::model::{Format, Ignored, Scope, Setting, Source};
+use crate::model::{Format, Scope, Setting, Source};
 use crate::registry::{Mapped, RegData, map, values_under};
 
 /// One instruction of a Registry.pol, as written.
@@ -199,12 +199,7 @@ impl<'s> Ops<'s> {
                 at,
                 name: label,
             }),
-            Mapped::Ignored(class, reason) => self.source.ignored.push(Ignored {
-                class,
-                name: label,
-                at,
-                reason,
-            }),
+            Mapped::Ignored(class, reason) => self.source.ignore(class, label, at, reason),
             Mapped::Unrelated => self.source.unrelated += 1,
         }
     }

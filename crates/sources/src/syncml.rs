@@ -7,7 +7,7 @@ use pfw_syncml::{Command, ItemCommand, Limits, SyncMl};
 
 use crate::error::{At, Refusal};
 use crate::intune::oma::{mdm_wins_over_gp, split_uri};
-use crate::model::{Format, Ignored, IgnoredClass, Setting, Source};
+use crate::model::{Format, IgnoredClass, Setting, Source};
 
 /// Reads a SyncML message's PassportForWork writes.
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<Source, (At, Refusal)> {
@@ -44,12 +44,7 @@ fn items(command: &ItemCommand, set: bool, source: &mut Source) {
         let uri = &target.loc_uri;
         let at = At::Line(uri.pos.line.max(1), uri.pos.column.max(1));
         if mdm_wins_over_gp(&uri.text) {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::NoEffect,
-                name: uri.text.clone(),
-                at,
-                reason: MDM_WINS_REASON.to_owned(),
-            });
+            source.ignore(IgnoredClass::NoEffect, &uri.text, at, MDM_WINS_REASON);
             continue;
         }
         let Some((scope, path)) = split_uri(&uri.text) else {

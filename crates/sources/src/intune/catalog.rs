@@ -10,7 +10,7 @@ use pfw_passport::policy::catalog::{Placement, PolicyDef, ValueKind, catalog};
 
 use crate::intune::array;
 use crate::json::{Json, Value};
-use crate::model::{Ignored, IgnoredClass, Scope, Setting, Source, TENANT_PLACEHOLDER};
+use crate::model::{IgnoredClass, Scope, Setting, Source, TENANT_PLACEHOLDER};
 use crate::text::Text;
 
 pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
@@ -52,12 +52,8 @@ fn instance_of(text: &Text, instance: &Json, source: &mut Source) {
         return;
     }
     let Some(def) = definition(rest) else {
-        source.ignored.push(Ignored {
-            class: IgnoredClass::Unknown,
-            name: id.text.clone(),
-            at,
-            reason: format!("{} is not a PassportForWork setting pfw knows", id.text),
-        });
+        let reason = format!("{} is not a PassportForWork setting pfw knows", id.text);
+        source.ignore(IgnoredClass::Unknown, &id.text, at, reason);
         return;
     };
     let path = match def.placement {
@@ -128,12 +124,7 @@ fn instance_of(text: &Text, instance: &Json, source: &mut Source) {
 }
 
 fn invalid(source: &mut Source, name: String, at: crate::error::At, reason: String) {
-    source.ignored.push(Ignored {
-        class: IgnoredClass::Invalid,
-        name,
-        at,
-        reason,
-    });
+    source.ignore(IgnoredClass::Invalid, name, at, reason);
 }
 
 /// `device_vendor_msft_passportforwork_rest` → (device, `rest`), `user_…` → user.

@@ -15,7 +15,7 @@ use pfw_passport::policy::keys;
 use crate::error::At;
 use crate::intune::array;
 use crate::json::{self, Json, Value};
-use crate::model::{Format, Ignored, IgnoredClass, Scope, Setting, Source, TENANT_PLACEHOLDER};
+use crate::model::{Format, IgnoredClass, Scope, Setting, Source, TENANT_PLACEHOLDER};
 use crate::text::Text;
 
 pub(crate) fn read(text: &Text, kind: Format, object: &Json, source: &mut Source) {
@@ -45,7 +45,7 @@ pub(crate) fn read(text: &Text, kind: Format, object: &Json, source: &mut Source
                     },
                 };
                 let at = text.at(setting.start);
-                property_of(text, IDENTITY, property, value, at, &id.text, source);
+                property_of(text, &IDENTITY, property, value, at, &id.text, source);
             }
         }
         Format::EnrollmentPolicy => {
@@ -55,29 +55,27 @@ pub(crate) fn read(text: &Text, kind: Format, object: &Json, source: &mut Source
                 .map(|s| s.text.as_str());
             // "Not configured": Intune leaves Windows Hello alone; the other fields are unused.
             if !matches!(state, Some("enabled" | "disabled")) {
-                source.ignored.push(Ignored {
-                    class: IgnoredClass::NotApplied,
-                    name: "state".to_owned(),
-                    at: text.at(object.get("state").map_or(object.start, |s| s.start)),
-                    reason:
-                        "state is notConfigured: Intune leaves Windows Hello for Business alone \
-                             and the other settings are not used"
-                            .to_owned(),
-                });
+                source.ignore(
+                    IgnoredClass::NotApplied,
+                    "state",
+                    text.at(object.get("state").map_or(object.start, |s| s.start)),
+                    "state is notConfigured: Intune leaves Windows Hello for Business alone \
+                             and the other settings are not used",
+                );
                 return;
             }
-            properties(text, ENROLLMENT, object, source);
+            properties(text, &ENROLLMENT, object, source);
         }
-        _ => properties(text, IDENTITY, object, source),
+        _ => properties(text, &IDENTITY, object, source),
     }
 }
 
-fn properties(text: &Text, table: &[Property], object: &Json, source: &mut Source) {
+fn properties(text: &Text, table: &Table, object: &Json, source: &mut Source) {
     let Value::Object(members) = &object.value else {
         return;
     };
     for (name, value) in members {
-        if table.iter().any(|p| p.name == name.text) {
+        if table.find(&name.text).is_some() {
             property_of(
                 text,
                 table,
@@ -93,29 +91,21 @@ fn properties(text: &Text, table: &[Property], object: &Json, source: &mut Sourc
 
 fn property_of(
     text: &Text,
-    table: &[Property],
+    table: &Table,
     property: &str,
     value: Option<&Json>,
     at: At,
     label: &str,
     source: &mut Source,
 ) {
-    let Some(p) = table.iter().find(|p| p.name == property) else {
-        source.ignored.push(Ignored {
-            class: IgnoredClass::Unknown,
-            name: label.to_owned(),
-            at,
-            reason: format!("{property} is not a Windows Hello property pfw maps to a node"),
-        });
+    let Some(p) = table.find(property) else {
+        let reason = format!("{property} is not a Windows Hello property pfw maps to a node");
+        source.ignore(IgnoredClass::Unknown, label, at, reason);
         return;
     };
     let Some(node) = p.node else {
-        source.ignored.push(Ignored {
-            class: IgnoredClass::NotApplied,
-            name: label.to_owned(),
-            at,
-            reason: format!("{property}: which node it sets is not documented; not applied"),
-        });
+        let reason = format!("{property}: which node it sets is not documented; not applied");
+        source.ignore(IgnoredClass::NotApplied, label, at, reason);
         return;
     };
     let Some(value) = value else { return };
@@ -132,27 +122,23 @@ fn property_of(
             match names.iter().find(|(n, _)| *n == s.text) {
                 Some((_, v)) => (*v).to_owned(),
                 None => {
-                    source.ignored.push(Ignored {
-                        class: IgnoredClass::Invalid,
-                        name: label.to_owned(),
-                        at: text.at(value.start),
-                        reason: format!(
+                    source.ignore(
+                        IgnoredClass::Invalid,
+                        label,
+                        text.at(value.start),
+                        format!(
                             "{property} “{}” is not one of {}",
                             s.text,
                             names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                         ),
-                    });
+                    );
                     return;
                 }
             }
         }
         (_, _) => {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::Invalid,
-                name: label.to_owned(),
-                at: text.at(value.start),
-                reason: format!("{property} has a value of the wrong JSON type"),
-            });
+            let reason = format!("{property} has a value of the wrong JSON type");
+            source.ignore(IgnoredClass::Invalid, label, text.at(value.start), reason);
             return;
         }
     };
@@ -170,12 +156,25 @@ fn property_of(
     });
 }
 
+/// The properties of one kind of export, looked up by name.
+struct Table {
+    own: &'static [Property],
+    shared: &'static [Property],
+}
+
+impl Table {
+    fn find(&self, name: &str) -> Option<&Property> {
+        self.own.iter().chain(self.shared).find(|p| p.name == name)
+    }
+}
+
 struct Property {
     name: &'static str,
     node: Option<&'static str>,
     map: Map,
 }
 
+#[derive(Clone, Copy)]
 enum Map {
     Bool,
     BoolAsInt,
@@ -201,107 +200,90 @@ const ENABLEMENT: Map = Map::Names(&[("enabled", "true"), ("disabled", "false")]
 const ENABLEMENT_INT: Map = Map::Names(&[("enabled", "1"), ("disabled", "0")]);
 
 /// §4b's table.
-static IDENTITY: &[Property] = &[
-    prop(
-        "windowsHelloForBusinessBlocked",
-        keys::USE_PASSPORT_FOR_WORK,
-        Map::NotBool,
-    ),
-    prop("pinMinimumLength", keys::MINIMUM_PIN_LENGTH, Map::Int),
-    prop("pinMaximumLength", keys::MAXIMUM_PIN_LENGTH, Map::Int),
-    prop(
-        "pinUppercaseCharactersUsage",
-        keys::UPPERCASE_LETTERS,
-        USAGE,
-    ),
-    prop(
-        "pinLowercaseCharactersUsage",
-        keys::LOWERCASE_LETTERS,
-        USAGE,
-    ),
-    prop("pinSpecialCharactersUsage", keys::SPECIAL_CHARACTERS, USAGE),
-    prop("pinExpirationInDays", keys::EXPIRATION, Map::Int),
-    prop("pinPreviousBlockCount", keys::HISTORY, Map::Int),
-    prop("pinRecoveryEnabled", "EnablePinRecovery", Map::Bool),
-    prop(
-        "securityDeviceRequired",
-        keys::REQUIRE_SECURITY_DEVICE,
-        Map::Bool,
-    ),
-    prop(
-        "unlockWithBiometricsEnabled",
-        keys::USE_BIOMETRICS,
-        Map::Bool,
-    ),
-    prop(
-        "enhancedAntiSpoofingForFacialFeaturesEnabled",
-        "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
-        Map::Bool,
-    ),
-    prop(
-        "useCertificatesForOnPremisesAuthEnabled",
-        "UseCertificateForOnPremAuth",
-        Map::Bool,
-    ),
-    prop(
-        "useSecurityKeyForSignin",
-        "SecurityKey/UseSecurityKeyForSignin",
-        Map::BoolAsInt,
-    ),
-];
+static IDENTITY: Table = Table {
+    own: &[
+        prop(
+            "windowsHelloForBusinessBlocked",
+            keys::USE_PASSPORT_FOR_WORK,
+            Map::NotBool,
+        ),
+        prop("pinRecoveryEnabled", "EnablePinRecovery", Map::Bool),
+        prop(
+            "enhancedAntiSpoofingForFacialFeaturesEnabled",
+            "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
+            Map::Bool,
+        ),
+        prop(
+            "useCertificatesForOnPremisesAuthEnabled",
+            "UseCertificateForOnPremAuth",
+            Map::Bool,
+        ),
+        prop(
+            "useSecurityKeyForSignin",
+            "SecurityKey/UseSecurityKeyForSignin",
+            Map::BoolAsInt,
+        ),
+    ],
+    shared: &shared(USAGE),
+};
 
 /// §4c's table.
-static ENROLLMENT: &[Property] = &[
-    prop("state", keys::USE_PASSPORT_FOR_WORK, ENABLEMENT),
-    prop(
-        "securityDeviceRequired",
-        keys::REQUIRE_SECURITY_DEVICE,
-        Map::Bool,
-    ),
-    prop("pinMinimumLength", keys::MINIMUM_PIN_LENGTH, Map::Int),
-    prop("pinMaximumLength", keys::MAXIMUM_PIN_LENGTH, Map::Int),
-    prop(
-        "pinUppercaseCharactersUsage",
-        keys::UPPERCASE_LETTERS,
-        PIN_USAGE,
-    ),
-    prop(
-        "pinLowercaseCharactersUsage",
-        keys::LOWERCASE_LETTERS,
-        PIN_USAGE,
-    ),
-    prop(
-        "pinSpecialCharactersUsage",
-        keys::SPECIAL_CHARACTERS,
-        PIN_USAGE,
-    ),
-    prop("pinPreviousBlockCount", keys::HISTORY, Map::Int),
-    prop("pinExpirationInDays", keys::EXPIRATION, Map::Int),
-    prop(
-        "unlockWithBiometricsEnabled",
-        keys::USE_BIOMETRICS,
-        Map::Bool,
-    ),
-    prop(
-        "enhancedBiometricsState",
-        "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
-        ENABLEMENT,
-    ),
-    prop(
-        "remotePassportEnabled",
-        "Remote/UseRemotePassport",
-        Map::Bool,
-    ),
-    prop(
-        "securityKeyForSignIn",
-        "SecurityKey/UseSecurityKeyForSignin",
-        ENABLEMENT_INT,
-    ),
-    Property {
-        name: "enhancedSignInSecurity",
-        node: None,
-        map: Map::Int,
-    },
-];
+static ENROLLMENT: Table = Table {
+    own: &[
+        prop("state", keys::USE_PASSPORT_FOR_WORK, ENABLEMENT),
+        prop(
+            "enhancedBiometricsState",
+            "Biometrics/FacialFeaturesUseEnhancedAntiSpoofing",
+            ENABLEMENT,
+        ),
+        prop(
+            "remotePassportEnabled",
+            "Remote/UseRemotePassport",
+            Map::Bool,
+        ),
+        prop(
+            "securityKeyForSignIn",
+            "SecurityKey/UseSecurityKeyForSignin",
+            ENABLEMENT_INT,
+        ),
+        Property {
+            name: "enhancedSignInSecurity",
+            node: None,
+            map: Map::Int,
+        },
+    ],
+    shared: &shared(PIN_USAGE),
+};
+
+/// The properties both exports have, the PIN's character rules mapped with `usage`.
+const fn shared(usage: Map) -> [Property; 9] {
+    [
+        prop(
+            "securityDeviceRequired",
+            keys::REQUIRE_SECURITY_DEVICE,
+            Map::Bool,
+        ),
+        prop("pinMinimumLength", keys::MINIMUM_PIN_LENGTH, Map::Int),
+        prop("pinMaximumLength", keys::MAXIMUM_PIN_LENGTH, Map::Int),
+        prop(
+            "pinUppercaseCharactersUsage",
+            keys::UPPERCASE_LETTERS,
+            usage,
+        ),
+        prop(
+            "pinLowercaseCharactersUsage",
+            keys::LOWERCASE_LETTERS,
+            usage,
+        ),
+        prop("pinSpecialCharactersUsage", keys::SPECIAL_CHARACTERS, usage),
+        prop("pinExpirationInDays", keys::EXPIRATION, Map::Int),
+        prop("pinPreviousBlockCount", keys::HISTORY, Map::Int),
+        prop(
+            "unlockWithBiometricsEnabled",
+            keys::USE_BIOMETRICS,
+            Map::Bool,
+        ),
+    ]
+}
 
 const INTENT_PREFIX: &str = "deviceConfiguration--windowsIdentityProtectionConfiguration_";

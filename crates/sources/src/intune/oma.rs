@@ -4,19 +4,15 @@
 
 use crate::intune::array;
 use crate::json::{Json, Value};
-use crate::model::{Ignored, IgnoredClass, Scope, Setting, Source};
+use crate::model::{IgnoredClass, Scope, Setting, Source};
 use crate::text::Text;
 
 pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
     for setting in array(object, "omaSettings") {
         let at = text.at(setting.start);
         let Some(uri) = setting.get("omaUri").and_then(Json::as_str) else {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::Invalid,
-                name: "omaSetting".to_owned(),
-                at,
-                reason: "an OMA setting without an `omaUri` string".to_owned(),
-            });
+            let reason = "an OMA setting without an `omaUri` string";
+            source.ignore(IgnoredClass::Invalid, "omaSetting", at, reason);
             continue;
         };
         let name = setting
@@ -27,12 +23,12 @@ pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
                 |d| format!("{} ({})", d.text, uri.text.trim()),
             );
         if mdm_wins_over_gp(&uri.text) {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::NoEffect,
+            source.ignore(
+                IgnoredClass::NoEffect,
                 name,
                 at,
-                reason: crate::syncml::MDM_WINS_REASON.to_owned(),
-            });
+                crate::syncml::MDM_WINS_REASON,
+            );
             continue;
         }
         let Some((scope, path)) = split_uri(&uri.text) else {
@@ -49,15 +45,13 @@ pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
                 .and_then(Json::as_str)
                 .is_some_and(|s| s.text == "****")
         {
-            source.ignored.push(Ignored {
-                class: IgnoredClass::NotCheckable,
+            source.ignore(
+                IgnoredClass::NotCheckable,
                 name,
-                at: value.map_or(at, |v| text.at(v.start)),
-                reason:
-                    "the value is encrypted in the export (`isEncrypted`, `****`): it cannot be \
-                         checked"
-                        .to_owned(),
-            });
+                value.map_or(at, |v| text.at(v.start)),
+                "the value is encrypted in the export (`isEncrypted`, `****`): it cannot be \
+                         checked",
+            );
             continue;
         }
         let raw = match value.map(|v| &v.value) {
@@ -65,12 +59,8 @@ pub(crate) fn read(text: &Text, object: &Json, source: &mut Source) {
             Some(Value::Number(n)) => n.clone(),
             Some(Value::String(s)) => s.text.clone(),
             _ => {
-                source.ignored.push(Ignored {
-                    class: IgnoredClass::Invalid,
-                    name,
-                    at,
-                    reason: "an OMA setting without a value Intune can send".to_owned(),
-                });
+                let reason = "an OMA setting without a value Intune can send";
+                source.ignore(IgnoredClass::Invalid, name, at, reason);
                 continue;
             }
         };
