@@ -107,76 +107,22 @@ impl DeviceStore {
 }
 
 impl Store for DeviceStore {
-    fn begin(&mut self) -> Result<(), StoreError> {
-        self.inner.begin()
-    }
-    fn commit(&mut self) -> Result<(), StoreError> {
-        self.inner.commit()
-    }
-    fn rollback(&mut self) -> Result<(), StoreError> {
-        self.inner.rollback()
-    }
-    fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.inner.savepoint()
-    }
-    fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.inner.release_savepoint()
-    }
-    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.inner.rollback_to_savepoint()
-    }
-    fn find_instance(&self, user: Option<&str>) -> Result<Option<InstanceId>, StoreError> {
-        self.inner.find_instance(user)
-    }
-    fn create_instance(&mut self, user: &str) -> Result<InstanceId, StoreError> {
-        self.inner.create_instance(user)
-    }
-    fn users(&self) -> Result<Vec<String>, StoreError> {
-        self.inner.users()
-    }
-    fn get(&self, instance: InstanceId, key: &str) -> Result<Option<Option<String>>, StoreError> {
-        self.inner.get(instance, key)
-    }
-    fn put(
-        &mut self,
-        instance: InstanceId,
-        key: &str,
-        value: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.inner.put(instance, key, value)
-    }
-    fn delete_subtree(&mut self, instance: InstanceId, key: &str) -> Result<usize, StoreError> {
-        self.inner.delete_subtree(instance, key)
-    }
-    fn descendants(
-        &self,
-        instance: InstanceId,
-        key: &str,
-    ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-        self.inner.descendants(instance, key)
-    }
-    fn count(&self, instance: InstanceId) -> Result<usize, StoreError> {
-        self.inner.count(instance)
-    }
-    fn property(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.inner.property(name)
-    }
+    pfw_tree::forward_store!(inner:
+        begin, commit, rollback, savepoint, release_savepoint, rollback_to_savepoint,
+        find_instance, create_instance, users, get, put, delete_subtree, descendants, count,
+        property, record, record_keys,
+    );
+
     fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), StoreError> {
         self.inner.set_property(name, value)?;
         self.properties.insert(name.to_owned());
         Ok(())
-    }
-    fn record(&self, at: RecordKey<'_>) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.record(at)
     }
     fn set_record(&mut self, at: RecordKey<'_>, value: Option<&[u8]>) -> Result<(), StoreError> {
         self.inner.set_record(at, value)?;
         self.records
             .insert((at.namespace.to_owned(), at.owner.to_owned()));
         Ok(())
-    }
-    fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError> {
-        self.inner.record_keys(namespace, owner)
     }
 }
 

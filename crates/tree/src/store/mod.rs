@@ -174,6 +174,65 @@ pub trait Store {
     fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, StoreError>;
 }
 
+/// Implements the named [`Store`] methods by calling each on a field that is a store, for a
+/// store that wraps another: `forward_store!(inner: begin, commit, get);` inside
+/// `impl Store for Wrapper { … }`, beside the methods the wrapper writes itself.
+#[macro_export]
+macro_rules! forward_store {
+    ($field:ident: $($method:ident),* $(,)?) => {
+        $($crate::forward_store!(@ $field $method);)*
+    };
+    (@ $f:ident find_instance) => {
+        fn find_instance(&self, user: Option<&str>) -> Result<Option<$crate::InstanceId>, $crate::StoreError> { self.$f.find_instance(user) }
+    };
+    (@ $f:ident create_instance) => {
+        fn create_instance(&mut self, user: &str) -> Result<$crate::InstanceId, $crate::StoreError> { self.$f.create_instance(user) }
+    };
+    (@ $f:ident users) => {
+        fn users(&self) -> Result<Vec<String>, $crate::StoreError> { self.$f.users() }
+    };
+    (@ $f:ident get) => {
+        fn get(&self, instance: $crate::InstanceId, key: &str) -> Result<Option<Option<String>>, $crate::StoreError> { self.$f.get(instance, key) }
+    };
+    (@ $f:ident put) => {
+        fn put(&mut self, instance: $crate::InstanceId, key: &str, value: Option<&str>) -> Result<(), $crate::StoreError> { self.$f.put(instance, key, value) }
+    };
+    (@ $f:ident contains) => {
+        fn contains(&self, instance: $crate::InstanceId, key: &str) -> Result<bool, $crate::StoreError> { self.$f.contains(instance, key) }
+    };
+    (@ $f:ident put_owned) => {
+        fn put_owned(&mut self, instance: $crate::InstanceId, key: &str, value: Option<std::borrow::Cow<'_, str>>) -> Result<(), $crate::StoreError> { self.$f.put_owned(instance, key, value) }
+    };
+    (@ $f:ident delete_subtree) => {
+        fn delete_subtree(&mut self, instance: $crate::InstanceId, key: &str) -> Result<usize, $crate::StoreError> { self.$f.delete_subtree(instance, key) }
+    };
+    (@ $f:ident descendants) => {
+        fn descendants(&self, instance: $crate::InstanceId, key: &str) -> Result<Vec<(String, Option<String>)>, $crate::StoreError> { self.$f.descendants(instance, key) }
+    };
+    (@ $f:ident count) => {
+        fn count(&self, instance: $crate::InstanceId) -> Result<usize, $crate::StoreError> { self.$f.count(instance) }
+    };
+    (@ $f:ident property) => {
+        fn property(&self, name: &str) -> Result<Option<String>, $crate::StoreError> { self.$f.property(name) }
+    };
+    (@ $f:ident set_property) => {
+        fn set_property(&mut self, name: &str, value: Option<&str>) -> Result<(), $crate::StoreError> { self.$f.set_property(name, value) }
+    };
+    (@ $f:ident record) => {
+        fn record(&self, at: $crate::RecordKey<'_>) -> Result<Option<Vec<u8>>, $crate::StoreError> { self.$f.record(at) }
+    };
+    (@ $f:ident set_record) => {
+        fn set_record(&mut self, at: $crate::RecordKey<'_>, value: Option<&[u8]>) -> Result<(), $crate::StoreError> { self.$f.set_record(at, value) }
+    };
+    (@ $f:ident record_keys) => {
+        fn record_keys(&self, namespace: &str, owner: &str) -> Result<Vec<String>, $crate::StoreError> { self.$f.record_keys(namespace, owner) }
+    };
+    // The transaction methods: `begin`, `commit`, `rollback` and the savepoints'.
+    (@ $f:ident $method:ident) => {
+        fn $method(&mut self) -> Result<(), $crate::StoreError> { self.$f.$method() }
+    };
+}
+
 /// One stored node in a [`dump`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DumpRow {
