@@ -283,7 +283,7 @@ impl<'t> Tree<'t> {
         // nothing.
         check_query(verb, path.query(), node)?;
 
-        Ok(Plan(Planned::Node {
+        Ok(Plan(Planned::Node(NodePlan {
             csp,
             path,
             instance,
@@ -291,7 +291,7 @@ impl<'t> Tree<'t> {
             keys,
             create,
             value,
-        }))
+        })))
     }
 
     /// The ordered checks for the interior nodes above the CSPs, which no DDF describes: the
@@ -407,43 +407,31 @@ impl<'t> Tree<'t> {
     }
 
     fn apply(&mut self, command: &Command<'_>, plan: Plan<'_>) -> Result<Effect, TreeError> {
-        let (csp, path, instance, resolved, keys, create, value) = match plan.0 {
-            Planned::Node {
-                csp,
-                path,
-                instance,
-                resolved,
-                keys,
-                create,
-                value,
-            } => (csp, path, instance, resolved, keys, create, value),
+        let mut node = match plan.0 {
+            Planned::Node(node) => node,
             // Invariant: check_above_roots plans Get only.
             Planned::AboveRoots(names) => return Ok(Effect::Children(names)),
         };
-        let effect = self.apply_node(
-            command, csp, &path, instance, &resolved, &keys, create, value,
-        )?;
+        let effect = self.apply_node(command, &mut node)?;
         if matches!(command.verb, Verb::Add | Verb::Replace | Verb::Delete) {
-            let user = self.user.filter(|_| path.scope() == pfw_ddf::Scope::User);
-            csp.written(self.store, user, &path, command.verb)?;
+            let user = self
+                .user
+                .filter(|_| node.path.scope() == pfw_ddf::Scope::User);
+            node.csp
+                .written(self.store, user, &node.path, command.verb)?;
         }
         Ok(effect)
     }
 
-    // The parts of a `Planned::Node`, borrowed so that the path is still there for the CSP's
-    // `written` hook afterwards.
-    #[allow(clippy::too_many_arguments)]
+    // The plan borrowed, so that the path is still there for the CSP's `written` hook
+    // afterwards; the value is taken from it.
     fn apply_node(
         &mut self,
         command: &Command<'_>,
-        csp: &dyn Csp,
-        path: &NodePath,
-        instance: Option<InstanceId>,
-        resolved: &Resolved<'_>,
-        keys: &Keys,
-        create: Create,
-        mut value: Option<NodeValue>,
+        plan: &mut NodePlan<'_>,
     ) -> Result<Effect, TreeError> {
+        let (path, resolved, keys, instance) =
+            (&plan.path, &plan.resolved, &plan.keys, plan.instance);
         let target_key = keys.last(path);
         match command.verb {
             Verb::Add => {
@@ -455,11 +443,11 @@ impl<'t> Tree<'t> {
                         .store
                         .create_instance(self.user.ok_or(TreeError::NoUser)?)?,
                 };
-                for i in create.indexes(resolved) {
+                for i in plan.create.indexes(resolved) {
                     let key = keys.get(path, resolved.prefix_len + i);
                     let is_target = i + 1 == resolved.chain.len();
                     let stored = if is_target {
-                        value.take().map(NodeValue::into_canonical_text)
+                        plan.value.take().map(NodeValue::into_canonical_text)
                     } else {
                         None
                     };
@@ -470,7 +458,7 @@ impl<'t> Tree<'t> {
             }
             Verb::Replace => {
                 let instance = instance.ok_or_else(|| TreeError::Missing(path.to_string()))?;
-                let stored = value.map(NodeValue::into_canonical_text);
+                let stored = plan.value.take().map(NodeValue::into_canonical_text);
                 self.store.put_owned(instance, target_key, stored)?;
                 Ok(Effect::Done)
             }
@@ -480,7 +468,7 @@ impl<'t> Tree<'t> {
                 self.adjust_count(instance, -isize::try_from(removed).unwrap_or(isize::MAX));
                 Ok(Effect::Done)
             }
-            Verb::Get => self.get(csp, instance, path, resolved, target_key),
+            Verb::Get => self.get(plan, target_key),
             // Invariant: check() refuses Copy (row 10).
             Verb::Copy => Err(TreeError::Unsupported(Unsupported::Copy)),
             Verb::Exec => {
@@ -494,15 +482,9 @@ impl<'t> Tree<'t> {
         }
     }
 
-    fn get(
-        &mut self,
-        csp: &dyn Csp,
-        instance: Option<InstanceId>,
-        path: &NodePath,
-        resolved: &Resolved<'_>,
-        key: &str,
-    ) -> Result<Effect, TreeError> {
-        let node = resolved.node();
+    fn get(&mut self, plan: &NodePlan<'_>, key: &str) -> Result<Effect, TreeError> {
+        let (csp, instance, path) = (plan.csp, plan.instance, &plan.path);
+        let node = plan.resolved.node();
         self.charge(0, 1)?;
         let stored: BTreeMap<String, Option<String>> = match instance {
             Some(i) if !node.is_leaf() => self.store.descendants(i, key)?.into_iter().collect(),
@@ -864,19 +846,22 @@ pub struct Plan<'p>(Planned<'p>);
 #[allow(clippy::large_enum_variant)]
 enum Planned<'p> {
     /// A node of a CSP's schema.
-    Node {
-        csp: &'p dyn Csp,
-        path: NodePath,
-        instance: Option<InstanceId>,
-        resolved: Resolved<'p>,
-        /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
-        keys: Keys,
-        /// The chain's nodes to create (Add).
-        create: Create,
-        value: Option<NodeValue>,
-    },
+    Node(NodePlan<'p>),
     /// A Get of an interior node above the CSPs: its children's names, URI-encoded.
     AboveRoots(Vec<String>),
+}
+
+/// A checked command on a node of a CSP's schema, ready to apply.
+struct NodePlan<'p> {
+    csp: &'p dyn Csp,
+    path: NodePath,
+    instance: Option<InstanceId>,
+    resolved: Resolved<'p>,
+    /// Store keys of every prefix of the path (`keys[j]` = first `j + 1` segments).
+    keys: Keys,
+    /// The chain's nodes to create (Add).
+    create: Create,
+    value: Option<NodeValue>,
 }
 
 /// The nodes of a resolved chain an Add creates: the non-permanent ones from `from` on.
