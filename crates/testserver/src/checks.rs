@@ -182,18 +182,11 @@ pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply)
     };
     let body = format!(
         concat!(
-            r#"<s:Envelope xmlns:s="{s}" xmlns:a="{a}"><s:Header>"#,
-            r#"<a:Action s:mustUnderstand="1">{action}Response</a:Action>"#,
-            r#"<a:RelatesTo>{relates}</a:RelatesTo></s:Header><s:Body>"#,
-            r#"<DiscoverResponse xmlns="{ns}"><DiscoverResult>"#,
+            r#"<s:Body><DiscoverResponse xmlns="{ns}"><DiscoverResult>"#,
             r#"<AuthPolicy>{policy}</AuthPolicy><EnrollmentVersion>{version}</EnrollmentVersion>"#,
             r#"{policy_url}<EnrollmentServiceUrl>{base}/EnrollmentServer/Enrollment.svc</EnrollmentServiceUrl>"#,
-            r#"{auth_url}</DiscoverResult></DiscoverResponse></s:Body></s:Envelope>"#,
+            r#"{auth_url}</DiscoverResult></DiscoverResponse></s:Body>"#,
         ),
-        s = NS_SOAP12,
-        a = NS_ADDRESSING,
-        action = ACTION_DISCOVER,
-        relates = escape(&message_id),
         ns = NS_ENROLLMENT,
         policy = policy,
         version = escape(&ctx.config.enrollment_version),
@@ -201,7 +194,8 @@ pub(crate) fn discover(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Reply)
         base = ctx.base_url,
         auth_url = auth_url,
     );
-    (v, Reply::soap(body))
+    let action = format!("{ACTION_DISCOVER}Response");
+    (v, response("", &action, &message_id, &body))
 }
 
 /// MS-XCEP `GetPolicies`.
@@ -253,9 +247,6 @@ pub(crate) fn get_policies(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Re
     };
     let body = format!(
         concat!(
-            r#"<s:Envelope xmlns:s="{s}" xmlns:a="{a}"><s:Header>"#,
-            r#"<a:Action s:mustUnderstand="1">{action}Response</a:Action>"#,
-            r#"<a:RelatesTo>{relates}</a:RelatesTo></s:Header>"#,
             r#"<s:Body xmlns:xsi="{xsi}"><GetPoliciesResponse xmlns="{ns}"><response>"#,
             r#"<policyID/><policyFriendlyName/><nextUpdateHours xsi:nil="true"/><policiesNotChanged xsi:nil="true"/>"#,
             r#"<policies><policy><policyOIDReference>0</policyOIDReference><cAs xsi:nil="true"/><attributes>"#,
@@ -270,19 +261,16 @@ pub(crate) fn get_policies(req: &HttpRequest, ctx: &Ctx<'_>) -> (Vec<String>, Re
             r#"<enrollmentFlags xsi:nil="true"/><generalFlags xsi:nil="true"/>{hash_ref}"#,
             r#"<rARequirements xsi:nil="true"/><keyArchivalAttributes xsi:nil="true"/><extensions xsi:nil="true"/>"#,
             r#"</attributes></policy></policies></response><cAs xsi:nil="true"/><oIDs>{oid}</oIDs>"#,
-            r#"</GetPoliciesResponse></s:Body></s:Envelope>"#,
+            r#"</GetPoliciesResponse></s:Body>"#,
         ),
-        s = NS_SOAP12,
-        a = NS_ADDRESSING,
-        action = ACTION_GET_POLICIES,
-        relates = escape(&message_id),
         xsi = XSI_NS,
         ns = NS_POLICY,
         bits = ctx.config.min_key_bits,
         hash_ref = hash_ref,
         oid = oid,
     );
-    (v, Reply::soap(body))
+    let action = format!("{ACTION_GET_POLICIES}Response");
+    (v, response("", &action, &message_id, &body))
 }
 
 /// MS-WSTEP `RequestSecurityToken`: checks, signs the request, returns the provisioning
@@ -399,20 +387,13 @@ fn provisioning_reply(
     };
     let body = format!(
         concat!(
-            r#"<s:Envelope xmlns:s="{s}" xmlns:a="{a}" xmlns:u="{u}"><s:Header>"#,
-            r#"<a:Action s:mustUnderstand="1">http://schemas.microsoft.com/windows/pki/2009/01/enrollment/RSTRC/wstep</a:Action>"#,
-            r#"<a:RelatesTo>{relates}</a:RelatesTo></s:Header><s:Body>"#,
-            r#"<RequestSecurityTokenResponseCollection xmlns="{wst}"><RequestSecurityTokenResponse>"#,
+            r#"<s:Body><RequestSecurityTokenResponseCollection xmlns="{wst}"><RequestSecurityTokenResponse>"#,
             r#"<TokenType>{token_type}</TokenType>"#,
             r#"<DispositionMessage xmlns="http://schemas.microsoft.com/windows/pki/2009/01/enrollment"></DispositionMessage>"#,
             r#"<RequestedSecurityToken><BinarySecurityToken xmlns="{wsse}" ValueType="{vt}" EncodingType="{et}">{token}</BinarySecurityToken></RequestedSecurityToken>"#,
             r#"<RequestID xmlns="http://schemas.microsoft.com/windows/pki/2009/01/enrollment">0</RequestID>"#,
-            r#"</RequestSecurityTokenResponse></RequestSecurityTokenResponseCollection></s:Body></s:Envelope>"#,
+            r#"</RequestSecurityTokenResponse></RequestSecurityTokenResponseCollection></s:Body>"#,
         ),
-        s = NS_SOAP12,
-        a = NS_ADDRESSING,
-        u = NS_WSU,
-        relates = escape(message_id),
         wst = NS_TRUST,
         token_type = TOKEN_TYPE_DEVICE_ENROLLMENT,
         wsse = NS_WSSE,
@@ -420,7 +401,26 @@ fn provisioning_reply(
         et = ENCODING_BASE64,
         token = token,
     );
-    Ok(Reply::soap(body))
+    let namespaces = format!(r#" xmlns:u="{NS_WSU}""#);
+    Ok(response(&namespaces, ACTION_RSTRC, message_id, &body))
+}
+
+/// A SOAP 1.2 reply: the envelope, with `namespaces` (further `xmlns` attributes), its header
+/// (`action`, and `RelatesTo` the request's `message_id`) and `body`, the `s:Body` element.
+fn response(namespaces: &str, action: &str, message_id: &str, body: &str) -> Reply {
+    Reply::soap(format!(
+        concat!(
+            r#"<s:Envelope xmlns:s="{s}" xmlns:a="{a}"{namespaces}><s:Header>"#,
+            r#"<a:Action s:mustUnderstand="1">{action}</a:Action>"#,
+            r#"<a:RelatesTo>{relates}</a:RelatesTo></s:Header>{body}</s:Envelope>"#,
+        ),
+        s = NS_SOAP12,
+        a = NS_ADDRESSING,
+        namespaces = namespaces,
+        action = action,
+        relates = escape(message_id),
+        body = body,
+    ))
 }
 
 /// The provisioning document: the CA as trusted root, the client certificate, the DM
@@ -749,6 +749,9 @@ fn is_four_part_version(text: &str) -> bool {
 }
 
 const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
+/// Action of the `RequestSecurityTokenResponseCollection` that answers an enrollment.
+const ACTION_RSTRC: &str =
+    "http://schemas.microsoft.com/windows/pki/2009/01/enrollment/RSTRC/wstep";
 
 /// The AdditionalContext items of the real Windows capture (reference §3.1).
 pub(crate) const WINDOWS_CONTEXT_ITEMS: [&str; 13] = [
