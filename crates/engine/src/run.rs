@@ -550,14 +550,7 @@ fn result_items_of(uri: &str, effect: Effect) -> Vec<Item> {
             let base = uri.split_once('?').map_or(uri, |(b, _)| b);
             entries
                 .into_iter()
-                .map(|e| {
-                    let source = if e.relative.is_empty() {
-                        base.to_owned()
-                    } else {
-                        format!("{base}/{}", e.relative)
-                    };
-                    item(source, e.format.as_str(), &e.mime, e.data)
-                })
+                .map(|e| item(e.uri(base), e.format.as_str(), &e.mime, e.data))
                 .collect()
         }
         Effect::Done => Vec::new(),

@@ -101,6 +101,18 @@ pub struct StructEntry {
     pub data: Option<String>,
 }
 
+impl StructEntry {
+    /// The entry's URI: `base`, the listed node's URI without its query, then the relative
+    /// path.
+    pub fn uri(&self, base: &str) -> String {
+        if self.relative.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}/{}", self.relative)
+        }
+    }
+}
+
 /// A view of the store as the device's or a user's management tree, under a registry of CSPs.
 pub struct Tree<'t> {
     store: &'t mut dyn Store,

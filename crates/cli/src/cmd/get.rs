@@ -71,14 +71,7 @@ fn effect_json(uri: &str, effect: Effect) -> Value {
             let base = uri.split_once('?').map_or(uri, |(b, _)| b);
             let nodes: Vec<Value> = entries
                 .into_iter()
-                .map(|e| {
-                    let path = if e.relative.is_empty() {
-                        base.to_owned()
-                    } else {
-                        format!("{base}/{}", e.relative)
-                    };
-                    json!({"uri": path, "value": e.data})
-                })
+                .map(|e| json!({"uri": e.uri(base), "value": e.data}))
                 .collect();
             json!({"uri": uri, "nodes": nodes})
         }
