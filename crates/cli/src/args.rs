@@ -386,6 +386,16 @@ pub(crate) struct EnrollArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) key: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub(crate) trace: TraceArgs,
+
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+/// Whether and where a session's exchanges are traced.
+#[derive(Debug, Args)]
+pub(crate) struct TraceArgs {
     /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
     /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
     /// --trace=raw prints the messages as they went
@@ -395,9 +405,6 @@ pub(crate) struct EnrollArgs {
     /// With --trace: write the trace to this file instead of standard error
     #[arg(long, value_name = "FILE", requires = "trace")]
     pub(crate) trace_file: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub(crate) net: NetArgs,
 }
 
 /// How `--trace` prints.
@@ -411,15 +418,8 @@ pub(crate) enum TraceForm {
 
 #[derive(Debug, Args)]
 pub(crate) struct SyncArgs {
-    /// Show every exchange on standard error: URL, HTTP status, the headers that matter,
-    /// timing and the XML indented (coloured on a terminal unless NO_COLOR is set);
-    /// --trace=raw prints the messages as they went
-    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "pretty")]
-    pub(crate) trace: Option<TraceForm>,
-
-    /// With --trace: write the trace to this file instead of standard error
-    #[arg(long, value_name = "FILE", requires = "trace")]
-    pub(crate) trace_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) trace: TraceArgs,
 
     /// Keep running sessions on the schedule the server set, until SIGINT or SIGTERM
     #[arg(long)]

@@ -106,6 +106,15 @@ pub(crate) fn visible(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, s
     std::borrow::Cow::Owned(out)
 }
 
+/// A policy source's value as printed: [`visible`], or `(removed: not configured)` for a
+/// setting that removes the value.
+pub(crate) fn setting_value(value: Option<&str>) -> String {
+    value.map_or_else(
+        || "(removed: not configured)".to_owned(),
+        |v| visible(v, false).into_owned(),
+    )
+}
+
 /// Writes `line` (no colour in it) on standard error through [`visible`], so that the names
 /// and values in an error or a warning are escaped as on standard output. A standard error
 /// that cannot be written is ignored: there is nowhere left to report it.

@@ -3,7 +3,7 @@
 //! enrollment (certificates, key, management address, poll schedule, the extra CA) is kept in
 //! the state, in the same transaction as the DMClient provider node it creates.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use pfw_session::{
 
 use crate::args::{Cli, CredentialArgs, EnrollArgs};
 use crate::cmd::sync::{SERVER_FAILURE, Tracer, state_failure, transport_config};
+use crate::cmd::{one_line, prompt_secret, read_stdin};
 use crate::error::{CliError, SUCCESS};
 use crate::state::Device;
 
@@ -47,7 +48,7 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
         device: info,
         extra_ca_pem,
     };
-    let tracer = Tracer::new(args.trace, args.trace_file.as_deref())?;
+    let tracer = Tracer::new(args.trace.trace, args.trace.trace_file.as_deref())?;
     let options = EnrollOptions {
         transport: transport_config(&args.net),
         key,
@@ -95,28 +96,13 @@ pub(crate) fn run(cli: &Cli, args: &EnrollArgs) -> Result<u8, CliError> {
 /// trailing line break removed), else asked for on a terminal.
 pub(crate) fn read_credential(args: &CredentialArgs) -> Result<Credential, CliError> {
     if args.password_stdin || args.token_stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_SECRET_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| CliError::Read {
-                path: "standard input".into(),
-                source,
-            })?;
+        let bytes = read_stdin(MAX_SECRET_BYTES + 1)?;
         if bytes.len() as u64 > MAX_SECRET_BYTES {
             return Err(CliError::Usage(format!(
                 "the secret on standard input is longer than {MAX_SECRET_BYTES} bytes"
             )));
         }
-        let mut text = String::from_utf8(bytes)
-            .map_err(|_| CliError::Usage("the secret is not UTF-8".to_owned()))?;
-        if text.ends_with('\n') {
-            text.pop();
-            if text.ends_with('\r') {
-                text.pop();
-            }
-        }
+        let text = one_line(bytes, "the secret is not UTF-8")?;
         return Ok(if args.token_stdin {
             Credential::Token(text)
         } else {
@@ -128,10 +114,7 @@ pub(crate) fn read_credential(args: &CredentialArgs) -> Result<Credential, CliEr
             "give the secret with --password-stdin or --token-stdin".to_owned(),
         ));
     }
-    let password = rpassword::prompt_password("Password: ").map_err(|source| CliError::Read {
-        path: "the terminal".into(),
-        source,
-    })?;
+    let password = prompt_secret("Password: ")?;
     Ok(Credential::Password(password))
 }
 

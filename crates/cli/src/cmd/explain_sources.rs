@@ -12,7 +12,7 @@ use pfw_sources::{Format, ReadOptions, SourceLimits};
 use crate::args::ExplainArgs;
 use crate::cmd::gpo::position;
 use crate::error::{CliError, SUCCESS};
-use crate::output::{Paint, visible};
+use crate::output::{Paint, setting_value, visible};
 use crate::state::read_bounded;
 
 /// Whether a single file is a source only pfw-sources reads (not SyncML nor a custom profile).
@@ -65,10 +65,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<u8, CliError> {
             s.push_str("  (no Windows Hello settings)\n");
         }
         for x in &file.settings {
-            let value = x.value.as_deref().map_or_else(
-                || "(removed: not configured)".to_owned(),
-                |v| visible(v, false).into_owned(),
-            );
+            let value = setting_value(x.value.as_deref());
             s.push_str(&format!(
                 "\n  {:<10} {}\n             {} {} = {value}\n",
                 position(x.at),

@@ -10,7 +10,7 @@ use pfw_sources::{ReadOptions, Scope, Source, SourceLimits};
 
 use crate::args::{Cli, GpoApplyArgs, GpoCommand};
 use crate::error::{CliError, SUCCESS};
-use crate::output::visible;
+use crate::output::{setting_value, visible};
 use crate::state::{Device, read_bounded};
 
 pub(crate) fn run(cli: &Cli, command: &GpoCommand) -> Result<u8, CliError> {
@@ -121,10 +121,7 @@ fn whose(scope: Scope, user: Option<&str>) -> String {
 fn report(source: &Source, user: Option<&str>) -> String {
     let mut s = format!("{} ({})\n", visible(&source.file, false), source.format);
     for x in &source.settings {
-        let value = x.value.as_deref().map_or_else(
-            || "(removed: not configured)".to_owned(),
-            |v| visible(v, false).into_owned(),
-        );
+        let value = setting_value(x.value.as_deref());
         s.push_str(&format!(
             "  {:<14} {:<46} {value}\n      from {} at {}\n",
             whose(x.scope, user),

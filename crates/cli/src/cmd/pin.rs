@@ -2,7 +2,7 @@
 //! read from standard input (one trailing newline stripped) or prompted for without echo; it
 //! is never taken from the command line, and never stored or printed in clear.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 
 use pfw_passport::SetPinError;
 use pfw_passport::error::ProvisioningRefusal;
@@ -10,6 +10,7 @@ use pfw_passport::pin::Violation;
 use pfw_passport::state::{PinChange, UserPin, set_pin_record};
 
 use crate::args::{Cli, PinArgs, PinCommand};
+use crate::cmd::{one_line, prompt_secret, read_stdin};
 use crate::error::{CliError, NEGATIVE, SUCCESS};
 use crate::output::{Paint, visible};
 use crate::state::Device;
@@ -123,29 +124,9 @@ fn load(device: &Device, args: &PinArgs) -> Result<UserPin, CliError> {
 /// trailing newline (`\n` or `\r\n`) stripped.
 fn read_pin() -> Result<String, CliError> {
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("PIN: ").map_err(|source| CliError::Read {
-            path: "the terminal".into(),
-            source,
-        });
+        return prompt_secret("PIN: ");
     }
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_PIN_INPUT)
-        .read_to_end(&mut bytes)
-        .map_err(|source| CliError::Read {
-            path: "standard input".into(),
-            source,
-        })?;
-    let mut text = String::from_utf8(bytes)
-        .map_err(|_| CliError::Usage("the PIN is not UTF-8 text".to_owned()))?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(text)
+    one_line(read_stdin(MAX_PIN_INPUT)?, "the PIN is not UTF-8 text")
 }
 
 /// `pin check`'s answer: whether the PIN complies and, when it does, whether the device

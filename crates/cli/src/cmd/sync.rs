@@ -34,7 +34,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
         }
         Err(e) => return Ok(state_failure(&e.to_string())),
     };
-    let tracer = Tracer::new(args.trace, args.trace_file.as_deref())?;
+    let tracer = Tracer::new(args.trace.trace, args.trace.trace_file.as_deref())?;
     let raw = tracer.clone().filter(|t| t.form == TraceForm::Raw);
     let trace = move |direction: Direction, bytes: &[u8]| {
         if let Some(tracer) = &raw {
@@ -43,7 +43,7 @@ pub(crate) fn run(cli: &Cli, args: &SyncArgs) -> Result<u8, CliError> {
     };
     let options = SyncOptions {
         transport: transport_config(&args.net),
-        trace: (args.trace == Some(TraceForm::Raw)).then_some(&trace as &pfw_session::Trace),
+        trace: (args.trace.trace == Some(TraceForm::Raw)).then_some(&trace as &pfw_session::Trace),
         exchanges: tracer.as_ref().and_then(Tracer::observer),
         ..SyncOptions::default()
     };
