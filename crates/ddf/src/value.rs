@@ -41,10 +41,19 @@ impl NodeValue {
     pub fn canonical_text(&self) -> Cow<'_, str> {
         match self {
             Self::B64(text) | Self::Chr(text) => Cow::Borrowed(text),
+            other => other.scalar_text(),
+        }
+    }
+
+    /// The canonical text of a value that holds no text of its own (`bool`, `int`, `null`);
+    /// `""` for a text value, which the callers answer themselves.
+    #[inline]
+    fn scalar_text(&self) -> Cow<'static, str> {
+        match self {
             Self::Bool(true) => Cow::Borrowed("true"),
             Self::Bool(false) => Cow::Borrowed("false"),
             Self::Int(i) => Cow::Owned(i.to_string()),
-            Self::Null => Cow::Borrowed(""),
+            Self::B64(_) | Self::Chr(_) | Self::Null => Cow::Borrowed(""),
         }
     }
 }
@@ -55,10 +64,7 @@ impl NodeValue {
     pub fn into_canonical_text(self) -> Cow<'static, str> {
         match self {
             Self::B64(text) | Self::Chr(text) => Cow::Owned(text),
-            Self::Bool(true) => Cow::Borrowed("true"),
-            Self::Bool(false) => Cow::Borrowed("false"),
-            Self::Int(i) => Cow::Owned(i.to_string()),
-            Self::Null => Cow::Borrowed(""),
+            other => other.scalar_text(),
         }
     }
 }
