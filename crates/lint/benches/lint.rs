@@ -8,17 +8,6 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pfw_lint::{Linter, Options};
 
-fn seed_2019() -> String {
-    let seed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/seeds/000_425c400918f7ad3e.txt"
-    );
-    let text = std::fs::read_to_string(seed).expect("the seed is beside the repository");
-    let start = text.find("<SyncML").expect("the example");
-    let end = text.find("</SyncML>").expect("its end") + "</SyncML>".len();
-    text[start..end].to_owned()
-}
-
 fn generated(commands: usize) -> String {
     generated_with(commands, "\n")
 }
@@ -53,7 +42,7 @@ fn bench(c: &mut Criterion) {
         "/tests/data/intune-profile.json"
     ))
     .expect("the Intune fixture");
-    let seed = seed_2019();
+    let seed = pfw_testdata::seed_example(pfw_testdata::SEED_2019);
     let large = generated(1000);
     // The most commands a message may hold (`Limits::max_commands`), with line breaks and on
     // one line: positions cost the same either way.

@@ -38,12 +38,5 @@ pub(crate) fn text_at<'s>(source: &'s str, d: &Diagnostic) -> &'s str {
 
 /// Microsoft's 2019 example message, cut from `<SyncML` to `</SyncML>` of seed 000.
 pub(crate) fn seed_2019() -> String {
-    let seed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/seeds/000_425c400918f7ad3e.txt"
-    );
-    let text = std::fs::read_to_string(seed).expect("the seed is beside the repository");
-    let start = text.find("<SyncML").expect("the seed has the example");
-    let end = text.find("</SyncML>").expect("the example ends") + "</SyncML>".len();
-    text[start..end].to_owned()
+    pfw_testdata::seed_example(pfw_testdata::SEED_2019)
 }
