@@ -76,20 +76,9 @@ fn enroll_with(device: &TestDevice, server: &TestServer, extra: &[&str]) -> Run 
     let key = device.dir().join("device.key");
     std::fs::copy(key_file(), &key).unwrap();
     let base_url = server.base_url();
-    let mut args = vec![
-        "enroll",
-        "--server",
-        &base_url,
-        "--user",
-        USER,
-        "--password-stdin",
-        "--ca-cert",
-        ca.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--timeout",
-        "10",
-    ];
+    let mut args = vec!["enroll"];
+    args.extend(login(&base_url, ca.to_str().unwrap()));
+    args.extend(["--key", key.to_str().unwrap()]);
     args.extend_from_slice(extra);
     let run = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(run.code, Some(0), "enroll: {run:?}");
@@ -337,28 +326,12 @@ fn a_small_fleet() {
     }
     let ca = ca_file(dir.path(), &server);
     let device = TestDevice::new();
-    let run = device.run_with_stdin(
-        &[
-            "fleet",
-            "--server",
-            &server.base_url(),
-            "--devices",
-            "3",
-            "--concurrency",
-            "2",
-            "--user",
-            USER,
-            "--password-stdin",
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--key-cache",
-            keys.to_str().unwrap(),
-            "--timeout",
-            "10",
-            "--json",
-        ],
-        PASSWORD,
-    );
+    let base_url = server.base_url();
+    let mut args = vec!["fleet"];
+    args.extend(login(&base_url, ca.to_str().unwrap()));
+    args.extend(["--devices", "3", "--concurrency", "2"]);
+    args.extend(["--key-cache", keys.to_str().unwrap(), "--json"]);
+    let run = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(run.code, Some(0), "{run:?}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["synced"], 3);
@@ -466,14 +439,19 @@ fn ca_file(dir: &Path, server: &TestServer) -> PathBuf {
 }
 
 fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str> {
-    vec![
-        "fleet",
+    let mut args = vec!["fleet"];
+    args.extend(login(server, ca));
+    args.extend(["--devices", devices, "--concurrency", "2"]);
+    args.extend(["--key-pool", "1", "--json"]);
+    args
+}
+
+/// The options every command that talks to the test server takes: its URL, the test user
+/// (its password on standard input), its CA certificate, a 10 s timeout.
+fn login<'a>(server: &'a str, ca: &'a str) -> [&'a str; 9] {
+    [
         "--server",
         server,
-        "--devices",
-        devices,
-        "--concurrency",
-        "2",
         "--user",
         USER,
         "--password-stdin",
@@ -481,9 +459,6 @@ fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str
         ca,
         "--timeout",
         "10",
-        "--key-pool",
-        "1",
-        "--json",
     ]
 }
 
