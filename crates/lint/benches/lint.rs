@@ -15,19 +15,23 @@ fn generated(commands: usize) -> String {
 /// `commands` Adds over 100 tenants, each followed by `separator` (servers send SyncML on
 /// one line: `""`).
 fn generated_with(commands: usize, separator: &str) -> String {
+    let leaves = [
+        ("MinimumPINLength", "6"),
+        ("MaximumPINLength", "12"),
+        ("History", "5"),
+        ("Expiration", "90"),
+        ("Digits", "1"),
+    ];
     let mut body = String::new();
     for i in 0..commands {
         let tenant = format!("{:08x}-8d4e-4b6a-9c21-7e5f0a9d4c83", i % 100);
-        body.push_str(&format!(
-            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>{}</Data></Item></Add>{separator}",
-            i + 1,
-            ["MinimumPINLength", "MaximumPINLength", "History", "Expiration", "Digits"][i % 5],
-            [6, 12, 5, 90, 1][i % 5],
-        ));
+        let (leaf, data) = leaves[i % 5];
+        let uri =
+            format!("./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{leaf}");
+        body.push_str(&pfw_testdata::item_command("Add", i + 1, &uri, "int", data));
+        body.push_str(separator);
     }
-    format!(
-        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>{separator}{body}<Final/></SyncBody></SyncML>"
-    )
+    pfw_testdata::message(&format!("{separator}{body}"))
 }
 
 fn bench(c: &mut Criterion) {

@@ -6,6 +6,8 @@
 //! - [`tokenize`]: quick-xml with its default configuration reading every event of a
 //!   message, the floor the SyncML benches measure against; with the `criterion` feature,
 //!   [`seed_2019_group`], the benches' group over the 2019 example that starts with it;
+//! - [`message`] and [`item_command`]: SyncML messages of the local form the seed examples
+//!   have (no SyncHdr), built from their commands;
 //! - [`pol`]: a Registry.pol (PReg) file, as `samples/gpo/make_pol.py` builds one.
 //!
 //! Not published: a dev-dependency only.
@@ -59,6 +61,20 @@ pub fn seed_example(file: &str) -> String {
         .map(|i| start + i + "</SyncML>".len())
         .expect("the example is closed");
     page[start..end].to_owned()
+}
+
+/// A final SyncML 1.2 message without a SyncHdr (the local form of the seed examples)
+/// around `body`, its commands.
+pub fn message(body: &str) -> String {
+    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}<Final/></SyncBody></SyncML>"#)
+}
+
+/// A `verb` command (`Add`, `Replace`, …) with CmdID `cmd_id` and one Item: `data` in
+/// `format` at `uri`.
+pub fn item_command(verb: &str, cmd_id: usize, uri: &str, format: &str, data: &str) -> String {
+    format!(
+        r#"<{verb}><CmdID>{cmd_id}</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Meta><Format xmlns="syncml:metinf">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>"#
+    )
 }
 
 /// Reads every XML event of `bytes` into the reused `buf` with quick-xml's default

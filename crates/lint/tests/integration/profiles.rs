@@ -245,15 +245,14 @@ fn message(commands: &[(&str, &str, &str, &str, bool)]) -> String {
             body.push_str("</Atomic>\n");
         }
         in_atomic = *atomic;
-        body.push_str(&format!(
-            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{uri}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
-            i + 1
-        ));
+        let uri = format!("./Device/Vendor/MSFT/PassportForWork/{uri}");
+        body.push_str(&pfw_testdata::item_command(verb, i + 1, &uri, format, data));
+        body.push('\n');
     }
     if in_atomic {
         body.push_str("</Atomic>\n");
     }
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+    pfw_testdata::message(&format!("\n{body}"))
 }
 
 const T1: &str = "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
@@ -420,9 +419,7 @@ fn many_tenants_give_bounded_messages() {
             )
         })
         .collect();
-    let message = format!(
-        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{adds}<Final/></SyncBody></SyncML>"
-    );
+    let message = pfw_testdata::message(&format!("\n{adds}"));
     let report = lint("m.xml", message.as_bytes(), Options::default());
     let several: Vec<_> = report
         .diagnostics
@@ -449,12 +446,11 @@ fn five_problems(verb: &str) -> String {
     ];
     let mut body = String::new();
     for (i, (node, format, data)) in rows.iter().enumerate() {
-        body.push_str(&format!(
-            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>{t}/{node}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
-            i + 1
-        ));
+        let uri = format!("{t}/{node}");
+        body.push_str(&pfw_testdata::item_command(verb, i + 1, &uri, format, data));
+        body.push('\n');
     }
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+    pfw_testdata::message(&format!("\n{body}"))
 }
 
 #[test]

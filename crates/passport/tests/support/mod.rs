@@ -69,7 +69,7 @@ impl Device {
 
 /// A message with no SyncHdr (the local form of the seed examples) around `commands`.
 pub fn message(commands: &str) -> String {
-    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{commands}<Final/></SyncBody></SyncML>"#)
+    pfw_testdata::message(commands)
 }
 
 /// An item command (`Add`, `Replace`, `Get`, `Delete`, `Exec`, `Copy`) on one URI.
