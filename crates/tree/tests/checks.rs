@@ -51,24 +51,17 @@ fn registry() -> Registry {
 
 /// The tree's share of the one table of limits, at its defaults.
 const LIMITS: TreeLimits = {
-    let Limits {
-        max_uri_bytes,
-        max_segment_bytes,
-        max_value_bytes,
-        max_nodes_per_tree,
-        max_response_bytes,
-        max_nodes_visited,
-        ..
-    } = Limits::DEFAULT;
+    let table = Limits::DEFAULT;
+    let uri = UriLimits {
+        max_uri_bytes: table.max_uri_bytes,
+        max_segment_bytes: table.max_segment_bytes,
+    };
     TreeLimits {
-        uri: UriLimits {
-            max_uri_bytes,
-            max_segment_bytes,
-        },
-        max_value_bytes,
-        max_nodes_per_tree,
-        max_response_bytes,
-        max_nodes_visited,
+        uri,
+        max_value_bytes: table.max_value_bytes,
+        max_nodes_per_tree: table.max_nodes_per_tree,
+        max_response_bytes: table.max_response_bytes,
+        max_nodes_visited: table.max_nodes_visited,
     }
 };
 
