@@ -446,6 +446,16 @@ fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str
     args
 }
 
+/// `pfw` with `args` (the password on standard input) as the pod of the Indexed Job with
+/// completion index `index` runs it.
+fn in_pod(device: &TestDevice, index: usize, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = device.cmd();
+    cmd.env("JOB_COMPLETION_INDEX", index.to_string())
+        .args(args)
+        .write_stdin(PASSWORD);
+    cmd
+}
+
 /// The options every command that talks to the test server takes: its URL, the test user
 /// (its password on standard input), its CA certificate, a 10 s timeout.
 fn login<'a>(server: &'a str, ca: &'a str) -> [&'a str; 9] {
@@ -477,16 +487,8 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
         let before = mdm.sessions().len();
         let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
         args.extend(["--seed", "4", "--shard-from-env", &shard_count]);
-        let run = Run::from(
-            device
-                .cmd()
-                .env("JOB_COMPLETION_INDEX", k.to_string())
-                .args(&args)
-                .write_stdin(PASSWORD)
-                .timeout(Duration::from_secs(120))
-                .output()
-                .unwrap(),
-        );
+        let mut pod = in_pod(&device, k, &args);
+        let run = Run::from(pod.timeout(Duration::from_secs(120)).output().unwrap());
         assert_eq!(run.code, Some(0), "{run:?}");
         let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(
@@ -528,15 +530,7 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
     assert_contains(&run.stderr, "given twice");
     let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
     args.extend(["--shard-from-env", &shard_count]);
-    let run = Run::from(
-        device
-            .cmd()
-            .env("JOB_COMPLETION_INDEX", shards.to_string())
-            .args(&args)
-            .write_stdin(PASSWORD)
-            .output()
-            .unwrap(),
-    );
+    let run = Run::from(in_pod(&device, shards, &args).output().unwrap());
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_contains(&run.stderr, "JOB_COMPLETION_INDEX must be set to 0");
 }
