@@ -4,7 +4,7 @@
 use pfw_lint::{Code, Linter, Options, Severity};
 use pfw_passport::policy::keys;
 
-use crate::util::{explain, fixture, lint, seed_2019, text_at};
+use crate::util::{code_lines, explain, fixture, lint, seed_2019, text_at};
 
 #[test]
 fn the_2019_example_yields_exactly_these_diagnostics() {
@@ -139,11 +139,7 @@ fn a_graph_collection_and_user_scope_settings_are_read() {
         {"@odata.type": "#microsoft.graph.omaSettingInteger", "omaUri": "./User/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/PINComplexity/MaximumPINLength", "value": 8}
       ]}]}"##;
     let report = lint("c.json", json.as_bytes(), Options::default());
-    let codes: Vec<(Code, u32)> = report
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.line))
-        .collect();
+    let codes = code_lines(&report);
     // An Intune setting creates the node: no 418 note, no Replace-of-missing warning; the
     // user's minimum above the user's maximum falls back.
     assert_eq!(codes, [(Code::MinAboveMax, 3)], "{:#?}", report.diagnostics);
@@ -384,11 +380,7 @@ fn a_delete_undoes_what_the_rules_over_several_values_see() {
 <Final/></SyncBody></SyncML>"#
     );
     let report = lint("d.xml", message.as_bytes(), Options::default());
-    let got: Vec<(Code, u32)> = report
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.line))
-        .collect();
+    let got = code_lines(&report);
     assert_eq!(
         got,
         [(Code::AddOnlyOnce, 2), (Code::DuplicateNode, 4)],

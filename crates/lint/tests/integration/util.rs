@@ -1,6 +1,7 @@
-//! Helpers: the fixtures' directory, a linter, and the text at a diagnostic's place.
+//! What the test modules share: the fixtures' directory, a linter, the diagnostics' codes and
+//! places, and the text at a diagnostic's place.
 
-use pfw_lint::{Diagnostic, ExplainError, Explanation, FileReport, Linter, Options};
+use pfw_lint::{Code, Diagnostic, ExplainError, Explanation, FileReport, Linter, Options};
 
 /// A fixture's bytes.
 pub(crate) fn fixture(name: &str) -> Vec<u8> {
@@ -14,6 +15,24 @@ pub(crate) fn lint(name: &str, bytes: &[u8], options: Options) -> FileReport {
         .expect("pfw's own DDF loads")
         .lint(name, bytes)
         .expect("the in-memory device does not fail")
+}
+
+/// Each diagnostic of `report` as its code and line, in order.
+pub(crate) fn code_lines(report: &FileReport) -> Vec<(Code, u32)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect()
+}
+
+/// Each diagnostic of `report` as its code, line and column, in order.
+pub(crate) fn code_positions(report: &FileReport) -> Vec<(Code, u32, u32)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.line, d.column))
+        .collect()
 }
 
 /// Explains `bytes` as `name` with pfw's own DDF and the default options.
