@@ -12,6 +12,12 @@ pub(crate) fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Reads the sample `path` (below `../shared/reference/samples/`) as a file named `name`.
+#[track_caller]
+pub(crate) fn read_sample(name: &str, path: &str) -> Source {
+    must_read(name, &sample(path))
+}
+
 /// Reads a file that must read.
 #[track_caller]
 pub(crate) fn must_read(name: &str, bytes: &[u8]) -> Source {
