@@ -37,6 +37,19 @@ pub(crate) fn shared(relative: &str) -> PathBuf {
     pfw_testdata::shared(relative)
 }
 
+/// The commands that only read the device (README "State"): none of them writes to a state
+/// or creates one.
+pub(crate) const READING_COMMANDS: [&[&str]; 8] = [
+    &["get", "./DevInfo/DevId"],
+    &["get", "./Vendor/MSFT/DMClient"],
+    &["get", DEVICE_ROOT],
+    &["tree"],
+    &["tree", "--json"],
+    &["policy"],
+    &["device", "show"],
+    &["pin", "status", "--user", "alice"],
+];
+
 /// The URI of a tenant policy in the device's tree (`key` below `Policies/`).
 pub(crate) fn device_policy(tenant: &str, key: &str) -> String {
     format!("{DEVICE_ROOT}/{tenant}/Policies/{key}")
