@@ -4,7 +4,7 @@
 use pfw_lint::{Code, Linter, Options, Severity};
 use pfw_passport::policy::keys;
 
-use crate::util::{code_lines, explain, fixture, lint, seed_2019, text_at};
+use crate::util::{code_lines, explain, fixture, lint, refusal, seed_2019, text_at};
 
 #[test]
 fn the_2019_example_yields_exactly_these_diagnostics() {
@@ -169,15 +169,7 @@ fn explain_says_what_each_setting_does_and_the_policy_that_results() {
         Some("A PIN must be changed every 70 days.")
     );
     let misspelled = by_uri("FacialFeatureUseEnhancedAntiSpoofing");
-    assert!(
-        misspelled
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap()
-            .starts_with("pfw answers 404")
-    );
+    assert!(refusal(misspelled).unwrap().starts_with("pfw answers 404"));
     // The policy in force: the example's own values, for its only tenant.
     assert_eq!(e.policies.len(), 1);
     assert_eq!(
@@ -198,15 +190,7 @@ fn explain_runs_intune_settings_and_reports_refusals() {
         Some("Use Windows Hello for Business")
     );
     assert!(e.settings[0].refused.is_none());
-    assert!(
-        e.settings[1]
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap()
-            .contains("400")
-    );
+    assert!(refusal(&e.settings[1]).unwrap().contains("400"));
     assert_eq!(
         e.policies[0].bool_of(keys::USE_PASSPORT_FOR_WORK),
         Some(true)
@@ -331,12 +315,8 @@ fn explain_describes_only_what_is_in_force() {
     assert_eq!(e.settings.len(), 7);
     let expiration = &e.settings[0];
     assert!(
-        expiration
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap_or("")
+        refusal(expiration)
+            .unwrap_or_default()
             .starts_with("pfw answers 400")
     );
     assert_eq!(expiration.meaning, None);
@@ -355,12 +335,8 @@ fn explain_describes_only_what_is_in_force() {
     );
     let rolled_back = &e.settings[5];
     assert!(
-        rolled_back
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap_or("")
+        refusal(rolled_back)
+            .unwrap_or_default()
             .starts_with("pfw answers 216"),
         "{rolled_back:#?}"
     );

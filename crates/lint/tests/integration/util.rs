@@ -1,7 +1,9 @@
 //! What the test modules share: the fixtures' directory, a linter, the diagnostics' codes and
 //! places, and the text at a diagnostic's place.
 
-use pfw_lint::{Code, Diagnostic, ExplainError, Explanation, FileReport, Linter, Options};
+use pfw_lint::{
+    Code, Diagnostic, ExplainError, ExplainedSetting, Explanation, FileReport, Linter, Options,
+};
 
 /// A fixture's bytes.
 pub(crate) fn fixture(name: &str) -> Vec<u8> {
@@ -40,6 +42,11 @@ pub(crate) fn explain(name: &str, bytes: &[u8]) -> Result<Explanation, ExplainEr
     Linter::with_pfw_ddf(Options::default())
         .expect("pfw's own DDF loads")
         .explain(name, bytes)
+}
+
+/// Why pfw refused an explained setting, as printed (none when it was not refused).
+pub(crate) fn refusal(setting: &ExplainedSetting) -> Option<String> {
+    setting.refused.as_ref().map(ToString::to_string)
 }
 
 /// The text of `source` from a diagnostic's line and column on (to the end of the line).
