@@ -8,7 +8,8 @@
 //!   [`seed_2019_group`], the benches' group over the 2019 example that starts with it;
 //! - [`message`] and [`item_command`]: SyncML messages of the local form the seed examples
 //!   have (no SyncHdr), built from their commands;
-//! - [`pol`]: a Registry.pol (PReg) file, as `samples/gpo/make_pol.py` builds one.
+//! - [`pol`]: a Registry.pol (PReg) file, as `samples/gpo/make_pol.py` builds one;
+//!   [`utf16`]: text in UTF-16LE with a byte-order mark, as regedit and Graph exports write it.
 //!
 //! Not published: a dev-dependency only.
 //!
@@ -17,6 +18,7 @@
 //! assert!(message.starts_with("<SyncML") && message.ends_with("</SyncML>"));
 //! pfw_testdata::tokenize(message.as_bytes(), &mut Vec::new());
 //! assert!(pfw_testdata::pol(&[]).starts_with(b"PReg"));
+//! assert_eq!(pfw_testdata::utf16("A"), [0xFF, 0xFE, b'A', 0]);
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -113,6 +115,13 @@ pub fn seed_2019_group<'c>(
     group
 }
 
+/// `text` in UTF-16LE with a byte-order mark, as regedit and Graph exports write it.
+pub fn utf16(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(utf16_le(text));
+    out
+}
+
 /// A Registry.pol (PReg) file of `entries`, each a key, a value name, a registry type and
 /// its data, as `samples/gpo/make_pol.py` builds one.
 ///
@@ -124,14 +133,19 @@ pub fn pol(entries: &[(&str, &str, u32, Vec<u8>)]) -> Vec<u8> {
     for (key, value, kind, data) in entries {
         let size = u32::try_from(data.len()).expect("PReg data under 4 GiB");
         for text in ["[", key, "\0;", value, "\0;"] {
-            out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            out.extend(utf16_le(text));
         }
         for field in [kind.to_le_bytes(), size.to_le_bytes()] {
             out.extend(field);
-            out.extend(";".encode_utf16().flat_map(u16::to_le_bytes));
+            out.extend(utf16_le(";"));
         }
         out.extend(data);
-        out.extend("]".encode_utf16().flat_map(u16::to_le_bytes));
+        out.extend(utf16_le("]"));
     }
     out
+}
+
+/// `text`'s UTF-16LE bytes, without a byte-order mark.
+fn utf16_le(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.encode_utf16().flat_map(u16::to_le_bytes)
 }

@@ -57,9 +57,7 @@ pub(crate) fn oma(settings: &[(&str, &str, &str)]) -> Vec<u8> {
 
 /// UTF-16LE with a byte-order mark, as regedit and Graph exports write.
 pub(crate) fn utf16(text: &str) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xFE];
-    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    out
+    pfw_testdata::utf16(text)
 }
 
 /// A PReg file, as `samples/gpo/make_pol.py` builds one.
