@@ -181,9 +181,9 @@ fn a_profile_on_one_line_gets_the_same_diagnostics_at_the_same_text() {
 fn an_alert_pfw_does_not_understand_is_unsupported_and_a_known_one_is_not() {
     // DESIGN other rules: an Alert gets a Status, 200, or 406 if not understood.
     let message = |code: &str| {
-        format!(
-            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n<Alert><CmdID>1</CmdID><Data>{code}</Data></Alert>\n<Final/></SyncBody></SyncML>"
-        )
+        pfw_testdata::message(&format!(
+            "\n<Alert><CmdID>1</CmdID><Data>{code}</Data></Alert>\n"
+        ))
     };
     let codes =
         |code: &str| code_positions(&lint("a.xml", message(code).as_bytes(), Options::default()));
