@@ -5,7 +5,7 @@
 //!   ([`SEED_2019`], [`SEED_CURRENT`]), cut from `<SyncML` to `</SyncML>`;
 //! - [`tokenize`]: quick-xml with its default configuration reading every event of a
 //!   message, the floor the SyncML benches measure against; with the `criterion` feature,
-//!   [`seed_2019_group`], the benches' group over the 2019 example that starts with it;
+//!   `seed_2019_group`, the benches' group over the 2019 example that starts with it;
 //! - [`message`] and [`item_command`]: SyncML messages of the local form the seed examples
 //!   have (no SyncHdr), built from their commands;
 //! - [`pol`]: a Registry.pol (PReg) file, as `samples/gpo/make_pol.py` builds one;
