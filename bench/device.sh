@@ -24,13 +24,7 @@ hyperfine -N --warmup 10 --runs "$runs" --export-json "$work/device.json" \
     "$base --state $work/s-b.db apply $profile" \
     --prepare "bash $work/reset-n.sh" -n "whole device: pfw apply windows-hello-profile.xml" \
     "$new --state $work/s-n.db apply $profile"
-python3 - "$work/device.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-for key in ("mean", "median", "min"):
-    b, n = r[0][key], r[1][key]
-    print(f"{key:>6}: main {b*1e3:.2f} ms, whole device {n*1e3:.2f} ms, ratio {n/b:.3f} (target <= 1.25)")
-PY
+python3 "$repo/bench/ratios.py" "$work/device.json" main "whole device" 1/0 3 1.25
 rss() {
     local runs=()
     for _ in 1 2 3 4 5; do

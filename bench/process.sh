@@ -18,10 +18,4 @@ hyperfine -N -i --warmup 10 --runs "$runs" --export-json "$work/process.json" \
     "$pfw --state $work/s.db apply $seed" \
     --prepare "$reset" -n "sqlite3: one row, one commit" \
     "sqlite3 $work/s.db 'PRAGMA synchronous=FULL; BEGIN IMMEDIATE; INSERT OR REPLACE INTO properties (name, value) VALUES (\"bench\", \"1\"); COMMIT;'"
-python3 - "$work/process.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-for key in ("mean", "median", "min"):
-    pfw, floor = r[0][key], r[1][key]
-    print(f"{key:>6}: pfw apply {pfw*1e3:.2f} ms, sqlite3 {floor*1e3:.2f} ms, ratio {pfw/floor:.2f} (target <= 2)")
-PY
+python3 "$repo/bench/ratios.py" "$work/process.json" "pfw apply" sqlite3 0/1 2 2

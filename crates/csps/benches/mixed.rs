@@ -21,12 +21,9 @@ use pfw_tree::MemoryStore;
 fn message(commands: &[(String, &str, &str)]) -> String {
     let mut body = String::new();
     for (i, (uri, format, data)) in commands.iter().enumerate() {
-        body.push_str(&format!(
-            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></Add>",
-            i + 2
-        ));
+        body.push_str(&pfw_testdata::item_command("Add", i + 2, uri, format, data));
     }
-    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}<Final/></SyncBody></SyncML>"#)
+    pfw_testdata::message(&body)
 }
 
 fn passport_100() -> String {

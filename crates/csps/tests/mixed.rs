@@ -63,7 +63,7 @@ fn message(commands: &[Cmd]) -> String {
             i + 2
         ));
     }
-    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}<Final/></SyncBody></SyncML>"#)
+    pfw_testdata::message(&body)
 }
 
 /// Applies `commands` on `store` (for `user`), returns the statuses and the Results' data.

@@ -19,44 +19,19 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use quick_xml::Reader;
-use quick_xml::events::Event;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 use pfw_engine::{Engine, Options};
 use pfw_passport::schema::PassportCsp;
 use pfw_syncml::{Limits, StatusCode};
 use pfw_tree::{MemoryStore, Registry, SqliteStore};
 
-const SEED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/seeds/000_425c400918f7ad3e.txt"
-);
-
 fn apply_group(c: &mut Criterion) {
-    let message = seed_message();
+    let message = pfw_testdata::seed_example(pfw_testdata::SEED_2019);
     let bytes = message.as_bytes();
     let engine = engine();
 
-    let mut group = c.benchmark_group("seed_2019");
-    group.throughput(Throughput::Bytes(bytes.len() as u64));
-
-    let mut buf = Vec::new();
-    group.bench_function("tokenize_baseline", |b| {
-        b.iter(|| {
-            let mut reader = Reader::from_reader(black_box(bytes));
-            loop {
-                buf.clear();
-                match reader.read_event_into(&mut buf) {
-                    Ok(Event::Eof) => break,
-                    Ok(event) => {
-                        black_box(event);
-                    }
-                    Err(e) => panic!("the seed tokenizes: {e}"),
-                }
-            }
-        });
-    });
+    let mut group = pfw_testdata::seed_2019_group(c, bytes, "tokenize_baseline");
 
     group.bench_function("apply_memory", |b| {
         b.iter_batched(
@@ -136,17 +111,6 @@ fn apply_group(c: &mut Criterion) {
 fn engine() -> Engine {
     let csp = PassportCsp::new().expect("pfw's DDF loads");
     Engine::new(Registry::new().with(Arc::new(csp)), Limits::DEFAULT)
-}
-
-/// The example message of seed 000, from `<SyncML` to `</SyncML>`.
-fn seed_message() -> String {
-    let page = std::fs::read_to_string(SEED).expect("the seed page is readable");
-    let start = page.find("<SyncML").expect("the page has a SyncML example");
-    let end = page[start..]
-        .find("</SyncML>")
-        .expect("the example is closed")
-        + start;
-    page[start..end + "</SyncML>".len()].to_owned()
 }
 
 /// The seed with every Add turned into a Replace; with `changed`, every value changed to

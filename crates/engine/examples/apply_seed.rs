@@ -14,22 +14,11 @@ use pfw_passport::schema::PassportCsp;
 use pfw_syncml::{Limits, SyncMl};
 use pfw_tree::{MemoryStore, Registry, SqliteStore};
 
-const SEED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/seeds/000_425c400918f7ad3e.txt"
-);
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let what = args.next().unwrap_or_else(|| "memory".to_owned());
-    let page = std::fs::read_to_string(SEED).expect("the seed page is readable");
-    let start = page.find("<SyncML").expect("the page has a SyncML example");
-    let end = page[start..]
-        .find("</SyncML>")
-        .expect("the example is closed")
-        + start;
-    let message = &page[start..end + "</SyncML>".len()];
+    let message = &pfw_testdata::seed_example(pfw_testdata::SEED_2019);
     let csp = PassportCsp::new().expect("pfw's DDF loads");
     let engine = Engine::new(Registry::new().with(Arc::new(csp)), Limits::DEFAULT);
     match what.as_str() {
@@ -43,17 +32,7 @@ fn main() {
             // The floor: quick-xml reading every event into one reused buffer.
             let mut buf = Vec::new();
             for _ in 0..count {
-                let mut reader = quick_xml::Reader::from_reader(message.as_bytes());
-                loop {
-                    buf.clear();
-                    match reader.read_event_into(&mut buf) {
-                        Ok(quick_xml::events::Event::Eof) => break,
-                        Ok(event) => {
-                            std::hint::black_box(event);
-                        }
-                        Err(e) => panic!("the seed tokenizes: {e}"),
-                    }
-                }
+                pfw_testdata::tokenize(message.as_bytes(), &mut buf);
             }
         }
         "decode" => {

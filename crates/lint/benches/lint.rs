@@ -8,17 +8,6 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use pfw_lint::{Linter, Options};
 
-fn seed_2019() -> String {
-    let seed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/seeds/000_425c400918f7ad3e.txt"
-    );
-    let text = std::fs::read_to_string(seed).expect("the seed is beside the repository");
-    let start = text.find("<SyncML").expect("the example");
-    let end = text.find("</SyncML>").expect("its end") + "</SyncML>".len();
-    text[start..end].to_owned()
-}
-
 fn generated(commands: usize) -> String {
     generated_with(commands, "\n")
 }
@@ -26,19 +15,23 @@ fn generated(commands: usize) -> String {
 /// `commands` Adds over 100 tenants, each followed by `separator` (servers send SyncML on
 /// one line: `""`).
 fn generated_with(commands: usize, separator: &str) -> String {
+    let leaves = [
+        ("MinimumPINLength", "6"),
+        ("MaximumPINLength", "12"),
+        ("History", "5"),
+        ("Expiration", "90"),
+        ("Digits", "1"),
+    ];
     let mut body = String::new();
     for i in 0..commands {
         let tenant = format!("{:08x}-8d4e-4b6a-9c21-7e5f0a9d4c83", i % 100);
-        body.push_str(&format!(
-            "<Add><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>{}</Data></Item></Add>{separator}",
-            i + 1,
-            ["MinimumPINLength", "MaximumPINLength", "History", "Expiration", "Digits"][i % 5],
-            [6, 12, 5, 90, 1][i % 5],
-        ));
+        let (leaf, data) = leaves[i % 5];
+        let uri =
+            format!("./Device/Vendor/MSFT/PassportForWork/{tenant}/Policies/PINComplexity/{leaf}");
+        body.push_str(&pfw_testdata::item_command("Add", i + 1, &uri, "int", data));
+        body.push_str(separator);
     }
-    format!(
-        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>{separator}{body}<Final/></SyncBody></SyncML>"
-    )
+    pfw_testdata::message(&format!("{separator}{body}"))
 }
 
 fn bench(c: &mut Criterion) {
@@ -53,7 +46,7 @@ fn bench(c: &mut Criterion) {
         "/tests/data/intune-profile.json"
     ))
     .expect("the Intune fixture");
-    let seed = seed_2019();
+    let seed = pfw_testdata::seed_example(pfw_testdata::SEED_2019);
     let large = generated(1000);
     // The most commands a message may hold (`Limits::max_commands`), with line breaks and on
     // one line: positions cost the same either way.

@@ -4,19 +4,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pfw_passport::pin::{CharRule, HashParams, PhcHash, PinPolicy, check};
+use pfw_passport::pin::{HashParams, PhcHash, check};
+
+#[path = "../tests/integration/example.rs"]
+mod example;
 
 fn checks(c: &mut Criterion) {
-    let policy = PinPolicy {
-        min_length: 8,
-        max_length: 16,
-        uppercase: CharRule::Allowed,
-        lowercase: CharRule::Required,
-        digits: CharRule::Required,
-        special: CharRule::NotAllowed,
-        history: 20,
-        expiration_days: 70,
-    };
+    let policy = example::example_2019();
     let pins = [
         "abcD1234",
         "AB1!",

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use pfw_ddf::{Schema, UriLimits, Verb};
+use pfw_syncml::Limits;
 use pfw_tree::{
     Command, Device, Effect, MemoryStore, Registry, SchemaCsp, Tree, TreeError, TreeLimits,
 };
@@ -48,15 +49,20 @@ fn registry() -> Registry {
         .with(load("Info", info))
 }
 
-const LIMITS: TreeLimits = TreeLimits {
-    uri: UriLimits {
-        max_uri_bytes: 1024,
-        max_segment_bytes: 255,
-    },
-    max_value_bytes: 64 * 1024,
-    max_nodes_per_tree: 10_000,
-    max_response_bytes: 4 * 1024 * 1024,
-    max_nodes_visited: 100_000,
+/// The tree's share of the one table of limits, at its defaults.
+const LIMITS: TreeLimits = {
+    let table = Limits::DEFAULT;
+    let uri = UriLimits {
+        max_uri_bytes: table.max_uri_bytes,
+        max_segment_bytes: table.max_segment_bytes,
+    };
+    TreeLimits {
+        uri,
+        max_value_bytes: table.max_value_bytes,
+        max_nodes_per_tree: table.max_nodes_per_tree,
+        max_response_bytes: table.max_response_bytes,
+        max_nodes_visited: table.max_nodes_visited,
+    }
 };
 
 fn run(

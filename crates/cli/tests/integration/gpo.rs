@@ -77,7 +77,7 @@ fn user_group_policy_beats_everything_but_not_for_pin_complexity() {
             .build(),
         &[],
     );
-    let reg = device.file("user.reg", crate_utf16(USER_REG));
+    let reg = device.file("user.reg", pfw_testdata::utf16(USER_REG));
     let reg = reg.to_str().expect("utf-8 path");
     // HKEY_CURRENT_USER values need the user they belong to: refused, nothing stored.
     let run = device.run(&["gpo", "apply", reg]);
@@ -155,12 +155,6 @@ fn damaged_or_foreign_files_change_nothing() {
     }
     let policy = device.policy(&[]);
     assert_eq!(setting(&policy, MIN)["source"], "default");
-}
-
-fn crate_utf16(text: &str) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xFE];
-    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    out
 }
 
 /// The PIN rules follow the policy in force, Group Policy included: the DoD GPO's minimum

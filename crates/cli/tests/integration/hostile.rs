@@ -41,8 +41,7 @@ fn prepared() -> (TestDevice, Vec<pfw_tree::DumpRow>) {
 
 /// A message without SyncHdr around `body`.
 fn message(body: &str) -> Vec<u8> {
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>{body}<Final/></SyncBody></SyncML>")
-        .into_bytes()
+    pfw_testdata::message(body).into_bytes()
 }
 
 /// An Add of History (not in the prepared state) with `data` as its Data, raw bytes.

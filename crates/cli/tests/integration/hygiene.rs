@@ -7,7 +7,7 @@ use std::path::Path;
 
 use pfw_tree::SqliteStore;
 
-use crate::support::{DEVICE_ROOT, Msg, Run, TestDevice, assert_contains};
+use crate::support::{DEVICE_ROOT, Msg, READING_COMMANDS, Run, TestDevice, assert_contains};
 
 #[test]
 fn a_fresh_state_and_its_wal_are_private() {
@@ -161,15 +161,7 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn reading_commands_write_nothing_to_a_fresh_state() {
     let device = TestDevice::existing();
-    let reads: [&[&str]; 6] = [
-        &["get", "./DevInfo/DevId"],
-        &["get", "./Vendor/MSFT/DMClient"],
-        &["tree"],
-        &["policy"],
-        &["device", "show"],
-        &["pin", "status", "--user", "alice"],
-    ];
-    for args in reads {
+    for args in READING_COMMANDS {
         let run = device.run(args);
         assert_eq!(run.code, Some(0), "{args:?}: {run:?}");
     }

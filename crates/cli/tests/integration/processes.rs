@@ -1,7 +1,9 @@
 //! The state across processes: what one `pfw apply` wrote, the next `pfw get` and `pfw tree`
 //! read; a missing node is a negative answer with its reason; users have trees of their own.
 
-use crate::support::{DEVICE_ROOT, Msg, TENANT, TestDevice, codes, device_policy, user_policy};
+use crate::support::{
+    DEVICE_ROOT, Msg, READING_COMMANDS, TENANT, TestDevice, codes, device_policy, user_policy,
+};
 
 #[test]
 fn get_reads_what_another_process_applied() {
@@ -96,15 +98,7 @@ fn user_uri_without_a_user_is_405() {
 #[test]
 fn a_read_only_command_on_a_missing_state_says_so_and_creates_nothing() {
     let device = TestDevice::new();
-    let cases: &[&[&str]] = &[
-        &["get", DEVICE_ROOT],
-        &["tree"],
-        &["tree", "--json"],
-        &["policy"],
-        &["device", "show"],
-        &["pin", "status", "--user", "alice"],
-    ];
-    for args in cases {
+    for args in READING_COMMANDS {
         let run = device.run(args);
         assert_eq!(run.code, Some(3), "{args:?}: {run:?}");
         assert!(

@@ -76,20 +76,9 @@ fn enroll_with(device: &TestDevice, server: &TestServer, extra: &[&str]) -> Run 
     let key = device.dir().join("device.key");
     std::fs::copy(key_file(), &key).unwrap();
     let base_url = server.base_url();
-    let mut args = vec![
-        "enroll",
-        "--server",
-        &base_url,
-        "--user",
-        USER,
-        "--password-stdin",
-        "--ca-cert",
-        ca.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--timeout",
-        "10",
-    ];
+    let mut args = vec!["enroll"];
+    args.extend(login(&base_url, ca.to_str().unwrap()));
+    args.extend(["--key", key.to_str().unwrap()]);
     args.extend_from_slice(extra);
     let run = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(run.code, Some(0), "enroll: {run:?}");
@@ -337,28 +326,12 @@ fn a_small_fleet() {
     }
     let ca = ca_file(dir.path(), &server);
     let device = TestDevice::new();
-    let run = device.run_with_stdin(
-        &[
-            "fleet",
-            "--server",
-            &server.base_url(),
-            "--devices",
-            "3",
-            "--concurrency",
-            "2",
-            "--user",
-            USER,
-            "--password-stdin",
-            "--ca-cert",
-            ca.to_str().unwrap(),
-            "--key-cache",
-            keys.to_str().unwrap(),
-            "--timeout",
-            "10",
-            "--json",
-        ],
-        PASSWORD,
-    );
+    let base_url = server.base_url();
+    let mut args = vec!["fleet"];
+    args.extend(login(&base_url, ca.to_str().unwrap()));
+    args.extend(["--devices", "3", "--concurrency", "2"]);
+    args.extend(["--key-cache", keys.to_str().unwrap(), "--json"]);
+    let run = device.run_with_stdin(&args, PASSWORD);
     assert_eq!(run.code, Some(0), "{run:?}");
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["synced"], 3);
@@ -466,14 +439,29 @@ fn ca_file(dir: &Path, server: &TestServer) -> PathBuf {
 }
 
 fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str> {
-    vec![
-        "fleet",
+    let mut args = vec!["fleet"];
+    args.extend(login(server, ca));
+    args.extend(["--devices", devices, "--concurrency", "2"]);
+    args.extend(["--key-pool", "1", "--json"]);
+    args
+}
+
+/// `pfw` with `args` (the password on standard input) as the pod of the Indexed Job with
+/// completion index `index` runs it.
+fn in_pod(device: &TestDevice, index: usize, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = device.cmd();
+    cmd.env("JOB_COMPLETION_INDEX", index.to_string())
+        .args(args)
+        .write_stdin(PASSWORD);
+    cmd
+}
+
+/// The options every command that talks to the test server takes: its URL, the test user
+/// (its password on standard input), its CA certificate, a 10 s timeout.
+fn login<'a>(server: &'a str, ca: &'a str) -> [&'a str; 9] {
+    [
         "--server",
         server,
-        "--devices",
-        devices,
-        "--concurrency",
-        "2",
         "--user",
         USER,
         "--password-stdin",
@@ -481,9 +469,6 @@ fn fleet_args<'a>(server: &'a str, ca: &'a str, devices: &'a str) -> Vec<&'a str
         ca,
         "--timeout",
         "10",
-        "--key-pool",
-        "1",
-        "--json",
     ]
 }
 
@@ -502,16 +487,8 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
         let before = mdm.sessions().len();
         let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
         args.extend(["--seed", "4", "--shard-from-env", &shard_count]);
-        let run = Run::from(
-            device
-                .cmd()
-                .env("JOB_COMPLETION_INDEX", k.to_string())
-                .args(&args)
-                .write_stdin(PASSWORD)
-                .timeout(Duration::from_secs(120))
-                .output()
-                .unwrap(),
-        );
+        let mut pod = in_pod(&device, k, &args);
+        let run = Run::from(pod.timeout(Duration::from_secs(120)).output().unwrap());
         assert_eq!(run.code, Some(0), "{run:?}");
         let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(
@@ -553,15 +530,7 @@ fn fleet_manifest_is_an_indexed_job_and_job_completion_index_selects_the_shard()
     assert_contains(&run.stderr, "given twice");
     let mut args = fleet_args(&url, ca.to_str().unwrap(), &devices);
     args.extend(["--shard-from-env", &shard_count]);
-    let run = Run::from(
-        device
-            .cmd()
-            .env("JOB_COMPLETION_INDEX", shards.to_string())
-            .args(&args)
-            .write_stdin(PASSWORD)
-            .output()
-            .unwrap(),
-    );
+    let run = Run::from(in_pod(&device, shards, &args).output().unwrap());
     assert_eq!(run.code, Some(2), "{run:?}");
     assert_contains(&run.stderr, "JOB_COMPLETION_INDEX must be set to 0");
 }

@@ -13,9 +13,9 @@ use pfw_tree::{DumpRow, SqliteStore};
 use tempfile::TempDir;
 
 /// The 2019 English CSP page (its example message has no SyncHdr).
-pub(crate) const SEED_2019: &str = "000_425c400918f7ad3e.txt";
+pub(crate) const SEED_2019: &str = pfw_testdata::SEED_2019;
 /// The current French CSP page (the same example plus one command).
-pub(crate) const SEED_CURRENT: &str = "003_3a2d62a5768bc99d.txt";
+pub(crate) const SEED_CURRENT: &str = pfw_testdata::SEED_CURRENT;
 
 /// The tenant most tests configure.
 pub(crate) const TENANT: &str = "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
@@ -29,23 +29,26 @@ pub(crate) const USER_ROOT: &str = "./User/Vendor/MSFT/PassportForWork";
 
 /// The example SyncML message of a seed page, cut from `<SyncML` to `</SyncML>`.
 pub(crate) fn seed_message(file: &str) -> String {
-    let path = shared(&format!("seeds/{file}"));
-    let page = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let start = page.find("<SyncML").expect("the page has a SyncML example");
-    let end = page[start..]
-        .find("</SyncML>")
-        .map(|i| start + i + "</SyncML>".len())
-        .expect("the example is closed");
-    page[start..end].to_owned()
+    pfw_testdata::seed_example(file)
 }
 
 /// A file of the shared specification beside the repository.
 pub(crate) fn shared(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(relative)
+    pfw_testdata::shared(relative)
 }
+
+/// The commands that only read the device (README "State"): none of them writes to a state
+/// or creates one.
+pub(crate) const READING_COMMANDS: [&[&str]; 8] = [
+    &["get", "./DevInfo/DevId"],
+    &["get", "./Vendor/MSFT/DMClient"],
+    &["get", DEVICE_ROOT],
+    &["tree"],
+    &["tree", "--json"],
+    &["policy"],
+    &["device", "show"],
+    &["pin", "status", "--user", "alice"],
+];
 
 /// The URI of a tenant policy in the device's tree (`key` below `Policies/`).
 pub(crate) fn device_policy(tenant: &str, key: &str) -> String {

@@ -4,7 +4,7 @@
 
 use pfw_lint::{Code, Linter, Options};
 
-use crate::util::{fixture, lint, text_at};
+use crate::util::{code_positions, fixture, lint, text_at};
 
 /// `(code, line, column, text at that place)`.
 type Expected = (Code, u32, u32, &'static str);
@@ -115,11 +115,7 @@ fn every_fixture_yields_exactly_its_diagnostics() {
             os_build: build.map(|b| b.parse().expect("a build")),
         };
         let report = lint(name, &fixture(name), options);
-        let got: Vec<(Code, u32, u32)> = report
-            .diagnostics
-            .iter()
-            .map(|d| (d.code, d.line, d.column))
-            .collect();
+        let got = code_positions(&report);
         let want: Vec<(Code, u32, u32)> = expected.iter().map(|e| (e.0, e.1, e.2)).collect();
         assert_eq!(got, want, "{name}: {:#?}", report.diagnostics);
         for (d, e) in report.diagnostics.iter().zip(expected.iter()) {
@@ -207,11 +203,7 @@ fn a_device_only_node_reads_as_a_tenant_name_in_user_scope() {
 <Add><CmdID>2</CmdID><Item><Target><LocURI>./User/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/UseCertificateForOnPremAuth</LocURI></Target><Data>true</Data></Item></Add>
 <Final/></SyncBody></SyncML>"#;
     let report = lint("user.xml", message, Options::default());
-    let got: Vec<(Code, u32, u32)> = report
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.line, d.column))
-        .collect();
+    let got = code_positions(&report);
     assert_eq!(
         got,
         [(Code::DeviceOnlyNode, 2, 44), (Code::DeviceOnlyNode, 3, 44)],

@@ -3,7 +3,7 @@
 
 use pfw_lint::{Code, FileKind, Options};
 
-use crate::util::{fixture, lint};
+use crate::util::{code_positions, fixture, lint};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
@@ -181,17 +181,12 @@ fn a_profile_on_one_line_gets_the_same_diagnostics_at_the_same_text() {
 fn an_alert_pfw_does_not_understand_is_unsupported_and_a_known_one_is_not() {
     // DESIGN other rules: an Alert gets a Status, 200, or 406 if not understood.
     let message = |code: &str| {
-        format!(
-            "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n<Alert><CmdID>1</CmdID><Data>{code}</Data></Alert>\n<Final/></SyncBody></SyncML>"
-        )
+        pfw_testdata::message(&format!(
+            "\n<Alert><CmdID>1</CmdID><Data>{code}</Data></Alert>\n"
+        ))
     };
-    let codes = |code: &str| -> Vec<(Code, u32, u32)> {
-        lint("a.xml", message(code).as_bytes(), Options::default())
-            .diagnostics
-            .iter()
-            .map(|d| (d.code, d.line, d.column))
-            .collect()
-    };
+    let codes =
+        |code: &str| code_positions(&lint("a.xml", message(code).as_bytes(), Options::default()));
     assert_eq!(codes("9999"), [(Code::Unsupported, 2, 1)]);
     assert_eq!(codes("1201"), []);
 }

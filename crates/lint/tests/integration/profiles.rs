@@ -4,7 +4,7 @@
 use pfw_lint::{Code, Linter, Options, Severity};
 use pfw_passport::policy::keys;
 
-use crate::util::{explain, fixture, lint, seed_2019, text_at};
+use crate::util::{code_lines, explain, fixture, lint, refusal, seed_2019, text_at};
 
 #[test]
 fn the_2019_example_yields_exactly_these_diagnostics() {
@@ -139,11 +139,7 @@ fn a_graph_collection_and_user_scope_settings_are_read() {
         {"@odata.type": "#microsoft.graph.omaSettingInteger", "omaUri": "./User/Vendor/MSFT/PassportForWork/3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83/Policies/PINComplexity/MaximumPINLength", "value": 8}
       ]}]}"##;
     let report = lint("c.json", json.as_bytes(), Options::default());
-    let codes: Vec<(Code, u32)> = report
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.line))
-        .collect();
+    let codes = code_lines(&report);
     // An Intune setting creates the node: no 418 note, no Replace-of-missing warning; the
     // user's minimum above the user's maximum falls back.
     assert_eq!(codes, [(Code::MinAboveMax, 3)], "{:#?}", report.diagnostics);
@@ -173,15 +169,7 @@ fn explain_says_what_each_setting_does_and_the_policy_that_results() {
         Some("A PIN must be changed every 70 days.")
     );
     let misspelled = by_uri("FacialFeatureUseEnhancedAntiSpoofing");
-    assert!(
-        misspelled
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap()
-            .starts_with("pfw answers 404")
-    );
+    assert!(refusal(misspelled).unwrap().starts_with("pfw answers 404"));
     // The policy in force: the example's own values, for its only tenant.
     assert_eq!(e.policies.len(), 1);
     assert_eq!(
@@ -202,15 +190,7 @@ fn explain_runs_intune_settings_and_reports_refusals() {
         Some("Use Windows Hello for Business")
     );
     assert!(e.settings[0].refused.is_none());
-    assert!(
-        e.settings[1]
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap()
-            .contains("400")
-    );
+    assert!(refusal(&e.settings[1]).unwrap().contains("400"));
     assert_eq!(
         e.policies[0].bool_of(keys::USE_PASSPORT_FOR_WORK),
         Some(true)
@@ -245,15 +225,14 @@ fn message(commands: &[(&str, &str, &str, &str, bool)]) -> String {
             body.push_str("</Atomic>\n");
         }
         in_atomic = *atomic;
-        body.push_str(&format!(
-            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/PassportForWork/{uri}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
-            i + 1
-        ));
+        let uri = format!("./Device/Vendor/MSFT/PassportForWork/{uri}");
+        body.push_str(&pfw_testdata::item_command(verb, i + 1, &uri, format, data));
+        body.push('\n');
     }
     if in_atomic {
         body.push_str("</Atomic>\n");
     }
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+    pfw_testdata::message(&format!("\n{body}"))
 }
 
 const T1: &str = "3f1c7a52-8d4e-4b6a-9c21-7e5f0a9d4c83";
@@ -336,12 +315,8 @@ fn explain_describes_only_what_is_in_force() {
     assert_eq!(e.settings.len(), 7);
     let expiration = &e.settings[0];
     assert!(
-        expiration
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap_or("")
+        refusal(expiration)
+            .unwrap_or_default()
             .starts_with("pfw answers 400")
     );
     assert_eq!(expiration.meaning, None);
@@ -360,12 +335,8 @@ fn explain_describes_only_what_is_in_force() {
     );
     let rolled_back = &e.settings[5];
     assert!(
-        rolled_back
-            .refused
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref()
-            .unwrap_or("")
+        refusal(rolled_back)
+            .unwrap_or_default()
             .starts_with("pfw answers 216"),
         "{rolled_back:#?}"
     );
@@ -385,11 +356,7 @@ fn a_delete_undoes_what_the_rules_over_several_values_see() {
 <Final/></SyncBody></SyncML>"#
     );
     let report = lint("d.xml", message.as_bytes(), Options::default());
-    let got: Vec<(Code, u32)> = report
-        .diagnostics
-        .iter()
-        .map(|d| (d.code, d.line))
-        .collect();
+    let got = code_lines(&report);
     assert_eq!(
         got,
         [(Code::AddOnlyOnce, 2), (Code::DuplicateNode, 4)],
@@ -420,9 +387,7 @@ fn many_tenants_give_bounded_messages() {
             )
         })
         .collect();
-    let message = format!(
-        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{adds}<Final/></SyncBody></SyncML>"
-    );
+    let message = pfw_testdata::message(&format!("\n{adds}"));
     let report = lint("m.xml", message.as_bytes(), Options::default());
     let several: Vec<_> = report
         .diagnostics
@@ -449,12 +414,11 @@ fn five_problems(verb: &str) -> String {
     ];
     let mut body = String::new();
     for (i, (node, format, data)) in rows.iter().enumerate() {
-        body.push_str(&format!(
-            "<{verb}><CmdID>{}</CmdID><Item><Target><LocURI>{t}/{node}</LocURI></Target><Meta><Format xmlns=\"syncml:metinf\">{format}</Format></Meta><Data>{data}</Data></Item></{verb}>\n",
-            i + 1
-        ));
+        let uri = format!("{t}/{node}");
+        body.push_str(&pfw_testdata::item_command(verb, i + 1, &uri, format, data));
+        body.push('\n');
     }
-    format!("<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody>\n{body}<Final/></SyncBody></SyncML>")
+    pfw_testdata::message(&format!("\n{body}"))
 }
 
 #[test]

@@ -9,12 +9,12 @@ use pfw_passport::policy::{
 
 use crate::support::{OTHER, T};
 
+/// A Group Policy source: its values below the tenant segment Group Policy writes.
 fn gp(kind: SourceKind, values: &[(&str, &str)]) -> PolicySource {
-    values.iter().fold(PolicySource::new(kind), |s, (k, v)| {
-        s.with_value(format!("{GROUP_POLICY_TENANT}/Policies/{k}"), *v)
-    })
+    mdm(kind, GROUP_POLICY_TENANT, values)
 }
 
+/// An MDM source: its values below `tenant`'s `Policies`.
 fn mdm(kind: SourceKind, tenant: &str, values: &[(&str, &str)]) -> PolicySource {
     values.iter().fold(PolicySource::new(kind), |s, (k, v)| {
         s.with_value(format!("{tenant}/Policies/{k}"), *v)
@@ -23,6 +23,7 @@ fn mdm(kind: SourceKind, tenant: &str, values: &[(&str, &str)]) -> PolicySource 
 
 #[test]
 fn group_policy_in_the_source_list() {
+    use PolicyValue::{Bool, Int};
     type Case<'a> = (
         &'a str,
         Vec<PolicySource>,
@@ -32,69 +33,26 @@ fn group_policy_in_the_source_list() {
         Option<Rule>,
         usize,
     );
-    let min = "PINComplexity/MinimumPINLength";
+    let (cgp, ugp, dev) = (
+        SourceKind::ComputerGroupPolicy,
+        SourceKind::UserGroupPolicy,
+        SourceKind::Device,
+    );
+    let (min, upfw, recovery) = (
+        "PINComplexity/MinimumPINLength",
+        "UsePassportForWork",
+        "EnablePinRecovery",
+    );
+    #[rustfmt::skip]
     let cases: Vec<Case<'_>> = vec![
         // [Manage-2022]: PIN complexity from one source, GP before MDM; the MDM value is a loser.
-        (
-            "GP wins the PIN group",
-            vec![
-                gp(SourceKind::ComputerGroupPolicy, &[(min, "6")]),
-                mdm(SourceKind::Device, T, &[(min, "8")]),
-            ],
-            min,
-            PolicyValue::Int(6),
-            Provenance::ComputerGroupPolicy,
-            Some(Rule::PinComplexityGroup),
-            1,
-        ),
+        ("GP wins the PIN group", vec![gp(cgp, &[(min, "6")]), mdm(dev, T, &[(min, "8")])], min, Int(6), Provenance::ComputerGroupPolicy, Some(Rule::PinComplexityGroup), 1),
         // [Configure-2024]: user policy beats computer policy, policy by policy.
-        (
-            "user GP beats computer GP",
-            vec![
-                gp(
-                    SourceKind::UserGroupPolicy,
-                    &[("UsePassportForWork", "false")],
-                ),
-                gp(
-                    SourceKind::ComputerGroupPolicy,
-                    &[("UsePassportForWork", "true")],
-                ),
-            ],
-            "UsePassportForWork",
-            PolicyValue::Bool(false),
-            Provenance::UserGroupPolicy,
-            Some(Rule::UserBeatsDevice),
-            1,
-        ),
+        ("user GP beats computer GP", vec![gp(ugp, &[(upfw, "false")]), gp(cgp, &[(upfw, "true")])], upfw, Bool(false), Provenance::UserGroupPolicy, Some(Rule::UserBeatsDevice), 1),
         // policy-sources-facts.md §1.1: PIN complexity is Computer-only in Group Policy.
-        (
-            "user GP PIN length is not applied",
-            vec![
-                gp(SourceKind::UserGroupPolicy, &[(min, "9")]),
-                mdm(SourceKind::Device, T, &[(min, "8")]),
-            ],
-            min,
-            PolicyValue::Int(8),
-            Provenance::Device,
-            None,
-            0,
-        ),
+        ("user GP PIN length is not applied", vec![gp(ugp, &[(min, "9")]), mdm(dev, T, &[(min, "8")])], min, Int(8), Provenance::Device, None, 0),
         // §1.3: Group Policy names no tenant and applies whatever the tenant in force.
-        (
-            "GP applies for any tenant",
-            vec![
-                gp(
-                    SourceKind::ComputerGroupPolicy,
-                    &[("EnablePinRecovery", "true")],
-                ),
-                mdm(SourceKind::Device, OTHER, &[("EnablePinRecovery", "false")]),
-            ],
-            "EnablePinRecovery",
-            PolicyValue::Bool(true),
-            Provenance::ComputerGroupPolicy,
-            Some(Rule::PerPolicy),
-            1,
-        ),
+        ("GP applies for any tenant", vec![gp(cgp, &[(recovery, "true")]), mdm(dev, OTHER, &[(recovery, "false")])], recovery, Bool(true), Provenance::ComputerGroupPolicy, Some(Rule::PerPolicy), 1),
     ];
     for (name, sources, key, value, source, rule, losers) in cases {
         let p = resolve(&sources, &TenantChoice::default(), None).expect("one tenant at most");

@@ -2,6 +2,7 @@
 //! resolution, PIN rules (tables and properties), and PIN records.
 
 mod catalog;
+mod example;
 mod group_policy;
 mod json;
 mod records;

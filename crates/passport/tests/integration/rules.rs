@@ -5,22 +5,8 @@ use pfw_passport::pin::{CharRule, PinPolicy, Rule, check};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+use crate::example::example_2019;
 use crate::support::run;
-
-/// The policy of the 2019 example message (seed 000): lengths 8 to 16, uppercase allowed,
-/// lowercase required, special characters not allowed, digits required.
-fn example_2019() -> PinPolicy {
-    PinPolicy {
-        min_length: 8,
-        max_length: 16,
-        uppercase: CharRule::Allowed,
-        lowercase: CharRule::Required,
-        digits: CharRule::Required,
-        special: CharRule::NotAllowed,
-        history: 20,
-        expiration_days: 70,
-    }
-}
 
 #[test]
 fn checks_table() {

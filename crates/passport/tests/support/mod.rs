@@ -69,7 +69,7 @@ impl Device {
 
 /// A message with no SyncHdr (the local form of the seed examples) around `commands`.
 pub fn message(commands: &str) -> String {
-    format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{commands}<Final/></SyncBody></SyncML>"#)
+    pfw_testdata::message(commands)
 }
 
 /// An item command (`Add`, `Replace`, `Get`, `Delete`, `Exec`, `Copy`) on one URI.
@@ -118,20 +118,10 @@ pub fn sequence(id: u32, members: &[String]) -> String {
 
 /// The example SyncML message of a seed page, cut out of the page's text.
 pub fn seed_example(file: &str) -> String {
-    let path = format!(
-        "{}/../../../shared/seeds/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let start = text
-        .find("<SyncML")
-        .expect("the page has an example message");
-    let end =
-        text[start..].find("</SyncML>").expect("the example ends") + start + "</SyncML>".len();
-    text[start..end].to_owned()
+    pfw_testdata::seed_example(file)
 }
 
 /// The 2019 English CSP page.
-pub const SEED_2019: &str = "000_425c400918f7ad3e.txt";
+pub const SEED_2019: &str = pfw_testdata::SEED_2019;
 /// The current French CSP page.
-pub const SEED_CURRENT: &str = "003_3a2d62a5768bc99d.txt";
+pub const SEED_CURRENT: &str = pfw_testdata::SEED_CURRENT;

@@ -14,6 +14,15 @@ fn values(p: &EffectivePolicy) -> Vec<(&'static str, PolicyValue)> {
         .collect()
 }
 
+/// Asserts that `bytes`, read as `name`, give the policy values the OMA-URI profile
+/// `equivalent` gives.
+#[track_caller]
+fn assert_equals_oma(equivalent: &[u8], name: &str, bytes: &[u8]) {
+    let expected = policy_of(&[must_read("p.json", equivalent)]);
+    let got = policy_of(&[must_read(name, bytes)]);
+    assert_eq!(values(&got), values(&expected));
+}
+
 const D: &str = "./Device/Vendor/MSFT/PassportForWork";
 
 /// The OMA-URI profile the Group Policy files below are equivalent to.
@@ -51,17 +60,13 @@ const REG: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
 
 #[test]
 fn reg_export_utf16_equals_oma() {
-    let expected = policy_of(&[must_read("p.json", &gp_equivalent())]);
-    let got = policy_of(&[must_read("p.reg", &utf16(REG))]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&gp_equivalent(), "p.reg", &utf16(REG));
 }
 
 #[test]
 fn regedit4_utf8_equals_oma() {
     let text = REG.replace("Windows Registry Editor Version 5.00", "REGEDIT4");
-    let expected = policy_of(&[must_read("p.json", &gp_equivalent())]);
-    let got = policy_of(&[must_read("p.reg", text.as_bytes())]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&gp_equivalent(), "p.reg", text.as_bytes());
 }
 
 #[test]
@@ -89,9 +94,7 @@ fn registry_pol_equals_oma() {
             dw(1),
         ),
     ]);
-    let expected = policy_of(&[must_read("p.json", &gp_equivalent())]);
-    let got = policy_of(&[must_read("Machine/Registry.pol", &bytes)]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&gp_equivalent(), "Machine/Registry.pol", &bytes);
 }
 
 #[test]
@@ -119,9 +122,7 @@ fn gpo_report_equals_oma() {
         "<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<GPO xmlns=\"{ns}\"><Name>g</Name><Computer><ExtensionData>\
          <Extension xmlns:q3=\"{ns}/Registry\">{body}</Extension></ExtensionData></Computer><User/></GPO>"
     );
-    let expected = policy_of(&[must_read("p.json", &gp_equivalent())]);
-    let got = policy_of(&[must_read("gpreport.xml", &utf16(&text))]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&gp_equivalent(), "gpreport.xml", &utf16(&text));
 }
 
 /// The Intune kinds, device scope: each against the same OMA-URI profile.
@@ -162,9 +163,7 @@ fn settings_catalog_equals_oma() {
     let json = format!(
         r##"{{"@odata.type":"#microsoft.graph.deviceManagementConfigurationPolicy","name":"sc","settings":[{{"id":"0","settingInstance":{{"@odata.type":"#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance","settingDefinitionId":"device_vendor_msft_passportforwork_{{tenantid}}","groupSettingCollectionValue":[{{"children":[{children}]}}]}}}}]}}"##
     );
-    let expected = policy_of(&[must_read("p.json", &intune_equivalent())]);
-    let got = policy_of(&[must_read("sc.json", json.as_bytes())]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&intune_equivalent(), "sc.json", json.as_bytes());
 }
 
 const IDENTITY: &str = r##"{"@odata.type":"#microsoft.graph.windowsIdentityProtectionConfiguration",
@@ -175,13 +174,10 @@ const IDENTITY: &str = r##"{"@odata.type":"#microsoft.graph.windowsIdentityProte
 
 #[test]
 fn identity_protection_equals_oma() {
-    let expected = policy_of(&[must_read("p.json", &intune_equivalent())]);
-    let got = policy_of(&[must_read("idp.json", IDENTITY.as_bytes())]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&intune_equivalent(), "idp.json", IDENTITY.as_bytes());
     // The same profile as a Graph collection, UTF-16 with a byte-order mark.
     let list = format!(r#"{{"value":[{IDENTITY}]}}"#);
-    let got = policy_of(&[must_read("idp.json", &utf16(&list))]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&intune_equivalent(), "idp.json", &utf16(&list));
 }
 
 #[test]
@@ -204,9 +200,7 @@ fn intent_equals_oma() {
     let json = format!(
         r##"{{"@odata.type":"#microsoft.graph.deviceManagementIntent","templateId":"0f2b5d70-d4e9-4156-8c16-1397eb6c54a5","settings":[{settings}]}}"##
     );
-    let expected = policy_of(&[must_read("p.json", &intune_equivalent())]);
-    let got = policy_of(&[must_read("intent.json", json.as_bytes())]);
-    assert_eq!(values(&got), values(&expected));
+    assert_equals_oma(&intune_equivalent(), "intent.json", json.as_bytes());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use pfw_passport::policy::{PolicyValue, Provenance, keys};
 use pfw_sources::{Format, IgnoredClass, Scope, TENANT_PLACEHOLDER};
 
-use crate::support::{T, must_read, policy_of, sample};
+use crate::support::{T, must_read, policy_of, read_sample};
 
 fn settings(source: &pfw_sources::Source) -> Vec<(Scope, String, Option<String>)> {
     source
@@ -22,9 +22,9 @@ fn set(scope: Scope, key: &str, value: &str) -> (Scope, String, Option<String>) 
 /// RequireSecurityDevice=1, TPM12=0, MinimumPINLength=6, EnhancedAntiSpoofing=1.
 #[test]
 fn dod_registry_pol() {
-    let s = must_read(
+    let s = read_sample(
         "Machine/registry.pol",
-        &sample("gpo/dod-windows10-computer-registry.pol"),
+        "gpo/dod-windows10-computer-registry.pol",
     );
     let c = Scope::ComputerGroupPolicy;
     assert_eq!(s.format, Format::RegistryPol);
@@ -48,13 +48,10 @@ fn dod_registry_pol() {
 /// The same GPO's report gives exactly what its Registry.pol gives (dod-…-gpreport.xml.source.txt).
 #[test]
 fn dod_report_matches_its_registry_pol() {
-    let report = must_read(
-        "gpreport.xml",
-        &sample("gpo/dod-windows10-computer-gpreport.xml"),
-    );
-    let pol = must_read(
+    let report = read_sample("gpreport.xml", "gpo/dod-windows10-computer-gpreport.xml");
+    let pol = read_sample(
         "Machine/registry.pol",
-        &sample("gpo/dod-windows10-computer-registry.pol"),
+        "gpo/dod-windows10-computer-registry.pol",
     );
     assert_eq!(report.format, Format::GpReport);
     assert_eq!(report.title.as_deref(), Some("DoD - Windows 10 - Computer"));
@@ -79,10 +76,7 @@ fn dod_report_matches_its_registry_pol() {
 /// generated-machine.pol: make_pol.py's MACHINE list, 17 entries, one `**del.`.
 #[test]
 fn generated_machine_pol() {
-    let s = must_read(
-        "generated-machine.pol",
-        &sample("gpo/generated-machine.pol"),
-    );
+    let s = read_sample("generated-machine.pol", "gpo/generated-machine.pol");
     let c = Scope::ComputerGroupPolicy;
     let got = settings(&s);
     for expected in [
@@ -126,7 +120,7 @@ fn generated_machine_pol() {
 /// last write wins and `**delvals.` removed the certificate value. Its path has a `User` folder.
 #[test]
 fn generated_user_pol() {
-    let s = must_read("GPO/User/Registry.pol", &sample("gpo/generated-user.pol"));
+    let s = read_sample("GPO/User/Registry.pol", "gpo/generated-user.pol");
     assert!(s.settings.iter().all(|x| x.scope == Scope::UserGroupPolicy));
     let p = policy_of(&[s]);
     let use_pfw = p
@@ -147,9 +141,9 @@ fn generated_user_pol() {
 /// UseCertificateForOnPremAuth false, EnablePinRecovery and enhanced anti-spoofing.
 #[test]
 fn settings_catalog_account_protection() {
-    let s = must_read(
+    let s = read_sample(
         "ap.json",
-        &sample("intune/oib-settings-catalog-account-protection-whfb.json"),
+        "intune/oib-settings-catalog-account-protection-whfb.json",
     );
     let d = Scope::DeviceMdm;
     assert_eq!(s.format, Format::SettingsCatalog);
@@ -180,9 +174,9 @@ fn settings_catalog_account_protection() {
 /// (not Windows Hello), `null` and `notConfigured` ones not configured.
 #[test]
 fn intent_identity_protection() {
-    let s = must_read(
+    let s = read_sample(
         "intent.json",
-        &sample("intune/oib-intent-identity-protection-whfb-user.json"),
+        "intune/oib-intent-identity-protection-whfb-user.json",
     );
     let d = Scope::DeviceMdm;
     assert_eq!(s.format, Format::Intent);
@@ -219,10 +213,7 @@ fn intent_identity_protection() {
 /// with the literal `{TenantID}` placeholder.
 #[test]
 fn custom_oma_utf16() {
-    let s = must_read(
-        "oma.json",
-        &sample("intune/oib-custom-oma-cloud-trust-utf16.json"),
-    );
+    let s = read_sample("oma.json", "intune/oib-custom-oma-cloud-trust-utf16.json");
     assert_eq!(s.format, Format::CustomOma);
     assert_eq!(s.settings.len(), 1);
     assert_eq!(

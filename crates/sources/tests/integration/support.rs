@@ -8,11 +8,14 @@ pub(crate) const T: &str = "6f9c1a2e-0b7d-4c1e-9a53-2d8e4f6a1b3c";
 
 /// A sample of `../shared/reference/samples/` (test data, read at test time).
 pub(crate) fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../../shared/reference/samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let path = pfw_testdata::shared(&format!("reference/samples/{name}"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Reads the sample `path` (below `../shared/reference/samples/`) as a file named `name`.
+#[track_caller]
+pub(crate) fn read_sample(name: &str, path: &str) -> Source {
+    must_read(name, &sample(path))
 }
 
 /// Reads a file that must read.
@@ -54,27 +57,10 @@ pub(crate) fn oma(settings: &[(&str, &str, &str)]) -> Vec<u8> {
 
 /// UTF-16LE with a byte-order mark, as regedit and Graph exports write.
 pub(crate) fn utf16(text: &str) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xFE];
-    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    out
+    pfw_testdata::utf16(text)
 }
 
 /// A PReg file, as `samples/gpo/make_pol.py` builds one.
 pub(crate) fn pol(entries: &[(&str, &str, u32, Vec<u8>)]) -> Vec<u8> {
-    let mut out = b"PReg\x01\x00\x00\x00".to_vec();
-    let w = |out: &mut Vec<u8>, s: &str| out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
-    for (key, value, kind, data) in entries {
-        w(&mut out, "[");
-        w(&mut out, key);
-        w(&mut out, "\0;");
-        w(&mut out, value);
-        w(&mut out, "\0;");
-        out.extend(kind.to_le_bytes());
-        w(&mut out, ";");
-        out.extend(u32::try_from(data.len()).expect("small").to_le_bytes());
-        w(&mut out, ";");
-        out.extend(data);
-        w(&mut out, "]");
-    }
-    out
+    pfw_testdata::pol(entries)
 }

@@ -3,7 +3,7 @@
 
 use pfw_syncml::{Command, CommandKind, Malformed, MalformedReason, UnknownElement};
 
-use crate::util::{assert_round_trip, body, decode, item_command};
+use crate::util::{assert_round_trip, body, command_as, decode, item_command};
 
 const ADD: &str = "<Add><CmdID>9</CmdID><Item><Target><LocURI>./a</LocURI></Target></Item></Add>";
 
@@ -48,9 +48,7 @@ fn unknown_element_inside_atomic_and_final_inside_a_container() {
     let message = decode(&body(&format!(
         "<Atomic><CmdID>1</CmdID><Put><CmdID>2</CmdID></Put><Final/>{ADD}</Atomic>"
     )));
-    let Command::Atomic(atomic) = &message.body.commands[0] else {
-        panic!("{:?}", message.body.commands[0])
-    };
+    let atomic = command_as!(&message.body.commands[0], Atomic);
     let names: Vec<_> = atomic.commands.iter().map(Command::name).collect();
     assert_eq!(names, ["Put", "Final", "Add"]);
     assert!(!message.body.final_);
@@ -114,9 +112,7 @@ fn malformed_member_does_not_break_its_container() {
     let message = decode(&body(&format!(
         "<Sequence><CmdID>1</CmdID><Add><CmdID>2</CmdID></Add>{ADD}</Sequence>"
     )));
-    let Command::Sequence(sequence) = &message.body.commands[0] else {
-        panic!("{:?}", message.body.commands[0])
-    };
+    let sequence = command_as!(&message.body.commands[0], Sequence);
     assert_eq!(sequence.head.cmd_id.as_ref().map(|c| c.as_str()), Some("1"));
     assert_eq!(malformed(&sequence.commands[0]).element, CommandKind::Add);
     assert_eq!(sequence.commands[1].name(), "Add");
@@ -156,9 +152,7 @@ fn whitespace_around_comments_references_and_cdata_in_text_is_kept() {
         "<Item><Data> &amp; <![CDATA[ c ]]> </Data></Item></Alert>",
         "<Foo>\n<CmdID>\n 8<!-- x --> </CmdID></Foo>"
     )));
-    let Command::Alert(alert) = &message.body.commands[0] else {
-        panic!("{:?}", message.body.commands[0])
-    };
+    let alert = command_as!(&message.body.commands[0], Alert);
     assert_eq!(alert.head.cmd_id.as_ref().map(|c| c.as_str()), Some(" 7 "));
     assert_eq!(alert.data.as_deref(), Some(" a  b\t"));
     assert_eq!(alert.items[0].data_text(), Some(" &  c  "));
@@ -174,14 +168,10 @@ fn references_decode_in_text_and_attributes() {
         "<Data msft:originalerror=\"0x8&#x36;000002\">&#52;0&#x34;</Data></Status>",
         "<Alert><CmdID>&#x32;</CmdID><Data>&lt;&gt;&amp;&apos;&quot;</Data></Alert>"
     )));
-    let Command::Status(status) = &message.body.commands[0] else {
-        panic!("{:?}", message.body.commands[0])
-    };
+    let status = command_as!(&message.body.commands[0], Status);
     assert_eq!(status.data.text, "404");
     assert_eq!(status.data.original_error.as_deref(), Some("0x86000002"));
-    let Command::Alert(alert) = &message.body.commands[1] else {
-        panic!("{:?}", message.body.commands[1])
-    };
+    let alert = command_as!(&message.body.commands[1], Alert);
     assert_eq!(alert.head.cmd_id.as_ref().map(|c| c.as_str()), Some("2"));
     assert_eq!(alert.data.as_deref(), Some("<>&'\""));
 }

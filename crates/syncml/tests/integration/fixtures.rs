@@ -3,7 +3,7 @@
 
 use pfw_syncml::{AlertCode, Command, StatusCode};
 
-use crate::util::{assert_round_trip, decode, item_command};
+use crate::util::{assert_round_trip, command_as, decode, item_command};
 
 #[test]
 fn windows_session_package1_with_full_header() {
@@ -32,14 +32,10 @@ fn windows_session_package1_with_full_header() {
 
     let commands = &message.body.commands;
     assert_eq!(commands.len(), 3);
-    let Command::Alert(session) = &commands[0] else {
-        panic!("{:?}", commands[0])
-    };
+    let session = command_as!(&commands[0], Alert);
     assert_eq!(session.code(), Some(AlertCode::ClientInitiatedMgmt));
     assert!(session.items.is_empty());
-    let Command::Alert(event) = &commands[1] else {
-        panic!("{:?}", commands[1])
-    };
+    let event = command_as!(&commands[1], Alert);
     assert_eq!(event.code(), Some(AlertCode::ClientEvent));
     assert_eq!(event.items.len(), 1);
     let login = &event.items[0];
@@ -70,35 +66,27 @@ fn server_statuses_results_and_original_error() {
     let commands = &message.body.commands;
     assert_eq!(commands.len(), 4);
 
-    let Command::Status(hdr_status) = &commands[0] else {
-        panic!("{:?}", commands[0])
-    };
+    let hdr_status = command_as!(&commands[0], Status);
     assert_eq!(hdr_status.cmd_ref, "0");
     assert_eq!(hdr_status.cmd, "SyncHdr");
     assert_eq!(hdr_status.msg_ref.as_deref(), Some("1"));
     assert_eq!(hdr_status.code(), Some(StatusCode::Ok));
     assert_eq!(hdr_status.data.original_error, None);
 
-    let Command::Status(failed) = &commands[1] else {
-        panic!("{:?}", commands[1])
-    };
+    let failed = command_as!(&commands[1], Status);
     assert_eq!(failed.code(), Some(StatusCode::NotFound));
     assert_eq!(failed.data.original_error.as_deref(), Some("0x86000002"));
     assert_eq!(failed.target_refs.len(), 1);
     assert!(failed.target_refs[0].ends_with("FacialFeatureUseEnhancedAntiSpoofing"));
 
-    let Command::Status(challenge) = &commands[2] else {
-        panic!("{:?}", commands[2])
-    };
+    let challenge = command_as!(&commands[2], Status);
     let chal = challenge.chal.as_ref().expect("Chal");
     assert_eq!(chal.meta.type_.as_deref(), Some("syncml:auth-md5"));
     assert_eq!(chal.meta.format.as_deref(), Some("b64"));
     assert_eq!(chal.meta.next_nonce.as_deref(), Some("bm9uY2Utb25l"));
     assert_eq!(challenge.code(), Some(StatusCode::InvalidCredentials));
 
-    let Command::Results(results) = &commands[3] else {
-        panic!("{:?}", commands[3])
-    };
+    let results = command_as!(&commands[3], Results);
     assert_eq!(results.cmd_ref, "5");
     assert_eq!(results.cmd.as_deref(), Some("Get"));
     let read: Vec<_> = results
@@ -136,15 +124,11 @@ fn atomic_and_sequence_nest_and_keep_order() {
     ));
     let commands = &message.body.commands;
     assert_eq!(commands.len(), 2);
-    let Command::Atomic(atomic) = &commands[0] else {
-        panic!("{:?}", commands[0])
-    };
+    let atomic = command_as!(&commands[0], Atomic);
     assert_eq!(atomic.head.cmd_id.as_ref().map(|c| c.as_str()), Some("10"));
     let names: Vec<_> = atomic.commands.iter().map(Command::name).collect();
     assert_eq!(names, ["Add", "Sequence"]);
-    let Command::Sequence(inner) = &atomic.commands[1] else {
-        panic!("{:?}", atomic.commands[1])
-    };
+    let inner = command_as!(&atomic.commands[1], Sequence);
     assert!(inner.no_resp);
     let ids: Vec<_> = inner
         .commands
@@ -156,14 +140,10 @@ fn atomic_and_sequence_nest_and_keep_order() {
     let replace = item_command(&inner.commands[0]);
     assert!(replace.items[0].meta.is_none());
     assert_eq!(replace.format_of(&replace.items[0]), Some("bool"));
-    let Command::Atomic(empty) = &inner.commands[1] else {
-        panic!("{:?}", inner.commands[1])
-    };
+    let empty = command_as!(&inner.commands[1], Atomic);
     assert!(empty.commands.is_empty());
 
-    let Command::Sequence(sequence) = &commands[1] else {
-        panic!("{:?}", commands[1])
-    };
+    let sequence = command_as!(&commands[1], Sequence);
     let names: Vec<_> = sequence.commands.iter().map(Command::name).collect();
     assert_eq!(names, ["Get", "Delete", "Exec"]);
     let get = item_command(&sequence.commands[0]);

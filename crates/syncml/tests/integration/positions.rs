@@ -3,7 +3,7 @@
 
 use pfw_syncml::{Command, DecodeError};
 
-use crate::util::{decode, item_command, refuse};
+use crate::util::{command_as, decode, item_command, refuse};
 
 #[test]
 fn command_on_a_line_with_multibyte_characters() {
@@ -63,9 +63,7 @@ fn malformed_reason_points_at_the_offending_child() {
     let text =
         "<SyncML><SyncBody>\n<Add><CmdID>1</CmdID>\n  <Bogus/><Item/></Add></SyncBody></SyncML>";
     let message = decode(text);
-    let Command::Malformed(m) = &message.body.commands[0] else {
-        panic!("{:?}", message.body.commands[0])
-    };
+    let m = command_as!(&message.body.commands[0], Malformed);
     assert_eq!((m.head.pos.line, m.head.pos.column), (2, 1));
     assert_eq!((m.reason_pos.line, m.reason_pos.column), (3, 3));
 }

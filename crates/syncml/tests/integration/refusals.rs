@@ -111,26 +111,12 @@ refused! {
     missing_body: "<SyncML xmlns=\"SYNCML:SYNCML1.2\"/>" => DecodeError::MissingBody { .. },
     header_after_body: "<SyncML><SyncBody/><SyncHdr/></SyncML>"
         => DecodeError::Grammar { within: "SyncML", reason: MalformedReason::UnexpectedElement { .. }, .. },
-    header_without_msg_id: concat!(
-        "<SyncML><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto>",
-        "<SessionID>1</SessionID></SyncHdr><SyncBody/></SyncML>"
-    ) => DecodeError::Grammar {
-        within: "SyncHdr",
-        reason: MalformedReason::MissingElement { element: "MsgID" },
-        ..
-    },
-    header_unknown_child: concat!(
-        "<SyncML><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID>",
-        "<MsgID>1</MsgID><Bogus/></SyncHdr><SyncBody/></SyncML>"
-    ) => DecodeError::Grammar { within: "SyncHdr", reason: MalformedReason::UnexpectedElement { .. }, .. },
-    header_target_without_uri: concat!(
-        "<SyncML><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID>",
-        "<MsgID>1</MsgID><Target/></SyncHdr><SyncBody/></SyncML>"
-    ) => DecodeError::Grammar {
-        within: "SyncHdr",
-        reason: MalformedReason::MissingElement { element: "LocURI" },
-        ..
-    },
+    header_without_msg_id: header(SESSION)
+        => DecodeError::Grammar { within: "SyncHdr", reason: MalformedReason::MissingElement { element: "MsgID" }, .. },
+    header_unknown_child: header(&format!("{SESSION}<MsgID>1</MsgID><Bogus/>"))
+        => DecodeError::Grammar { within: "SyncHdr", reason: MalformedReason::UnexpectedElement { .. }, .. },
+    header_target_without_uri: header(&format!("{SESSION}<MsgID>1</MsgID><Target/>"))
+        => DecodeError::Grammar { within: "SyncHdr", reason: MalformedReason::MissingElement { element: "LocURI" }, .. },
     text_in_body: body("stray") => DecodeError::Grammar {
         within: "SyncBody",
         reason: MalformedReason::UnexpectedText,
@@ -139,6 +125,14 @@ refused! {
     final_with_content: body("<Final>yes</Final>")
         => DecodeError::Grammar { within: "SyncBody", reason: MalformedReason::UnexpectedText, .. },
 }
+
+/// A message with an empty body and a SyncHdr of `fields`.
+fn header(fields: &str) -> String {
+    format!("<SyncML><SyncHdr>{fields}</SyncHdr><SyncBody/></SyncML>")
+}
+
+/// A SyncHdr's fields up to its MsgID.
+const SESSION: &str = "<VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID>";
 
 #[test]
 fn message_of_100_mb_is_refused_by_the_size_check_first() {

@@ -1,13 +1,8 @@
 //! Microsoft's PassportForWork example messages, read from the CSP pages at test time.
 
-use std::fs;
-
 use pfw_syncml::Command;
 
 use crate::util::{assert_round_trip, decode, item_command};
-
-/// The seed pages, beside the repository.
-const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/seeds/");
 
 /// The tenant name Microsoft's example uses (not a GUID: seed 000, samples.md §A).
 const TENANT: &str = "./Vendor/MSFT/PassportForWork/5NEMDU42-45CC-8CBL-8BPF-D7092646325F";
@@ -19,17 +14,6 @@ type Expected = (
     Option<&'static str>,
     Option<&'static str>,
 );
-
-/// Cuts the example message out of a seed page: from `<SyncML` to `</SyncML>`.
-fn example(file: &str) -> String {
-    let page = fs::read_to_string(format!("{SEEDS}{file}")).expect("seed page readable");
-    let start = page.find("<SyncML").expect("the page has a SyncML example");
-    let end = page[start..]
-        .find("</SyncML>")
-        .expect("the example is closed")
-        + start;
-    page[start..end + "</SyncML>".len()].to_owned()
-}
 
 /// The commands both seed pages share, CmdID 2 to 15, as the pages list them.
 fn common_commands() -> Vec<Expected> {
@@ -76,7 +60,7 @@ fn common_commands() -> Vec<Expected> {
 }
 
 fn check_seed(file: &str, expected: &[Expected]) {
-    let text = example(file);
+    let text = pfw_testdata::seed_example(file);
     let message = decode(&text);
     assert!(message.hdr.is_none(), "the examples have no SyncHdr");
     assert!(message.body.final_);
@@ -108,7 +92,7 @@ fn check_seed(file: &str, expected: &[Expected]) {
 
 #[test]
 fn seed_2019_english_example_decodes_command_by_command() {
-    check_seed("000_425c400918f7ad3e.txt", &common_commands());
+    check_seed(pfw_testdata::SEED_2019, &common_commands());
 }
 
 #[test]
@@ -120,5 +104,5 @@ fn seed_current_french_example_decodes_command_by_command() {
         Some("int"),
         Some("0"),
     ));
-    check_seed("003_3a2d62a5768bc99d.txt", &expected);
+    check_seed(pfw_testdata::SEED_CURRENT, &expected);
 }

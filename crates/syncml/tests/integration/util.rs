@@ -44,6 +44,19 @@ pub(crate) fn item_command(command: &Command) -> &ItemCommand {
         .unwrap_or_else(|| panic!("not an item command: {command:?}"))
 }
 
+/// The body of `$command` (a `&Command`) when it is a `$kind` command:
+/// `command_as!(&commands[0], Status)` is the `&Status`; the test fails with the command when
+/// it is another kind.
+macro_rules! command_as {
+    ($command:expr, $kind:ident) => {
+        match $command {
+            pfw_syncml::Command::$kind(body) => body,
+            other => panic!("{other:?}"),
+        }
+    };
+}
+pub(crate) use command_as;
+
 /// A message with `body` as the content of `SyncBody`.
 pub(crate) fn body(body: &str) -> String {
     format!(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>{body}</SyncBody></SyncML>"#)
