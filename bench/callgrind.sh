@@ -6,7 +6,7 @@
 #   bench/callgrind.sh [memory|tokenize|decode|sqlite|load] [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-harden}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/bench}
 what=${1:-memory}
 n=${2:-50}
 cargo build --release -q -p pfw-engine --example apply_seed

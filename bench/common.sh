@@ -2,7 +2,7 @@
 # Sourced, not run.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-harden}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target/bench}
 # With the test hooks: the process benches use cheap argon2 parameters (PFW_ARGON2_TEST_PARAMS).
 cargo build --release -q -p pfw-cli --features test-hooks --manifest-path "$repo/Cargo.toml"
 pfw=$CARGO_TARGET_DIR/release/pfw

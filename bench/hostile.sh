@@ -9,7 +9,7 @@
 #   bench/hostile.sh [N]     # print the N slowest cases and the N largest heaps (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-harden}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/bench}
 n=${1:-15}
 out=$(mktemp)
 PFW_HOSTILE_TIMES=1 cargo test --release -q -p pfw-passport --test hostile -- \
