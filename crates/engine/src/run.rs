@@ -7,8 +7,8 @@ use pfw_ddf::{NodePath, UriLimits, Verb};
 use std::sync::Arc;
 
 use pfw_syncml::{
-    AlertCode, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, Data, Item,
-    ItemCommand, Limits, Meta, Results, Source, Span, Status, StatusCode, SyncBody, SyncHdr,
+    AlertCode, CmdId, CmdIdFault, CmdName, Command, CommandHead, CommandKind, Container, Data,
+    Item, ItemCommand, Limits, Meta, Results, Source, Span, Status, StatusCode, SyncBody, SyncHdr,
     SyncMl, Target,
 };
 use pfw_tree::{Device, Effect, Registry, Store, Transaction, Tree, TreeError, TreeLimits};
@@ -114,7 +114,9 @@ impl Report {
     pub fn status_element(&self) -> Status {
         Status {
             cmd_ref: self.cmd_id.clone(),
-            cmd: self.name().into(),
+            cmd: self
+                .command
+                .map_or_else(|| CmdName::from(self.name()), CmdName::Command),
             target_refs: self
                 .item
                 .and_then(|_| self.uri.clone())
@@ -453,7 +455,7 @@ impl Run<'_> {
         if !result_items.is_empty() {
             let results = Results {
                 cmd_ref: c.head.cmd_id.clone().unwrap_or_default(),
-                cmd: Some(CommandKind::Get.as_str().into()),
+                cmd: Some(CmdName::Command(CommandKind::Get)),
                 items: result_items,
                 ..Results::default()
             };
@@ -579,7 +581,7 @@ fn build_response(
         head: CommandHead::new(take_id()),
         msg_ref: Some(msg_ref.into()),
         cmd_ref: CmdId::new("0"),
-        cmd: "SyncHdr".into(),
+        cmd: CmdName::SyncHdr,
         data: Data::status(StatusCode::Ok),
         ..Status::default()
     }));

@@ -54,9 +54,9 @@ pub use alert::AlertCode;
 pub use error::{Construct, DecodeError, ParseCodeError, XmlSyntax};
 pub use limits::{LimitInfo, LimitOutcome, Limits};
 pub use model::{
-    Alert, Chal, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, Cred, Data, Item,
-    ItemCommand, LocUri, Location, Malformed, MalformedReason, Meta, NotACommand, Results, Source,
-    Status, SyncBody, SyncHdr, SyncMl, Target, Text, UnknownElement,
+    Alert, Chal, CmdId, CmdIdFault, CmdName, Command, CommandHead, CommandKind, Container, Cred,
+    Data, Item, ItemCommand, LocUri, Location, Malformed, MalformedReason, Meta, NotACommand,
+    Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target, Text, UnknownElement,
 };
 pub use pos::{LineIndex, Pos, Span};
 pub use status::StatusCode;

@@ -11,8 +11,9 @@
 use proptest::prelude::*;
 
 use pfw_syncml::{
-    Alert, Chal, CmdId, Command, CommandHead, Container, Cred, Data, Item, ItemCommand, Limits,
-    Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target, Text, UnknownElement,
+    Alert, Chal, CmdId, CmdName, Command, CommandHead, CommandKind, Container, Cred, Data, Item,
+    ItemCommand, Limits, Meta, Results, Source, Status, SyncBody, SyncHdr, SyncMl, Target, Text,
+    UnknownElement,
 };
 
 /// A character XML 1.0 can carry (any other is not representable in a message).
@@ -56,6 +57,17 @@ fn uri() -> BoxedStrategy<String> {
 /// [`text`] as a message's short text type.
 fn short() -> BoxedStrategy<Text> {
     text().prop_map(Text::from).boxed()
+}
+
+/// A `Cmd`: `SyncHdr`, every command's name, or any other text, read as the decoder reads it.
+fn cmd_name() -> BoxedStrategy<CmdName> {
+    let typed = prop_oneof![
+        Just("SyncHdr".to_owned()),
+        prop::sample::select(CommandKind::ALL.map(|k| k.as_str().to_owned()).to_vec()),
+    ];
+    prop_oneof![typed, text()]
+        .prop_map(|name| CmdName::from(name.as_str()))
+        .boxed()
 }
 
 fn opt<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
@@ -196,7 +208,7 @@ fn status() -> BoxedStrategy<Status> {
             cmd_id(),
             opt(short()),
             text().prop_map(CmdId::from),
-            short(),
+            cmd_name(),
         ),
         (
             opt(cred()),
@@ -236,7 +248,7 @@ fn results() -> BoxedStrategy<Results> {
             cmd_id(),
             opt(short()),
             text().prop_map(CmdId::from),
-            opt(short()),
+            opt(cmd_name()),
             opt(meta()),
         ),
         (refs(), refs(), prop::collection::vec(item(), 1..3)),

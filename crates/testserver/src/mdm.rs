@@ -395,7 +395,7 @@ fn check_answers(
                     v.push(format!("Status for CmdRef {} out of order", s.cmd_ref));
                 }
                 let (_, id, name) = progress.owed.remove(at);
-                if name != s.cmd {
+                if s.cmd != name.as_str() {
                     v.push(format!(
                         "Status for CmdRef {id} says Cmd {}, not {name}",
                         s.cmd

@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use pfw_syncml::{
-    Alert, AlertCode, CmdId, Command, Data, Item, Limits, Meta, Results, Source, Status,
+    Alert, AlertCode, CmdId, CmdName, Command, Data, Item, Limits, Meta, Results, Source, Status,
     StatusCode, SyncBody, SyncHdr, SyncMl, Target,
 };
 
@@ -243,7 +243,7 @@ pub fn read_server_message(
                     }
                     header_status.get_or_insert(code);
                 }
-                statuses.push((short(&status.cmd), code));
+                statuses.push((short(status.cmd.as_str()), code));
             }
             Command::Results(_) => {}
             Command::Alert(alert) => match alert.code() {
@@ -401,8 +401,8 @@ pub fn header_status(msg_ref: &str, code: StatusCode) -> Command {
     Command::Status(Status {
         msg_ref: Some(msg_ref.into()),
         cmd_ref: CmdId::new("0"),
-        cmd: "SyncHdr".into(),
-        data: Data::new(code.code().to_string()),
+        cmd: CmdName::SyncHdr,
+        data: Data::status(code),
         ..Status::default()
     })
 }

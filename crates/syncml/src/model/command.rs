@@ -213,6 +213,96 @@ impl fmt::Display for NotACommand {
 
 impl std::error::Error for NotACommand {}
 
+/// The `Cmd` of a `Status` or `Results`: the name of what it answers. Typed where SyncML
+/// names it (`SyncHdr`, a [`CommandKind`]); any other name a peer writes is kept as written,
+/// so a decoded message is written back as it was read.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CmdName {
+    /// `SyncHdr`: the Status of a message's header.
+    SyncHdr,
+    /// A SyncML command.
+    Command(CommandKind),
+    /// A name that is neither (empty in a `Status::default()`).
+    Other(Text),
+}
+
+impl CmdName {
+    /// The name, as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SyncHdr => "SyncHdr",
+            Self::Command(kind) => kind.as_str(),
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The command it names, if it names one.
+    pub fn kind(&self) -> Option<CommandKind> {
+        match self {
+            Self::Command(kind) => Some(*kind),
+            Self::SyncHdr | Self::Other(_) => None,
+        }
+    }
+}
+
+impl Default for CmdName {
+    fn default() -> Self {
+        Self::Other(Text::default())
+    }
+}
+
+impl From<CommandKind> for CmdName {
+    fn from(kind: CommandKind) -> Self {
+        Self::Command(kind)
+    }
+}
+
+impl From<&str> for CmdName {
+    /// The name read as SyncML spells it (element names are case-sensitive).
+    fn from(name: &str) -> Self {
+        if name == "SyncHdr" {
+            Self::SyncHdr
+        } else if let Ok(kind) = name.parse() {
+            Self::Command(kind)
+        } else {
+            Self::Other(name.into())
+        }
+    }
+}
+
+impl From<Text> for CmdName {
+    fn from(name: Text) -> Self {
+        match Self::from(name.as_str()) {
+            Self::Other(_) => Self::Other(name),
+            typed => typed,
+        }
+    }
+}
+
+impl fmt::Display for CmdName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for CmdName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CmdName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<CmdName> for &str {
+    fn eq(&self, other: &CmdName) -> bool {
+        *self == other.as_str()
+    }
+}
+
 /// Where a command's start tag is: its position and byte offset.
 #[derive(Clone, Copy)]
 struct At {
@@ -574,7 +664,7 @@ pub struct Status {
     /// `CmdRef`: the `CmdID` of the command (`0` for the `SyncHdr`). Mandatory.
     pub cmd_ref: CmdId,
     /// `Cmd`: the command's element name (`SyncHdr` for the header). Mandatory.
-    pub cmd: Text,
+    pub cmd: CmdName,
     /// `Cred`.
     pub cred: Option<Box<Cred>>,
     /// `Chal`: an authentication challenge.
@@ -607,7 +697,7 @@ impl Status {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut status.msg_ref, read_text)?,
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_cmd_ref)?,
-                "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_text)?,
+                "Cmd" => read_once(r, &child, "Cmd", &mut cmd, read_cmd_name)?,
                 "Cred" => read_once(r, &child, "Cred", &mut status.cred, boxed(Cred::read))?,
                 "Chal" => read_once(r, &child, "Chal", &mut status.chal, boxed(Chal::read))?,
                 "TargetRef" => status.target_refs.push(read_string(r, &child)?),
@@ -629,7 +719,7 @@ impl Status {
         write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
         writer::element(out, "CmdRef", self.cmd_ref.as_str());
-        writer::element(out, "Cmd", &self.cmd);
+        writer::element(out, "Cmd", self.cmd.as_str());
         writer::elements(out, "TargetRef", &self.target_refs);
         writer::elements(out, "SourceRef", &self.source_refs);
         self.cred.write(out);
@@ -650,7 +740,7 @@ pub struct Results {
     /// `CmdRef`: the `CmdID` of the `Get`. Mandatory.
     pub cmd_ref: CmdId,
     /// `Cmd`: normally `Get`.
-    pub cmd: Option<Text>,
+    pub cmd: Option<CmdName>,
     /// `Meta` for all items.
     pub meta: Option<Box<Meta>>,
     /// `TargetRef`s.
@@ -671,7 +761,7 @@ impl Results {
                 "CmdID" => read_cmd_id(r, &child, cmd_id)?,
                 "MsgRef" => read_once(r, &child, "MsgRef", &mut results.msg_ref, read_text)?,
                 "CmdRef" => read_once(r, &child, "CmdRef", &mut cmd_ref, read_cmd_ref)?,
-                "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_text)?,
+                "Cmd" => read_once(r, &child, "Cmd", &mut results.cmd, read_cmd_name)?,
                 "Meta" => read_once(r, &child, "Meta", &mut results.meta, boxed(Meta::read))?,
                 "TargetRef" => results.target_refs.push(read_string(r, &child)?),
                 "SourceRef" => results.source_refs.push(read_string(r, &child)?),
@@ -692,7 +782,7 @@ impl Results {
         write_cmd_id(out, self.head.cmd_id.as_ref());
         writer::optional(out, "MsgRef", self.msg_ref.as_deref());
         writer::element(out, "CmdRef", self.cmd_ref.as_str());
-        writer::optional(out, "Cmd", self.cmd.as_deref());
+        writer::optional(out, "Cmd", self.cmd.as_ref().map(CmdName::as_str));
         self.meta.write(out);
         writer::elements(out, "TargetRef", &self.target_refs);
         writer::elements(out, "SourceRef", &self.source_refs);
@@ -1099,6 +1189,10 @@ pub(super) fn read_string(r: &mut Reader<'_>, open: &Open<'_>) -> Res<String> {
 
 fn read_text(r: &mut Reader<'_>, open: &Open<'_>) -> Res<Text> {
     Ok(Text::from(r.text(open)?.value))
+}
+
+fn read_cmd_name(r: &mut Reader<'_>, open: &Open<'_>) -> Res<CmdName> {
+    read_text(r, open).map(CmdName::from)
 }
 
 fn read_cmd_ref(r: &mut Reader<'_>, open: &Open<'_>) -> Res<CmdId> {

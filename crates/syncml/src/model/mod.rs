@@ -19,15 +19,15 @@ pub type Text = compact_str::CompactString;
 
 pub(crate) use command::each_command;
 pub use command::{
-    Alert, CmdId, CmdIdFault, Command, CommandHead, CommandKind, Container, ItemCommand, Malformed,
-    MalformedReason, NotACommand, Results, Status, UnknownElement,
+    Alert, CmdId, CmdIdFault, CmdName, Command, CommandHead, CommandKind, Container, ItemCommand,
+    Malformed, MalformedReason, NotACommand, Results, Status, UnknownElement,
 };
 pub use common::{Chal, Cred, Data, Item, LocUri, Location, Meta, Source, Target};
 pub use message::{SyncBody, SyncHdr, SyncMl};
 
 #[cfg(test)]
 mod tests {
-    use crate::{Command, CommandKind, Limits, Span, SyncMl};
+    use crate::{CmdName, Command, CommandKind, Limits, Span, SyncMl, Text};
 
     #[test]
     fn elements_carry_the_bytes_they_were_read_from() {
@@ -81,5 +81,34 @@ mod tests {
         }
         assert!("add".parse::<CommandKind>().is_err());
         assert!("Final".parse::<CommandKind>().is_err());
+    }
+
+    #[test]
+    fn a_cmd_is_typed_where_syncml_names_it_and_kept_as_written_elsewhere() {
+        // (as written, as read): a Status's `Cmd` is `SyncHdr` for the header and otherwise
+        // the request command's element name (OMA DM protocol 1.2, "Status", as summed up in
+        // ../shared/reference/protocol-facts.md); element names are case-sensitive.
+        let other = |name: &str| CmdName::Other(Text::from(name));
+        let rows = [
+            ("SyncHdr", CmdName::SyncHdr),
+            ("Add", CmdName::Command(CommandKind::Add)),
+            ("Get", CmdName::Command(CommandKind::Get)),
+            ("Atomic", CmdName::Command(CommandKind::Atomic)),
+            ("add", other("add")),
+            ("synchdr", other("synchdr")),
+            (" Get", other(" Get")),
+            ("Final", other("Final")),
+            ("", other("")),
+        ];
+        for (written, read) in rows {
+            assert_eq!(CmdName::from(written), read, "{written:?}");
+            assert_eq!(CmdName::from(Text::from(written)), read, "{written:?}");
+            assert_eq!(read.as_str(), written, "{written:?}");
+            assert_eq!(read, written, "{written:?}");
+        }
+        for kind in CommandKind::ALL {
+            assert_eq!(CmdName::from(kind).kind(), Some(kind));
+        }
+        assert_eq!(CmdName::SyncHdr.kind(), None);
     }
 }

@@ -1,7 +1,7 @@
 //! The hand-written messages in `tests/data/`, each decoded and checked field by
 //! field, then round-tripped.
 
-use pfw_syncml::{AlertCode, Command, StatusCode};
+use pfw_syncml::{AlertCode, CmdName, Command, CommandKind, StatusCode};
 
 use crate::util::{assert_round_trip, command_as, decode, item_command};
 
@@ -68,13 +68,14 @@ fn server_statuses_results_and_original_error() {
 
     let hdr_status = command_as!(&commands[0], Status);
     assert_eq!(hdr_status.cmd_ref, "0");
-    assert_eq!(hdr_status.cmd, "SyncHdr");
+    assert_eq!(hdr_status.cmd, CmdName::SyncHdr);
     assert_eq!(hdr_status.msg_ref.as_deref(), Some("1"));
     assert_eq!(hdr_status.code(), Some(StatusCode::Ok));
     assert_eq!(hdr_status.data.original_error, None);
 
     let failed = command_as!(&commands[1], Status);
     assert_eq!(failed.code(), Some(StatusCode::NotFound));
+    assert_eq!(failed.cmd.kind(), Some(CommandKind::Add));
     assert_eq!(failed.data.original_error.as_deref(), Some("0x86000002"));
     assert_eq!(failed.target_refs.len(), 1);
     assert!(failed.target_refs[0].ends_with("FacialFeatureUseEnhancedAntiSpoofing"));
@@ -88,7 +89,7 @@ fn server_statuses_results_and_original_error() {
 
     let results = command_as!(&commands[3], Results);
     assert_eq!(results.cmd_ref, "5");
-    assert_eq!(results.cmd.as_deref(), Some("Get"));
+    assert_eq!(results.cmd, Some(CmdName::Command(CommandKind::Get)));
     let read: Vec<_> = results
         .items
         .iter()
